@@ -1,0 +1,50 @@
+"""Settings from environment variables, with defaults that are safe on a laptop."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _str(name: str, default: str) -> str:
+    raw = os.environ.get(name)
+    return raw if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_id: str = field(default_factory=lambda: _str("GOOGLE_CLOUD_PROJECT", "demo-kwetter"))
+    redis_url: str = field(default_factory=lambda: _str("REDIS_URL", "redis://127.0.0.1:6380/0"))
+    neo4j_uri: str = field(default_factory=lambda: _str("NEO4J_URI", "bolt://127.0.0.1:7687"))
+    neo4j_user: str = field(default_factory=lambda: _str("NEO4J_USER", "neo4j"))
+    neo4j_password: str = field(default_factory=lambda: _str("NEO4J_PASSWORD", ""))
+    neo4j_database: str = field(default_factory=lambda: _str("NEO4J_DATABASE", "neo4j"))
+    # Deployed functions never set this; see shared.auth for why it is also refused there.
+    auth_emulator_host: str = field(default_factory=lambda: _str("FIREBASE_AUTH_EMULATOR_HOST", ""))
+    timeline_cap: int = field(default_factory=lambda: _int("TIMELINE_CAP", 800))
+    fanout_batch_size: int = field(default_factory=lambda: _int("FANOUT_BATCH_SIZE", 1000))
+    pull_follower_threshold: int = field(
+        default_factory=lambda: _int("PULL_FOLLOWER_THRESHOLD", 10_000)
+    )
+    burst_window_seconds: int = field(default_factory=lambda: _int("BURST_WINDOW_SECONDS", 60))
+    burst_post_threshold: int = field(default_factory=lambda: _int("BURST_POST_THRESHOLD", 20))
+    inactive_days: int = field(default_factory=lambda: _int("INACTIVE_DAYS", 30))
+    backfill_limit: int = field(default_factory=lambda: _int("BACKFILL_LIMIT", 200))
+    post_rate_limit: int = field(default_factory=lambda: _int("POST_RATE_LIMIT", 300))
+    post_rate_window_seconds: int = field(
+        default_factory=lambda: _int("POST_RATE_WINDOW_SECONDS", 60)
+    )
+
+    @property
+    def running_in_cloud(self) -> bool:
+        # Cloud Run (and so Cloud Functions 2nd gen) always sets K_SERVICE; a laptop does not.
+        return bool(os.environ.get("K_SERVICE")) and not os.environ.get("KWETTER_LOCAL")
+
+
+def load() -> Settings:
+    return Settings()

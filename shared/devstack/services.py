@@ -1,0 +1,215 @@
+"""Start and stop the real services of the local stack, each as a child process group.
+
+Used by `make run` (shared.devstack.stack) and by the test session (tests/conftest.py), on
+different ports so both can run at once. The emulators are started from their jars directly
+(not through gcloud's wrappers, which leave the JVM running when killed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LOCAL = REPO / ".local"
+NEO4J_LIB = Path(os.environ.get("KWETTER_NEO4J_LIB", LOCAL / "neo4j" / "lib"))
+AUTH_TOOLS = REPO / "infra" / "local" / "node_modules" / ".bin" / "firebase"
+
+
+def gcloud_root() -> Path:
+    env = os.environ.get("CLOUDSDK_ROOT")
+    if env:
+        return Path(env)
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise RuntimeError("gcloud is not installed: the Pub/Sub and Firestore emulators come with it")
+    return Path(os.path.realpath(gcloud)).parents[1]
+
+
+class ServiceFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Service:
+    name: str
+    cmd: list[str]
+    ready: Callable[[], bool]
+    workdir: Path
+    env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / f"{self.name}.log"
+
+    def start(self, timeout: float = 90.0) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=self.workdir,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: stop() kills JVMs and children too
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise ServiceFailed(
+                    f"{self.name} exited with {self.proc.returncode}; last log lines:\n{self.tail()}"
+                )
+            try:
+                if self.ready():
+                    return
+            except Exception:  # not up yet; keep polling until the deadline
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise ServiceFailed(f"{self.name} not ready after {timeout:.0f}s; log:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=grace)
+        except ProcessLookupError:
+            pass
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def http_ok(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as resp:
+        return bool(200 <= resp.status < 300)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def redis(port: int, workdir: Path, *, persist: bool = False) -> Service:
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    cmd = [
+        server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
+        "--daemonize", "no", "--protected-mode", "yes",
+        # Capped timelines must stay in the compact listpack encoding (see docs/timeline.md).
+        "--zset-max-listpack-entries", "1024", "--zset-max-listpack-value", "64",
+        "--save", "" if not persist else "60 1000",
+        "--appendonly", "yes" if persist else "no",
+    ]  # fmt: skip
+
+    def ready() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+
+    return Service("redis", cmd, ready, workdir)
+
+
+def pubsub(port: int, workdir: Path) -> Service:
+    jars = sorted((gcloud_root() / "platform" / "pubsub-emulator" / "lib").glob("*.jar"))
+    if not jars:
+        raise ServiceFailed("Pub/Sub emulator jar missing: gcloud components install pubsub-emulator")
+    cmd = ["java", "-Xmx256m", "-jar", str(jars[-1]), "--host=127.0.0.1", f"--port={port}"]
+    return Service("pubsub", cmd, lambda: http_ok(f"http://127.0.0.1:{port}/"), workdir)
+
+
+def firestore(port: int, workdir: Path) -> Service:
+    jar = gcloud_root() / "platform" / "cloud-firestore-emulator" / "cloud-firestore-emulator.jar"
+    if not jar.exists():
+        raise ServiceFailed("Firestore emulator jar missing: gcloud components install cloud-firestore-emulator")
+    cmd = [
+        "java", "-Xmx384m", "-Duser.language=en", "-cp", str(jar),
+        "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
+        "--host=127.0.0.1", f"--port={port}",
+    ]  # fmt: skip
+    return Service("firestore", cmd, lambda: http_ok(f"http://127.0.0.1:{port}/"), workdir)
+
+
+def neo4j(bolt_port: int, http_port: int, workdir: Path) -> Service:
+    if not NEO4J_LIB.is_dir():
+        raise ServiceFailed(f"Neo4j jars missing in {NEO4J_LIB}: run `make deps`")
+    conf_dir = workdir / "neo4j-conf"
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    data = workdir / "neo4j-data"
+    (conf_dir / "neo4j.conf").write_text(
+        "\n".join(
+            [
+                "dbms.security.auth_enabled=false",
+                f"server.bolt.listen_address=127.0.0.1:{bolt_port}",
+                f"server.bolt.advertised_address=127.0.0.1:{bolt_port}",
+                f"server.http.listen_address=127.0.0.1:{http_port}",
+                "server.https.enabled=false",
+                f"server.directories.data={data}",
+                f"server.directories.logs={workdir / 'neo4j-logs'}",
+                f"server.directories.run={workdir / 'neo4j-run'}",
+                f"server.directories.transaction.logs.root={data / 'transactions'}",
+                "server.memory.heap.initial_size=256m",
+                "server.memory.heap.max_size=512m",
+                "server.memory.pagecache.size=128m",
+                "dbms.usage_report.enabled=false",
+                "db.tx_log.rotation.retention_policy=100M size",
+                "",
+            ]
+        )
+    )
+    cmd = [
+        "java", "-Xms256m", "-Xmx512m", "-XX:+UseParallelGC",
+        "-cp", f"{NEO4J_LIB}/*", "org.neo4j.server.CommunityEntryPoint",
+        f"--home-dir={workdir}", f"--config-dir={conf_dir}",
+    ]  # fmt: skip
+
+    def ready() -> bool:
+        if not port_open(bolt_port):
+            return False
+        from neo4j import GraphDatabase
+
+        with GraphDatabase.driver(f"bolt://127.0.0.1:{bolt_port}", auth=None) as d:
+            d.verify_connectivity()
+            d.execute_query("RETURN 1", database_="neo4j")
+        return True
+
+    return Service("neo4j", cmd, ready, workdir)
+
+
+def auth(port: int, project_id: str, workdir: Path) -> Service:
+    if not AUTH_TOOLS.exists():
+        raise ServiceFailed(f"firebase-tools missing at {AUTH_TOOLS}: run `make deps`")
+    workdir.mkdir(parents=True, exist_ok=True)
+    # The Emulator UI must stay off: it would try to download itself and abort offline.
+    config = {"emulators": {"auth": {"host": "127.0.0.1", "port": port}, "ui": {"enabled": False}}}
+    (workdir / "firebase.json").write_text(json.dumps(config))
+    cmd = [
+        str(AUTH_TOOLS), "emulators:start", "--only", "auth",
+        "--project", project_id, "--config", str(workdir / "firebase.json"),
+    ]  # fmt: skip
+    env = {"CI": "1", "NO_UPDATE_NOTIFIER": "1", "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "1"}
+    return Service("auth", cmd, lambda: http_ok(f"http://127.0.0.1:{port}/"), workdir, env)

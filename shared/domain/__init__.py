@@ -1,0 +1,1 @@
+"""Pure domain: no I/O here, so it is tested without any service."""

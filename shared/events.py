@@ -1,0 +1,108 @@
+"""Versioned event schema: every message on every topic is one of these, validated both ways.
+
+Wire format: the Pub/Sub message data is the JSON of one event (``type`` and ``version`` inside);
+the same two travel as message attributes so a consumer can route without parsing. Ids are
+strings in JSON (64-bit ints do not survive JavaScript).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+UserId = Annotated[str, Field(min_length=1, max_length=128)]
+PostIdStr = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
+
+
+class InvalidEvent(ValueError):
+    """A message that can never be processed: bad JSON, unknown type/version, bad fields."""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    event_id: Annotated[str, Field(min_length=1, max_length=64)]
+    occurred_ms: Annotated[int, Field(ge=0)]
+    trace_id: str | None = None
+
+
+class PostCreated(_Event):
+    type: Literal["PostCreated"] = "PostCreated"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    text: Annotated[str, Field(min_length=1, max_length=280)]
+    created_ms: Annotated[int, Field(ge=0)]
+
+
+class PostDeleted(_Event):
+    type: Literal["PostDeleted"] = "PostDeleted"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]
+
+
+class UserFollowed(_Event):
+    type: Literal["UserFollowed"] = "UserFollowed"
+    version: Literal[1] = 1
+    follower_id: UserId
+    followee_id: UserId
+
+
+class UserUnfollowed(_Event):
+    type: Literal["UserUnfollowed"] = "UserUnfollowed"
+    version: Literal[1] = 1
+    follower_id: UserId
+    followee_id: UserId
+
+
+class FanoutBatch(_Event):
+    """One slice of a push fan-out: add (or remove) one post in up to ~1,000 home timelines."""
+
+    type: Literal["FanoutBatch"] = "FanoutBatch"
+    version: Literal[1] = 1
+    op: Literal["add", "remove"]
+    post_id: PostIdStr
+    author_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]
+    recipients: Annotated[list[UserId], Field(max_length=5000)]
+    batch_no: Annotated[int, Field(ge=0)]
+
+
+Event = Annotated[
+    PostCreated | PostDeleted | UserFollowed | UserUnfollowed | FanoutBatch,
+    Field(discriminator="type"),
+]
+_adapter: TypeAdapter[Event] = TypeAdapter(Event)
+KNOWN_VERSIONS = {"PostCreated": 1, "PostDeleted": 1, "UserFollowed": 1, "UserUnfollowed": 1, "FanoutBatch": 1}
+
+
+def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
+    """Message data and attributes for ``event``."""
+    data = event.model_dump_json().encode("utf-8")
+    attrs = {"type": str(getattr(event, "type")), "version": str(getattr(event, "version"))}
+    if event.trace_id:
+        attrs["trace_id"] = event.trace_id
+    return data, attrs
+
+
+def decode(data: bytes | str) -> Event:
+    """Parse and validate one message; InvalidEvent for anything that is not a known event."""
+    try:
+        raw: Any = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidEvent(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise InvalidEvent("event must be a JSON object")
+    etype, version = raw.get("type"), raw.get("version")
+    if etype not in KNOWN_VERSIONS:
+        raise InvalidEvent(f"unknown event type {etype!r}")
+    if version != KNOWN_VERSIONS[etype]:
+        raise InvalidEvent(f"unsupported {etype} version {version!r}")
+    try:
+        return _adapter.validate_python(raw)
+    except ValidationError as exc:
+        raise InvalidEvent(f"invalid {etype}: {exc.errors(include_url=False)}") from exc

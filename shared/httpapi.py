@@ -1,0 +1,159 @@
+"""A small router for HTTP Cloud Functions that serve several OpenAPI routes.
+
+API Gateway forwards the whole path (``path_translation: APPEND_PATH_TO_ADDRESS``) and the
+verified token's claims in ``X-Apigateway-Api-Userinfo`` (base64url JSON). Functions are not
+publicly invokable, so that header can only come from the gateway; the local gateway sends it
+the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import flask
+
+from shared import errors
+
+log = logging.getLogger(__name__)
+
+USERINFO_HEADER = "X-Apigateway-Api-Userinfo"
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Caller:
+    uid: str
+    email: str | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, str]
+    headers: dict[str, str]
+    raw: flask.Request
+
+    def caller(self) -> Caller:
+        raw = self.raw.headers.get(USERINFO_HEADER)
+        if not raw:
+            raise errors.Unauthenticated("a signed-in user is required")
+        try:
+            padded = raw + "=" * (-len(raw) % 4)
+            claims = json.loads(base64.urlsafe_b64decode(padded))
+        except (binascii.Error, ValueError) as exc:
+            raise errors.Unauthenticated("unreadable identity") from exc
+        uid = claims.get("sub") or claims.get("user_id")
+        if not isinstance(uid, str) or not uid:
+            raise errors.Unauthenticated("token has no subject")
+        return Caller(uid=uid, email=claims.get("email"), claims=claims)
+
+    def json(self) -> dict[str, Any]:
+        length = self.raw.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise errors.PayloadTooLarge(f"body over {MAX_BODY_BYTES} bytes")
+        data = self.raw.get_data(cache=True)
+        if len(data) > MAX_BODY_BYTES:
+            raise errors.PayloadTooLarge(f"body over {MAX_BODY_BYTES} bytes")
+        ctype = (self.raw.mimetype or "").lower()
+        if ctype != "application/json":
+            raise errors.UnsupportedMediaType("send Content-Type: application/json")
+        try:
+            body = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise errors.BadRequest("body is not valid UTF-8") from exc
+        except ValueError as exc:
+            raise errors.BadRequest("body is not valid JSON") from exc
+        if not isinstance(body, dict):
+            raise errors.BadRequest("body must be a JSON object")
+        return body
+
+    def int_query(self, name: str, default: int, *, lo: int, hi: int) -> int:
+        raw = self.query.get(name)
+        if raw is None or raw == "":
+            return default
+        if not raw.isascii() or not raw.lstrip("-").isdigit():
+            raise errors.BadRequest(f"{name} must be an integer")
+        value = int(raw)
+        if not lo <= value <= hi:
+            raise errors.BadRequest(f"{name} must be between {lo} and {hi}")
+        return value
+
+
+Response = tuple[Any, int] | tuple[Any, int, dict[str, str]]
+Handler = Callable[[Request], Response]
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[tuple[re.Pattern[str], int, str, Handler]] = []
+
+    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+        """Register ``handler`` for an OpenAPI path template such as ``/v1/users/{id}``."""
+
+        def register(handler: Handler) -> Handler:
+            pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
+            literal_segments = sum(1 for s in template.split("/") if s and "{" not in s)
+            self._routes.append((re.compile(f"^{pattern}/?$"), literal_segments, method, handler))
+            # Literal segments win over parameters: /v1/users/by-handle/x is not user "by-handle".
+            self._routes.sort(key=lambda r: -r[1])
+            return handler
+
+        return register
+
+    def dispatch(self, raw: flask.Request) -> flask.Response:
+        try:
+            return self._dispatch(raw)
+        except errors.ApiError as exc:
+            return _json(exc.body(), exc.status, exc.headers)
+        except Exception:  # a bug must still answer with JSON, and be logged with its trace
+            log.exception("unhandled error on %s %s", raw.method, raw.path)
+            return _json(errors.ApiError("internal error").body(), 500)
+
+    def _dispatch(self, raw: flask.Request) -> flask.Response:
+        path_matched = False
+        for pattern, _, method, handler in self._routes:
+            m = pattern.match(raw.path)
+            if not m:
+                continue
+            path_matched = True
+            if method != raw.method:
+                continue
+            req = Request(
+                method=raw.method,
+                path=raw.path,
+                params=m.groupdict(),
+                query={k: v for k, v in raw.args.items()},
+                headers={k: v for k, v in raw.headers.items()},
+                raw=raw,
+            )
+            result = handler(req)
+            body, status = result[0], result[1]
+            headers = result[2] if len(result) > 2 else {}  # type: ignore[misc]
+            return _json(body, status, headers)
+        if path_matched:
+            raise errors.MethodNotAllowed(f"{raw.method} is not allowed on {raw.path}")
+        raise errors.NotFound(f"no route {raw.path}")
+
+
+def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> flask.Response:
+    if status == 204:
+        resp = flask.Response(status=204)
+    else:
+        resp = flask.Response(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            status=status,
+            mimetype="application/json",
+        )
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp

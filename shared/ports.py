@@ -1,0 +1,44 @@
+"""The ports: what the services need from the outside world, as Protocols.
+
+Adapters (shared/adapters) implement them on Neo4j, Firestore, Redis and Pub/Sub; unit tests of
+pure logic may implement them in memory. shared/bootstrap.py wires the real ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Protocol
+
+from shared.domain.model import Post, User
+from shared.events import _Event
+
+
+class EventPublisher(Protocol):
+    def publish(self, topic: str, event: _Event) -> None:
+        """Publish and wait for the server's ack; raises when it was not accepted."""
+
+
+class FollowerSource(Protocol):
+    """The slice of the social graph the timeline engine reads."""
+
+    def follower_count(self, user_id: str) -> int: ...
+
+    def iter_follower_pages(self, user_id: str, page_size: int = 1000) -> Iterator[list[str]]:
+        """Every follower id of ``user_id``, in pages, without holding them all in memory."""
+        ...
+
+    def following_ids(self, user_id: str) -> list[str]: ...
+
+    def get_users(self, ids: Iterable[str]) -> dict[str, User]: ...
+
+
+class PostStore(Protocol):
+    """The post read model (Firestore) the timeline engine falls back to."""
+
+    def get_posts(self, ids: Sequence[int]) -> dict[int, Post]:
+        """Posts by id in one round trip; deleted posts come back with deleted=True."""
+        ...
+
+    def list_user_posts(self, author_id: str, limit: int, before: int | None = None) -> list[Post]:
+        """An author's live posts, newest first, with ids below ``before``."""
+        ...

@@ -1,0 +1,84 @@
+"""Test session wiring: every real service a test asks for is started here, on free ports.
+
+A fixture that cannot start its service fails the test with the service's own log; nothing is
+skipped. Each service starts once per session, lazily, only when some test needs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.devstack import services
+
+PROJECT_ID = "demo-kwetter-test"
+
+
+@pytest.fixture(scope="session")
+def stack_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="kwetter-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _run(service: services.Service) -> Iterator[services.Service]:
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(stack_dir: Path) -> Iterator[services.Service]:
+    port = services.free_port()
+    svc = services.redis(port, stack_dir / "redis")
+    svc.env["_PORT"] = str(port)
+    yield from _run(svc)
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: services.Service) -> str:
+    return f"redis://127.0.0.1:{redis_server.env['_PORT']}/0"
+
+
+@pytest.fixture(scope="session")
+def neo4j_uri(stack_dir: Path) -> Iterator[str]:
+    if os.environ.get("KWETTER_TEST_NEO4J_URI"):  # an already running server, e.g. a debug session
+        yield os.environ["KWETTER_TEST_NEO4J_URI"]
+        return
+    bolt, http = services.free_port(), services.free_port()
+    for svc in _run(services.neo4j(bolt, http, stack_dir / "neo4j")):
+        yield f"bolt://127.0.0.1:{bolt}"
+
+
+@pytest.fixture(scope="session")
+def pubsub_emulator(stack_dir: Path) -> Iterator[str]:
+    port = services.free_port()
+    for _ in _run(services.pubsub(port, stack_dir / "pubsub")):
+        host = f"127.0.0.1:{port}"
+        os.environ["PUBSUB_EMULATOR_HOST"] = host
+        os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT_ID
+        yield host
+
+
+@pytest.fixture(scope="session")
+def firestore_emulator(stack_dir: Path) -> Iterator[str]:
+    port = services.free_port()
+    for _ in _run(services.firestore(port, stack_dir / "firestore")):
+        host = f"127.0.0.1:{port}"
+        os.environ["FIRESTORE_EMULATOR_HOST"] = host
+        os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT_ID
+        yield host
+
+
+@pytest.fixture(scope="session")
+def auth_emulator(stack_dir: Path) -> Iterator[str]:
+    port = services.free_port()
+    for _ in _run(services.auth(port, PROJECT_ID, stack_dir / "auth")):
+        yield f"127.0.0.1:{port}"
