@@ -30,3 +30,6 @@ class PubSubPublisher:
         futures = [self.publish_async(topic, e) for e in batch]
         for f in futures:
             f.result(timeout=60)
+
+    def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None:
+        self._client.publish(self.topic_path(topic), data, **attributes).result(timeout=30)

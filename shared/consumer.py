@@ -1,0 +1,65 @@
+"""Turning a Pub/Sub push (as a CloudEvent) into a validated event, for every consumer function.
+
+A message that can never be processed (bad JSON, unknown type or version, invalid fields) is
+sent straight to the subscription's dead-letter topic and acked: retrying it would only be a
+retry storm. Any other exception propagates, the push is answered 500 and Pub/Sub retries with
+the subscription's backoff, then dead-letters after max_delivery_attempts.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from shared import events, topology
+
+log = logging.getLogger(__name__)
+
+
+class RawPublisher(Protocol):
+    def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None: ...
+
+
+def message_of(cloud_event: Any) -> tuple[bytes, dict[str, str], str]:
+    """(data, attributes, message id) of the Pub/Sub message inside a CloudEvent."""
+    payload = cloud_event.data if hasattr(cloud_event, "data") else cloud_event["data"]
+    message = payload.get("message", {}) if isinstance(payload, dict) else {}
+    raw = message.get("data") or ""
+    try:
+        data = base64.b64decode(raw, validate=True)
+    except (ValueError, TypeError):
+        data = raw.encode() if isinstance(raw, str) else b""
+    attrs = {str(k): str(v) for k, v in (message.get("attributes") or {}).items()}
+    msg_id = str(message.get("messageId") or message.get("message_id") or "")
+    return data, attrs, msg_id
+
+
+def dead_letter_topic(function: str) -> str:
+    for sub in topology.load().subscriptions:
+        if sub.function == function:
+            return sub.dead_letter_topic
+    raise KeyError(f"{function} has no subscription in the topology")
+
+
+def consume(
+    cloud_event: Any,
+    function: str,
+    handle: Callable[[events.Event], None],
+    dead_letters: RawPublisher,
+) -> None:
+    data, attrs, msg_id = message_of(cloud_event)
+    try:
+        event = events.decode(data)
+    except events.InvalidEvent as exc:
+        topic = dead_letter_topic(function)
+        log.error(
+            "rejected message %s: %s; sent to %s", msg_id, exc, topic,
+            extra={"json_fields": {"message_id": msg_id, "reason": str(exc)}},
+        )  # fmt: skip
+        dead_letters.publish_raw(
+            topic, data, {**attrs, "rejected_by": function, "reason": str(exc)[:1000]}
+        )
+        return
+    handle(event)
