@@ -1,0 +1,40 @@
+# Kwetter — the commands a developer needs. `make help` lists them.
+SHELL := /bin/bash
+PY ?= python3
+export PYTHONPATH := $(CURDIR)
+ENV ?= dev
+
+.PHONY: help deps run seed test lint typecheck unit pytest tf-check web-test web-e2e bench load replay dlq deploy clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deps: ## install everything the stack and tests need (apt, pip, Maven, npm), idempotently
+	bash .ci/install.sh
+
+run: ## the whole platform locally on real services; Ctrl-C stops it
+	$(PY) -m shared.devstack.stack
+
+seed: ## load the Reed98 follow graph (962 users) and a few posts each into the running stack
+	$(PY) -m shared.devstack.seed
+
+test: lint typecheck pytest ## lint, type-check, then every test (unit, integration, e2e) with coverage
+
+lint: ## ruff lint + format check
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+typecheck: ## mypy (strict) over shared/, functions/, tests/
+	$(PY) -m mypy shared functions tests
+
+pytest: ## the test suite on real services the session starts itself, with coverage
+	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
+
+bench: ## timeline engine benchmarks (docs/benchmarks.md)
+	$(PY) -m shared.devstack.bench_timeline
+
+replay: ## replay events: make replay ARGS="seek --subscription fanout-planner --time 2026-01-01T00:00:00Z"
+	$(PY) -m shared.devstack.replay $(ARGS)
+
+clean: ## delete local data of `make run`
+	rm -rf .local/run

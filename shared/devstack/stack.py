@@ -1,0 +1,257 @@
+"""`make run`: the whole platform on this machine, on real services, no cloud account.
+
+Starts Redis, Neo4j, the Pub/Sub, Firestore and Auth emulators, every function under
+functions-framework on its own port, the topology of topology.yaml as push subscriptions, the
+local API gateway, the outbox ticker and (when built) the web app; waits until each answers,
+prints the URLs, and stops everything on Ctrl-C. The test session uses the same class on free
+ports. What it started is written to <workdir>/stack.json for the seed, load and e2e tools.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shared import topology
+from shared.devstack import services
+from shared.devstack.services import REPO, Service
+
+TICK_SECONDS = 5.0
+
+
+@dataclass
+class Ports:
+    gateway: int = 8080
+    redis: int = 6380
+    neo4j_bolt: int = 7687
+    neo4j_http: int = 7474
+    pubsub: int = 8085
+    firestore: int = 8086
+    auth: int = 9099
+    web: int = 5173
+    functions: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def defaults(cls) -> Ports:
+        ports = cls()
+        for i, name in enumerate(topology.load().functions):
+            ports.functions[name] = 8101 + i
+        return ports
+
+    @classmethod
+    def free(cls) -> Ports:
+        f = services.free_port
+        ports = cls(f(), f(), f(), f(), f(), f(), f(), f())
+        ports.functions = {name: f() for name in topology.load().functions}
+        return ports
+
+
+class LocalStack:
+    def __init__(
+        self,
+        workdir: Path,
+        ports: Ports,
+        project_id: str = "demo-kwetter",
+        *,
+        persist: bool = True,
+        neo4j_uri: str | None = None,
+        tick_seconds: float = TICK_SECONDS,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.workdir = workdir
+        self.ports = ports
+        self.project_id = project_id
+        self.persist = persist
+        self.external_neo4j = neo4j_uri
+        self.tick_seconds = tick_seconds
+        self.extra_env = extra_env or {}
+        self.started: list[Service] = []
+        self._stop_ticker = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    # -- addresses -------------------------------------------------------------------------
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def neo4j_uri(self) -> str:
+        return self.external_neo4j or f"bolt://127.0.0.1:{self.ports.neo4j_bolt}"
+
+    def function_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports.functions[name]}"
+
+    def env(self) -> dict[str, str]:
+        """What a process needs to talk to this stack (functions, seeders, tests)."""
+        env = {
+            "GOOGLE_CLOUD_PROJECT": self.project_id,
+            "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.ports.pubsub}",
+            "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.ports.firestore}",
+            "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{self.ports.auth}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.ports.redis}/0",
+            "NEO4J_URI": self.neo4j_uri,
+            "KWETTER_LOCAL": "1",
+            "PYTHONPATH": str(REPO),
+        }
+        env.update(self.extra_env)
+        return env
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "gateway": self.gateway_url,
+            "web": f"http://127.0.0.1:{self.ports.web}",
+            "auth_emulator": f"http://127.0.0.1:{self.ports.auth}",
+            "project_id": self.project_id,
+            "functions": {n: self.function_url(n) for n in self.ports.functions},
+            "env": self.env(),
+            "ports": asdict(self.ports),
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self, progress: bool = False) -> None:
+        say = (lambda msg: print(msg, flush=True)) if progress else (lambda msg: None)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start_backing_services(say)
+            self._start_functions(say)
+            from shared.devstack import pubsub_setup
+
+            os.environ.update(self.env())
+            pubsub_setup.create(
+                self.project_id, {n: self.function_url(n) for n in self.ports.functions}
+            )
+            say("  pubsub topology  created from shared/contracts/topology.yaml")
+            self._start_gateway(say)
+            self._start_ticker()
+            (self.workdir / "stack.json").write_text(json.dumps(self.describe(), indent=2))
+        except BaseException:
+            self.stop()
+            raise
+
+    def _launch(self, svc: Service, say: Any, timeout: float = 120.0) -> None:
+        t0 = time.monotonic()
+        svc.start(timeout=timeout)
+        self.started.append(svc)
+        say(f"  {svc.name:<16} ready in {time.monotonic() - t0:4.1f}s  (log {svc.log_path})")
+
+    def _start_backing_services(self, say: Any) -> None:
+        w, p = self.workdir, self.ports
+        backing = [
+            services.redis(p.redis, w / "redis", persist=self.persist),
+            services.pubsub(p.pubsub, w / "pubsub"),
+            services.firestore(p.firestore, w / "firestore"),
+            services.auth(p.auth, self.project_id, w / "auth"),
+        ]
+        if not self.external_neo4j:
+            backing.append(services.neo4j(p.neo4j_bolt, p.neo4j_http, w / "neo4j"))
+        # JVMs start faster side by side than one after another.
+        with ThreadPoolExecutor(len(backing)) as pool:
+            list(pool.map(lambda s: self._launch(s, say), backing))
+
+    def _start_functions(self, say: Any) -> None:
+        ff = Path(sys.executable).parent / "functions-framework"
+        cmd_base = [str(ff)] if ff.exists() else [sys.executable, "-m", "functions_framework"]
+        todo = []
+        for name, port in self.ports.functions.items():
+            source = REPO / "functions" / name / "main.py"
+            if not source.exists():
+                raise services.ServiceFailed(f"topology names function {name!r} but {source} is missing")
+            cmd = [*cmd_base, "--target", name, "--source", str(source),
+                   "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+            env = {**self.env(), "THREADS": "16"}
+            todo.append(
+                Service(f"fn-{name}", cmd, _port_ready(port), self.workdir / "functions", env)
+            )
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda s: self._launch(s, say, 60.0), todo))
+
+    def _start_gateway(self, say: Any) -> None:
+        env = {**self.env()}
+        for name in self.ports.functions:
+            env[f"KWETTER_BACKEND_{name.upper()}"] = self.function_url(name)
+        cmd = [
+            sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "32",
+            "--workers", "1", "--bind", f"127.0.0.1:{self.ports.gateway}", "--timeout", "120",
+            "shared.devstack.gateway:create_app()",
+        ]  # fmt: skip
+        ready = _http_ready(f"{self.gateway_url}/healthz")
+        self._launch(Service("gateway", cmd, ready, self.workdir / "gateway", env), say)
+
+    def _start_ticker(self) -> None:
+        """Cloud Scheduler's stand-in: a tick on outbox-ticks so the outbox relay runs."""
+        from google.cloud import pubsub_v1
+
+        publisher = pubsub_v1.PublisherClient()
+        topic = publisher.topic_path(self.project_id, "outbox-ticks")
+
+        def run() -> None:
+            while not self._stop_ticker.wait(self.tick_seconds):
+                try:
+                    publisher.publish(topic, b"{}", source="local-ticker").result(timeout=10)
+                except Exception as exc:  # the emulator may be stopping; try again next tick
+                    print(f"ticker: {exc}", file=sys.stderr)
+
+        self._ticker = threading.Thread(target=run, name="outbox-ticker", daemon=True)
+        self._ticker.start()
+
+    def stop(self) -> None:
+        self._stop_ticker.set()
+        for svc in reversed(self.started):
+            svc.stop()
+        self.started.clear()
+
+
+def _port_ready(port: int) -> Any:
+    return lambda: services.port_open(port)
+
+
+def _http_ready(url: str) -> Any:
+    return lambda: services.http_ok(url)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workdir", type=Path, default=REPO / ".local" / "run")
+    parser.add_argument("--fresh", action="store_true", help="delete local data first")
+    args = parser.parse_args(argv)
+    if args.fresh and args.workdir.exists():
+        import shutil
+
+        shutil.rmtree(args.workdir)
+    ports = Ports.defaults()
+    stack = LocalStack(args.workdir, ports, neo4j_uri=os.environ.get("NEO4J_URI") or None)
+    print("Starting Kwetter locally (real Redis, Neo4j, Pub/Sub, Firestore and Auth emulators)")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    t0 = time.monotonic()
+    stack.start(progress=True)
+    d = stack.describe()
+    print(f"\nKwetter is up in {time.monotonic() - t0:.0f}s.")
+    print(f"  API gateway      {d['gateway']}   (routes: shared/contracts/openapi.yaml)")
+    print(f"  Auth emulator    {d['auth_emulator']}   (project {d['project_id']})")
+    print(f"  Redis            redis://127.0.0.1:{ports.redis}")
+    print(f"  Neo4j (Bolt)     {stack.neo4j_uri}")
+    print(f"  Pub/Sub emulator 127.0.0.1:{ports.pubsub}   Firestore emulator 127.0.0.1:{ports.firestore}")
+    for name, url in d["functions"].items():
+        print(f"  function {name:<16} {url}")
+    print(f"  stack description: {args.workdir / 'stack.json'}")
+    print("Seed it with `make seed` in another terminal. Ctrl-C stops everything.")
+    stop.wait()
+    print("\nStopping…")
+    stack.stop()
+    print("Stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
