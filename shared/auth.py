@@ -34,7 +34,8 @@ class TokenVerifier:
         emulator = bool(os.environ.get("FIREBASE_AUTH_EMULATOR_HOST"))
         if emulator and os.environ.get("K_SERVICE"):
             raise RuntimeError(
-                "FIREBASE_AUTH_EMULATOR_HOST is set on Cloud Run: refusing to accept unsigned tokens"
+                "FIREBASE_AUTH_EMULATOR_HOST is set on Cloud Run: "
+                "refusing to accept unsigned tokens"
             )
         return cls(project_id=project_id, emulator=emulator)
 
@@ -50,6 +51,8 @@ class TokenVerifier:
         if self.emulator:
             if header.get("alg") not in ("none", "RS256"):
                 raise InvalidToken("unsupported token algorithm")
+        elif header.get("alg") != "RS256":
+            raise InvalidToken("token must be signed (RS256)")
         else:
             claims = self._verify_signature(token)
         self._check_claims(claims)

@@ -27,7 +27,7 @@ class Container:
         self.settings = settings or config.load()
 
     @cached_property
-    def redis(self) -> redis_lib.Redis:
+    def redis(self) -> redis_lib.Redis[bytes]:
         import redis as redis_lib
 
         return redis_lib.Redis.from_url(

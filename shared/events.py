@@ -77,13 +77,20 @@ Event = Annotated[
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
-KNOWN_VERSIONS = {"PostCreated": 1, "PostDeleted": 1, "UserFollowed": 1, "UserUnfollowed": 1, "FanoutBatch": 1}
+KNOWN_VERSIONS = {
+    "PostCreated": 1,
+    "PostDeleted": 1,
+    "UserFollowed": 1,
+    "UserUnfollowed": 1,
+    "FanoutBatch": 1,
+}
 
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
-    data = event.model_dump_json().encode("utf-8")
-    attrs = {"type": str(getattr(event, "type")), "version": str(getattr(event, "version"))}
+    body = event.model_dump(mode="json")
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    attrs = {"type": str(body["type"]), "version": str(body["version"])}
     if event.trace_id:
         attrs["trace_id"] = event.trace_id
     return data, attrs

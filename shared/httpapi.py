@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import logging
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,14 @@ log = logging.getLogger(__name__)
 
 USERINFO_HEADER = "X-Apigateway-Api-Userinfo"
 MAX_BODY_BYTES = 64 * 1024
+# Tokens travel in the Authorization header, never in cookies, so any origin may call the API.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": os.environ.get("CORS_ALLOW_ORIGIN", "*"),
+    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
+    "Access-Control-Expose-Headers": "Retry-After",
+    "Access-Control-Max-Age": "3600",
+}
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,8 @@ class Router:
             if not m:
                 continue
             path_matched = True
+            if raw.method == "OPTIONS":  # CORS preflight: API Gateway passes it through to us
+                return _json(None, 204)
             if method != raw.method:
                 continue
             req = Request(
@@ -154,6 +165,6 @@ def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> flas
             status=status,
             mimetype="application/json",
         )
-    for k, v in (headers or {}).items():
+    for k, v in {**CORS_HEADERS, **(headers or {})}.items():
         resp.headers[k] = v
     return resp

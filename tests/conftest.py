@@ -53,7 +53,7 @@ def neo4j_uri(stack_dir: Path) -> Iterator[str]:
         yield os.environ["KWETTER_TEST_NEO4J_URI"]
         return
     bolt, http = services.free_port(), services.free_port()
-    for svc in _run(services.neo4j(bolt, http, stack_dir / "neo4j")):
+    for _svc in _run(services.neo4j(bolt, http, stack_dir / "neo4j")):
         yield f"bolt://127.0.0.1:{bolt}"
 
 

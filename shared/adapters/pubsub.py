@@ -15,7 +15,7 @@ class PubSubPublisher:
         self._client = client or pubsub_v1.PublisherClient()
 
     def topic_path(self, topic: str) -> str:
-        return self._client.topic_path(self._project, topic)
+        return str(self._client.topic_path(self._project, topic))
 
     def publish_async(self, topic: str, event: events._Event) -> Future[str]:
         data, attrs = events.encode(event)

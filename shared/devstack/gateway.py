@@ -1,4 +1,4 @@
-"""The local API gateway: routes by shared/contracts/openapi.yaml and authenticates like API Gateway.
+"""The local API gateway: routes by contracts/openapi.yaml, authenticates like API Gateway.
 
 For each request: match the path template and method of the OpenAPI document (unknown → 404,
 wrong method → 405), verify the Firebase ID token (shared.auth), then forward to the function
@@ -25,22 +25,16 @@ import yaml
 from werkzeug.wrappers import Request, Response
 
 from shared.auth import InvalidToken, TokenVerifier, userinfo_header
+from shared.httpapi import CORS_HEADERS
 
 OPENAPI_PATH = Path(__file__).resolve().parents[1] / "contracts" / "openapi.yaml"
-METHODS = ("get", "put", "post", "delete", "patch")
+METHODS = ("get", "put", "post", "delete", "patch", "options")
 MAX_BODY_BYTES = 32 * 1024 * 1024  # API Gateway's own request size limit
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization",
     "x-apigateway-api-userinfo",
 }  # fmt: skip
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "*",
-    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
-    "Access-Control-Expose-Headers": "Retry-After",
-    "Access-Control-Max-Age": "3600",
-}
 
 
 @dataclass(frozen=True)
@@ -84,6 +78,8 @@ def load_routes(path: Path = OPENAPI_PATH) -> list[Route]:
 
 
 def _error(status: int, code: str, message: str) -> Response:
+    # The gateway's own errors carry CORS headers so a browser can read them; the functions'
+    # responses carry their own (shared.httpapi), as they must behind API Gateway.
     body = json.dumps({"error": {"code": code, "message": message}})
     return Response(body, status=status, mimetype="application/json", headers=CORS_HEADERS)
 
@@ -121,8 +117,6 @@ class Gateway:
         if request.path == "/healthz":
             return Response("ok", mimetype="text/plain")
         route, path_known = self.match(request.method, request.path)
-        if request.method == "OPTIONS" and path_known:
-            return Response(status=204, headers=CORS_HEADERS)
         if route is None:
             if path_known:
                 return _error(405, "method_not_allowed", f"{request.method} not allowed here")
@@ -150,10 +144,7 @@ class Gateway:
             )  # fmt: skip
         except urllib3.exceptions.HTTPError as exc:
             return _error(503, "backend_unavailable", f"{route.backend} is not answering: {exc}")
-        out_headers = {
-            k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP
-        }
-        out_headers.update(CORS_HEADERS)
+        out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         return Response(upstream.data, status=upstream.status, headers=out_headers)
 
 

@@ -6,6 +6,8 @@ turns such a push into a CloudEvent. Idempotent: existing topics and subscriptio
 
 from __future__ import annotations
 
+import contextlib
+
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 from google.protobuf import duration_pb2
@@ -26,12 +28,10 @@ def create(project: str, function_urls: dict[str, str]) -> None:
     publisher = pubsub_v1.PublisherClient()
     subscriber = pubsub_v1.SubscriberClient()
     for topic in [*topo.topics, *topo.dead_letter_topics]:
-        try:
+        with contextlib.suppress(AlreadyExists):
             publisher.create_topic(name=publisher.topic_path(project, topic))
-        except AlreadyExists:
-            pass
     for dlq in topo.dead_letter_topics:
-        try:
+        with contextlib.suppress(AlreadyExists):
             subscriber.create_subscription(
                 request={
                     "name": subscriber.subscription_path(project, dlq_subscription(dlq)),
@@ -39,8 +39,6 @@ def create(project: str, function_urls: dict[str, str]) -> None:
                     "message_retention_duration": _duration("604800s"),
                 }
             )
-        except AlreadyExists:
-            pass
     for sub in topo.subscriptions:
         base = function_urls[sub.function].rstrip("/")
         request = {
@@ -59,7 +57,5 @@ def create(project: str, function_urls: dict[str, str]) -> None:
                 "max_delivery_attempts": sub.max_delivery_attempts,
             },
         }
-        try:
+        with contextlib.suppress(AlreadyExists):
             subscriber.create_subscription(request=request)
-        except AlreadyExists:
-            pass

@@ -31,7 +31,7 @@ def gcloud_root() -> Path:
         return Path(env)
     gcloud = shutil.which("gcloud")
     if gcloud is None:
-        raise RuntimeError("gcloud is not installed: the Pub/Sub and Firestore emulators come with it")
+        raise RuntimeError("gcloud is missing: the Pub/Sub and Firestore emulators come with it")
     return Path(os.path.realpath(gcloud)).parents[1]
 
 
@@ -54,7 +54,7 @@ class Service:
 
     def start(self, timeout: float = 90.0) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 - the child process owns it from here
         self.proc = subprocess.Popen(
             self.cmd,
             cwd=self.workdir,
@@ -68,7 +68,7 @@ class Service:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise ServiceFailed(
-                    f"{self.name} exited with {self.proc.returncode}; last log lines:\n{self.tail()}"
+                    f"{self.name} exited with {self.proc.returncode}; log tail:\n{self.tail()}"
                 )
             try:
                 if self.ready():
@@ -137,7 +137,7 @@ def redis(port: int, workdir: Path, *, persist: bool = False) -> Service:
 def pubsub(port: int, workdir: Path) -> Service:
     jars = sorted((gcloud_root() / "platform" / "pubsub-emulator" / "lib").glob("*.jar"))
     if not jars:
-        raise ServiceFailed("Pub/Sub emulator jar missing: gcloud components install pubsub-emulator")
+        raise ServiceFailed("no Pub/Sub emulator: gcloud components install pubsub-emulator")
     cmd = ["java", "-Xmx256m", "-jar", str(jars[-1]), "--host=127.0.0.1", f"--port={port}"]
     return Service("pubsub", cmd, lambda: http_ok(f"http://127.0.0.1:{port}/"), workdir)
 
@@ -145,7 +145,9 @@ def pubsub(port: int, workdir: Path) -> Service:
 def firestore(port: int, workdir: Path) -> Service:
     jar = gcloud_root() / "platform" / "cloud-firestore-emulator" / "cloud-firestore-emulator.jar"
     if not jar.exists():
-        raise ServiceFailed("Firestore emulator jar missing: gcloud components install cloud-firestore-emulator")
+        raise ServiceFailed(
+            "no Firestore emulator: gcloud components install cloud-firestore-emulator"
+        )
     cmd = [
         "java", "-Xmx384m", "-Duser.language=en", "-cp", str(jar),
         "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",

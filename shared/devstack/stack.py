@@ -118,7 +118,10 @@ class LocalStack:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, progress: bool = False) -> None:
-        say = (lambda msg: print(msg, flush=True)) if progress else (lambda msg: None)
+        def say(msg: str) -> None:
+            if progress:
+                print(msg, flush=True)
+
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_backing_services(say)
@@ -164,7 +167,7 @@ class LocalStack:
         for name, port in self.ports.functions.items():
             source = REPO / "functions" / name / "main.py"
             if not source.exists():
-                raise services.ServiceFailed(f"topology names function {name!r} but {source} is missing")
+                raise services.ServiceFailed(f"topology names {name!r} but {source} is missing")
             cmd = [*cmd_base, "--target", name, "--source", str(source),
                    "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
             env = {**self.env(), "THREADS": "16"}
@@ -241,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Auth emulator    {d['auth_emulator']}   (project {d['project_id']})")
     print(f"  Redis            redis://127.0.0.1:{ports.redis}")
     print(f"  Neo4j (Bolt)     {stack.neo4j_uri}")
-    print(f"  Pub/Sub emulator 127.0.0.1:{ports.pubsub}   Firestore emulator 127.0.0.1:{ports.firestore}")
+    print(f"  Pub/Sub emulator 127.0.0.1:{ports.pubsub}")
+    print(f"  Firestore emul.  127.0.0.1:{ports.firestore}")
     for name, url in d["functions"].items():
         print(f"  function {name:<16} {url}")
     print(f"  stack description: {args.workdir / 'stack.json'}")
