@@ -5,12 +5,12 @@ import pytest
 from shared import events
 
 
-def _created(**over):
-    base = dict(
+def _created(**over: object) -> events.PostCreated:
+    base: dict[str, object] = dict(
         event_id="e1", occurred_ms=1, post_id="123", author_id="alice", text="hi", created_ms=1
     )
     base.update(over)
-    return events.PostCreated(**base)
+    return events.PostCreated.model_validate(base)
 
 
 def test_round_trip_keeps_every_field_and_sets_attributes():

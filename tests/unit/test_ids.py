@@ -35,7 +35,7 @@ def test_id_carries_its_millisecond_timestamp_and_fits_63_bits():
     assert ids.min_id_at(ids.timestamp_ms(post_id)) <= post_id
 
 
-@pytest.mark.parametrize("raw", ["", "-1", "1.5", "abc", "１２", "9" * 20, str(1 << 63)])
+@pytest.mark.parametrize("raw", ["", "-1", "1.5", "abc", "\uff11\uff12", "9" * 20, str(1 << 63)])
 def test_parse_id_rejects_what_is_not_an_id(raw):
     with pytest.raises(ValueError):
         ids.parse_id(raw)
