@@ -105,6 +105,7 @@ Handler = Callable[[Request], Response]
 class Router:
     def __init__(self) -> None:
         self._routes: list[tuple[re.Pattern[str], int, str, Handler]] = []
+        self.templates: set[tuple[str, str]] = set()
 
     def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
         """Register ``handler`` for an OpenAPI path template such as ``/v1/users/{id}``."""
@@ -113,6 +114,7 @@ class Router:
             pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
             literal_segments = sum(1 for s in template.split("/") if s and "{" not in s)
             self._routes.append((re.compile(f"^{pattern}/?$"), literal_segments, method, handler))
+            self.templates.add((method, template))
             # Literal segments win over parameters: /v1/users/by-handle/x is not user "by-handle".
             self._routes.sort(key=lambda r: -r[1])
             return handler
