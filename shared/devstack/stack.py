@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -66,7 +67,9 @@ class LocalStack:
         neo4j_uri: str | None = None,
         tick_seconds: float = TICK_SECONDS,
         extra_env: dict[str, str] | None = None,
+        with_web: bool = False,
     ) -> None:
+        self.with_web = with_web
         self.workdir = workdir
         self.ports = ports
         self.project_id = project_id
@@ -135,6 +138,8 @@ class LocalStack:
             say("  pubsub topology  created from shared/contracts/topology.yaml")
             self._start_gateway(say)
             self._start_ticker()
+            if self.with_web:
+                self._start_web(say)
             (self.workdir / "stack.json").write_text(json.dumps(self.describe(), indent=2))
         except BaseException:
             self.stop()
@@ -189,6 +194,32 @@ class LocalStack:
         ready = _http_ready(f"{self.gateway_url}/healthz")
         self._launch(Service("gateway", cmd, ready, self.workdir / "gateway", env), say)
 
+    def _start_web(self, say: Any) -> None:
+        """Build the web app against this stack and serve the static bundle."""
+        web = REPO / "frontend"
+        if not (web / "node_modules").is_dir():
+            raise services.ServiceFailed("frontend/node_modules missing: run `make deps`")
+        env = {
+            **os.environ,
+            "VITE_API_BASE": self.gateway_url,
+            "VITE_FIREBASE_PROJECT_ID": self.project_id,
+            "VITE_FIREBASE_API_KEY": "demo-key",
+            "VITE_AUTH_EMULATOR_URL": f"http://127.0.0.1:{self.ports.auth}",
+        }
+        out = self.workdir / "web-dist"
+        t0 = time.monotonic()
+        build = subprocess.run(
+            ["npm", "run", "build", "--", "--outDir", str(out), "--emptyOutDir"],
+            cwd=web, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if build.returncode != 0:
+            raise services.ServiceFailed(f"web build failed:\n{build.stdout}\n{build.stderr}")
+        say(f"  web build        done in {time.monotonic() - t0:4.1f}s")
+        cmd = [sys.executable, "-m", "shared.devstack.static_site",
+               "--dir", str(out), "--port", str(self.ports.web)]  # fmt: skip
+        ready = _http_ready(f"http://127.0.0.1:{self.ports.web}/")
+        self._launch(Service("web", cmd, ready, self.workdir / "web", self.env()), say)
+
     def _start_ticker(self) -> None:
         """Cloud Scheduler's stand-in: a tick on outbox-ticks so the outbox relay runs."""
         from google.cloud import pubsub_v1
@@ -225,13 +256,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workdir", type=Path, default=REPO / ".local" / "run")
     parser.add_argument("--fresh", action="store_true", help="delete local data first")
+    parser.add_argument("--no-web", action="store_true", help="do not build and serve the web app")
     args = parser.parse_args(argv)
     if args.fresh and args.workdir.exists():
         import shutil
 
         shutil.rmtree(args.workdir)
     ports = Ports.defaults()
-    stack = LocalStack(args.workdir, ports, neo4j_uri=os.environ.get("NEO4J_URI") or None)
+    stack = LocalStack(
+        args.workdir,
+        ports,
+        neo4j_uri=os.environ.get("NEO4J_URI") or None,
+        with_web=not args.no_web,
+    )
     print("Starting Kwetter locally (real Redis, Neo4j, Pub/Sub, Firestore and Auth emulators)")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -240,6 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     stack.start(progress=True)
     d = stack.describe()
     print(f"\nKwetter is up in {time.monotonic() - t0:.0f}s.")
+    if stack.with_web:
+        print(f"  Web app          {d['web']}")
     print(f"  API gateway      {d['gateway']}   (routes: shared/contracts/openapi.yaml)")
     print(f"  Auth emulator    {d['auth_emulator']}   (project {d['project_id']})")
     print(f"  Redis            redis://127.0.0.1:{ports.redis}")
