@@ -1,0 +1,345 @@
+"""Posts on Firestore: an append-only event log per author, a read model, and the outbox.
+
+Collections (docs/posts.md has the full picture):
+
+- ``users/{author_id}/post_events/{event_id}``: the event log. One doc per PostCreated or
+  PostDeleted, never rewritten except for its outbox flag (``published``). ``data`` is the
+  event's exact wire JSON, so a republish sends byte-for-byte what the first publish sent.
+- ``posts/{post_id}``: the read model. Deleting tombstones it (``deleted=True``, text cleared).
+- ``post_idempotency/{sha256(author, key)}``: one doc per Idempotency-Key, created in the same
+  transaction as the post; ``expires_at`` is meant for a Firestore TTL policy (24 h).
+
+Every write of the request path is one transaction. The create transaction reads nothing: it
+*creates* its three docs, so when 50 identical requests race, the commit's exists=false
+precondition on the idempotency doc lets exactly one through, with no read locks to contend on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from shared import errors, events, ids
+from shared.domain.model import Post
+
+POSTS = "posts"
+USERS = "users"
+EVENTS = "post_events"
+IDEMPOTENCY = "post_idempotency"
+IDEMPOTENCY_TTL = dt.timedelta(hours=24)
+BATCH_LIMIT = 500  # Firestore's limit of writes per batch / commit
+
+PostEvent = events.PostCreated | events.PostDeleted
+
+
+def created_event_id(post_id: int) -> str:
+    # Deterministic ids: a consumer can dedupe on event_id, and a replayed create cannot
+    # ever append a second PostCreated for the same post.
+    return f"post-created-{post_id}"
+
+
+def deleted_event_id(post_id: int) -> str:
+    return f"post-deleted-{post_id}"
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _post_doc(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "author_id": post.author_id,
+        "text": post.text,
+        "created_ms": post.created_ms,
+        "deleted": post.deleted,
+    }
+
+
+def _post_of(data: dict[str, Any]) -> Post:
+    return Post(
+        id=int(data["id"]),
+        author_id=str(data["author_id"]),
+        text=str(data.get("text", "")),
+        created_ms=int(data["created_ms"]),
+        deleted=bool(data.get("deleted", False)),
+    )
+
+
+def _event_doc(event: PostEvent) -> dict[str, Any]:
+    data, _ = events.encode(event)
+    return {
+        "type": event.type,
+        "version": event.version,
+        "event_id": event.event_id,
+        "post_id": event.post_id,
+        "author_id": event.author_id,
+        "occurred_ms": event.occurred_ms,
+        "published": False,
+        "data": data.decode("utf-8"),
+    }
+
+
+def _event_of(data: dict[str, Any] | None) -> PostEvent:
+    if data is None or not isinstance(data.get("data"), str):
+        raise events.InvalidEvent("event document has no data")
+    event = events.decode(data["data"])
+    if not isinstance(event, events.PostCreated | events.PostDeleted):
+        raise events.InvalidEvent(f"{event.type} does not belong in the post event log")
+    return event
+
+
+class FirestorePosts:
+    """The PostStore port and the write side of posts, on one Firestore client."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self._db = client
+
+    # references -------------------------------------------------------------------------
+
+    def _post_ref(self, post_id: int) -> firestore.DocumentReference:
+        return self._db.collection(POSTS).document(str(post_id))
+
+    def _event_ref(self, author_id: str, event_id: str) -> firestore.DocumentReference:
+        return self._db.collection(USERS).document(author_id).collection(EVENTS).document(event_id)
+
+    def _idempotency_ref(self, author_id: str, key: str) -> firestore.DocumentReference:
+        digest = hashlib.sha256(f"{author_id}\x00{key}".encode()).hexdigest()
+        return self._db.collection(IDEMPOTENCY).document(digest)
+
+    # write path -------------------------------------------------------------------------
+
+    def create_post(
+        self, author_id: str, text: str, idempotency_key: str | None, post_id: int
+    ) -> tuple[Post, events.PostCreated, bool]:
+        """Append PostCreated, write the read model and the idempotency doc in one transaction.
+
+        Returns (post, event, created). created is False when the key was used before: then
+        post and event are the first request's (Unprocessable if that one had other text).
+        """
+        created_ms = ids.timestamp_ms(post_id)
+        post = Post(id=post_id, author_id=author_id, text=text, created_ms=created_ms)
+        event = events.PostCreated(
+            event_id=created_event_id(post_id),
+            occurred_ms=created_ms,
+            post_id=str(post_id),
+            author_id=author_id,
+            text=text,
+            created_ms=created_ms,
+        )
+        idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
+        post_ref = self._post_ref(post_id)
+        event_ref = self._event_ref(author_id, event.event_id)
+
+        @firestore.transactional  # type: ignore[untyped-decorator]
+        def write(tx: firestore.Transaction) -> None:
+            if idem_ref is not None:
+                tx.create(
+                    idem_ref,
+                    {
+                        "author_id": author_id,
+                        "post_id": post_id,
+                        "text_sha256": _text_digest(text),
+                        "created_ms": created_ms,
+                        "expires_at": dt.datetime.now(dt.UTC) + IDEMPOTENCY_TTL,
+                    },
+                )
+            tx.create(post_ref, _post_doc(post))
+            tx.create(event_ref, _event_doc(event))
+
+        try:
+            write(self._db.transaction())
+        except Exception:
+            # The loser of a race sees AlreadyExists (or, after the client's rollback of a
+            # failed commit, an error about that). Whatever the error, an idempotency doc for
+            # this key means an earlier request won: answer with its post. A commit that
+            # succeeded but whose answer was lost also lands here, and is answered correctly.
+            if idem_ref is None:
+                raise
+            earlier = self._earlier_create(idem_ref, text)
+            if earlier is None:
+                raise
+            return earlier[0], earlier[1], False
+        return post, event, True
+
+    def _earlier_create(
+        self, idem_ref: firestore.DocumentReference, text: str
+    ) -> tuple[Post, events.PostCreated] | None:
+        snap = idem_ref.get()
+        if not snap.exists:
+            return None
+        idem = snap.to_dict() or {}
+        if idem.get("text_sha256") != _text_digest(text):
+            raise errors.Unprocessable(
+                "this Idempotency-Key was already used for a post with different text"
+            )
+        post_id = int(idem["post_id"])
+        author_id = str(idem["author_id"])
+        post_ref = self._post_ref(post_id)
+        event_ref = self._event_ref(author_id, created_event_id(post_id))
+        docs = {s.reference.path: s.to_dict() for s in self._db.get_all([post_ref, event_ref])}
+        event = _event_of(docs.get(event_ref.path))
+        assert isinstance(event, events.PostCreated)
+        return _post_of(docs.get(post_ref.path) or {}), event
+
+    def delete_post(self, caller_id: str, post_id: int) -> events.PostDeleted:
+        """Tombstone the post and append PostDeleted (see delete_post_once)."""
+        return self.delete_post_once(caller_id, post_id)[0]
+
+    def delete_post_once(self, caller_id: str, post_id: int) -> tuple[events.PostDeleted, bool]:
+        """(event, deleted_now). NotFound for unknown posts, Forbidden for anyone but the author.
+
+        Deleting a deleted post again is idempotent for its author: the original PostDeleted
+        comes back with deleted_now=False, and nothing is appended. Others get NotFound then.
+        """
+        post_ref = self._post_ref(post_id)
+
+        @firestore.transactional  # type: ignore[untyped-decorator]
+        def run(tx: firestore.Transaction) -> tuple[events.PostDeleted, bool]:
+            snap = post_ref.get(transaction=tx)
+            if not snap.exists:
+                raise errors.NotFound(f"no post {post_id}")
+            post = _post_of(snap.to_dict() or {})
+            event_ref = self._event_ref(post.author_id, deleted_event_id(post_id))
+            if post.deleted:
+                if post.author_id != caller_id:
+                    raise errors.NotFound(f"no post {post_id}")
+                earlier = _event_of(event_ref.get(transaction=tx).to_dict())
+                assert isinstance(earlier, events.PostDeleted)
+                return earlier, False
+            if post.author_id != caller_id:
+                raise errors.Forbidden("only the author may delete a post")
+            now = _now_ms()
+            event = events.PostDeleted(
+                event_id=deleted_event_id(post_id),
+                occurred_ms=now,
+                post_id=str(post_id),
+                author_id=post.author_id,
+                created_ms=post.created_ms,
+            )
+            tx.update(post_ref, {"deleted": True, "text": "", "deleted_ms": now})
+            tx.create(event_ref, _event_doc(event))
+            return event, True
+
+        result: tuple[events.PostDeleted, bool] = run(self._db.transaction())
+        return result
+
+    # read model -------------------------------------------------------------------------
+
+    def get_post(self, post_id: int) -> Post | None:
+        """The post, tombstones included (deleted=True); None when it never existed."""
+        snap = self._post_ref(post_id).get()
+        return _post_of(snap.to_dict() or {}) if snap.exists else None
+
+    def get_posts(self, ids_: Sequence[int]) -> dict[int, Post]:
+        """Posts by id in one BatchGetDocuments call; tombstones come back with deleted=True."""
+        unique = list(dict.fromkeys(ids_))
+        if not unique:
+            return {}
+        found: dict[int, Post] = {}
+        for snap in self._db.get_all([self._post_ref(i) for i in unique]):
+            if snap.exists:
+                post = _post_of(snap.to_dict() or {})
+                found[post.id] = post
+        return found
+
+    def _live_posts_of(self, author_id: str) -> firestore.Query:
+        return (
+            self._db.collection(POSTS)
+            .where(filter=FieldFilter("author_id", "==", author_id))
+            .where(filter=FieldFilter("deleted", "==", False))
+        )
+
+    def list_user_posts(self, author_id: str, limit: int, before: int | None = None) -> list[Post]:
+        """An author's live posts, newest first, with ids below ``before``."""
+        if limit <= 0:
+            return []
+        query = self._live_posts_of(author_id)
+        if before is not None:
+            query = query.where(filter=FieldFilter("id", "<", before))
+        query = query.order_by("id", direction=firestore.Query.DESCENDING).limit(limit)
+        return [_post_of(s.to_dict() or {}) for s in query.stream()]
+
+    def count_user_posts(self, author_id: str) -> int:
+        """Live posts of the author, by a count() aggregation: no counter doc to contend on."""
+        result = self._live_posts_of(author_id).count(alias="n").get()
+        return int(result[0][0].value) if result and result[0] else 0
+
+    def count_recent_events(self, author_id: str, since_ms: int) -> int:
+        """Events the author caused since ``since_ms`` (rate limiting), by count()."""
+        query = (
+            self._db.collection(USERS)
+            .document(author_id)
+            .collection(EVENTS)
+            .where(filter=FieldFilter("occurred_ms", ">=", since_ms))
+        )
+        result = query.count(alias="n").get()
+        return int(result[0][0].value) if result and result[0] else 0
+
+    # outbox and event log ---------------------------------------------------------------
+
+    def unpublished_events(self, limit: int, older_than_ms: int | None = None) -> list[PostEvent]:
+        """Oldest events not yet marked published, across all authors.
+
+        ``older_than_ms`` lets the relay skip events whose request is probably still publishing
+        them itself (it would only make a duplicate, but there is no point).
+        """
+        query = self._db.collection_group(EVENTS).where(
+            filter=FieldFilter("published", "==", False)
+        )
+        if older_than_ms is not None:
+            query = query.where(filter=FieldFilter("occurred_ms", "<", older_than_ms))
+        query = query.order_by("occurred_ms").limit(limit)
+        return [_event_of(s.to_dict()) for s in query.stream()]
+
+    def mark_published(self, published: Iterable[PostEvent]) -> None:
+        """Set published=True on these events' docs, in batched writes."""
+        now = _now_ms()
+        batch = self._db.batch()
+        pending = 0
+        for event in published:
+            batch.update(
+                self._event_ref(event.author_id, event.event_id),
+                {"published": True, "published_ms": now},
+            )
+            pending += 1
+            if pending == BATCH_LIMIT:
+                batch.commit()
+                batch, pending = self._db.batch(), 0
+        if pending:
+            batch.commit()
+
+    def iter_events(
+        self, since_ms: int | None = None, until_ms: int | None = None, page_size: int = 500
+    ) -> Iterator[PostEvent]:
+        """The whole event log in time order across authors, ``since_ms <= occurred < until``.
+
+        Pages with a cursor on the last document, so memory stays flat on any history size.
+        """
+        base = self._db.collection_group(EVENTS)
+        if since_ms is not None:
+            base = base.where(filter=FieldFilter("occurred_ms", ">=", since_ms))
+        if until_ms is not None:
+            base = base.where(filter=FieldFilter("occurred_ms", "<", until_ms))
+        base = base.order_by("occurred_ms").order_by("__name__")
+        last: firestore.DocumentSnapshot | None = None
+        while True:
+            query = base.limit(page_size)
+            if last is not None:
+                query = query.start_after(last)
+            page = list(query.stream())
+            for snap in page:
+                yield _event_of(snap.to_dict())
+            if len(page) < page_size:
+                return
+            last = page[-1]

@@ -1,0 +1,76 @@
+"""What a post's text may be, and what a create request may carry. Pure: no I/O.
+
+Length is counted in Unicode code points after NFC normalisation and trimming, so "é" typed as
+e + combining acute counts as one, exactly like its precomposed form. An emoji built from several
+code points (a ZWJ family, a flag) counts as several: that is what the 280 limit means here, and
+it is documented in docs/posts.md.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from shared import errors
+
+MAX_CHARS = 280
+MAX_IDEMPOTENCY_KEY = 128
+# Invisible characters that would otherwise let a post look empty; trimmed at both ends only,
+# because a zero-width joiner inside the text is part of an emoji sequence.
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+_ALLOWED_CONTROLS = {"\n", "\t"}
+_BODY_FIELDS = {"text"}
+
+
+def normalize_text(raw: object) -> str:
+    """The text as stored: NFC, newlines as LF, trimmed; BadRequest/Unprocessable otherwise."""
+    if raw is None:
+        raise errors.BadRequest("text is required", details={"field": "text"})
+    if not isinstance(raw, str):
+        raise errors.BadRequest("text must be a string", details={"field": "text"})
+    # Browsers submit textarea newlines as CRLF; they are still newlines, not control characters.
+    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.strip().strip(_INVISIBLE).strip()
+    if not text:
+        raise errors.Unprocessable(
+            "text is empty after trimming whitespace", details={"field": "text", "length": 0}
+        )
+    for index, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "Cc" and ch not in _ALLOWED_CONTROLS:
+            raise errors.Unprocessable(
+                f"text contains control character U+{ord(ch):04X}",
+                details={"field": "text", "index": index},
+            )
+        if category == "Cs":  # a lone surrogate from a JSON "\ud83d" escape: not storable text
+            raise errors.Unprocessable(
+                "text contains an unpaired surrogate", details={"field": "text", "index": index}
+            )
+    if len(text) > MAX_CHARS:
+        raise errors.Unprocessable(
+            f"text is {len(text)} characters; the limit is {MAX_CHARS}",
+            details={"field": "text", "length": len(text), "max": MAX_CHARS},
+        )
+    return text
+
+
+def parse_new_post(body: dict[str, Any]) -> str:
+    """The normalised text of a POST /v1/posts body ({"text": ...}, nothing else)."""
+    unknown = sorted(set(body) - _BODY_FIELDS)
+    if unknown:
+        raise errors.BadRequest(
+            f"unknown field(s): {', '.join(unknown)}", details={"unknown_fields": unknown}
+        )
+    return normalize_text(body.get("text"))
+
+
+def parse_idempotency_key(raw: str | None) -> str | None:
+    """The Idempotency-Key header: absent, or 1-128 printable ASCII characters."""
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
+        raise errors.BadRequest(
+            f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
+        )
+    return key

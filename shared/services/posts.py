@@ -1,0 +1,158 @@
+"""The posts HTTP function: POST /v1/posts, GET and DELETE /v1/posts/{id}.
+
+Write path: validate -> one Firestore transaction (event + read model + idempotency doc) ->
+publish the event to ``post-events`` -> mark it published. The publish is after the commit, so
+it can fail or the process can die in between; the event then stays unpublished in the log and
+the outbox relay (shared/services/outbox.py) publishes it on its next tick. The caller's request
+succeeds either way: the post exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Protocol
+
+from shared import errors, ids
+from shared.adapters.firestore_posts import PostEvent
+from shared.domain import posts as domain
+from shared.domain.model import Post
+from shared.httpapi import Request, Response, Router
+from shared.ports import EventPublisher
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+POST_EVENTS_TOPIC = "post-events"
+
+
+class PostWriter(Protocol):
+    """What the service needs from the store (FirestorePosts)."""
+
+    def create_post(
+        self, author_id: str, text: str, idempotency_key: str | None, post_id: int
+    ) -> tuple[Post, PostEvent, bool]: ...
+
+    def delete_post_once(self, caller_id: str, post_id: int) -> tuple[PostEvent, bool]: ...
+
+    def get_post(self, post_id: int) -> Post | None: ...
+
+    def count_recent_events(self, author_id: str, since_ms: int) -> int: ...
+
+    def mark_published(self, published: list[PostEvent]) -> None: ...
+
+
+class PostsService:
+    def __init__(
+        self,
+        store: PostWriter,
+        publisher: EventPublisher,
+        *,
+        rate_limit: int = 300,
+        rate_window_seconds: int = 60,
+        topic: str = POST_EVENTS_TOPIC,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._rate_limit = rate_limit
+        self._rate_window_ms = rate_window_seconds * 1000
+        self._topic = topic
+
+    def create(self, author_id: str, text: str, idempotency_key: str | None) -> tuple[Post, bool]:
+        """(post, created); created is False when an Idempotency-Key replayed an earlier create."""
+        # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
+        self._check_rate(author_id)
+        post, event, created = self._store.create_post(
+            author_id, text, idempotency_key, ids.new_id()
+        )
+        if created:
+            self._publish(event)
+        elif post.deleted:
+            raise errors.Conflict("the post created with this Idempotency-Key has been deleted")
+        return post, created
+
+    def get(self, post_id: int) -> Post:
+        post = self._store.get_post(post_id)
+        if post is None or post.deleted:
+            raise errors.NotFound(f"no post {post_id}")
+        return post
+
+    def delete(self, caller_id: str, post_id: int) -> None:
+        event, deleted_now = self._store.delete_post_once(caller_id, post_id)
+        if deleted_now:
+            self._publish(event)
+
+    def _check_rate(self, author_id: str) -> None:
+        if self._rate_limit <= 0:
+            return
+        since = time.time_ns() // 1_000_000 - self._rate_window_ms
+        if self._store.count_recent_events(author_id, since) >= self._rate_limit:
+            retry_after = str(max(1, self._rate_window_ms // 1000))
+            raise errors.TooManyRequests(
+                f"at most {self._rate_limit} posts and deletes per "
+                f"{self._rate_window_ms // 1000} s",
+                headers={"Retry-After": retry_after},
+            )
+
+    def _publish(self, event: PostEvent) -> None:
+        try:
+            self._publisher.publish(self._topic, event)
+        except Exception:
+            # Committed already: the outbox relay publishes it later. Failing the request
+            # would only make the client retry a write that succeeded.
+            log.warning("publish of %s failed; left to the outbox relay", event.event_id,
+                        exc_info=True)  # fmt: skip
+            return
+        try:
+            self._store.mark_published([event])
+        except Exception:
+            # Published but not marked: the relay will publish it again, consumers dedupe.
+            log.warning("could not mark %s published", event.event_id, exc_info=True)
+
+
+def _post_id(req: Request) -> int:
+    try:
+        return ids.parse_id(req.params["id"])
+    except ValueError as exc:
+        raise errors.BadRequest("post id must be a decimal string of up to 19 digits") from exc
+
+
+def router_for(service: PostsService) -> Router:
+    router = Router()
+
+    @router.route("POST", "/v1/posts")
+    def create_post(req: Request) -> Response:
+        caller = req.caller()
+        key = domain.parse_idempotency_key(req.raw.headers.get("Idempotency-Key"))
+        text = domain.parse_new_post(req.json())
+        post, created = service.create(caller.uid, text, key)
+        headers = {"Location": f"/v1/posts/{post.id}"}
+        return post.to_json(), (201 if created else 200), headers
+
+    @router.route("GET", "/v1/posts/{id}")
+    def get_post(req: Request) -> Response:
+        req.caller()
+        return service.get(_post_id(req)).to_json(), 200
+
+    @router.route("DELETE", "/v1/posts/{id}")
+    def delete_post(req: Request) -> Response:
+        caller = req.caller()
+        service.delete(caller.uid, _post_id(req))
+        return None, 204
+
+    return router
+
+
+def service_from(c: Container) -> PostsService:
+    return PostsService(
+        c.posts,
+        c.publisher,
+        rate_limit=c.settings.post_rate_limit,
+        rate_window_seconds=c.settings.post_rate_window_seconds,
+    )
+
+
+def build_router(c: Container) -> Router:
+    return router_for(service_from(c))
