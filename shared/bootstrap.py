@@ -82,4 +82,7 @@ def container() -> Container:
     global _container
     if _container is None:
         _container = Container()
+        from shared.observability import setup_logging
+
+        setup_logging(_container.settings.project_id)
     return _container

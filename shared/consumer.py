@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from shared import events, topology
+from shared import events, observability, topology
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ def consume(
     dead_letters: RawPublisher,
 ) -> None:
     data, attrs, msg_id = message_of(cloud_event)
+    observability.set_trace(attrs.get("trace_id"))
     try:
         event = events.decode(data)
     except events.InvalidEvent as exc:

@@ -20,7 +20,7 @@ from typing import Any
 
 import flask
 
-from shared import errors
+from shared import errors, observability
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,9 @@ class Router:
         return register
 
     def dispatch(self, raw: flask.Request) -> flask.Response:
+        observability.set_trace(
+            observability.trace_from_header(raw.headers.get("X-Cloud-Trace-Context"))
+        )
         try:
             return self._dispatch(raw)
         except errors.ApiError as exc:
