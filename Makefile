@@ -33,6 +33,16 @@ pytest: ## the test suite on real services the session starts itself, with cover
 bench: ## timeline engine benchmarks (docs/benchmarks.md)
 	$(PY) -m shared.devstack.bench_timeline
 
+SCENARIO ?= mix
+USERS ?= 50
+RATE ?= 10
+DURATION ?= 60s
+HOST ?= http://127.0.0.1:8080
+load: ## Locust, headless, CSV + HTML in .local/load: make load SCENARIO=mix|burst|celebrity USERS=50 DURATION=60s [HOST=…]
+	mkdir -p .local/load
+	SCENARIO=$(SCENARIO) $(PY) -m locust -f tests/load/locustfile.py --headless -u $(USERS) -r $(RATE) \
+	  -t $(DURATION) --host $(HOST) --csv .local/load/$(SCENARIO) --html .local/load/$(SCENARIO).html
+
 replay: ## replay events: make replay ARGS="seek --subscription fanout-planner --time 2026-01-01T00:00:00Z"
 	$(PY) -m shared.devstack.replay $(ARGS)
 
