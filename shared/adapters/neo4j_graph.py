@@ -1,0 +1,570 @@
+"""The social graph on Neo4j: users, follows, follower streams and people-you-may-know.
+
+Model: ``(:User {id, handle, handle_key, display_name, created_ms})`` and
+``(:User)-[:FOLLOWS {created_ms}]->(:User)``. A follow whose event has not been published yet
+carries ``unannounced: true`` (removed once Pub/Sub acked it); an unfollow whose event is not yet
+published leaves a ``(:User)-[:UNFOLLOWED {at_ms}]->(:User)`` tombstone, deleted once acked.
+See docs/graph.md for why.
+
+Driver use follows the Neo4j manual: one driver per process (shared/bootstrap.py), managed
+transactions (``execute_read``/``execute_write``, retried by the driver on transient errors)
+in sessions that always name the database, parameters never spliced into Cypher, and every query
+anchored on a ``:User`` looked up through the ``id`` uniqueness constraint's index.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+import neo4j
+from neo4j.exceptions import ClientError, ConstraintError, ServiceUnavailable, SessionExpired
+
+from shared import errors
+from shared.domain.model import User
+from shared.domain.users import handle_key
+
+log = logging.getLogger(__name__)
+
+SCHEMA: tuple[LiteralString, ...] = (
+    "CREATE CONSTRAINT user_id_unique IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+    "CREATE CONSTRAINT user_handle_unique IF NOT EXISTS"
+    " FOR (u:User) REQUIRE u.handle_key IS UNIQUE",
+    # Only pending follows carry the property, so this index holds just the relay's backlog.
+    "CREATE INDEX follows_unannounced IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.unannounced)",
+)
+
+# The user's public fields plus its degrees. COUNT { } on a bare pattern from a bound node is
+# planned as a degree lookup (no relationship is visited), so counts stay O(1) per user.
+_USER_FIELDS: LiteralString = """
+    u.id AS id, u.handle AS handle, u.display_name AS display_name,
+    coalesce(u.created_ms, 0) AS created_ms,
+    COUNT { (u)<-[:FOLLOWS]-() } AS follower_count,
+    COUNT { (u)-[:FOLLOWS]->() } AS following_count
+"""
+
+Q_CREATE_USER: LiteralString = (
+    """
+    MERGE (u:User {id: $id})
+    ON CREATE SET u.handle = $handle, u.handle_key = $handle_key,
+                  u.display_name = $display_name, u.created_ms = $now
+    RETURN u.handle_key AS existing_key, """
+    + _USER_FIELDS
+)
+Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id}) RETURN " + _USER_FIELDS
+Q_USER_BY_HANDLE: LiteralString = "MATCH (u:User {handle_key: $key}) RETURN " + _USER_FIELDS
+Q_USERS_BY_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN " + _USER_FIELDS
+Q_EXISTING_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN u.id AS id"
+
+# Taking the follower's write lock first serialises concurrent follow/unfollow of the same
+# follower (MERGE alone can create a duplicate relationship under concurrency). Locking the
+# follower, not the followee, keeps a celebrity's node free of contention.
+Q_LOCK_PAIR: LiteralString = """
+    MATCH (a:User {id: $a})
+    MATCH (b:User {id: $b})
+    SET a._lock = true REMOVE a._lock
+    RETURN a.id AS a
+"""
+Q_FOLLOW: LiteralString = """
+    MATCH (a:User {id: $a})
+    MATCH (b:User {id: $b})
+    MERGE (a)-[r:FOLLOWS]->(b)
+    ON CREATE SET r.created_ms = $now, r.unannounced = true
+    WITH a, b, r
+    OPTIONAL MATCH (a)-[t:UNFOLLOWED]->(b)
+    DELETE t
+    RETURN r.created_ms AS created_ms, coalesce(r.unannounced, false) AS unannounced
+"""
+Q_DELETE_FOLLOW: LiteralString = """
+    MATCH (a:User {id: $a})-[r:FOLLOWS]->(b:User {id: $b})
+    DELETE r
+    RETURN count(*) AS deleted
+"""
+Q_TOMBSTONE: LiteralString = """
+    MATCH (a:User {id: $a})
+    MATCH (b:User {id: $b})
+    MERGE (a)-[t:UNFOLLOWED]->(b)
+    SET t.at_ms = $now
+    RETURN t.at_ms AS at_ms
+"""
+Q_PENDING_TOMBSTONE: LiteralString = """
+    MATCH (a:User {id: $a})-[t:UNFOLLOWED]->(b:User {id: $b})
+    RETURN t.at_ms AS at_ms
+"""
+Q_FOLLOW_ANNOUNCED: LiteralString = """
+    MATCH (a:User {id: $a})-[r:FOLLOWS]->(b:User {id: $b})
+    WHERE r.created_ms = $created_ms
+    REMOVE r.unannounced
+"""
+Q_UNFOLLOW_ANNOUNCED: LiteralString = """
+    MATCH (a:User {id: $a})-[t:UNFOLLOWED]->(b:User {id: $b})
+    WHERE t.at_ms = $at_ms
+    DELETE t
+"""
+Q_PENDING_FOLLOWS: LiteralString = """
+    MATCH (a:User)-[r:FOLLOWS]->(b:User)
+    WHERE r.unannounced = true AND r.created_ms < $before
+    RETURN a.id AS a, b.id AS b, r.created_ms AS ms
+    LIMIT $limit
+"""
+Q_PENDING_UNFOLLOWS: LiteralString = """
+    MATCH (a:User)-[t:UNFOLLOWED]->(b:User)
+    WHERE t.at_ms < $before
+    RETURN a.id AS a, b.id AS b, t.at_ms AS ms
+    LIMIT $limit
+"""
+Q_IS_FOLLOWING: LiteralString = """
+    MATCH (a:User {id: $a})
+    MATCH (b:User {id: $b})
+    RETURN EXISTS { (a)-[:FOLLOWS]->(b) } AS following
+"""
+
+# Keyset pages, newest follow first, ordered by (created_ms, id) of the edge/other user: a follow
+# made while a client pages gets a newer created_ms, so it lands before the cursor and never
+# shifts the pages still to come (no gaps, no repeats).
+Q_FOLLOWERS_PAGE: LiteralString = (
+    """
+    MATCH (me:User {id: $id})<-[r:FOLLOWS]-(u:User)
+    WHERE $after_ms IS NULL OR r.created_ms < $after_ms
+       OR (r.created_ms = $after_ms AND u.id < $after_id)
+    WITH u, r.created_ms AS edge_ms
+    ORDER BY edge_ms DESC, u.id DESC
+    LIMIT $limit
+    RETURN edge_ms, """
+    + _USER_FIELDS
+    + " ORDER BY edge_ms DESC, id DESC"
+)
+Q_FOLLOWING_PAGE: LiteralString = (
+    """
+    MATCH (me:User {id: $id})-[r:FOLLOWS]->(u:User)
+    WHERE $after_ms IS NULL OR r.created_ms < $after_ms
+       OR (r.created_ms = $after_ms AND u.id < $after_id)
+    WITH u, r.created_ms AS edge_ms
+    ORDER BY edge_ms DESC, u.id DESC
+    LIMIT $limit
+    RETURN edge_ms, """
+    + _USER_FIELDS
+    + " ORDER BY edge_ms DESC, id DESC"
+)
+Q_FOLLOWER_COUNT: LiteralString = (
+    "MATCH (u:User {id: $id}) RETURN COUNT { (u)<-[:FOLLOWS]-() } AS n"
+)
+# No ORDER BY and no label check on the follower: a lazy, non-eager plan the server streams in
+# fetch_size chunks, so neither side ever holds the whole follower list.
+Q_FOLLOWER_IDS_STREAM: LiteralString = "MATCH (:User {id: $id})<-[:FOLLOWS]-(f) RETURN f.id AS id"
+Q_FOLLOWING_IDS: LiteralString = "MATCH (:User {id: $id})-[:FOLLOWS]->(f) RETURN f.id AS id"
+
+# People you may know. The cost is bounded by construction: at most $k_follows of the caller's
+# follows (the most recent) are expanded, each to at most $k_per of its own follows, so the
+# 2nd-degree step visits <= k_follows * k_per relationships whatever the caller's degree.
+Q_SUGGEST_2ND: LiteralString = """
+    MATCH (me:User {id: $id})
+    CALL (me) {
+        MATCH (me)-[r:FOLLOWS]->(f:User)
+        RETURN f ORDER BY r.created_ms DESC LIMIT $k_follows
+    }
+    CALL (f) {
+        MATCH (f)-[:FOLLOWS]->(c:User)
+        RETURN c LIMIT $k_per
+    }
+    WITH me, c, count(*) AS mutual
+    WHERE c <> me AND NOT EXISTS { (me)-[:FOLLOWS]->(c) }
+    RETURN c.id AS id, mutual
+    ORDER BY mutual DESC, id ASC
+    LIMIT $cap
+"""
+# 3rd degree, only when the 2nd runs short: expand the best 2nd-degree users (<= $k_seeds of
+# them, each to <= $k_per follows). mutual_count here is how many of those seeds follow the user.
+Q_SUGGEST_3RD: LiteralString = """
+    MATCH (me:User {id: $id})
+    UNWIND $seeds AS sid
+    MATCH (s:User {id: sid})
+    CALL (s) {
+        MATCH (s)-[:FOLLOWS]->(c:User)
+        RETURN c LIMIT $k_per
+    }
+    WITH me, c, count(*) AS via
+    WHERE c <> me AND NOT c.id IN $exclude AND NOT EXISTS { (me)-[:FOLLOWS]->(c) }
+    RETURN c.id AS id, via AS mutual
+    ORDER BY mutual DESC, id ASC
+    LIMIT $limit
+"""
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    changed: bool
+    created_ms: int
+    announced: bool
+
+
+@dataclass(frozen=True)
+class UnfollowResult:
+    changed: bool
+    # Set while a tombstone waits for its UserUnfollowed to be published.
+    pending_at_ms: int | None
+
+    @property
+    def announced(self) -> bool:
+        return self.pending_at_ms is None
+
+
+@dataclass(frozen=True)
+class PendingAnnouncement:
+    kind: str  # "follow" or "unfollow"
+    follower_id: str
+    followee_id: str
+    at_ms: int
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _user(rec: neo4j.Record) -> User:
+    return User(
+        id=rec["id"],
+        handle=rec["handle"],
+        display_name=rec["display_name"],
+        created_ms=int(rec["created_ms"]),
+        follower_count=int(rec["follower_count"]),
+        following_count=int(rec["following_count"]),
+    )
+
+
+def encode_cursor(edge_ms: int, uid: str) -> str:
+    raw = json.dumps([edge_ms, uid], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        edge_ms, uid = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise errors.BadRequest("cursor is not one this API returned") from exc
+    if not isinstance(edge_ms, int) or isinstance(edge_ms, bool) or not isinstance(uid, str):
+        raise errors.BadRequest("cursor is not one this API returned")
+    return edge_ms, uid
+
+
+class Neo4jGraph:
+    """The FollowerSource of the timeline engine and the store of the users service."""
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str,
+        *,
+        suggest_follows_cap: int = 200,
+        suggest_per_follow_cap: int = 200,
+        suggest_seed_cap: int = 50,
+    ) -> None:
+        self.driver = driver
+        self.database = database
+        self.suggest_follows_cap = suggest_follows_cap
+        self.suggest_per_follow_cap = suggest_per_follow_cap
+        self.suggest_seed_cap = suggest_seed_cap
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _session(self, **config: Any) -> neo4j.Session:
+        return self.driver.session(database=self.database, **config)
+
+    def _read(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
+        def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
+            return list(tx.run(query, params))
+
+        with self._session() as s:
+            return s.execute_read(work)
+
+    def ensure_schema(self) -> None:
+        """Create the constraints and indexes if missing; safe from many processes at once."""
+
+        def run(tx: neo4j.ManagedTransaction, stmt: LiteralString) -> None:
+            tx.run(stmt).consume()
+
+        for stmt in SCHEMA:
+            try:
+                with self._session() as s:
+                    s.execute_write(run, stmt)
+            except ClientError as exc:
+                # Two cold starts racing: the loser sees the rule the winner just created.
+                if "AlreadyExists" not in (exc.code or ""):
+                    raise
+
+    # -- users ------------------------------------------------------------------------------
+
+    def create_user(self, uid: str, handle: str, display_name: str) -> tuple[User, bool]:
+        """(user, created). Conflict when the handle belongs to someone else, or when ``uid``
+        already registered under another handle."""
+        key = handle_key(handle)
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[User, bool, str]:
+            result = tx.run(
+                Q_CREATE_USER,
+                id=uid,
+                handle=handle,
+                handle_key=key,
+                display_name=display_name,
+                now=_now_ms(),
+            )
+            rec = result.single(strict=True)
+            created = result.consume().counters.nodes_created > 0
+            return _user(rec), created, rec["existing_key"]
+
+        try:
+            with self._session() as s:
+                user, created, existing_key = s.execute_write(work)
+        except ConstraintError:
+            # The uniqueness constraint on handle_key refused it: the handle is someone else's,
+            # unless a concurrent registration of this very user won the race.
+            owner = self.get_user_by_handle(handle)
+            if owner is not None and owner.id == uid:
+                return owner, False
+            raise errors.Conflict(
+                f"handle @{handle} is taken", details={"field": "handle"}
+            ) from None
+        if existing_key != key:
+            raise errors.Conflict(
+                f"already registered as @{user.handle}", details={"field": "handle"}
+            )
+        return user, created
+
+    def get_user(self, uid: str) -> User | None:
+        recs = self._read(Q_USER_BY_ID, id=uid)
+        return _user(recs[0]) if recs else None
+
+    def get_user_by_handle(self, handle: str) -> User | None:
+        recs = self._read(Q_USER_BY_HANDLE, key=handle_key(handle))
+        return _user(recs[0]) if recs else None
+
+    def get_users(self, ids: Iterable[str]) -> dict[str, User]:
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        return {u.id: u for u in map(_user, self._read(Q_USERS_BY_IDS, ids=unique))}
+
+    # -- follows ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _lock_pair(tx: neo4j.ManagedTransaction, a: str, b: str) -> None:
+        if a == b:
+            raise errors.BadRequest("you cannot follow yourself")
+        if tx.run(Q_LOCK_PAIR, a=a, b=b).single() is None:
+            found = {r["id"] for r in tx.run(Q_EXISTING_IDS, ids=[a, b])}
+            missing = a if a not in found else b
+            raise errors.NotFound(f"no user {missing}", details={"id": missing})
+
+    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult:
+        """Create the follow if missing; says whether its event still has to be published."""
+
+        def work(tx: neo4j.ManagedTransaction) -> FollowResult:
+            self._lock_pair(tx, follower_id, followee_id)
+            result = tx.run(Q_FOLLOW, a=follower_id, b=followee_id, now=_now_ms())
+            rec = result.single(strict=True)
+            changed = result.consume().counters.relationships_created > 0
+            return FollowResult(changed, int(rec["created_ms"]), not rec["unannounced"])
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def unfollow_with_state(self, follower_id: str, followee_id: str) -> UnfollowResult:
+        """Delete the follow if present, leaving a tombstone until its event is published."""
+
+        def work(tx: neo4j.ManagedTransaction) -> UnfollowResult:
+            self._lock_pair(tx, follower_id, followee_id)
+            deleted = tx.run(Q_DELETE_FOLLOW, a=follower_id, b=followee_id).single(strict=True)
+            if deleted["deleted"]:
+                rec = tx.run(Q_TOMBSTONE, a=follower_id, b=followee_id, now=_now_ms()).single(
+                    strict=True
+                )
+                return UnfollowResult(True, int(rec["at_ms"]))
+            pending = tx.run(Q_PENDING_TOMBSTONE, a=follower_id, b=followee_id).single()
+            return UnfollowResult(False, int(pending["at_ms"]) if pending else None)
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def follow(self, follower_id: str, followee_id: str) -> bool:
+        return self.follow_with_state(follower_id, followee_id).changed
+
+    def unfollow(self, follower_id: str, followee_id: str) -> bool:
+        return self.unfollow_with_state(follower_id, followee_id).changed
+
+    def mark_follow_announced(self, follower_id: str, followee_id: str, created_ms: int) -> None:
+        with self._session() as s:
+            s.execute_write(
+                lambda tx: tx.run(
+                    Q_FOLLOW_ANNOUNCED, a=follower_id, b=followee_id, created_ms=created_ms
+                ).consume()
+            )
+
+    def mark_unfollow_announced(self, follower_id: str, followee_id: str, at_ms: int) -> None:
+        with self._session() as s:
+            s.execute_write(
+                lambda tx: tx.run(
+                    Q_UNFOLLOW_ANNOUNCED, a=follower_id, b=followee_id, at_ms=at_ms
+                ).consume()
+            )
+
+    def pending_announcements(
+        self, limit: int = 500, older_than_ms: int | None = None
+    ) -> list[PendingAnnouncement]:
+        """Follows and unfollows whose events were never acked, for a relay to re-publish."""
+        before = older_than_ms if older_than_ms is not None else _now_ms() + 1
+        out = [
+            PendingAnnouncement("follow", r["a"], r["b"], int(r["ms"]))
+            for r in self._read(Q_PENDING_FOLLOWS, limit=limit, before=before)
+        ]
+        out += [
+            PendingAnnouncement("unfollow", r["a"], r["b"], int(r["ms"]))
+            for r in self._read(Q_PENDING_UNFOLLOWS, limit=limit, before=before)
+        ]
+        return out
+
+    def is_following(self, a: str, b: str) -> bool:
+        recs = self._read(Q_IS_FOLLOWING, a=a, b=b)
+        return bool(recs and recs[0]["following"])
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def _page(
+        self, query: LiteralString, uid: str, limit: int, cursor: str | None
+    ) -> tuple[list[User], str | None]:
+        after_ms, after_id = decode_cursor(cursor) if cursor else (None, None)
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[list[neo4j.Record], bool]:
+            if tx.run(Q_EXISTING_IDS, ids=[uid]).single() is None:
+                return [], False
+            # One extra row tells whether a next page exists without a second query.
+            recs = list(
+                tx.run(query, id=uid, after_ms=after_ms, after_id=after_id, limit=limit + 1)
+            )
+            return recs, True
+
+        with self._session() as s:
+            recs, exists = s.execute_read(work)
+        if not exists:
+            raise errors.NotFound(f"no user {uid}", details={"id": uid})
+        page = recs[:limit]
+        next_cursor = None
+        if len(recs) > limit and page:
+            next_cursor = encode_cursor(int(page[-1]["edge_ms"]), page[-1]["id"])
+        return [_user(r) for r in page], next_cursor
+
+    def followers(
+        self, uid: str, limit: int, cursor: str | None = None
+    ) -> tuple[list[User], str | None]:
+        return self._page(Q_FOLLOWERS_PAGE, uid, limit, cursor)
+
+    def following(
+        self, uid: str, limit: int, cursor: str | None = None
+    ) -> tuple[list[User], str | None]:
+        return self._page(Q_FOLLOWING_PAGE, uid, limit, cursor)
+
+    def follower_count(self, uid: str) -> int:
+        recs = self._read(Q_FOLLOWER_COUNT, id=uid)
+        return int(recs[0]["n"]) if recs else 0
+
+    def following_ids(self, uid: str) -> list[str]:
+        return [r["id"] for r in self._read(Q_FOLLOWING_IDS, id=uid)]
+
+    def iter_follower_pages(self, uid: str, page_size: int = 1000) -> Iterator[list[str]]:
+        """Every follower id of ``uid``, ``page_size`` at a time, streamed from one read.
+
+        The query runs in one read transaction pulled ``page_size`` records at a time (Bolt
+        PULL n), so memory stays at one page on both ends however many followers there are.
+        It cannot be a managed transaction: those are retried as a whole, and a generator
+        cannot take back pages it already yielded. So a failure before the first page is
+        retried here; a failure mid-stream raises, and the caller's message is redelivered
+        (fan-out consumers are idempotent, repeating a page is harmless).
+        """
+        attempts = 0
+        while True:
+            yielded = False
+            try:
+                with (
+                    self._session(default_access_mode=neo4j.READ_ACCESS, fetch_size=page_size) as s,
+                    s.begin_transaction() as tx,
+                ):
+                    page: list[str] = []
+                    for rec in tx.run(Q_FOLLOWER_IDS_STREAM, id=uid):
+                        page.append(rec["id"])
+                        if len(page) >= page_size:
+                            yielded = True
+                            yield page
+                            page = []
+                    if page:
+                        yielded = True
+                        yield page
+                return
+            except (ServiceUnavailable, SessionExpired) as exc:
+                attempts += 1
+                if yielded or attempts >= 3:
+                    raise
+                log.warning("follower stream of %s failed before any page (%s); retrying", uid, exc)
+                time.sleep(0.2 * attempts)
+
+    # -- people you may know ----------------------------------------------------------------
+
+    def suggestions(self, uid: str, limit: int) -> list[tuple[User, int, int]]:
+        """(user, degree, mutual_count), 2nd degree by mutual count, then 3rd degree."""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[tuple[str, int, int]] | None:
+            if tx.run(Q_EXISTING_IDS, ids=[uid]).single() is None:
+                return None
+            # Fetch more than asked so the 3rd-degree step can exclude every 2nd-degree user.
+            cap = max(limit, self.suggest_seed_cap)
+            second = [
+                (r["id"], 2, int(r["mutual"]))
+                for r in tx.run(
+                    Q_SUGGEST_2ND,
+                    id=uid,
+                    k_follows=self.suggest_follows_cap,
+                    k_per=self.suggest_per_follow_cap,
+                    cap=cap,
+                )
+            ]
+            if len(second) >= limit:
+                return second[:limit]
+            # No 2nd degree means every follow of a follow is already followed, so nothing lies
+            # at 3rd degree either; otherwise expand from the best 2nd-degree users.
+            seeds = [i for i, _, _ in second[: self.suggest_seed_cap]]
+            third = self._third(tx, uid, seeds, {i for i, _, _ in second}, limit - len(second))
+            return second + third
+
+        with self._session() as s:
+            ranked = s.execute_read(work)
+        if ranked is None:
+            raise errors.NotFound(f"no user {uid}", details={"id": uid})
+        users = self.get_users(i for i, _, _ in ranked)
+        return [(users[i], deg, mutual) for i, deg, mutual in ranked if i in users]
+
+    def _third(
+        self,
+        tx: neo4j.ManagedTransaction,
+        uid: str,
+        seeds: list[str],
+        exclude: set[str],
+        limit: int,
+    ) -> list[tuple[str, int, int]]:
+        if not seeds or limit <= 0:
+            return []
+        return [
+            (r["id"], 3, int(r["mutual"]))
+            for r in tx.run(
+                Q_SUGGEST_3RD,
+                id=uid,
+                seeds=seeds,
+                exclude=sorted(exclude),
+                k_per=self.suggest_per_follow_cap,
+                limit=limit,
+            )
+        ]
