@@ -1,0 +1,3 @@
+from infra.tfcheck.check import main
+
+raise SystemExit(main())
