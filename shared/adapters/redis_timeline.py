@@ -1,0 +1,479 @@
+"""Timelines in Redis: capped sorted sets in listpack encoding, written by Lua scripts.
+
+Keys (docs/timeline.md has the why):
+
+- ``tl:{uid}``  home timeline: ZSET member = post id (decimal), score = its millisecond
+  timestamp (``ids.timestamp_ms``: a small integer packs into a listpack, the 63-bit id would
+  not); ties order by member, and same-millisecond ids have equal length, so that is id order.
+  Capped at ``timeline_cap`` on every insert; holds pushed posts (and backfills).
+- ``ut:{uid}``  the author's own timeline, same layout: every live post of the author, capped.
+  Pull-mode readers merge it; ``GET /v1/users/{id}/posts`` serves it.
+- ``fw:{uid}``  SET of the reader's followees, a cache of the graph (sentinel member ``""``
+  tells "loaded" from "absent"), kept in step by follow_sync.
+- ``pullers``   SET of authors who have pull-mode posts: a reader merges ``fw ∩ pullers``.
+- ``pm:{pid}``  the post's fan-out mode, set once (SET NX): redelivery never flips it.
+- ``px:{pid}``  tombstone of a deleted post (guards late adds, filters reads).
+- ``pc:{pid}``  post body cache (JSON), hydrated with MGET.
+- ``up:{uid}``  author profile cache (handle, display name).
+- ``act:{uid}`` present while the user read in the last ``inactive_days``; fan-out skips (and
+  frees) the home timeline of anyone without it, and their next read regenerates it.
+- ``rg:{uid}``  regeneration lock.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import redis
+
+from shared import ids
+from shared.config import Settings
+from shared.domain.fanout import Mode
+from shared.domain.model import Post, User
+from shared.domain.timeline import Source
+
+POST_CACHE_TTL_S = 3 * 86400
+# Longer than post-events retention (31 days): a seek-replay must still see the decision.
+MODE_TTL_S = 40 * 86400
+PROFILE_TTL_S = 3600
+REGEN_LOCK_S = 60
+SENTINEL = ""  # user ids have min length 1, so "" is never a followee
+
+_RECORD = """
+local cap, win, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local out = {}
+for i = 0, #KEYS / 4 - 1 do
+  local ut, pm, px, pc = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
+  local pid, score, body = ARGV[4+3*i], tonumber(ARGV[5+3*i]), ARGV[6+3*i]
+  if redis.call('EXISTS', px) == 1 then
+    out[#out+1] = 'gone'; out[#out+1] = 0; out[#out+1] = 0
+  else
+    redis.call('SET', pc, body, 'EX', ttl)
+    redis.call('ZADD', ut, score, pid)
+    local card = redis.call('ZCARD', ut)
+    if card > cap then redis.call('ZREMRANGEBYRANK', ut, 0, card - cap - 1) end
+    local lo = string.format('(%d', score - win)
+    local count = redis.call('ZCOUNT', ut, lo, score)
+    local first = redis.call('ZRANGE', ut, lo, score, 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+    local span = 0
+    if #first == 2 then span = score - tonumber(first[2]) end
+    out[#out+1] = redis.call('GET', pm) or ''; out[#out+1] = count; out[#out+1] = span
+  end
+end
+return out
+"""
+
+_COMMIT = """
+local out = {}
+for i = 2, #KEYS do
+  local mode, author = ARGV[2*i-2], ARGV[2*i-1]
+  local old = redis.call('SET', KEYS[i], mode, 'NX', 'GET', 'EX', ARGV[1])
+  local final = old or mode
+  if final == 'pull' then redis.call('SADD', KEYS[1], author) end
+  out[#out+1] = final
+end
+return out
+"""
+
+# KEYS: px, then (tl, act) per recipient. ARGV: op, pid, score, cap.
+_WRITE = """
+local op, pid, score, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local n = 0
+if op == 'add' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+  for i = 2, #KEYS, 2 do
+    if redis.call('EXISTS', KEYS[i+1]) == 1 then
+      if redis.call('ZADD', KEYS[i], score, pid) == 1 then
+        local card = redis.call('ZCARD', KEYS[i])
+        if card > cap then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, card - cap - 1) end
+      end
+      n = n + 1
+    else
+      -- inactive reader: their timeline is regenerated on their next read, so free it now
+      redis.call('UNLINK', KEYS[i])
+    end
+  end
+else
+  for i = 2, #KEYS, 2 do n = n + redis.call('ZREM', KEYS[i], pid) end
+end
+return n
+"""
+
+# KEYS: pm, px, pc, ut. ARGV: pid, ttl.
+_DELETE = """
+local mode = redis.call('GET', KEYS[1]) or ''
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+redis.call('DEL', KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[1])
+return mode
+"""
+
+# KEYS: fw, act, tl. ARGV: followee, cap, then score/member pairs to backfill.
+_FOLLOW = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SADD', KEYS[1], ARGV[1]) end
+if redis.call('EXISTS', KEYS[2]) == 0 or #ARGV < 4 then return 0 end
+local cap = tonumber(ARGV[2])
+local args = {}
+for i = 3, #ARGV do args[#args+1] = ARGV[i] end
+redis.call('ZADD', KEYS[3], unpack(args))
+local card = redis.call('ZCARD', KEYS[3])
+if card > cap then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, card - cap - 1) end
+return #args / 2
+"""
+
+# KEYS: fw, tl, ut(followee). ARGV: followee.
+_UNFOLLOW = """
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SREM', KEYS[1], ARGV[1]) end
+local members = redis.call('ZRANGE', KEYS[3], 0, -1)
+local n = 0
+for i = 1, #members, 500 do
+  n = n + redis.call('ZREM', KEYS[2], unpack(members, i, math.min(i + 499, #members)))
+end
+return n
+"""
+
+# KEYS: tl, tmp, act, then the followees' ut keys. ARGV: cap, act ttl.
+_REGENERATE = """
+if #KEYS > 3 then
+  local srcs = {}
+  for i = 4, #KEYS do srcs[#srcs+1] = KEYS[i] end
+  redis.call('ZUNIONSTORE', KEYS[2], #srcs, unpack(srcs))
+  -- ZRANGESTORE writes a fresh key sized for its result, so it comes out as a listpack
+  redis.call('ZRANGESTORE', KEYS[1], KEYS[2], 0, tonumber(ARGV[1]) - 1, 'REV')
+  redis.call('DEL', KEYS[2])
+else
+  redis.call('DEL', KEYS[1])
+end
+redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
+return redis.call('ZCARD', KEYS[1])
+"""
+
+# Newest-first ids below a cursor from several zsets in one round trip. ARGV: max score
+# ('+inf' without cursor), cursor id ('' without), limit. Returns per key: card, count, ids...
+# Ids are compared as strings (length, then bytes): Lua numbers cannot hold 63 bits.
+_RANGE = """
+local maxs, cur, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local function below(m)
+  if cur == '' then return true end
+  if #m ~= #cur then return #m < #cur end
+  return m < cur
+end
+local out = {}
+for k = 1, #KEYS do
+  local got, offset = {}, 0
+  while #got < limit do
+    local chunk = redis.call('ZRANGE', KEYS[k], maxs, '-inf', 'BYSCORE', 'REV',
+                             'LIMIT', offset, limit + 4)
+    for _, m in ipairs(chunk) do
+      if #got < limit and below(m) then got[#got+1] = m end
+    end
+    if #chunk < limit + 4 then break end
+    offset = offset + #chunk
+  end
+  out[#out+1] = redis.call('ZCARD', KEYS[k])
+  out[#out+1] = #got
+  for _, m in ipairs(got) do out[#out+1] = m end
+end
+return out
+"""
+
+
+@dataclass(frozen=True)
+class NewPost:
+    post_id: int
+    author_id: str
+    text: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What RECORD saw: a mode already decided (or None), or that the post is deleted."""
+
+    gone: bool
+    mode: Mode | None
+    posts_in_window: int
+    window_span_ms: int
+
+
+@dataclass(frozen=True)
+class ReaderState:
+    followees: frozenset[str]
+    pull_authors: list[str]
+    active: bool
+    followees_cached: bool
+
+
+def tl_key(uid: str) -> str:
+    return f"tl:{uid}"
+
+
+def ut_key(uid: str) -> str:
+    return f"ut:{uid}"
+
+
+def _s(v: bytes | str) -> str:
+    return v.decode() if isinstance(v, bytes) else v
+
+
+def _body(p: Post | NewPost) -> str:
+    author = p.author_id
+    created = p.created_ms
+    return json.dumps({"a": author, "t": p.text, "c": created}, separators=(",", ":"))
+
+
+class RedisTimelines:
+    def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
+        self.r = client
+        self.s = settings
+        self._record = client.register_script(_RECORD)
+        self._commit = client.register_script(_COMMIT)
+        self._write = client.register_script(_WRITE)
+        self._delete = client.register_script(_DELETE)
+        self._follow = client.register_script(_FOLLOW)
+        self._unfollow = client.register_script(_UNFOLLOW)
+        self._regenerate = client.register_script(_REGENERATE)
+        self._range = client.register_script(_RANGE)
+
+    @property
+    def cap(self) -> int:
+        return self.s.timeline_cap
+
+    @property
+    def act_ttl(self) -> int:
+        return max(1, self.s.inactive_days) * 86400
+
+    # ---- planner -------------------------------------------------------------------------
+
+    def record_posts(self, posts: Sequence[NewPost]) -> list[Recorded]:
+        """Add posts to their authors' timelines and the body cache; report each author's pace.
+
+        Posts are processed in order, so several posts of one author in one call each see the
+        ones before them, exactly as if they had arrived one by one.
+        """
+        keys: list[str] = []
+        args: list[Any] = [self.cap, self.s.burst_window_seconds * 1000, POST_CACHE_TTL_S]
+        for p in posts:
+            keys += [ut_key(p.author_id), f"pm:{p.post_id}", f"px:{p.post_id}", f"pc:{p.post_id}"]
+            args += [p.post_id, ids.timestamp_ms(p.post_id), _body(p)]
+        raw = cast(list[Any], self._record(keys=keys, args=args))
+        out = []
+        for i in range(len(posts)):
+            mode, count, span = _s(raw[3 * i]), int(raw[3 * i + 1]), int(raw[3 * i + 2])
+            out.append(
+                Recorded(
+                    gone=mode == "gone",
+                    mode=Mode(mode) if mode in ("push", "pull") else None,
+                    posts_in_window=count,
+                    window_span_ms=span,
+                )
+            )
+        return out
+
+    def commit_modes(self, decisions: Sequence[tuple[int, str, Mode]]) -> list[Mode]:
+        """Record each (post id, author, mode) unless one is recorded already; the final modes."""
+        if not decisions:
+            return []
+        keys = ["pullers"] + [f"pm:{pid}" for pid, _, _ in decisions]
+        args: list[Any] = [MODE_TTL_S]
+        for _, author, mode in decisions:
+            args += [mode.value, author]
+        raw = cast(list[Any], self._commit(keys=keys, args=args))
+        return [Mode(_s(m)) for m in raw]
+
+    def delete_post(self, post_id: int, author_id: str) -> Mode | None:
+        """Tombstone a post, drop it from its author's timeline; its recorded mode, if any."""
+        keys = [f"pm:{post_id}", f"px:{post_id}", f"pc:{post_id}", ut_key(author_id)]
+        mode = _s(cast(bytes, self._delete(keys=keys, args=[post_id, MODE_TTL_S])))
+        return Mode(mode) if mode in ("push", "pull") else None
+
+    # ---- writer --------------------------------------------------------------------------
+
+    def write_args(
+        self, op: str, post_id: int, recipients: Sequence[str]
+    ) -> tuple[list[str], list[Any]]:
+        keys = [f"px:{post_id}"]
+        for uid in recipients:
+            keys += [tl_key(uid), f"act:{uid}"]
+        return keys, [op, post_id, ids.timestamp_ms(post_id), self.cap]
+
+    def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
+        """Add (or remove) one post in many home timelines, in one server-side script run.
+
+        Returns the number of timelines written, or -1 when the post was deleted meanwhile.
+        """
+        if op not in ("add", "remove"):
+            raise ValueError(f"unknown op {op!r}")
+        keys, args = self.write_args(op, post_id, recipients)
+        return int(cast(int, self._write(keys=keys, args=args)))
+
+    def apply_batches(self, batches: Iterable[tuple[str, int, Sequence[str]]]) -> int:
+        """Several batches in one pipeline (the benchmark and rebuilds use this)."""
+        pipe = self.r.pipeline(transaction=False)
+        for op, pid, recipients in batches:
+            keys, args = self.write_args(op, pid, recipients)
+            self._write(keys=keys, args=args, client=pipe)
+        return sum(max(0, int(n)) for n in pipe.execute())
+
+    # ---- follow graph --------------------------------------------------------------------
+
+    def recent_entries(self, author_id: str, n: int) -> list[tuple[int, int]]:
+        """(post id, score) of the author's newest ``n`` posts held in Redis."""
+        raw = self.r.zrevrange(ut_key(author_id), 0, n - 1, withscores=True)
+        return [(int(m), int(sc)) for m, sc in raw]
+
+    def follow(self, follower: str, followee: str, entries: Sequence[tuple[int, int]]) -> int:
+        """Add ``followee`` to the follower's followee cache and backfill ``entries``."""
+        args: list[Any] = [followee, self.cap]
+        for pid, score in entries:
+            args += [score, pid]
+        keys = [f"fw:{follower}", f"act:{follower}", tl_key(follower)]
+        return int(cast(int, self._follow(keys=keys, args=args)))
+
+    def unfollow(self, follower: str, followee: str) -> int:
+        keys = [f"fw:{follower}", tl_key(follower), ut_key(followee)]
+        return int(cast(int, self._unfollow(keys=keys, args=[followee])))
+
+    def store_followees(self, uid: str, followees: Iterable[str]) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(f"fw:{uid}")
+        pipe.sadd(f"fw:{uid}", SENTINEL, *followees)
+        pipe.execute()
+
+    def add_pullers(self, authors: Iterable[str]) -> None:
+        authors = list(authors)
+        if authors:
+            self.r.sadd("pullers", *authors)
+
+    # ---- reads ---------------------------------------------------------------------------
+
+    def reader_state(self, uid: str) -> ReaderState:
+        pipe = self.r.pipeline(transaction=False)
+        pipe.smembers(f"fw:{uid}")
+        pipe.sinter(f"fw:{uid}", "pullers")
+        pipe.exists(f"act:{uid}")
+        members, pulls, active = pipe.execute()
+        followees = frozenset(_s(m) for m in members)
+        return ReaderState(
+            followees=followees - {SENTINEL},
+            pull_authors=sorted(_s(m) for m in pulls if m != b""),
+            active=bool(active),
+            followees_cached=SENTINEL in followees,
+        )
+
+    def pull_authors_of(self, followees: Iterable[str]) -> list[str]:
+        fl = list(followees)
+        if not fl:
+            return []
+        flags = self.r.smismember("pullers", fl)  # type: ignore[no-untyped-call]
+        return [a for a, f in zip(fl, flags, strict=True) if f]
+
+    def touch(self, uid: str) -> None:
+        """The user just read: keep them in fan-out for ``inactive_days`` more."""
+        self.r.set(f"act:{uid}", b"1", ex=self.act_ttl)
+
+    def range_sources(
+        self, keys: Sequence[str], before: int | None, limit: int
+    ) -> list[tuple[int, list[int]]]:
+        """(cardinality, newest ``limit`` ids below ``before``) for each zset, in one call."""
+        if not keys:
+            return []
+        maxs = "+inf" if before is None else str(ids.timestamp_ms(before))
+        cur = "" if before is None else str(before)
+        raw = cast(list[Any], self._range(keys=list(keys), args=[maxs, cur, limit]))
+        out: list[tuple[int, list[int]]] = []
+        i = 0
+        for _ in keys:
+            card, n = int(raw[i]), int(raw[i + 1])
+            out.append((card, [int(m) for m in raw[i + 2 : i + 2 + n]]))
+            i += 2 + n
+        return out
+
+    def sources(
+        self, keyed: Sequence[tuple[str, frozenset[str]]], before: int | None, limit: int
+    ) -> list[Source]:
+        """Domain sources for (zset key, the authors it stands for) pairs."""
+        got = self.range_sources([k for k, _ in keyed], before, limit)
+        return [
+            Source(ids=pids, asked=limit, truncated=card >= self.cap, authors=a)
+            for (_, a), (card, pids) in zip(keyed, got, strict=True)
+        ]
+
+    def cached_posts(self, post_ids: Sequence[int]) -> tuple[dict[int, Post], set[int], list[int]]:
+        """(cached live posts, deleted ids, ids to fetch from the store), one round trip."""
+        if not post_ids:
+            return {}, set(), []
+        pipe = self.r.pipeline(transaction=False)
+        pipe.mget([f"pc:{p}" for p in post_ids])
+        pipe.mget([f"px:{p}" for p in post_ids])
+        bodies, tombs = pipe.execute()
+        live: dict[int, Post] = {}
+        dead: set[int] = set()
+        missing: list[int] = []
+        for pid, body, tomb in zip(post_ids, bodies, tombs, strict=True):
+            if tomb is not None:
+                dead.add(pid)
+            elif body is None:
+                missing.append(pid)
+            else:
+                d = json.loads(body)
+                live[pid] = Post(id=pid, author_id=d["a"], text=d["t"], created_ms=int(d["c"]))
+        return live, dead, missing
+
+    def cache_posts(self, posts: Iterable[Post]) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        n = 0
+        for p in posts:
+            n += 1
+            if p.deleted:
+                pipe.set(f"px:{p.id}", b"1", ex=MODE_TTL_S)
+            else:
+                pipe.set(f"pc:{p.id}", _body(p), ex=POST_CACHE_TTL_S)
+        if n:
+            pipe.execute()
+
+    def cached_profiles(self, uids: Sequence[str]) -> dict[str, User]:
+        if not uids:
+            return {}
+        out: dict[str, User] = {}
+        for uid, raw in zip(uids, self.r.mget([f"up:{u}" for u in uids]), strict=True):
+            if raw is not None:
+                d = json.loads(raw)
+                out[uid] = User(id=uid, handle=d["h"], display_name=d["d"])
+        return out
+
+    def cache_profiles(self, users: Iterable[User]) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        n = 0
+        for u in users:
+            n += 1
+            body = json.dumps({"h": u.handle, "d": u.display_name}, separators=(",", ":"))
+            pipe.set(f"up:{u.id}", body, ex=PROFILE_TTL_S)
+        if n:
+            pipe.execute()
+
+    # ---- regeneration --------------------------------------------------------------------
+
+    def try_lock_regeneration(self, uid: str) -> bool:
+        return bool(self.r.set(f"rg:{uid}", b"1", nx=True, ex=REGEN_LOCK_S))
+
+    def unlock_regeneration(self, uid: str) -> None:
+        self.r.delete(f"rg:{uid}")
+
+    def regenerate(self, uid: str, followees: Iterable[str]) -> int:
+        """Rebuild the home timeline from the followees' own timelines; marks the user active."""
+        keys = [tl_key(uid), f"tmp:rg:{uid}", f"act:{uid}"] + [ut_key(a) for a in followees]
+        return int(cast(int, self._regenerate(keys=keys, args=[self.cap, self.act_ttl])))
+
+    # ---- introspection (tests, benchmark, docs) ------------------------------------------
+
+    def home_ids(self, uid: str) -> list[int]:
+        return [int(m) for m in self.r.zrevrange(tl_key(uid), 0, -1)]
+
+    def bytes_per_entry(self, uid: str) -> float:
+        n = self.r.zcard(tl_key(uid))
+        used = self.r.memory_usage(tl_key(uid)) or 0
+        return float(used) / n if n else 0.0

@@ -1,0 +1,424 @@
+"""The timeline engine's service layer: home and user timelines over HTTP, and the consumers.
+
+HTTP (routes of contracts/openapi.yaml whose backend is ``${timeline_url}``):
+``GET /v1/timeline`` and ``GET /v1/users/{id}/posts``.
+
+Consumers (one ``handle(event)`` each, built from the Container):
+``FanoutPlanner`` (post-events), ``TimelineWriter`` (fanout-batches), ``FollowSync``
+(social-events). Each is idempotent: redelivering a message any number of times leaves Redis as
+one delivery did (tests/timeline prove it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from shared import errors, events, ids
+from shared.adapters.redis_timeline import NewPost, RedisTimelines, tl_key, ut_key
+from shared.config import Settings
+from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
+from shared.domain.model import Post, User
+from shared.domain.timeline import merge_newest, plan_merge
+from shared.httpapi import Request, Response, Router
+from shared.ports import EventPublisher, FollowerSource, PostStore
+
+if TYPE_CHECKING:
+    from shared.bootstrap import Container
+
+log = logging.getLogger(__name__)
+
+FANOUT_TOPIC = "fanout-batches"
+MAX_ROUNDS = 4  # bounded refills when filtering (deleted, unfollowed) thins a page
+STORE_FANOUT_THREADS = 16
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+# ---- reads -------------------------------------------------------------------------------
+
+
+@dataclass
+class Page:
+    posts: list[Post]
+    authors: dict[str, User] = field(default_factory=dict)
+    next_cursor: str | None = None
+    regenerating: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [p.to_json(self.authors.get(p.author_id)) for p in self.posts],
+            "next_cursor": self.next_cursor,
+            "regenerating": self.regenerating,
+        }
+
+
+class TimelineReader:
+    def __init__(
+        self,
+        timelines: RedisTimelines,
+        graph: FollowerSource,
+        posts: PostStore,
+        *,
+        background: bool = True,
+    ) -> None:
+        self.tl = timelines
+        self.graph = graph
+        self.posts = posts
+        # Regeneration runs after the response in production; tests may run it inline.
+        self.background = background
+
+    def home(self, uid: str, limit: int, before: int | None = None) -> Page:
+        st = self.tl.reader_state(uid)
+        followees, pulls = st.followees, st.pull_authors
+        if not st.followees_cached:
+            followees = frozenset(self.graph.following_ids(uid))
+            self.tl.store_followees(uid, followees)
+            pulls = self.tl.pull_authors_of(followees)
+        everyone = frozenset(followees | {uid})
+        if st.active:
+            self.tl.touch(uid)
+            keyed = [(tl_key(uid), everyone), (ut_key(uid), frozenset({uid}))]
+            keyed += [(ut_key(a), frozenset({a})) for a in pulls]
+        else:
+            # Fan-out skipped this reader while inactive: serve every followee by pull (each
+            # bounded to `limit`) while their home timeline is rebuilt.
+            keyed = [(ut_key(a), frozenset({a})) for a in sorted(everyone)]
+            self._regenerate(uid, followees)
+        page = self._collect(keyed, everyone, limit, before)
+        page.regenerating = not st.active
+        return page
+
+    def user_posts(self, uid: str, limit: int, before: int | None = None) -> Page:
+        only = frozenset({uid})
+        page = self._collect([(ut_key(uid), only)], only, limit, before, profiles_of=only)
+        if not page.posts and uid not in page.authors:
+            raise errors.NotFound(f"no user {uid}")
+        return page
+
+    def _collect(
+        self,
+        keyed: list[tuple[str, frozenset[str]]],
+        allowed: frozenset[str],
+        limit: int,
+        before: int | None,
+        profiles_of: Iterable[str] = (),
+    ) -> Page:
+        page: list[Post] = []
+        cursor = before
+        exhausted = False
+        for _ in range(MAX_ROUNDS):
+            sources = self.tl.sources(keyed, cursor, limit)
+            for s in sources:
+                # An empty own-timeline may just be missing from Redis: one cheap store query.
+                if not s.ids and len(s.authors or ()) == 1 and not s.truncated and len(keyed) == 1:
+                    s.truncated = True
+            plan = plan_merge(sources, limit)
+            candidates = plan.ids
+            known: dict[int, Post] = {}
+            if plan.floor is not None and sum(1 for i in candidates if i > plan.floor) < limit:
+                known = self._store_recent(plan.fallback_authors, cursor, limit)
+                candidates = merge_newest([candidates, sorted(known, reverse=True)], limit)
+            posts = self._hydrate(candidates, known)
+            for pid in candidates:
+                p = posts.get(pid)
+                if p is not None and p.author_id in allowed and len(page) < limit:
+                    page.append(p)
+            exhausted = len(candidates) < limit
+            if len(page) >= limit or exhausted:
+                break
+            cursor = candidates[-1]
+        if page and not (exhausted and len(page) < limit):
+            nxt: str | None = str(page[-1].id)
+        elif not exhausted and cursor is not None:
+            nxt = str(cursor)  # everything scanned was filtered out; keep scrolling from there
+        else:
+            nxt = None
+        authors = self._profiles({p.author_id for p in page} | set(profiles_of))
+        return Page(posts=page, authors=authors, next_cursor=nxt)
+
+    def _store_recent(
+        self, authors: Iterable[str], before: int | None, limit: int
+    ) -> dict[int, Post]:
+        wanted = sorted(authors)
+        if not wanted:
+            return {}
+
+        def one(a: str) -> list[Post]:
+            return self.posts.list_user_posts(a, limit, before)
+
+        if len(wanted) == 1:
+            lists = [one(wanted[0])]
+        else:
+            with ThreadPoolExecutor(min(STORE_FANOUT_THREADS, len(wanted))) as pool:
+                lists = list(pool.map(one, wanted))
+        found = {p.id: p for ps in lists for p in ps if not p.deleted}
+        self.tl.cache_posts(found.values())
+        return found
+
+    def _hydrate(self, candidates: Sequence[int], known: dict[int, Post]) -> dict[int, Post]:
+        live, dead, missing = self.tl.cached_posts([c for c in candidates if c not in known])
+        out = {**live, **{k: v for k, v in known.items() if k not in dead}}
+        if missing:
+            fetched = self.posts.get_posts(missing)
+            self.tl.cache_posts(fetched.values())
+            out.update({pid: p for pid, p in fetched.items() if not p.deleted})
+        return out
+
+    def _profiles(self, uids: set[str]) -> dict[str, User]:
+        wanted = sorted(uids)
+        found = self.tl.cached_profiles(wanted)
+        missing = [u for u in wanted if u not in found]
+        if missing:
+            fetched = self.graph.get_users(missing)
+            self.tl.cache_profiles(fetched.values())
+            found.update(fetched)
+        return found
+
+    def _regenerate(self, uid: str, followees: frozenset[str]) -> None:
+        if not self.tl.try_lock_regeneration(uid):
+            return  # someone is already on it; this read is served by pull meanwhile
+
+        def run() -> None:
+            try:
+                self.tl.regenerate(uid, sorted(followees))
+            except Exception:  # the lock expires and the next read retries
+                log.exception("regenerating the home timeline of %s failed", uid)
+            finally:
+                self.tl.unlock_regeneration(uid)
+
+        if self.background:
+            threading.Thread(target=run, name=f"regen-{uid}", daemon=True).start()
+        else:
+            run()
+
+
+def _before(req: Request) -> int | None:
+    raw = req.query.get("before")
+    if raw is None or raw == "":
+        return None
+    try:
+        return ids.parse_id(raw)
+    except ValueError as exc:
+        raise errors.BadRequest("before must be a post id (a string of digits)") from exc
+
+
+def build_router(c: Container) -> Router:
+    router = Router()
+    reader: list[TimelineReader] = []
+
+    def get_reader() -> TimelineReader:
+        if not reader:  # connect on first use, not at import
+            reader.append(TimelineReader(c.timelines, c.graph, c.posts))
+        return reader[0]
+
+    @router.route("GET", "/v1/timeline")
+    def home(req: Request) -> Response:
+        uid = req.caller().uid
+        limit = req.int_query("limit", 20, lo=1, hi=100)
+        page = get_reader().home(uid, limit, _before(req))
+        return page.to_json(), 206 if page.regenerating else 200, {"Cache-Control": "no-store"}
+
+    @router.route("GET", "/v1/users/{id}/posts")
+    def user_posts(req: Request) -> Response:
+        req.caller()
+        uid = req.params["id"]
+        if not 1 <= len(uid) <= 128:
+            raise errors.BadRequest("id must be 1-128 characters")
+        limit = req.int_query("limit", 20, lo=1, hi=100)
+        page = get_reader().user_posts(uid, limit, _before(req))
+        return page.to_json(), 200
+
+    return router
+
+
+# ---- consumers ---------------------------------------------------------------------------
+
+
+def _publish_all(publisher: EventPublisher, topic: str, batch: list[events._Event]) -> None:
+    many: Callable[[str, list[events._Event]], None] | None = getattr(
+        publisher, "publish_many", None
+    )
+    if many is not None:
+        many(topic, batch)
+    else:
+        for e in batch:
+            publisher.publish(topic, e)
+
+
+class FanoutPlanner:
+    """post-events: record the post, decide push or pull once, page followers into batches."""
+
+    def __init__(
+        self,
+        timelines: RedisTimelines,
+        graph: FollowerSource,
+        publisher: EventPublisher,
+        settings: Settings,
+    ) -> None:
+        self.tl = timelines
+        self.graph = graph
+        self.publisher = publisher
+        self.settings = settings
+        self.policy = Policy.from_settings(settings)
+
+    @classmethod
+    def from_container(cls, c: Container) -> FanoutPlanner:
+        return cls(c.timelines, c.graph, c.publisher, c.settings)
+
+    def handle(self, event: events.Event) -> None:
+        if isinstance(event, events.PostCreated):
+            post = NewPost(int(event.post_id), event.author_id, event.text, event.created_ms)
+            out = self.plan_posts([post], trace_id=event.trace_id)
+            if out:
+                _publish_all(self.publisher, FANOUT_TOPIC, list(out))
+        elif isinstance(event, events.PostDeleted):
+            out = self.plan_delete(int(event.post_id), event.author_id, event.created_ms)
+            if out:
+                _publish_all(self.publisher, FANOUT_TOPIC, list(out))
+        else:
+            log.warning("fanout_planner ignores %s", event.type)
+
+    def plan_posts(
+        self, posts: Sequence[NewPost], *, trace_id: str | None = None
+    ) -> list[events.FanoutBatch]:
+        """Record posts (in order) and return the push batches to publish.
+
+        The benchmark drives this with thousands of posts per call; the consumer with one.
+        """
+        recorded = self.tl.record_posts(posts)
+        counts: dict[str, int] = {}
+        undecided: list[tuple[NewPost, AuthorActivity]] = []
+        modes: dict[int, Mode] = {}
+        for p, r in zip(posts, recorded, strict=True):
+            if r.gone:
+                continue
+            if r.mode is not None:
+                modes[p.post_id] = r.mode
+                continue
+            if p.author_id not in counts:
+                counts[p.author_id] = self.graph.follower_count(p.author_id)
+            activity = AuthorActivity(counts[p.author_id], r.posts_in_window, r.window_span_ms)
+            undecided.append((p, activity))
+        decisions = [(p.post_id, p.author_id, self.policy.decide(a)) for p, a in undecided]
+        finals = self.tl.commit_modes(decisions)
+        for (pid, _, _), mode in zip(decisions, finals, strict=True):
+            modes[pid] = mode
+        out: list[events.FanoutBatch] = []
+        for p in posts:
+            if modes.get(p.post_id) is Mode.PUSH:
+                out += self._batches("add", p.post_id, p.author_id, p.created_ms, trace_id)
+        return out
+
+    def plan_delete(
+        self, post_id: int, author_id: str, created_ms: int
+    ) -> list[events.FanoutBatch]:
+        mode = self.tl.delete_post(post_id, author_id)
+        if mode is Mode.PULL:
+            return []  # it lived only in its author's timeline; stray copies are filtered
+        if (
+            mode is None
+            and self.graph.follower_count(author_id) >= self.policy.pull_follower_threshold
+        ):
+            return []  # unknown mode (lost with Redis): the read-side tombstone filter suffices
+        return self._batches("remove", post_id, author_id, created_ms, None)
+
+    def _batches(
+        self, op: str, post_id: int, author_id: str, created_ms: int, trace_id: str | None
+    ) -> list[events.FanoutBatch]:
+        size = self.settings.fanout_batch_size
+        pages = self.graph.iter_follower_pages(author_id, size)
+        now = _now_ms()
+        return [
+            events.FanoutBatch(
+                # Deterministic: a re-planned post yields the very same batch messages.
+                event_id=f"fanout-{op}-{post_id}-{n}",
+                occurred_ms=now,
+                trace_id=trace_id,
+                op="add" if op == "add" else "remove",
+                post_id=str(post_id),
+                author_id=author_id,
+                created_ms=created_ms,
+                recipients=recipients,
+                batch_no=n,
+            )
+            for n, recipients in enumerate(batches(pages, size))
+        ]
+
+
+class TimelineWriter:
+    """fanout-batches: one script run writes a batch into up to ~1,000 home timelines."""
+
+    def __init__(self, timelines: RedisTimelines) -> None:
+        self.tl = timelines
+
+    @classmethod
+    def from_container(cls, c: Container) -> TimelineWriter:
+        return cls(c.timelines)
+
+    def handle(self, event: events.Event) -> None:
+        if not isinstance(event, events.FanoutBatch):
+            log.warning("timeline_writer ignores %s", event.type)
+            return
+        self.tl.apply_batch(event.op, int(event.post_id), event.recipients)
+
+
+class FollowSync:
+    """social-events: make Redis agree with the graph for one (follower, followee) pair.
+
+    Events can arrive late, twice or out of order, so neither event is trusted about the
+    current state: both re-read the graph and converge to it (backfill or unmerge).
+    """
+
+    def __init__(
+        self,
+        timelines: RedisTimelines,
+        graph: FollowerSource,
+        posts: PostStore,
+        settings: Settings,
+    ) -> None:
+        self.tl = timelines
+        self.graph = graph
+        self.posts = posts
+        self.settings = settings
+
+    @classmethod
+    def from_container(cls, c: Container) -> FollowSync:
+        return cls(c.timelines, c.graph, c.posts, c.settings)
+
+    def handle(self, event: events.Event) -> None:
+        if isinstance(event, events.UserFollowed | events.UserUnfollowed):
+            self.sync(event.follower_id, event.followee_id)
+        else:
+            log.warning("follow_sync ignores %s", event.type)
+
+    def sync(self, follower: str, followee: str) -> None:
+        if followee in set(self.graph.following_ids(follower)):
+            n = self.settings.backfill_limit
+            entries = self.tl.recent_entries(followee, n)
+            if not entries:  # the author's timeline may be missing from Redis: ask the store
+                posts = self.posts.list_user_posts(followee, n)
+                self.tl.cache_posts(posts)
+                entries = [(p.id, ids.timestamp_ms(p.id)) for p in posts if not p.deleted]
+            self.tl.follow(follower, followee, entries)
+        else:
+            self.tl.unfollow(follower, followee)
+
+
+def planner(c: Container) -> FanoutPlanner:
+    return FanoutPlanner.from_container(c)
+
+
+def writer(c: Container) -> TimelineWriter:
+    return TimelineWriter.from_container(c)
+
+
+def follow_sync(c: Container) -> FollowSync:
+    return FollowSync.from_container(c)
