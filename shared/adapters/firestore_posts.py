@@ -120,7 +120,13 @@ class FirestorePosts:
     # write path -------------------------------------------------------------------------
 
     def create_post(
-        self, author_id: str, text: str, idempotency_key: str | None, post_id: int
+        self,
+        author_id: str,
+        text: str,
+        idempotency_key: str | None,
+        post_id: int,
+        *,
+        trace_id: str | None = None,
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
@@ -136,6 +142,7 @@ class FirestorePosts:
             author_id=author_id,
             text=text,
             created_ms=created_ms,
+            trace_id=trace_id,
         )
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
@@ -196,7 +203,9 @@ class FirestorePosts:
         """Tombstone the post and append PostDeleted (see delete_post_once)."""
         return self.delete_post_once(caller_id, post_id)[0]
 
-    def delete_post_once(self, caller_id: str, post_id: int) -> tuple[events.PostDeleted, bool]:
+    def delete_post_once(
+        self, caller_id: str, post_id: int, *, trace_id: str | None = None
+    ) -> tuple[events.PostDeleted, bool]:
         """(event, deleted_now). NotFound for unknown posts, Forbidden for anyone but the author.
 
         Deleting a deleted post again is idempotent for its author: the original PostDeleted
@@ -226,6 +235,7 @@ class FirestorePosts:
                 post_id=str(post_id),
                 author_id=post.author_id,
                 created_ms=post.created_ms,
+                trace_id=trace_id,
             )
             tx.update(post_ref, {"deleted": True, "text": "", "deleted_ms": now})
             tx.create(event_ref, _event_doc(event))
@@ -319,6 +329,19 @@ class FirestorePosts:
         if pending:
             batch.commit()
 
+    def _events_between(self, since_ms: int | None, until_ms: int | None) -> firestore.Query:
+        query: firestore.Query = self._db.collection_group(EVENTS)
+        if since_ms is not None:
+            query = query.where(filter=FieldFilter("occurred_ms", ">=", since_ms))
+        if until_ms is not None:
+            query = query.where(filter=FieldFilter("occurred_ms", "<", until_ms))
+        return query
+
+    def count_events(self, since_ms: int | None = None, until_ms: int | None = None) -> int:
+        """How many events iter_events would yield (a count() aggregation, for progress)."""
+        result = self._events_between(since_ms, until_ms).count(alias="n").get()
+        return int(result[0][0].value) if result and result[0] else 0
+
     def iter_events(
         self, since_ms: int | None = None, until_ms: int | None = None, page_size: int = 500
     ) -> Iterator[PostEvent]:
@@ -326,12 +349,7 @@ class FirestorePosts:
 
         Pages with a cursor on the last document, so memory stays flat on any history size.
         """
-        base = self._db.collection_group(EVENTS)
-        if since_ms is not None:
-            base = base.where(filter=FieldFilter("occurred_ms", ">=", since_ms))
-        if until_ms is not None:
-            base = base.where(filter=FieldFilter("occurred_ms", "<", until_ms))
-        base = base.order_by("occurred_ms").order_by("__name__")
+        base = self._events_between(since_ms, until_ms).order_by("occurred_ms").order_by("__name__")
         last: firestore.DocumentSnapshot | None = None
         while True:
             query = base.limit(page_size)

@@ -13,7 +13,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Protocol
 
-from shared import errors, ids
+from shared import errors, ids, observability
 from shared.adapters.firestore_posts import PostEvent
 from shared.domain import posts as domain
 from shared.domain.model import Post
@@ -32,10 +32,18 @@ class PostWriter(Protocol):
     """What the service needs from the store (FirestorePosts)."""
 
     def create_post(
-        self, author_id: str, text: str, idempotency_key: str | None, post_id: int
+        self,
+        author_id: str,
+        text: str,
+        idempotency_key: str | None,
+        post_id: int,
+        *,
+        trace_id: str | None = None,
     ) -> tuple[Post, PostEvent, bool]: ...
 
-    def delete_post_once(self, caller_id: str, post_id: int) -> tuple[PostEvent, bool]: ...
+    def delete_post_once(
+        self, caller_id: str, post_id: int, *, trace_id: str | None = None
+    ) -> tuple[PostEvent, bool]: ...
 
     def get_post(self, post_id: int) -> Post | None: ...
 
@@ -65,7 +73,7 @@ class PostsService:
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
         post, event, created = self._store.create_post(
-            author_id, text, idempotency_key, ids.new_id()
+            author_id, text, idempotency_key, ids.new_id(), trace_id=observability.current_trace()
         )
         if created:
             self._publish(event)
@@ -80,7 +88,9 @@ class PostsService:
         return post
 
     def delete(self, caller_id: str, post_id: int) -> None:
-        event, deleted_now = self._store.delete_post_once(caller_id, post_id)
+        event, deleted_now = self._store.delete_post_once(
+            caller_id, post_id, trace_id=observability.current_trace()
+        )
         if deleted_now:
             self._publish(event)
 
