@@ -1,0 +1,209 @@
+/** The API client: every route of shared/contracts/openapi.yaml the app uses, nothing else. */
+import type {
+  FollowState,
+  Post,
+  PostPage,
+  SuggestionList,
+  User,
+  UserList,
+} from './types';
+
+/** An API answer that was not a success, or no answer at all (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly retryAfterS: number | null;
+  readonly details: unknown;
+
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    opts: { retryAfterS?: number | null; details?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.retryAfterS = opts.retryAfterS ?? null;
+    this.details = opts.details;
+  }
+}
+
+/** Gives the caller's Firebase ID token; `force` asks Firebase for a fresh one. */
+export type TokenSource = (force: boolean) => Promise<string | null>;
+
+export interface TimelineResult extends PostPage {
+  /** 206: a returning user's timeline is being rebuilt and this page is partial. */
+  regenerating: boolean;
+}
+
+export interface PageQuery {
+  limit?: number;
+  before?: string | null;
+}
+
+export interface CursorQuery {
+  limit?: number;
+  cursor?: string | null;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+function query(params: Record<string, string | number | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+function parseRetryAfter(value: string | null): number | null {
+  if (!value) return null;
+  const n = Number(value);
+  if (Number.isFinite(n)) return Math.max(0, Math.ceil(n));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+/** Turns any non-2xx response into an ApiError, whatever its body looks like. */
+export async function errorFrom(res: Response): Promise<ApiError> {
+  const retryAfterS = parseRetryAfter(res.headers.get('Retry-After'));
+  let code = `http_${res.status}`;
+  let message = res.statusText || `HTTP ${res.status}`;
+  let details: unknown;
+  try {
+    const body: unknown = await res.json();
+    const err = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } })
+      ?.error;
+    if (err && typeof err.code === 'string') code = err.code;
+    if (err && typeof err.message === 'string') message = err.message;
+    details = err?.details;
+  } catch {
+    // Not JSON (a proxy's HTML page, an empty 502): the status alone must do.
+  }
+  return new ApiError(res.status, code, message, { retryAfterS, details });
+}
+
+export class ApiClient {
+  constructor(
+    private readonly base: string,
+    private readonly token: TokenSource,
+    private readonly fetchImpl: typeof fetch = (...args) => globalThis.fetch(...args),
+  ) {}
+
+  /** One call; on 401 the token is refreshed once, since an ID token lives only an hour. */
+  async raw(
+    method: Method,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const send = async (force: boolean): Promise<Response> => {
+      const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
+      const token = await this.token(force);
+      if (token) headers.Authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (opts.body !== undefined) {
+        headers['Content-Type'] = 'application/json';
+        body = JSON.stringify(opts.body);
+      }
+      try {
+        return await this.fetchImpl(`${this.base}${path}`, { method, headers, body });
+      } catch (exc) {
+        throw new ApiError(0, 'network', exc instanceof Error ? exc.message : String(exc));
+      }
+    };
+    let res = await send(false);
+    if (res.status === 401) res = await send(true);
+    if (!res.ok) throw await errorFrom(res);
+    return res;
+  }
+
+  async json<T>(
+    method: Method,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<T> {
+    const res = await this.raw(method, path, opts);
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', 'The server sent an unreadable answer.');
+    }
+  }
+
+  // -- users ---------------------------------------------------------------------------------
+  me(): Promise<User> {
+    return this.json('GET', '/v1/me');
+  }
+
+  /** Returns null while the signed-in account has no profile yet (404). */
+  async meOrNull(): Promise<User | null> {
+    try {
+      return await this.me();
+    } catch (exc) {
+      if (exc instanceof ApiError && exc.status === 404) return null;
+      throw exc;
+    }
+  }
+
+  register(handle: string, displayName: string): Promise<User> {
+    return this.json('POST', '/v1/users', { body: { handle, display_name: displayName } });
+  }
+
+  suggestions(limit = 20): Promise<SuggestionList> {
+    return this.json('GET', `/v1/me/suggestions${query({ limit })}`);
+  }
+
+  userByHandle(handle: string): Promise<User> {
+    return this.json('GET', `/v1/users/by-handle/${encodeURIComponent(handle)}`);
+  }
+
+  user(id: string): Promise<User> {
+    return this.json('GET', `/v1/users/${encodeURIComponent(id)}`);
+  }
+
+  follow(id: string): Promise<FollowState> {
+    return this.json('PUT', `/v1/users/${encodeURIComponent(id)}/follow`);
+  }
+
+  unfollow(id: string): Promise<FollowState> {
+    return this.json('DELETE', `/v1/users/${encodeURIComponent(id)}/follow`);
+  }
+
+  followers(id: string, q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/users/${encodeURIComponent(id)}/followers${query({ ...q })}`);
+  }
+
+  following(id: string, q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/users/${encodeURIComponent(id)}/following${query({ ...q })}`);
+  }
+
+  // -- posts and timelines --------------------------------------------------------------------
+  userPosts(id: string, q: PageQuery = {}): Promise<PostPage> {
+    return this.json('GET', `/v1/users/${encodeURIComponent(id)}/posts${query({ ...q })}`);
+  }
+
+  async timeline(q: PageQuery = {}): Promise<TimelineResult> {
+    const res = await this.raw('GET', `/v1/timeline${query({ ...q })}`);
+    const page = (await res.json()) as PostPage;
+    return { ...page, regenerating: res.status === 206 || page.regenerating === true };
+  }
+
+  /** The key makes a retried submit of the same composition return the first post (200). */
+  createPost(text: string, idempotencyKey: string): Promise<Post> {
+    return this.json('POST', '/v1/posts', {
+      body: { text },
+      headers: { 'Idempotency-Key': idempotencyKey },
+    });
+  }
+
+  post(id: string): Promise<Post> {
+    return this.json('GET', `/v1/posts/${encodeURIComponent(id)}`);
+  }
+
+  async deletePost(id: string): Promise<void> {
+    await this.raw('DELETE', `/v1/posts/${encodeURIComponent(id)}`);
+  }
+}

@@ -1,0 +1,109 @@
+/** Every failure a person can meet, as a sentence they can act on. */
+import { ApiError } from './api';
+
+/** What the person was doing, so one code can read right in each place. */
+export type Action =
+  | 'load'
+  | 'post'
+  | 'delete'
+  | 'follow'
+  | 'unfollow'
+  | 'register'
+  | 'signin'
+  | 'signup'
+  | 'profile';
+
+const BY_CODE: Record<string, string> = {
+  network: "Can't reach Kwetter. Check your connection and try again.",
+  bad_request: 'Kwetter could not understand that request.',
+  unauthenticated: 'Your session has expired. Please sign in again.',
+  forbidden: "You're not allowed to do that.",
+  not_found: "That isn't here (anymore).",
+  method_not_allowed: "That action isn't supported.",
+  conflict: 'That clashes with something that already exists.',
+  payload_too_large: "That's too big to send.",
+  unsupported_media_type: 'The app sent something the server could not read. Reload the page.',
+  validation_failed: "Some of that isn't valid.",
+  rate_limited: "You're going a bit fast. Wait a moment and try again.",
+  unavailable: 'Kwetter is busy right now. Try again in a moment.',
+  backend_unavailable: 'Kwetter is busy right now. Try again in a moment.',
+  internal: 'Something went wrong on our side. Try again in a moment.',
+  bad_response: 'The server sent an answer the app could not read. Try again.',
+};
+
+const BY_ACTION: Partial<Record<Action, Partial<Record<string, string>>>> = {
+  register: {
+    conflict: 'That handle is taken. Try another one.',
+    validation_failed:
+      'Handles use 3–30 letters, digits or underscores; display names 1–50 characters.',
+    bad_request:
+      'Handles use 3–30 letters, digits or underscores; display names 1–50 characters.',
+  },
+  post: {
+    validation_failed: 'A post needs 1 to 280 characters.',
+    payload_too_large: 'A post needs 1 to 280 characters.',
+    not_found: 'Choose a handle before posting.',
+  },
+  delete: {
+    forbidden: 'You can only delete your own posts.',
+    not_found: 'That post was already deleted.',
+  },
+  follow: {
+    not_found: 'That account no longer exists.',
+    bad_request: "You can't follow yourself.",
+    validation_failed: "You can't follow yourself.",
+  },
+  unfollow: { not_found: 'That account no longer exists.' },
+  profile: { not_found: 'No one has that handle.' },
+};
+
+// Firebase Auth's codes (FirebaseError.code), for the sign-in and sign-up screens.
+const AUTH: Record<string, string> = {
+  'auth/invalid-email': "That doesn't look like an email address.",
+  'auth/missing-email': 'Enter your email address.',
+  'auth/missing-password': 'Enter your password.',
+  'auth/invalid-credential': 'Wrong email or password.',
+  'auth/invalid-login-credentials': 'Wrong email or password.',
+  'auth/wrong-password': 'Wrong email or password.',
+  'auth/user-not-found': 'Wrong email or password.',
+  'auth/user-disabled': 'This account has been disabled.',
+  'auth/email-already-in-use': 'An account with this email exists already. Sign in instead.',
+  'auth/weak-password': 'Choose a password of at least 6 characters.',
+  'auth/too-many-requests': 'Too many attempts. Wait a minute and try again.',
+  'auth/network-request-failed': "Can't reach the sign-in service. Check your connection.",
+  'auth/operation-not-allowed': 'Email sign-in is not enabled for this project.',
+};
+
+function byStatus(status: number): string {
+  if (status === 0) return BY_CODE.network;
+  if (status === 401) return BY_CODE.unauthenticated;
+  if (status === 403) return BY_CODE.forbidden;
+  if (status === 404) return BY_CODE.not_found;
+  if (status === 409) return BY_CODE.conflict;
+  if (status === 413) return BY_CODE.payload_too_large;
+  if (status === 429) return BY_CODE.rate_limited;
+  if (status >= 500) return BY_CODE.internal;
+  return BY_CODE.bad_request;
+}
+
+export function humanMessage(err: unknown, action?: Action): string {
+  if (err instanceof ApiError) {
+    const specific = action ? BY_ACTION[action]?.[err.code] : undefined;
+    let msg = specific ?? BY_CODE[err.code] ?? byStatus(err.status);
+    if (err.code === 'rate_limited' && err.retryAfterS) {
+      msg = `You're going a bit fast. Try again in ${err.retryAfterS} s.`;
+    }
+    return msg;
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('auth/')) {
+    return AUTH[code] ?? 'Signing in failed. Try again.';
+  }
+  if (err instanceof TypeError) return BY_CODE.network;
+  return 'Something unexpected went wrong. Try again.';
+}
+
+/** Whether the person must sign in again: no retry will help. */
+export function needsSignIn(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 401;
+}
