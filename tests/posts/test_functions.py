@@ -1,0 +1,69 @@
+"""The two deployable functions, loaded by functions-framework exactly as Cloud Run does."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import functions_framework
+import pytest
+from google.api_core import exceptions as gexc
+
+from shared import ids
+from shared.adapters.firestore_posts import FirestorePosts
+from shared.httpapi import USERINFO_HEADER
+from tests.conftest import PROJECT_ID
+from tests.posts.conftest import PubSub
+
+pytestmark = pytest.mark.integration
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+
+
+def _ensure_topic(pubsub: PubSub, name: str) -> None:
+    with contextlib.suppress(gexc.AlreadyExists):
+        pubsub.publisher_client.create_topic(
+            name=pubsub.publisher_client.topic_path(PROJECT_ID, name)
+        )
+
+
+def test_posts_function_end_to_end(store: FirestorePosts, pubsub: PubSub) -> None:
+    _ensure_topic(pubsub, "post-events")
+    sub = pubsub.subscription("post-events")
+    app = functions_framework.create_app("posts", str(FUNCTIONS / "posts" / "main.py"))
+    client = app.test_client()
+    who = base64.urlsafe_b64encode(json.dumps({"sub": "carol"}).encode()).decode()
+    r = client.post("/v1/posts", json={"text": "via the function"}, headers={USERINFO_HEADER: who})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    post_id = r.get_json()["id"]
+    assert client.options("/v1/posts").status_code == 204  # CORS preflight, no token
+    assert client.get(f"/v1/posts/{post_id}", headers={USERINFO_HEADER: who}).status_code == 200
+    got = [e for e in pubsub.pull(sub, expect=1) if getattr(e, "post_id", None) == post_id]
+    assert [e.type for e in got] == ["PostCreated"]
+
+
+def test_outbox_relay_function_publishes_on_a_tick(store: FirestorePosts, pubsub: PubSub) -> None:
+    _ensure_topic(pubsub, "post-events")
+    sub = pubsub.subscription("post-events")
+    # An event committed a minute ago whose publish never happened (the request died).
+    old_id = ids.min_id_at(time.time_ns() // 1_000_000 - 60_000) | 7
+    store.create_post("dave", "stranded", None, old_id)
+    app = functions_framework.create_app(
+        "outbox_relay", str(FUNCTIONS / "outbox_relay" / "main.py"), "cloudevent"
+    )
+    tick = {
+        "specversion": "1.0",
+        "type": "google.cloud.pubsub.topic.v1.messagePublished",
+        "source": f"//pubsub.googleapis.com/projects/{PROJECT_ID}/topics/outbox-ticks",
+        "id": "tick-1",
+        "data": {"message": {"data": base64.b64encode(b"{}").decode(), "messageId": "1"}},
+    }
+    r = app.test_client().post(
+        "/", json=tick, headers={"Content-Type": "application/cloudevents+json"}
+    )
+    assert r.status_code == 200, r.get_data(as_text=True)
+    got = [e for e in pubsub.pull(sub, expect=1) if getattr(e, "post_id", None) == str(old_id)]
+    assert [e.type for e in got] == ["PostCreated"]
+    assert store.unpublished_events(10) == []
