@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis as redis_lib
+
+from shared import events, ids
+from shared.adapters.redis_timeline import RedisTimelines
+from shared.config import Settings
+from shared.domain.model import Post
+from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter
+from tests.timeline.fakes import ListPublisher, MemGraph, MemPosts
+
+_seq = itertools.count(1)
+
+
+def make_id(ms: int) -> int:
+    """A post id minted at unix millisecond ``ms`` (unique within the test session)."""
+    return ((ms - ids.KWETTER_EPOCH_MS) << 22) | (next(_seq) & 0x3FFFFF)
+
+
+@dataclasses.dataclass
+class Engine:
+    settings: Settings
+    r: redis_lib.Redis[bytes]
+    tl: RedisTimelines
+    graph: MemGraph
+    store: MemPosts
+    pub: ListPublisher
+    planner: FanoutPlanner
+    writer: TimelineWriter
+    follow_sync: FollowSync
+    reader: TimelineReader
+
+    def user(self, *uids: str, active: bool = True) -> None:
+        for u in uids:
+            self.graph.add_user(u)
+            if active:
+                self.tl.touch(u)
+
+    def follow(self, a: str, b: str) -> None:
+        self.graph.follow(a, b)
+        self.follow_sync.handle(followed(a, b))
+
+    def unfollow(self, a: str, b: str) -> None:
+        self.graph.unfollow(a, b)
+        self.follow_sync.handle(unfollowed(a, b))
+
+    def deliver(self) -> None:
+        """Hand every published FanoutBatch to the writer (what Pub/Sub does)."""
+        sent, self.pub.sent = self.pub.sent, []
+        for _, e in sent:
+            assert isinstance(e, events.FanoutBatch)
+            self.writer.handle(e)
+
+    def post(self, author: str, ms: int, text: str = "hi") -> int:
+        pid = make_id(ms)
+        self.store.add(Post(pid, author, text, ms))
+        self.planner.handle(created(pid, author, text, ms))
+        self.deliver()
+        return pid
+
+    def delete(self, author: str, pid: int) -> None:
+        self.store.delete(pid)
+        self.planner.handle(deleted(pid, author))
+        self.deliver()
+
+    def page(self, uid: str, limit: int = 20, before: int | None = None) -> list[int]:
+        return [p.id for p in self.reader.home(uid, limit, before).posts]
+
+    def dump(self) -> dict[bytes, object]:
+        """Every key with its value and encoding (for idempotency checks)."""
+        out: dict[bytes, object] = {}
+        for k in sorted(self.r.scan_iter(count=1000)):
+            t = self.r.type(k)
+            if t == b"zset":
+                v: object = (self.r.zrange(k, 0, -1, withscores=True), self.r.object("encoding", k))
+            elif t == b"set":
+                v = sorted(self.r.smembers(k))
+            else:
+                v = self.r.get(k)
+            out[k] = v
+        return out
+
+
+def created(pid: int, author: str, text: str, ms: int) -> events.PostCreated:
+    return events.PostCreated(
+        event_id=f"c{pid}", occurred_ms=ms, post_id=str(pid), author_id=author, text=text,
+        created_ms=ms,
+    )  # fmt: skip
+
+
+def deleted(pid: int, author: str) -> events.PostDeleted:
+    return events.PostDeleted(
+        event_id=f"d{pid}", occurred_ms=0, post_id=str(pid), author_id=author,
+        created_ms=ids.timestamp_ms(pid),
+    )  # fmt: skip
+
+
+def followed(a: str, b: str) -> events.UserFollowed:
+    return events.UserFollowed(event_id=f"f{a}{b}", occurred_ms=0, follower_id=a, followee_id=b)
+
+
+def unfollowed(a: str, b: str) -> events.UserUnfollowed:
+    return events.UserUnfollowed(event_id=f"u{a}{b}", occurred_ms=0, follower_id=a, followee_id=b)
+
+
+def make_engine(redis_url: str, **overrides: Any) -> Engine:
+    settings = dataclasses.replace(Settings(), redis_url=redis_url, **overrides)
+    r = redis_lib.Redis.from_url(redis_url)
+    r.flushdb()
+    tl = RedisTimelines(r, settings)
+    graph, store, pub = MemGraph(), MemPosts(), ListPublisher()
+    return Engine(
+        settings=settings, r=r, tl=tl, graph=graph, store=store, pub=pub,
+        planner=FanoutPlanner(tl, graph, pub, settings),
+        writer=TimelineWriter(tl),
+        follow_sync=FollowSync(tl, graph, store, settings),
+        reader=TimelineReader(tl, graph, store, background=False),
+    )  # fmt: skip
+
+
+@pytest.fixture
+def engine(redis_url: str) -> Iterator[Engine]:
+    e = make_engine(redis_url)
+    yield e
+    e.r.close()

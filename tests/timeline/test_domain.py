@@ -1,0 +1,68 @@
+"""Pure logic: the push/pull policy, batch slicing and the bounded merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
+from shared.domain.timeline import Source, merge_newest, next_cursor, plan_merge
+
+POLICY = Policy(pull_follower_threshold=10_000, burst_window_ms=60_000, burst_post_threshold=20)
+
+
+def test_small_author_posting_normally_is_pushed() -> None:
+    assert POLICY.decide(AuthorActivity(500, 1, 0)) is Mode.PUSH
+    assert POLICY.decide(AuthorActivity(500, 2, 100)) is Mode.PUSH  # a quick reply is no burst
+    assert POLICY.decide(AuthorActivity(500, 20, 59_000)) is Mode.PUSH
+
+
+def test_celebrity_is_pulled_whatever_the_pace() -> None:
+    assert POLICY.decide(AuthorActivity(10_000, 1, 0)) is Mode.PULL
+    assert POLICY.decide(AuthorActivity(9_999, 1, 0)) is Mode.PUSH
+
+
+def test_more_posts_in_the_window_than_a_reader_refreshes_is_a_burst() -> None:
+    assert POLICY.decide(AuthorActivity(5, 21, 59_000)) is Mode.PULL
+
+
+def test_on_pace_for_a_burst_is_a_burst() -> None:
+    # The seed's pace: a post every 0.3 s. Third post: two intervals at 3.3 posts/s.
+    assert POLICY.decide(AuthorActivity(5, 3, 600)) is Mode.PULL
+    # Three posts in a minute is a normal pace.
+    assert POLICY.decide(AuthorActivity(5, 3, 40_000)) is Mode.PUSH
+    # Same-millisecond posts do not divide by zero.
+    assert POLICY.decide(AuthorActivity(5, 3, 0)) is Mode.PULL
+
+
+def test_batches_reslice_pages_exactly() -> None:
+    pages = [["a", "b", "c"], ["d"], [], ["e", "f", "g", "h", "i"]]
+    assert list(batches(pages, 4)) == [["a", "b", "c", "d"], ["e", "f", "g", "h"], ["i"]]
+    assert list(batches([], 4)) == []
+    with pytest.raises(ValueError):
+        list(batches(pages, 0))
+
+
+def test_merge_is_newest_first_distinct_and_bounded() -> None:
+    assert merge_newest([[9, 5, 1], [8, 5, 2], [7]], 4) == [9, 8, 7, 5]
+    assert merge_newest([[], [3]], 10) == [3]
+
+
+def test_plan_merge_without_truncated_dry_sources_needs_no_store() -> None:
+    plan = plan_merge([Source([9, 8], 2, truncated=True), Source([7], 2, truncated=False)], 2)
+    assert plan.ids == [9, 8] and plan.floor is None
+
+
+def test_plan_merge_names_the_floor_and_authors_of_a_truncated_dry_source() -> None:
+    home = Source([9, 4], 3, truncated=True, authors=frozenset({"a", "b"}))
+    own = Source([8, 7, 6], 3, truncated=False, authors=frozenset({"me"}))
+    plan = plan_merge([home, own], 3)
+    assert plan.ids == [9, 8, 7]
+    assert plan.floor == 4 and plan.fallback_authors == {"a", "b"}
+    empty = plan_merge([Source([], 3, truncated=True, authors=frozenset({"x"}))], 3)
+    assert empty.floor == 0 and empty.fallback_authors == {"x"}
+
+
+def test_next_cursor() -> None:
+    assert next_cursor([5, 4], 2, exhausted=False) == "4"
+    assert next_cursor([5], 2, exhausted=True) is None
+    assert next_cursor([], 2, exhausted=False) is None

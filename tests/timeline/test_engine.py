@@ -1,0 +1,269 @@
+"""Every rule of the timeline engine on the real Redis (fixture redis_url)."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared import events, ids
+from shared.adapters.redis_timeline import RedisTimelines
+from tests.timeline.conftest import Engine, created, deleted, followed, make_engine, unfollowed
+
+pytestmark = pytest.mark.integration
+
+T0 = 1_770_000_000_000  # a fixed ms, so policy windows are deterministic
+
+
+def test_push_reaches_followers_only_and_own_posts_show_at_home(engine: Engine) -> None:
+    engine.user("a", "f1", "f2", "stranger")
+    engine.follow("f1", "a")
+    engine.follow("f2", "a")
+    pid = engine.post("a", T0)
+    assert engine.tl.home_ids("f1") == [pid] and engine.tl.home_ids("f2") == [pid]
+    assert engine.page("f1") == [pid]
+    assert engine.page("stranger") == []
+    assert engine.page("a") == [pid]
+    assert engine.r.get(f"pm:{pid}") == b"push"
+
+
+def test_timeline_is_capped_on_insert_and_stays_a_compact_listpack(redis_url: str) -> None:
+    e = make_engine(redis_url)
+    e.user("a", "r")
+    e.follow("r", "a")
+    pids = [e.post("a", T0 + i * 60_000) for i in range(850)]  # one a minute: never a burst
+    assert e.r.zcard("tl:r") == 800
+    assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:800]
+    assert e.r.object("encoding", "tl:r") == b"listpack"
+    assert e.tl.bytes_per_entry("r") <= 24.0
+
+
+def test_same_millisecond_posts_order_by_id(engine: Engine) -> None:
+    engine.user("a", "b", "r")
+    engine.follow("r", "a")
+    engine.follow("r", "b")
+    got = [engine.post("a" if i % 2 else "b", T0 + i * 60_000 // 60_000) for i in range(3)]
+    assert engine.page("r") == sorted(got, reverse=True)
+
+
+def test_celebrity_post_costs_one_write_and_is_merged_at_read(redis_url: str) -> None:
+    e = make_engine(redis_url, pull_follower_threshold=3)
+    e.user("star", "f1", "f2", "f3", "f4")
+    for f in ("f1", "f2", "f3", "f4"):
+        e.follow(f, "star")
+    pid = e.post("star", T0)
+    assert e.r.get(f"pm:{pid}") == b"pull"
+    assert not any(e.r.exists(f"tl:{f}") for f in ("f1", "f2", "f3", "f4"))
+    assert all(e.page(f) == [pid] for f in ("f1", "f2", "f3", "f4"))
+
+
+def test_burst_switches_to_pull_without_losing_or_duplicating(engine: Engine) -> None:
+    engine.user("a", "r")
+    engine.follow("r", "a")
+    pids = [engine.post("a", T0 + i * 300) for i in range(30)]  # the seed's pace
+    modes = [engine.r.get(f"pm:{p}") for p in pids]
+    assert modes[:2] == [b"push", b"push"] and set(modes[2:]) == {b"pull"}
+    assert engine.tl.home_ids("r") == pids[1::-1]
+    page = engine.page("r", limit=100)
+    assert page == sorted(pids, reverse=True)
+    # the burst is over: a post an hour later is pushed again, and the page stays exact
+    later = engine.post("a", T0 + 3_600_000)
+    assert engine.r.get(f"pm:{later}") == b"push"
+    assert engine.page("r", limit=100) == [later, *sorted(pids, reverse=True)]
+
+
+def test_mode_is_decided_once_even_if_the_author_becomes_a_celebrity(redis_url: str) -> None:
+    e = make_engine(redis_url, pull_follower_threshold=3)
+    e.user("a", "f1")
+    e.follow("f1", "a")
+    pid = e.post("a", T0)
+    assert e.r.get(f"pm:{pid}") == b"push"
+    for f in ("x1", "x2", "x3"):
+        e.user(f)
+        e.graph.follow(f, "a")
+    e.planner.handle(created(pid, "a", "hi", T0))  # redelivered after the author grew
+    assert e.r.get(f"pm:{pid}") == b"push"
+    assert len(e.pub.sent) == 1  # re-planned as push: one batch of the 4 followers, no switch
+
+
+def _three_times(e: Engine, handle, event) -> None:  # type: ignore[no-untyped-def]
+    handle(event)
+    e.deliver()
+    first = e.dump()
+    for _ in range(2):
+        handle(event)
+        e.deliver()
+        assert e.dump() == first
+
+
+def test_every_consumer_is_idempotent(engine: Engine) -> None:
+    e = engine
+    e.user("a", "f1", "f2", "late")
+    e.follow("f1", "a")
+    e.follow("f2", "a")
+    pid = 0
+    for i in range(5):
+        pid = e.post("a", T0 + i * 60_000)
+    new = e.post("a", T0 + 10 * 60_000)
+    _three_times(e, e.planner.handle, created(new, "a", "hi", T0 + 10 * 60_000))
+    e.planner.handle(created(pid, "a", "hi", T0))
+    batch = e.pub.sent[0][1]
+    e.pub.sent.clear()
+    _three_times(e, e.writer.handle, batch)
+    e.graph.follow("late", "a")
+    _three_times(e, e.follow_sync.handle, followed("late", "a"))
+    e.graph.unfollow("late", "a")
+    _three_times(e, e.follow_sync.handle, unfollowed("late", "a"))
+    e.store.delete(pid)
+    _three_times(e, e.planner.handle, deleted(pid, "a"))
+
+
+def test_follow_backfills_bounded_and_unfollow_unmerges(redis_url: str) -> None:
+    e = make_engine(redis_url, backfill_limit=5)
+    e.user("a", "b", "r")
+    e.follow("r", "b")
+    a_posts = [e.post("a", T0 + i * 60_000) for i in range(8)]
+    b_post = e.post("b", T0 + 30 * 60_000)
+    e.follow("r", "a")
+    assert e.tl.home_ids("r") == [b_post, *a_posts[:2:-1]]
+    e.unfollow("r", "a")
+    assert e.tl.home_ids("r") == [b_post]
+    assert e.page("r") == [b_post]
+
+
+def test_late_or_duplicate_follow_events_follow_the_graph(engine: Engine) -> None:
+    e = engine
+    e.user("a", "r")
+    pid = e.post("a", T0)
+    e.graph.follow("r", "a")
+    e.graph.unfollow("r", "a")
+    e.follow_sync.handle(followed("r", "a"))  # arrives after the unfollow happened
+    assert e.tl.home_ids("r") == []
+    e.graph.follow("r", "a")
+    e.follow_sync.handle(unfollowed("r", "a"))  # an old unfollow, late: the follow holds
+    assert e.tl.home_ids("r") == [pid]
+
+
+def test_delete_removes_pushed_and_pulled_posts_everywhere(redis_url: str) -> None:
+    e = make_engine(redis_url, pull_follower_threshold=2)
+    e.user("small", "star", "r1", "r2")
+    e.follow("r1", "small")
+    e.follow("r1", "star")
+    e.follow("r2", "star")
+    pushed = e.post("small", T0)
+    pulled = e.post("star", T0 + 1)
+    assert e.page("r1") == [pulled, pushed]
+    e.delete("small", pushed)
+    e.delete("star", pulled)
+    assert e.tl.home_ids("r1") == []
+    assert e.page("r1") == [] and e.page("r2") == [] and e.page("star") == []
+
+
+def test_late_adds_after_a_delete_are_ignored(engine: Engine) -> None:
+    e = engine
+    e.user("a", "r")
+    e.follow("r", "a")
+    pid = e.post("a", T0)
+    batch = e.planner.plan_posts([])  # nothing to plan
+    assert batch == []
+    e.planner.handle(created(pid, "a", "hi", T0))
+    late_add = e.pub.sent.pop()[1]
+    assert isinstance(late_add, events.FanoutBatch)
+    e.delete("a", pid)
+    e.writer.handle(late_add)  # the add batch redelivered after the delete
+    assert e.tl.home_ids("r") == []
+    # a PostCreated that arrives after its PostDeleted never fans out
+    ghost = 4242 << 22
+    e.planner.handle(deleted(ghost, "a"))
+    e.deliver()  # unknown mode: removal batches go out, harmlessly
+    e.planner.handle(created(ghost, "a", "boo", ids.timestamp_ms(ghost)))
+    assert e.pub.sent == [] and e.page("r") == []
+
+
+def test_deleted_posts_are_filtered_at_hydration(engine: Engine) -> None:
+    e = engine
+    e.user("a", "r")
+    e.follow("r", "a")
+    keep = e.post("a", T0)
+    gone = e.post("a", T0 + 60_000)
+    e.r.set(f"px:{gone}", b"1")  # tombstoned, but its removal batch has not run yet
+    assert e.page("r") == [keep]
+
+
+def test_inactive_users_are_skipped_then_regenerated_on_read(engine: Engine) -> None:
+    e = engine
+    e.user("a", "active")
+    e.user("idle", active=False)
+    e.follow("active", "a")
+    e.follow("idle", "a")
+    pid = e.post("a", T0)
+    assert e.tl.home_ids("active") == [pid]
+    assert not e.r.exists("tl:idle")  # skipped (and freed) at fan-out
+    first = e.reader.home("idle", 20)
+    assert first.regenerating and [p.id for p in first.posts] == [pid]
+    assert e.tl.home_ids("idle") == [pid]  # regenerated (inline in tests)
+    second = e.reader.home("idle", 20)
+    assert not second.regenerating and [p.id for p in second.posts] == [pid]
+    later = e.post("a", T0 + 60_000)
+    assert e.tl.home_ids("idle") == [later, pid]
+
+
+def test_scrolling_past_the_cap_falls_back_to_the_store(redis_url: str) -> None:
+    e = make_engine(redis_url, timeline_cap=10)
+    e.user("a", "b", "r")
+    e.follow("r", "a")
+    e.follow("r", "b")
+    pids = [e.post("a" if i % 3 else "b", T0 + i * 60_000) for i in range(31)]
+    assert e.r.zcard("tl:r") == 10
+    seen: list[int] = []
+    before = None
+    while True:
+        page = e.reader.home("r", 7, before)
+        seen += [p.id for p in page.posts]
+        if page.next_cursor is None:
+            break
+        before = int(page.next_cursor)
+    assert seen == sorted(pids, reverse=True)
+    # the author's own timeline scrolls past its cap too
+    own = e.reader.user_posts("a", 100)
+    assert [p.id for p in own.posts] == sorted(
+        [p for i, p in enumerate(pids) if i % 3], reverse=True
+    )
+
+
+def test_hydration_is_bulk(engine: Engine) -> None:
+    e = engine
+    e.user("a", "r")
+    e.follow("r", "a")
+    pids = [e.post("a", T0 + i * 60_000) for i in range(12)]
+    e.r.delete(*[f"pc:{p}" for p in pids[:6]])  # half the cache expired
+    e.store.get_calls = 0
+    page = e.reader.home("r", 20)
+    assert [p.id for p in page.posts] == pids[::-1]
+    assert e.store.get_calls == 1  # one bulk fetch for the six misses
+    e.store.get_calls = 0
+    e.reader.home("r", 20)
+    assert e.store.get_calls == 0  # and they are cached now
+    assert page.to_json()["items"][0]["author"] == {"handle": "h_a", "display_name": "User a"}
+
+
+def test_read_merges_at_most_limit_from_each_source(redis_url: str) -> None:
+    e = make_engine(redis_url, pull_follower_threshold=1)
+    e.user("r", *[f"p{i}" for i in range(5)])
+    for i in range(5):
+        e.follow("r", f"p{i}")
+        for j in range(30):
+            e.post(f"p{i}", T0 + j * 60_000 + i)
+    srcs = e.tl.sources([(f"ut:p{i}", frozenset({f"p{i}"})) for i in range(5)], None, 4)
+    assert all(len(s.ids) == 4 for s in srcs)
+    assert len(e.page("r", 4)) == 4
+
+
+def test_regeneration_keeps_listpack(redis_url: str) -> None:
+    e = make_engine(redis_url)
+    tl = RedisTimelines(e.r, e.settings)
+    e.user("r", *[f"a{i}" for i in range(3)])
+    for i in range(3):
+        e.follow("r", f"a{i}")
+        for j in range(400):
+            e.post(f"a{i}", T0 + j * 60_000 + i)
+    assert tl.regenerate("r", ["a0", "a1", "a2"]) == 800
+    assert e.r.object("encoding", "tl:r") == b"listpack"

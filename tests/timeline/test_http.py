@@ -1,0 +1,85 @@
+"""The timeline function's HTTP routes (router over the real Redis)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import flask
+import pytest
+
+from shared.bootstrap import Container
+from shared.httpapi import USERINFO_HEADER
+from shared.services.timeline import build_router
+from tests.timeline.conftest import Engine
+
+pytestmark = pytest.mark.integration
+
+app = flask.Flask(__name__)
+T0 = 1_770_000_000_000
+
+
+def _get(engine: Engine, path: str, uid: str | None = "r") -> tuple[int, Any]:
+    c = Container(engine.settings)
+    c.__dict__.update(timelines=engine.tl, graph=engine.graph, posts=engine.store)
+    router = build_router(c)
+    headers = {}
+    if uid is not None:
+        info = base64.urlsafe_b64encode(json.dumps({"sub": uid}).encode()).decode().rstrip("=")
+        headers[USERINFO_HEADER] = info
+    with app.test_request_context(path, method="GET", headers=headers):
+        resp = router.dispatch(flask.request)
+    return resp.status_code, resp.get_json()
+
+
+def test_home_timeline_page_shape_and_cursor(engine: Engine) -> None:
+    engine.user("a", "r")
+    engine.follow("r", "a")
+    pids = [engine.post("a", T0 + i * 60_000, f"post {i}") for i in range(3)]
+    status, body = _get(engine, "/v1/timeline?limit=2")
+    assert status == 200
+    assert [i["id"] for i in body["items"]] == [str(pids[2]), str(pids[1])]
+    assert body["items"][0] == {
+        "id": str(pids[2]), "author_id": "a", "text": "post 2", "created_ms": T0 + 120_000,
+        "author": {"handle": "h_a", "display_name": "User a"},
+    }  # fmt: skip
+    assert body["next_cursor"] == str(pids[1]) and body["regenerating"] is False
+    status, body = _get(engine, f"/v1/timeline?limit=2&before={pids[1]}")
+    assert [i["id"] for i in body["items"]] == [str(pids[0])] and body["next_cursor"] is None
+
+
+def test_regenerating_timeline_answers_206(engine: Engine) -> None:
+    engine.user("a")
+    engine.user("r", active=False)
+    engine.follow("r", "a")
+    pid = engine.post("a", T0)
+    status, body = _get(engine, "/v1/timeline")
+    assert status == 206 and body["regenerating"] is True
+    assert [i["id"] for i in body["items"]] == [str(pid)]
+
+
+def test_user_posts(engine: Engine) -> None:
+    engine.user("a", "r")
+    pid = engine.post("a", T0)
+    status, body = _get(engine, "/v1/users/a/posts")
+    assert status == 200 and [i["id"] for i in body["items"]] == [str(pid)]
+    status, body = _get(engine, "/v1/users/nobody/posts")
+    assert status == 404 and body["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/timeline?limit=0", "/v1/timeline?limit=101", "/v1/timeline?limit=x",
+     "/v1/timeline?before=abc", "/v1/timeline?before=99999999999999999999",
+     "/v1/users/a/posts?before=-1"],
+)  # fmt: skip
+def test_bad_queries_are_400(engine: Engine, path: str) -> None:
+    engine.user("a", "r")
+    status, body = _get(engine, path)
+    assert status == 400 and body["error"]["code"] == "bad_request"
+
+
+def test_no_identity_is_401(engine: Engine) -> None:
+    assert _get(engine, "/v1/timeline", uid=None)[0] == 401
+    assert _get(engine, "/v1/users/a/posts", uid=None)[0] == 401
