@@ -1,0 +1,174 @@
+"""What an upload may be, what comes out of processing, and how media look in the API. Pure.
+
+The limits are checked twice: here on what the client declares (so a bad request gets a 4xx
+before any upload URL exists) and by the media processor on the bytes that actually arrived
+(the declaration is only a claim: the real type and size come from the object).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from shared import errors
+
+ALLOWED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+MAX_BYTES = 5 * 1024 * 1024
+# 25 MP covers every phone photo as shipped (12-24 MP) and keeps one decoded RGBA frame <100 MB.
+MAX_PIXELS = 25_000_000
+MAX_FRAMES = 50
+# An animation is bounded by its total decoded pixels too: 50 frames of 25 MP would be 5 GB.
+MAX_ANIMATION_PIXELS = 60_000_000
+MAX_ALT_CHARS = 1000
+MAX_MEDIA_PER_POST = 4
+UPLOADS_PER_HOUR = 30
+
+Purpose = Literal["post", "avatar"]
+PURPOSES: tuple[Purpose, ...] = ("post", "avatar")
+# Posts keep their aspect ratio (width-bounded); avatars are centre-cropped squares.
+POST_WIDTHS = (400, 1200)
+AVATAR_SIZES = (96, 400)
+VARIANT_CONTENT_TYPE = "image/webp"
+
+Status = Literal["pending", "ready", "rejected", "deleted"]
+
+_MEDIA_ID = re.compile(r"^[0-9a-f]{32}$")
+_BODY_FIELDS = {"content_type", "byte_size", "purpose", "alt"}
+
+
+@dataclass(frozen=True)
+class NewMedia:
+    content_type: str
+    byte_size: int
+    purpose: Purpose
+    alt: str
+
+
+def parse_new_media(body: dict[str, Any]) -> NewMedia:
+    """A POST /v1/media body: {content_type, byte_size, purpose, alt?}, nothing else."""
+    unknown = sorted(set(body) - _BODY_FIELDS)
+    if unknown:
+        raise errors.BadRequest(
+            f"unknown field(s): {', '.join(unknown)}", details={"unknown_fields": unknown}
+        )
+    ctype = body.get("content_type")
+    if not isinstance(ctype, str) or not ctype:
+        raise errors.BadRequest("content_type is required", details={"field": "content_type"})
+    ctype = ctype.split(";", 1)[0].strip().lower()
+    if ctype not in ALLOWED_TYPES:
+        raise errors.UnsupportedMediaType(
+            f"{ctype} is not accepted; send one of {', '.join(sorted(ALLOWED_TYPES))}",
+            details={"field": "content_type", "allowed": sorted(ALLOWED_TYPES)},
+        )
+    size = body.get("byte_size")
+    # bool is an int in Python; JSON true is not a size.
+    if not isinstance(size, int) or isinstance(size, bool):
+        raise errors.BadRequest("byte_size must be an integer", details={"field": "byte_size"})
+    if size <= 0:
+        raise errors.Unprocessable("byte_size must be positive", details={"field": "byte_size"})
+    if size > MAX_BYTES:
+        raise errors.PayloadTooLarge(
+            f"{size} bytes is over the {MAX_BYTES} byte limit",
+            details={"field": "byte_size", "max": MAX_BYTES},
+        )
+    purpose = body.get("purpose")
+    if purpose not in PURPOSES:
+        raise errors.BadRequest("purpose must be 'post' or 'avatar'", details={"field": "purpose"})
+    return NewMedia(ctype, size, purpose, parse_alt(body.get("alt")))
+
+
+def parse_alt(raw: object) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raise errors.BadRequest("alt must be a string", details={"field": "alt"})
+    alt = " ".join(raw.split())  # alt text is one line for screen readers
+    if len(alt) > MAX_ALT_CHARS:
+        raise errors.Unprocessable(
+            f"alt is {len(alt)} characters; the limit is {MAX_ALT_CHARS}",
+            details={"field": "alt", "max": MAX_ALT_CHARS},
+        )
+    return alt
+
+
+def is_media_id(raw: object) -> bool:
+    return isinstance(raw, str) and bool(_MEDIA_ID.match(raw))
+
+
+def parse_media_ids(raw: object) -> list[str]:
+    """The ``media_ids`` of a post: 0-4 distinct media ids, in the author's order."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(is_media_id(m) for m in raw):
+        raise errors.BadRequest(
+            "media_ids must be a list of media ids", details={"field": "media_ids"}
+        )
+    if len(raw) > MAX_MEDIA_PER_POST:
+        raise errors.Unprocessable(
+            f"at most {MAX_MEDIA_PER_POST} media per post",
+            details={"field": "media_ids", "max": MAX_MEDIA_PER_POST},
+        )
+    if len(set(raw)) != len(raw):
+        raise errors.BadRequest("media_ids repeats a media id", details={"field": "media_ids"})
+    return list(raw)
+
+
+def upload_object_name(media_id: str) -> str:
+    return f"uploads/{media_id}"
+
+
+def media_id_of_upload(object_name: str) -> str | None:
+    prefix, _, media_id = object_name.partition("/")
+    return media_id if prefix == "uploads" and is_media_id(media_id) else None
+
+
+def variant_object_name(media_id: str, label: str) -> str:
+    return f"m/{media_id}/{label}.webp"
+
+
+def variant_sizes(purpose: Purpose) -> tuple[int, ...]:
+    return POST_WIDTHS if purpose == "post" else AVATAR_SIZES
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str  # "400", "1200", "96"...: the bounding width
+    width: int
+    height: int
+    url: str  # public (CDN) URL
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """A ready media item as posts and profiles embed it."""
+
+    media_id: str
+    purpose: Purpose
+    width: int
+    height: int
+    alt: str
+    variants: tuple[Variant, ...]
+
+
+def public_url(public_base_url: str, object_name: str) -> str:
+    return f"{public_base_url.rstrip('/')}/{object_name}"
+
+
+def media_json(ref: MediaRef) -> dict[str, Any]:
+    """How a media item appears in API responses and in the post read model.
+
+    ``url`` is the largest variant; ``variants`` (smallest first) feed ``srcset``; width and
+    height let the browser reserve the box before the image loads (no layout shift).
+    """
+    variants = sorted(ref.variants, key=lambda v: v.width)
+    largest = variants[-1]
+    return {
+        "id": ref.media_id,
+        "type": VARIANT_CONTENT_TYPE,
+        "url": largest.url,
+        "width": largest.width,
+        "height": largest.height,
+        "alt": ref.alt,
+        "variants": [{"url": v.url, "width": v.width, "height": v.height} for v in variants],
+    }
