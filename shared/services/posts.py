@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from shared import errors, ids, observability
 from shared.adapters.firestore_posts import PostEvent
 from shared.domain import posts as domain
-from shared.domain.model import Post
+from shared.domain.model import Post, User
 from shared.httpapi import Request, Response, Router
 from shared.ports import EventPublisher
 
@@ -52,12 +52,42 @@ class PostWriter(Protocol):
     def mark_published(self, published: list[PostEvent]) -> None: ...
 
 
+class AuthorDirectory(Protocol):
+    """Who has registered a profile (Neo4jGraph)."""
+
+    def get_user(self, uid: str) -> User | None: ...
+
+
+class _KnownAuthors:
+    """Registered authors, remembered per instance for a while: one graph lookup per author
+    per few minutes instead of one per post. Profiles are never unregistered, so a stale
+    positive is harmless; negatives are not cached, so a fresh sign-up can post at once."""
+
+    def __init__(self, directory: AuthorDirectory, ttl_seconds: float = 300, size: int = 10_000):
+        self._directory = directory
+        self._ttl = ttl_seconds
+        self._size = size
+        self._seen: dict[str, tuple[float, User]] = {}
+
+    def get(self, uid: str) -> User | None:
+        hit = self._seen.get(uid)
+        if hit is not None and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        user = self._directory.get_user(uid)
+        if user is not None:
+            if len(self._seen) >= self._size:
+                self._seen.clear()
+            self._seen[uid] = (time.monotonic(), user)
+        return user
+
+
 class PostsService:
     def __init__(
         self,
         store: PostWriter,
         publisher: EventPublisher,
         *,
+        authors: AuthorDirectory | None = None,
         rate_limit: int = 300,
         rate_window_seconds: int = 60,
         topic: str = POST_EVENTS_TOPIC,
@@ -67,9 +97,11 @@ class PostsService:
         self._rate_limit = rate_limit
         self._rate_window_ms = rate_window_seconds * 1000
         self._topic = topic
+        self._authors = _KnownAuthors(authors) if authors is not None else None
 
     def create(self, author_id: str, text: str, idempotency_key: str | None) -> tuple[Post, bool]:
         """(post, created); created is False when an Idempotency-Key replayed an earlier create."""
+        self.require_author(author_id)
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
         post, event, created = self._store.create_post(
@@ -80,6 +112,32 @@ class PostsService:
         elif post.deleted:
             raise errors.Conflict("the post created with this Idempotency-Key has been deleted")
         return post, created
+
+    def require_author(self, uid: str) -> User | None:
+        """The caller's profile; NotFound when they never registered one.
+
+        When the graph cannot answer, posting goes on without the check (None): the post is
+        safe in Firestore, and fan-out needs the graph anyway and retries until it is back.
+        """
+        if self._authors is None:
+            return None
+        try:
+            user = self._authors.get(uid)
+        except Exception:
+            log.warning("author lookup failed; accepting the post unchecked", exc_info=True)
+            return None
+        if user is None:
+            raise errors.NotFound("register a profile (POST /v1/users) before posting")
+        return user
+
+    def author_of(self, post: Post) -> User | None:
+        """The author's profile for the response, when it can be had cheaply."""
+        if self._authors is None:
+            return None
+        try:
+            return self._authors.get(post.author_id)
+        except Exception:
+            return None
 
     def get(self, post_id: int) -> Post:
         post = self._store.get_post(post_id)
@@ -139,12 +197,13 @@ def router_for(service: PostsService) -> Router:
         text = domain.parse_new_post(req.json())
         post, created = service.create(caller.uid, text, key)
         headers = {"Location": f"/v1/posts/{post.id}"}
-        return post.to_json(), (201 if created else 200), headers
+        return post.to_json(service.author_of(post)), (201 if created else 200), headers
 
     @router.route("GET", "/v1/posts/{id}")
     def get_post(req: Request) -> Response:
         req.caller()
-        return service.get(_post_id(req)).to_json(), 200
+        post = service.get(_post_id(req))
+        return post.to_json(service.author_of(post)), 200
 
     @router.route("DELETE", "/v1/posts/{id}")
     def delete_post(req: Request) -> Response:
@@ -155,10 +214,21 @@ def router_for(service: PostsService) -> Router:
     return router
 
 
+class _GraphOf:
+    """The container's graph, connected on first use: a cold start must not need Neo4j."""
+
+    def __init__(self, c: Container) -> None:
+        self._c = c
+
+    def get_user(self, uid: str) -> User | None:
+        return self._c.graph.get_user(uid)
+
+
 def service_from(c: Container) -> PostsService:
     return PostsService(
         c.posts,
         c.publisher,
+        authors=_GraphOf(c),
         rate_limit=c.settings.post_rate_limit,
         rate_window_seconds=c.settings.post_rate_window_seconds,
     )

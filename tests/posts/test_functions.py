@@ -6,14 +6,17 @@ import base64
 import contextlib
 import json
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import functions_framework
 import pytest
 from google.api_core import exceptions as gexc
 
-from shared import ids
+from shared import bootstrap, ids
 from shared.adapters.firestore_posts import FirestorePosts
+from shared.bootstrap import Container
 from shared.httpapi import USERINFO_HEADER
 from tests.conftest import PROJECT_ID
 from tests.posts.conftest import PubSub
@@ -29,22 +32,41 @@ def _ensure_topic(pubsub: PubSub, name: str) -> None:
         )
 
 
-def test_posts_function_end_to_end(store: FirestorePosts, pubsub: PubSub) -> None:
+@pytest.fixture
+def fresh_container(neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+    """The process-wide container, rebuilt on this session's services."""
+    monkeypatch.setenv("NEO4J_URI", neo4j_uri)
+    monkeypatch.setattr(bootstrap, "_container", None)
+    c = bootstrap.container()
+    yield c
+    c.neo4j_driver.close()
+
+
+def test_posts_function_end_to_end(
+    store: FirestorePosts, pubsub: PubSub, fresh_container: Container
+) -> None:
     _ensure_topic(pubsub, "post-events")
     sub = pubsub.subscription("post-events")
+    fresh_container.graph.create_user("carol", f"carol_{uuid.uuid4().hex[:6]}", "Carol")
     app = functions_framework.create_app("posts", str(FUNCTIONS / "posts" / "main.py"))
     client = app.test_client()
     who = base64.urlsafe_b64encode(json.dumps({"sub": "carol"}).encode()).decode()
     r = client.post("/v1/posts", json={"text": "via the function"}, headers={USERINFO_HEADER: who})
     assert r.status_code == 201, r.get_data(as_text=True)
     post_id = r.get_json()["id"]
+    assert r.get_json()["author"]["display_name"] == "Carol"
+    stranger = base64.urlsafe_b64encode(json.dumps({"sub": "no-profile"}).encode()).decode()
+    r = client.post("/v1/posts", json={"text": "who am I"}, headers={USERINFO_HEADER: stranger})
+    assert r.status_code == 404 and "register" in r.get_json()["error"]["message"]
     assert client.options("/v1/posts").status_code == 204  # CORS preflight, no token
     assert client.get(f"/v1/posts/{post_id}", headers={USERINFO_HEADER: who}).status_code == 200
     got = [e for e in pubsub.pull(sub, expect=1) if getattr(e, "post_id", None) == post_id]
     assert [e.type for e in got] == ["PostCreated"]
 
 
-def test_outbox_relay_function_publishes_on_a_tick(store: FirestorePosts, pubsub: PubSub) -> None:
+def test_outbox_relay_function_publishes_on_a_tick(
+    store: FirestorePosts, pubsub: PubSub, fresh_container: Container
+) -> None:
     _ensure_topic(pubsub, "post-events")
     sub = pubsub.subscription("post-events")
     # An event committed a minute ago whose publish never happened (the request died).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import Future
 from typing import Any
 
@@ -34,8 +35,21 @@ class BrokenPublisher:
         return future
 
 
-def _client(store: FirestorePosts, publisher: EventPublisher, topic: str, **kw: int) -> Client:
-    return Client(router_for(PostsService(store, publisher, topic=topic, **kw)))
+def _client(
+    store: FirestorePosts,
+    publisher: EventPublisher,
+    topic: str,
+    rate_limit: int = 300,
+    rate_window_seconds: int = 60,
+) -> Client:
+    service = PostsService(
+        store,
+        publisher,
+        topic=topic,
+        rate_limit=rate_limit,
+        rate_window_seconds=rate_window_seconds,
+    )
+    return Client(router_for(service))
 
 
 def test_create_get_delete_and_events_published(store: FirestorePosts, pubsub: PubSub) -> None:
@@ -192,3 +206,37 @@ def test_relay_drains_a_backlog_in_batches(store: FirestorePosts, pubsub: PubSub
     ).run_once()
     assert (stats.published, stats.batches) == (25, 3)
     assert len({e.event_id for e in pubsub.pull(sub, expect=25)}) == 25
+
+
+def test_only_registered_authors_post_and_responses_carry_the_author(
+    store: FirestorePosts, pubsub: PubSub, neo4j_uri: str
+) -> None:
+    import neo4j
+
+    from shared.adapters.neo4j_graph import Neo4jGraph
+
+    with neo4j.GraphDatabase.driver(neo4j_uri) as driver:
+        graph = Neo4jGraph(driver, "neo4j")
+        graph.ensure_schema()
+        handle = f"erin_{uuid.uuid4().hex[:6]}"
+        graph.create_user("erin", handle, "Erin")
+        service = PostsService(store, pubsub.publisher, authors=graph, topic=pubsub.topic())
+        api = Client(router_for(service))
+        r = api.call("POST", "/v1/posts", uid="erin", json={"text": "registered"})
+        assert r.status_code == 201
+        assert r.json["author"] == {"handle": handle, "display_name": "Erin"}
+        got = api.call("GET", f"/v1/posts/{r.json['id']}", uid="someone")
+        assert got.json["author"]["handle"] == handle
+        r = api.call("POST", "/v1/posts", uid="ghost", json={"text": "no profile"})
+        assert r.status_code == 404 and r.json["error"]["code"] == "not_found"
+        assert store.count_user_posts("ghost") == 0
+
+
+def test_graph_outage_does_not_block_posting(store: FirestorePosts, pubsub: PubSub) -> None:
+    class GraphDown:
+        def get_user(self, uid: str) -> None:
+            raise ConnectionError("neo4j unavailable")
+
+    service = PostsService(store, pubsub.publisher, authors=GraphDown(), topic=pubsub.topic())
+    r = Client(router_for(service)).call("POST", "/v1/posts", json={"text": "still works"})
+    assert r.status_code == 201 and "author" not in r.json
