@@ -1,15 +1,20 @@
 """The social graph on Neo4j: users, follows, follower streams and people-you-may-know.
 
 Model: ``(:User {id, handle, handle_key, display_name, created_ms})`` and
-``(:User)-[:FOLLOWS {created_ms}]->(:User)``. A follow whose event has not been published yet
-carries ``unannounced: true`` (removed once Pub/Sub acked it); an unfollow whose event is not yet
-published leaves a ``(:User)-[:UNFOLLOWED {at_ms}]->(:User)`` tombstone, deleted once acked.
-See docs/graph.md for why.
+``(:User)-[:FOLLOWS {created_ms, followee, fkey}]->(:User)``, where ``followee`` is the
+followee's id and ``fkey`` the edge's sort key ``<created_ms, 13 digits>|<follower id>``: with the
+composite index on (followee, fkey), a follower page is an ordered index range, not a scan of
+every follower (see docs/graph.md for the measurements that chose this).
+
+A follow whose event has not been published yet carries ``unannounced: true`` (removed once
+Pub/Sub acked it); an unfollow whose event is not yet published leaves a
+``(:User)-[:UNFOLLOWED {at_ms}]->(:User)`` tombstone, deleted once acked. See docs/graph.md.
 
 Driver use follows the Neo4j manual: one driver per process (shared/bootstrap.py), managed
 transactions (``execute_read``/``execute_write``, retried by the driver on transient errors)
 in sessions that always name the database, parameters never spliced into Cypher, and every query
-anchored on a ``:User`` looked up through the ``id`` uniqueness constraint's index.
+anchored on an index: a ``:User`` through the ``id`` uniqueness constraint, or (follower pages)
+the (followee, fkey) relationship index.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import neo4j
-from neo4j.exceptions import ClientError, ConstraintError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ClientError, ConstraintError
 
 from shared import errors
 from shared.domain.model import User
@@ -36,6 +41,7 @@ SCHEMA: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT user_id_unique IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
     "CREATE CONSTRAINT user_handle_unique IF NOT EXISTS"
     " FOR (u:User) REQUIRE u.handle_key IS UNIQUE",
+    "CREATE INDEX follows_by_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.fkey)",
     # Only pending follows carry the property, so this index holds just the relay's backlog.
     "CREATE INDEX follows_unannounced IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.unannounced)",
 )
@@ -71,16 +77,26 @@ Q_LOCK_PAIR: LiteralString = """
     SET a._lock = true REMOVE a._lock
     RETURN a.id AS a
 """
-Q_FOLLOW: LiteralString = """
+# The keys every FOLLOWS edge carries (also set by shared/devstack/import_graph.py).
+EDGE_KEYS: LiteralString = """
+    r.created_ms = $now, r.followee = b.id,
+    r.fkey = right('0000000000000' + toString($now), 13) + '|' + a.id
+"""
+FKEY_ID_OFFSET = 14  # len("<13 digits>|")
+Q_FOLLOW: LiteralString = (
+    """
     MATCH (a:User {id: $a})
     MATCH (b:User {id: $b})
     MERGE (a)-[r:FOLLOWS]->(b)
-    ON CREATE SET r.created_ms = $now, r.unannounced = true
+    ON CREATE SET r.unannounced = true, """
+    + EDGE_KEYS
+    + """
     WITH a, b, r
     OPTIONAL MATCH (a)-[t:UNFOLLOWED]->(b)
     DELETE t
     RETURN r.created_ms AS created_ms, coalesce(r.unannounced, false) AS unannounced
 """
+)
 Q_DELETE_FOLLOW: LiteralString = """
     MATCH (a:User {id: $a})-[r:FOLLOWS]->(b:User {id: $b})
     DELETE r
@@ -127,19 +143,18 @@ Q_IS_FOLLOWING: LiteralString = """
 
 # Keyset pages, newest follow first, ordered by (created_ms, id) of the edge/other user: a follow
 # made while a client pages gets a newer created_ms, so it lands before the cursor and never
-# shifts the pages still to come (no gaps, no repeats).
+# shifts the pages still to come (no gaps, no repeats). Followers come from an ordered range of
+# the (followee, fkey) index, so a page costs O(limit) even for an author with millions.
 Q_FOLLOWERS_PAGE: LiteralString = (
     """
-    MATCH (me:User {id: $id})<-[r:FOLLOWS]-(u:User)
-    WHERE $after_ms IS NULL OR r.created_ms < $after_ms
-       OR (r.created_ms = $after_ms AND u.id < $after_id)
-    WITH u, r.created_ms AS edge_ms
-    ORDER BY edge_ms DESC, u.id DESC
-    LIMIT $limit
-    RETURN edge_ms, """
+    MATCH (u:User)-[r:FOLLOWS]->()
+    WHERE r.followee = $id AND r.fkey < $before
+    WITH u, r ORDER BY r.followee DESC, r.fkey DESC LIMIT $limit
+    RETURN r.created_ms AS edge_ms, """
     + _USER_FIELDS
     + " ORDER BY edge_ms DESC, id DESC"
 )
+# Following lists are short (people follow hundreds, not millions): walk them from the user.
 Q_FOLLOWING_PAGE: LiteralString = (
     """
     MATCH (me:User {id: $id})-[r:FOLLOWS]->(u:User)
@@ -155,9 +170,14 @@ Q_FOLLOWING_PAGE: LiteralString = (
 Q_FOLLOWER_COUNT: LiteralString = (
     "MATCH (u:User {id: $id}) RETURN COUNT { (u)<-[:FOLLOWS]-() } AS n"
 )
-# No ORDER BY and no label check on the follower: a lazy, non-eager plan the server streams in
-# fetch_size chunks, so neither side ever holds the whole follower list.
-Q_FOLLOWER_IDS_STREAM: LiteralString = "MATCH (:User {id: $id})<-[:FOLLOWS]-(f) RETURN f.id AS id"
+# The fan-out stream: one ordered index range per round trip, returned as one list (one Bolt
+# record instead of thousands: per-record decoding is what limits the Python driver).
+Q_FOLLOWER_KEYS: LiteralString = """
+    MATCH ()-[r:FOLLOWS]->()
+    WHERE r.followee = $id AND r.fkey > $after
+    WITH r ORDER BY r.followee, r.fkey LIMIT $n
+    RETURN collect(r.fkey) AS keys
+"""
 Q_FOLLOWING_IDS: LiteralString = "MATCH (:User {id: $id})-[:FOLLOWS]->(f) RETURN f.id AS id"
 
 # People you may know. The cost is bounded by construction: at most $k_follows of the caller's
@@ -238,6 +258,16 @@ def _user(rec: neo4j.Record) -> User:
     )
 
 
+def fkey(created_ms: int, uid: str) -> str:
+    """The sort key of a follow edge, as EDGE_KEYS computes it in Cypher."""
+    return f"{created_ms:013d}|{uid}"
+
+
+def _follower_keys(tx: neo4j.ManagedTransaction, uid: str, after: str, n: int) -> list[str]:
+    rec = tx.run(Q_FOLLOWER_KEYS, id=uid, after=after, n=n).single(strict=True)
+    return list(rec["keys"])
+
+
 def encode_cursor(edge_ms: int, uid: str) -> str:
     raw = json.dumps([edge_ms, uid], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -265,12 +295,14 @@ class Neo4jGraph:
         suggest_follows_cap: int = 200,
         suggest_per_follow_cap: int = 200,
         suggest_seed_cap: int = 50,
+        stream_window: int = 5000,
     ) -> None:
         self.driver = driver
         self.database = database
         self.suggest_follows_cap = suggest_follows_cap
         self.suggest_per_follow_cap = suggest_per_follow_cap
         self.suggest_seed_cap = suggest_seed_cap
+        self.stream_window = stream_window
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -436,17 +468,27 @@ class Neo4jGraph:
     # -- lists ------------------------------------------------------------------------------
 
     def _page(
-        self, query: LiteralString, uid: str, limit: int, cursor: str | None
+        self,
+        query: LiteralString,
+        uid: str,
+        limit: int,
+        cursor: str | None,
     ) -> tuple[list[User], str | None]:
         after_ms, after_id = decode_cursor(cursor) if cursor else (None, None)
+        before = fkey(after_ms, after_id) if after_ms is not None and after_id else "~"
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[neo4j.Record], bool]:
             if tx.run(Q_EXISTING_IDS, ids=[uid]).single() is None:
                 return [], False
             # One extra row tells whether a next page exists without a second query.
-            recs = list(
-                tx.run(query, id=uid, after_ms=after_ms, after_id=after_id, limit=limit + 1)
-            )
+            params: dict[str, Any] = {
+                "id": uid,
+                "limit": limit + 1,
+                "after_ms": after_ms,
+                "after_id": after_id,
+                "before": before,
+            }
+            recs = list(tx.run(query, params))
             return recs, True
 
         with self._session() as s:
@@ -477,40 +519,27 @@ class Neo4jGraph:
         return [r["id"] for r in self._read(Q_FOLLOWING_IDS, id=uid)]
 
     def iter_follower_pages(self, uid: str, page_size: int = 1000) -> Iterator[list[str]]:
-        """Every follower id of ``uid``, ``page_size`` at a time, streamed from one read.
+        """Every follower id of ``uid``, ``page_size`` at a time, in follow order.
 
-        The query runs in one read transaction pulled ``page_size`` records at a time (Bolt
-        PULL n), so memory stays at one page on both ends however many followers there are.
-        It cannot be a managed transaction: those are retried as a whole, and a generator
-        cannot take back pages it already yielded. So a failure before the first page is
-        retried here; a failure mid-stream raises, and the caller's message is redelivered
-        (fan-out consumers are idempotent, repeating a page is harmless).
+        Each round trip reads the next window of the (followee, fkey) index after the last key
+        seen, in its own managed read transaction: memory stays at one window however many
+        followers there are, a transient failure retries just that window, and a follow made
+        meanwhile lands after the cursor (included) instead of shifting what is left.
         """
-        attempts = 0
+        window = max(page_size, self.stream_window)
+        after, buf = "", []
         while True:
-            yielded = False
-            try:
-                with (
-                    self._session(default_access_mode=neo4j.READ_ACCESS, fetch_size=page_size) as s,
-                    s.begin_transaction() as tx,
-                ):
-                    page: list[str] = []
-                    for rec in tx.run(Q_FOLLOWER_IDS_STREAM, id=uid):
-                        page.append(rec["id"])
-                        if len(page) >= page_size:
-                            yielded = True
-                            yield page
-                            page = []
-                    if page:
-                        yielded = True
-                        yield page
-                return
-            except (ServiceUnavailable, SessionExpired) as exc:
-                attempts += 1
-                if yielded or attempts >= 3:
-                    raise
-                log.warning("follower stream of %s failed before any page (%s); retrying", uid, exc)
-                time.sleep(0.2 * attempts)
+            with self._session(default_access_mode=neo4j.READ_ACCESS) as s:
+                keys: list[str] = s.execute_read(_follower_keys, uid, after, window)
+            buf += [k[FKEY_ID_OFFSET:] for k in keys]
+            while len(buf) >= page_size:
+                yield buf[:page_size]
+                buf = buf[page_size:]
+            if len(keys) < window:
+                break
+            after = keys[-1]
+        if buf:
+            yield buf
 
     # -- people you may know ----------------------------------------------------------------
 

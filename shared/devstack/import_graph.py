@@ -1,0 +1,161 @@
+"""Bulk-load an edge list into the follow graph: ``python -m shared.devstack.import_graph FILE``.
+
+Each line ``a b`` is one undirected friendship, loaded as two follows (a->b and b->a), the way
+DeathStarBench loads socfb-Reed98. Node N becomes user ``u<N>`` with handle ``user<N>`` and
+display name ``User <N>``. Everything is MERGEd in UNWIND batches, so running it twice changes
+nothing. Imported follows count as already announced: a seed must not replay history as events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import LiteralString, TypeVar
+
+import neo4j
+
+from shared import config
+from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph
+
+_T = TypeVar("_T")
+
+Q_USERS: LiteralString = """
+    UNWIND $rows AS row
+    MERGE (u:User {id: row.id})
+    ON CREATE SET u.handle = row.handle, u.handle_key = toLower(row.handle),
+                  u.display_name = row.name, u.created_ms = $now
+"""
+Q_FOLLOWS: LiteralString = (
+    """
+    UNWIND $pairs AS pair
+    MATCH (a:User {id: pair[0]})
+    MATCH (b:User {id: pair[1]})
+    MERGE (a)-[r:FOLLOWS]->(b)
+    ON CREATE SET """
+    + EDGE_KEYS
+)
+
+
+@dataclass(frozen=True)
+class ImportStats:
+    users: int
+    edges: int
+    follows_created: int
+    users_created: int
+    seconds: float
+
+
+def user_id(node: str) -> str:
+    return f"u{node}"
+
+
+def read_edges(path: Path) -> Iterator[tuple[str, str]]:
+    """(a, b) node labels per edge; comment lines (``%``, ``#``) and self-loops are skipped."""
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts or parts[0].startswith(("%", "#")):
+                continue
+            if len(parts) < 2:
+                raise ValueError(f"{path}:{lineno}: expected two node ids, got {line.strip()!r}")
+            if parts[0] != parts[1]:
+                yield parts[0], parts[1]
+
+
+def _batches(items: list[_T], size: int) -> Iterator[list[_T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def import_edges(
+    graph_or_driver: Neo4jGraph | neo4j.Driver,
+    path: Path | str,
+    *,
+    database: str | None = None,
+    batch_size: int = 5000,
+    progress: bool = True,
+) -> ImportStats:
+    """Load ``path`` into the graph; returns what it created. Idempotent."""
+    if isinstance(graph_or_driver, Neo4jGraph):
+        graph = graph_or_driver
+    else:
+        graph = Neo4jGraph(graph_or_driver, database or config.load().neo4j_database)
+    graph.ensure_schema()
+    started = time.monotonic()
+    path = Path(path)
+    edges = list(dict.fromkeys(read_edges(path)))
+    nodes = sorted({n for e in edges for n in e}, key=lambda n: (len(n), n))
+    follows = [(user_id(a), user_id(b)) for a, b in edges]
+    follows += [(user_id(b), user_id(a)) for a, b in edges]
+    now = int(time.time() * 1000)
+
+    from tqdm import tqdm
+
+    users_created = follows_created = 0
+    with graph.driver.session(database=graph.database) as session:
+        rows = [{"id": user_id(n), "handle": f"user{n}", "name": f"User {n}"} for n in nodes]
+        bar = tqdm(total=len(rows), unit="user", desc="users", disable=not progress)
+        for batch in _batches(rows, batch_size):
+
+            def write_users(tx: neo4j.ManagedTransaction, b: list[dict[str, str]]) -> int:
+                return tx.run(Q_USERS, rows=b, now=now).consume().counters.nodes_created
+
+            users_created += session.execute_write(write_users, batch)
+            bar.update(len(batch))
+        bar.close()
+
+        bar = tqdm(total=len(follows), unit="follow", desc="follows", disable=not progress)
+        for pairs in _batches(follows, batch_size):
+
+            def write_follows(tx: neo4j.ManagedTransaction, p: list[tuple[str, str]]) -> int:
+                result = tx.run(Q_FOLLOWS, pairs=[list(x) for x in p], now=now)
+                return result.consume().counters.relationships_created
+
+            follows_created += session.execute_write(write_follows, pairs)
+            bar.update(len(pairs))
+        bar.close()
+    return ImportStats(
+        users=len(nodes),
+        edges=len(edges),
+        follows_created=follows_created,
+        users_created=users_created,
+        seconds=time.monotonic() - started,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = config.load()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("edges", type=Path, help="edge list: one 'a b' pair per line")
+    parser.add_argument("--neo4j-uri", default=settings.neo4j_uri)
+    parser.add_argument("--neo4j-user", default=settings.neo4j_user)
+    parser.add_argument("--neo4j-password", default=settings.neo4j_password)
+    parser.add_argument("--database", default=settings.neo4j_database)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.edges.is_file():
+        parser.error(f"no such file: {args.edges}")
+    auth = (args.neo4j_user, args.neo4j_password) if args.neo4j_password else None
+    with neo4j.GraphDatabase.driver(args.neo4j_uri, auth=auth) as driver:
+        stats = import_edges(
+            driver,
+            args.edges,
+            database=args.database,
+            batch_size=args.batch_size,
+            progress=not args.no_progress,
+        )
+    print(
+        f"{stats.users} users ({stats.users_created} new), {stats.edges} edges -> "
+        f"{stats.follows_created} new follows in {stats.seconds:.1f}s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
