@@ -1,0 +1,13 @@
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    google = {
+      source  = "hashicorp/google"
+      version = "~> 8.7"
+    }
+    google-beta = {
+      source  = "hashicorp/google-beta"
+      version = "~> 8.7"
+    }
+  }
+}

@@ -1,0 +1,77 @@
+# Collections and queries: shared/adapters/firestore_posts.py.
+resource "google_firestore_database" "this" {
+  project                           = var.project_id
+  name                              = "(default)"
+  location_id                       = var.location_id
+  type                              = "FIRESTORE_NATIVE"
+  concurrency_mode                  = "OPTIMISTIC"
+  point_in_time_recovery_enablement = var.protect ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED"
+  delete_protection_state           = var.protect ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
+  deletion_policy                   = var.protect ? "ABANDON" : "DELETE"
+}
+
+# list_user_posts / count_user_posts: posts where author_id == a and deleted == false
+# [and id < before] order by id desc.
+resource "google_firestore_index" "posts_by_author" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "posts"
+  fields {
+    field_path = "author_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "deleted"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "id"
+    order      = "DESCENDING"
+  }
+}
+
+# unpublished_events (the outbox relay): collection group post_events where
+# published == false [and occurred_ms < t] order by occurred_ms.
+resource "google_firestore_index" "unpublished_events" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = "post_events"
+  query_scope = "COLLECTION_GROUP"
+  fields {
+    field_path = "published"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "occurred_ms"
+    order      = "ASCENDING"
+  }
+}
+
+# iter_events / count_events (replay): collection group post_events by occurred_ms range.
+# One field, so a single-field index, which Firestore only builds per collection by default.
+resource "google_firestore_field" "events_occurred_ms" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "post_events"
+  field      = "occurred_ms"
+  index_config {
+    indexes {
+      order = "ASCENDING"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
+# Idempotency keys expire after 24 h (expires_at is written with each key).
+resource "google_firestore_field" "idempotency_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "post_idempotency"
+  field      = "expires_at"
+  ttl_config {}
+  # A TTL field needs no index: skip the default ones (cheaper writes).
+  index_config {}
+}

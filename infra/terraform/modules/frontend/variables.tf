@@ -1,0 +1,26 @@
+variable "project_id" {
+  description = "The Google Cloud project."
+  type        = string
+}
+
+variable "name" {
+  description = "Prefix of the bucket and load balancer resources."
+  type        = string
+}
+
+variable "bucket_location" {
+  description = "Location of the site bucket."
+  type        = string
+}
+
+variable "domain" {
+  description = "Domain of the site (its DNS A record must point at the output IP). Empty: plain HTTP on the IP, no certificate."
+  type        = string
+  default     = ""
+}
+
+variable "labels" {
+  description = "Labels on the bucket."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,100 @@
+variable "project_id" {
+  description = "The Google Cloud project."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the functions."
+  type        = string
+}
+
+variable "repo_root" {
+  description = "The repository root: sources are functions/<name>/ plus the shared/ package."
+  type        = string
+}
+
+variable "runtime" {
+  description = "Cloud Functions runtime."
+  type        = string
+  default     = "python312"
+}
+
+variable "functions" {
+  description = "Function (folder name) => kind (http/event), sizing and what it may access."
+  type = map(object({
+    kind            = string
+    memory          = string
+    cpu             = string
+    timeout_seconds = number
+    min_instances   = number
+    max_instances   = number
+    concurrency     = number
+    neo4j           = bool
+    firestore       = bool
+  }))
+  validation {
+    condition     = alltrue([for f in values(var.functions) : contains(["http", "event"], f.kind)])
+    error_message = "kind is http (behind API Gateway) or event (Pub/Sub push)."
+  }
+}
+
+variable "environment" {
+  description = "Plain environment variables of every function (no secrets)."
+  type        = map(string)
+  validation {
+    # These point the clients at local emulators; shared/auth.py would accept unsigned tokens.
+    condition = length(setintersection(keys(var.environment), [
+      "FIREBASE_AUTH_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST",
+      "STORAGE_EMULATOR_HOST", "KWETTER_LOCAL",
+    ])) == 0
+    error_message = "Emulator settings must never reach the cloud."
+  }
+}
+
+variable "neo4j_secrets" {
+  description = "Env var => Secret Manager secret id for the Neo4j connection (NEO4J_URI/USER/PASSWORD)."
+  type        = map(string)
+}
+
+variable "redis_url_secret" {
+  description = "Secret id of REDIS_URL."
+  type        = string
+}
+
+variable "redis_url_version" {
+  description = "Version of the REDIS_URL secret."
+  type        = string
+}
+
+variable "redis_ca_secret" {
+  description = "Secret id of the Memorystore CA (mounted as a file), null without TLS."
+  type        = string
+  default     = null
+}
+
+variable "redis_ca_mount_path" {
+  description = "Directory the CA is mounted at (REDIS_URL names <dir>/ca.pem)."
+  type        = string
+  default     = "/etc/secrets/redis-ca"
+}
+
+variable "vpc" {
+  description = "How functions reach Memorystore: Direct VPC egress (network/subnetwork) or a connector."
+  type = object({
+    egress       = string
+    network      = string
+    subnetwork   = string
+    connector_id = optional(string)
+  })
+}
+
+variable "source_bucket_location" {
+  description = "Location of the bucket holding the source zips."
+  type        = string
+}
+
+variable "labels" {
+  description = "Labels on every resource that takes them."
+  type        = map(string)
+  default     = {}
+}

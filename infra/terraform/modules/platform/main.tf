@@ -1,0 +1,182 @@
+# The whole platform of one environment; envs/dev and envs/prod differ only in variables.
+locals {
+  repo_root = abspath("${path.module}/../../../..")
+  labels    = merge({ app = "kwetter" }, var.labels)
+
+  # Who touches what, from the code (shared/services/*, functions/*/main.py): Neo4j through
+  # the follow graph, Firestore through posts/media, and the topics each one publishes to.
+  # Every function gets REDIS_URL; event functions may also publish to their own dead-letter
+  # topic (shared.consumer sends a message that can never be processed there itself).
+  access = {
+    users           = { neo4j = true, firestore = true, publishes = ["social-events"] }
+    posts           = { neo4j = true, firestore = true, publishes = ["post-events"] }
+    timeline        = { neo4j = true, firestore = true, publishes = [] }
+    media           = { neo4j = false, firestore = true, publishes = [] }
+    fanout_planner  = { neo4j = true, firestore = false, publishes = ["fanout-batches"] }
+    timeline_writer = { neo4j = false, firestore = false, publishes = [] }
+    follow_sync     = { neo4j = true, firestore = true, publishes = [] }
+    outbox_relay    = { neo4j = false, firestore = true, publishes = ["post-events"] }
+    media_processor = { neo4j = false, firestore = true, publishes = [] }
+  }
+  # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
+  default_access = { neo4j = false, firestore = true, publishes = [] }
+
+  all_functions = concat(module.topology.http_functions, module.topology.event_functions)
+  functions = {
+    for name in local.all_functions : name => merge(
+      var.function_defaults,
+      { for k, v in try(var.function_overrides[name], {}) : k => v if v != null },
+      {
+        kind      = contains(module.topology.http_functions, name) ? "http" : "event"
+        neo4j     = try(local.access[name].neo4j, local.default_access.neo4j)
+        firestore = try(local.access[name].firestore, local.default_access.firestore)
+      },
+    )
+  }
+
+  dead_letter_of = { for s in values(module.topology.subscriptions) : s.function => s.dead_letter_topic }
+  publish_pairs = distinct(concat(
+    flatten([for name in local.all_functions : [
+      for topic in try(local.access[name].publishes, []) : { topic = topic, function = name }
+    ]]),
+    [for fn, dlq in local.dead_letter_of : { topic = dlq, function = fn }],
+  ))
+  publishers = {
+    for topic in distinct([for p in local.publish_pairs : p.topic]) : topic => [
+      for p in local.publish_pairs : module.functions.service_accounts[p.function] if p.topic == topic
+    ]
+  }
+}
+
+module "topology" {
+  source        = "../topology"
+  topology_file = "${local.repo_root}/shared/contracts/topology.yaml"
+}
+
+module "services" {
+  source     = "../project_services"
+  project_id = var.project_id
+}
+
+module "network" {
+  source     = "../network"
+  project_id = var.project_id
+  region     = var.region
+  name       = var.name
+  egress     = var.vpc_egress
+  depends_on = [module.services]
+}
+
+module "redis" {
+  source         = "../redis"
+  project_id     = var.project_id
+  region         = var.region
+  name           = "${var.name}-timelines"
+  network_id     = module.network.network_id
+  tier           = var.redis.tier
+  memory_size_gb = var.redis.memory_size_gb
+  secure         = var.redis.secure
+  redis_configs  = var.redis_configs
+}
+
+module "secrets" {
+  source       = "../secrets"
+  project_id   = var.project_id
+  prefix       = var.name
+  redis_url    = module.redis.url
+  redis_ca_pem = module.redis.server_ca_pem
+  depends_on   = [module.services]
+}
+
+module "firestore" {
+  source      = "../firestore"
+  project_id  = var.project_id
+  location_id = var.firestore_location
+  protect     = var.firestore_protect
+  depends_on  = [module.services]
+}
+
+module "functions" {
+  source                 = "../functions"
+  project_id             = var.project_id
+  region                 = var.region
+  repo_root              = local.repo_root
+  functions              = local.functions
+  environment            = var.app_settings
+  neo4j_secrets          = module.secrets.neo4j_env
+  redis_url_secret       = module.secrets.redis_url_secret
+  redis_url_version      = module.secrets.redis_url_version
+  redis_ca_secret        = module.secrets.redis_ca_secret
+  redis_ca_mount_path    = module.redis.ca_mount_path
+  source_bucket_location = var.region
+  labels                 = local.labels
+  vpc = {
+    egress       = module.network.egress
+    network      = module.network.network_name
+    subnetwork   = module.network.subnetwork_name
+    connector_id = module.network.connector_id
+  }
+}
+
+module "pubsub" {
+  source                = "../pubsub"
+  project_id            = var.project_id
+  project_number        = module.services.project_number
+  region                = var.region
+  topics                = module.topology.topics
+  dead_letter_topics    = module.topology.dead_letter_topics
+  dead_letter_retention = module.topology.dead_letter_retention
+  subscriptions         = module.topology.subscriptions
+  function_urls         = module.functions.urls
+  function_services     = module.functions.services
+  publishers            = local.publishers
+  labels                = local.labels
+}
+
+module "scheduler" {
+  source     = "../scheduler"
+  project_id = var.project_id
+  region     = var.region
+  topic_id   = module.pubsub.topic_ids["outbox-ticks"]
+}
+
+module "api_gateway" {
+  source           = "../api_gateway"
+  project_id       = var.project_id
+  region           = var.region
+  api_id           = var.name
+  openapi_file     = "${local.repo_root}/shared/contracts/openapi.yaml"
+  backend_urls     = { for name in module.topology.http_functions : name => module.functions.urls[name] }
+  backend_services = { for name in module.topology.http_functions : name => module.functions.services[name] }
+  labels           = local.labels
+}
+
+module "frontend" {
+  source          = "../frontend"
+  project_id      = var.project_id
+  name            = var.name
+  bucket_location = var.region
+  domain          = var.domain
+  labels          = local.labels
+  depends_on      = [module.services]
+}
+
+# Firebase Authentication (Identity Platform): email/password sign-in, and the web app's
+# domain allowed to sign in. API Gateway verifies the ID tokens (openapi.yaml securityDefinitions).
+resource "google_identity_platform_config" "auth" {
+  count   = var.identity_platform ? 1 : 0
+  project = var.project_id
+  authorized_domains = compact([
+    "localhost",
+    "${var.project_id}.firebaseapp.com",
+    var.domain,
+  ])
+  sign_in {
+    allow_duplicate_emails = false
+    email {
+      enabled           = true
+      password_required = true
+    }
+  }
+  depends_on = [module.services]
+}

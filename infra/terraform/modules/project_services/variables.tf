@@ -1,0 +1,29 @@
+variable "project_id" {
+  description = "The Google Cloud project."
+  type        = string
+}
+
+variable "services" {
+  description = "APIs the platform uses."
+  type        = list(string)
+  default = [
+    "apigateway.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "compute.googleapis.com",
+    "firestore.googleapis.com",
+    "iam.googleapis.com",
+    "identitytoolkit.googleapis.com",
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "redis.googleapis.com",
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "servicecontrol.googleapis.com",
+    "servicemanagement.googleapis.com",
+    "storage.googleapis.com",
+    "vpcaccess.googleapis.com",
+  ]
+}

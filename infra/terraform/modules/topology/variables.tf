@@ -1,0 +1,4 @@
+variable "topology_file" {
+  description = "Path of shared/contracts/topology.yaml, the one description of the event topology."
+  type        = string
+}
