@@ -33,7 +33,7 @@ from shared import ids
 from shared.config import Settings
 from shared.domain.fanout import Mode
 from shared.domain.model import Post, User
-from shared.domain.timeline import Source
+from shared.domain.timeline import SourceRun
 
 POST_CACHE_TTL_S = 3 * 86400
 # Longer than post-events retention (31 days): a seek-replay must still see the decision.
@@ -78,26 +78,30 @@ end
 return out
 """
 
-# KEYS: px, then (tl, act) per recipient. ARGV: op, pid, score, cap.
+# KEYS: px. ARGV: op, pid, score, cap, then the recipients' user ids. The per-recipient keys are
+# built here rather than passed as KEYS: a batch spans every hash slot anyway (one Redis
+# instance, as Memorystore runs it), and it halves what the writer encodes and sends.
 _WRITE = """
-local op, pid, score, cap = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local op, pid, score = ARGV[1], ARGV[2], ARGV[3]
+local keep = -tonumber(ARGV[4]) - 1
 local n = 0
 if op == 'add' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-  for i = 2, #KEYS, 2 do
-    if redis.call('EXISTS', KEYS[i+1]) == 1 then
-      if redis.call('ZADD', KEYS[i], score, pid) == 1 then
-        local card = redis.call('ZCARD', KEYS[i])
-        if card > cap then redis.call('ZREMRANGEBYRANK', KEYS[i], 0, card - cap - 1) end
+  for i = 5, #ARGV do
+    local tl = 'tl:' .. ARGV[i]
+    if redis.call('EXISTS', 'act:' .. ARGV[i]) == 1 then
+      -- trim on insert: rank range 0..-(cap+1) is empty until the set exceeds the cap
+      if redis.call('ZADD', tl, score, pid) == 1 then
+        redis.call('ZREMRANGEBYRANK', tl, 0, keep)
       end
       n = n + 1
     else
       -- inactive reader: their timeline is regenerated on their next read, so free it now
-      redis.call('UNLINK', KEYS[i])
+      redis.call('UNLINK', tl)
     end
   end
 else
-  for i = 2, #KEYS, 2 do n = n + redis.call('ZREM', KEYS[i], pid) end
+  for i = 5, #ARGV do n = n + redis.call('ZREM', 'tl:' .. ARGV[i], pid) end
 end
 return n
 """
@@ -151,33 +155,43 @@ redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
 return redis.call('ZCARD', KEYS[1])
 """
 
-# Newest-first ids below a cursor from several zsets in one round trip. ARGV: max score
-# ('+inf' without cursor), cursor id ('' without), limit. Returns per key: card, count, ids...
-# Ids are compared as strings (length, then bytes): Lua numbers cannot hold 63 bits.
+# The bounded merge, server-side: newest-first ids below a cursor from several zsets (at most
+# `limit` from each), merged and deduplicated, so only `limit` ids travel back. ARGV: max score
+# ('+inf' without cursor), cursor id ('' without), limit. Returns: the merged ids, then per key
+# (card, count, last id). Ids compare as strings (length, then bytes): Lua numbers are doubles.
 _RANGE = """
 local maxs, cur, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local function below(m)
-  if cur == '' then return true end
-  if #m ~= #cur then return #m < #cur end
-  return m < cur
+local function older(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
 end
-local out = {}
+local all, meta = {}, {}
 for k = 1, #KEYS do
-  local got, offset = {}, 0
-  while #got < limit do
+  local got, offset = 0, 0
+  local last = ''
+  while got < limit do
     local chunk = redis.call('ZRANGE', KEYS[k], maxs, '-inf', 'BYSCORE', 'REV',
                              'LIMIT', offset, limit + 4)
     for _, m in ipairs(chunk) do
-      if #got < limit and below(m) then got[#got+1] = m end
+      if got < limit and (cur == '' or older(m, cur)) then
+        got = got + 1; all[#all+1] = m; last = m
+      end
     end
     if #chunk < limit + 4 then break end
     offset = offset + #chunk
   end
-  out[#out+1] = redis.call('ZCARD', KEYS[k])
-  out[#out+1] = #got
-  for _, m in ipairs(got) do out[#out+1] = m end
+  meta[#meta+1] = redis.call('ZCARD', KEYS[k]); meta[#meta+1] = got; meta[#meta+1] = last
 end
-return out
+table.sort(all, function(a, b) return older(b, a) end)
+local out, prev = {}, nil
+for _, m in ipairs(all) do
+  if m ~= prev then out[#out+1] = m; prev = m end
+  if #out >= limit then break end
+end
+local res = {#out}
+for _, m in ipairs(out) do res[#res+1] = m end
+for _, x in ipairs(meta) do res[#res+1] = x end
+return res
 """
 
 
@@ -201,7 +215,6 @@ class Recorded:
 
 @dataclass(frozen=True)
 class ReaderState:
-    followees: frozenset[str]
     pull_authors: list[str]
     active: bool
     followees_cached: bool
@@ -295,10 +308,7 @@ class RedisTimelines:
     def write_args(
         self, op: str, post_id: int, recipients: Sequence[str]
     ) -> tuple[list[str], list[Any]]:
-        keys = [f"px:{post_id}"]
-        for uid in recipients:
-            keys += [tl_key(uid), f"act:{uid}"]
-        return keys, [op, post_id, ids.timestamp_ms(post_id), self.cap]
+        return [f"px:{post_id}"], [op, post_id, ids.timestamp_ms(post_id), self.cap, *recipients]
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
         """Add (or remove) one post in many home timelines, in one server-side script run.
@@ -352,17 +362,40 @@ class RedisTimelines:
 
     def reader_state(self, uid: str) -> ReaderState:
         pipe = self.r.pipeline(transaction=False)
-        pipe.smembers(f"fw:{uid}")
+        pipe.sismember(f"fw:{uid}", SENTINEL)
         pipe.sinter(f"fw:{uid}", "pullers")
-        pipe.exists(f"act:{uid}")
-        members, pulls, active = pipe.execute()
-        followees = frozenset(_s(m) for m in members)
+        # Refresh activity only if present: a lapsed reader must first be regenerated.
+        pipe.set(f"act:{uid}", b"1", ex=self.act_ttl, xx=True, get=True)
+        cached, pulls, active = pipe.execute()
         return ReaderState(
-            followees=followees - {SENTINEL},
             pull_authors=sorted(_s(m) for m in pulls if m != b""),
             active=bool(active),
-            followees_cached=SENTINEL in followees,
+            followees_cached=bool(cached),
         )
+
+    def followees(self, uid: str) -> frozenset[str]:
+        return frozenset(_s(m) for m in self.r.smembers(f"fw:{uid}")) - {SENTINEL}
+
+    def author_info(
+        self, reader: str | None, authors: Sequence[str]
+    ) -> tuple[set[str], dict[str, User]]:
+        """(which ``authors`` the reader follows, their cached profiles), one round trip."""
+        if not authors:
+            return set(), {}
+        pipe = self.r.pipeline(transaction=False)
+        pipe.mget([f"up:{a}" for a in authors])
+        if reader is not None:
+            pipe.smismember(f"fw:{reader}", list(authors))  # type: ignore[no-untyped-call]
+        res = pipe.execute()
+        profiles: dict[str, User] = {}
+        for a, raw in zip(authors, res[0], strict=True):
+            if raw is not None:
+                d = json.loads(raw)
+                profiles[a] = User(id=a, handle=d["h"], display_name=d["d"])
+        follows = set()
+        if reader is not None:
+            follows = {a for a, f in zip(authors, res[1], strict=True) if f}
+        return follows, profiles
 
     def pull_authors_of(self, followees: Iterable[str]) -> list[str]:
         fl = list(followees)
@@ -375,32 +408,48 @@ class RedisTimelines:
         """The user just read: keep them in fan-out for ``inactive_days`` more."""
         self.r.set(f"act:{uid}", b"1", ex=self.act_ttl)
 
-    def range_sources(
+    def merged(
         self, keys: Sequence[str], before: int | None, limit: int
-    ) -> list[tuple[int, list[int]]]:
-        """(cardinality, newest ``limit`` ids below ``before``) for each zset, in one call."""
+    ) -> tuple[list[int], list[tuple[int, int, int | None]]]:
+        """Newest ``limit`` distinct ids below ``before`` across zsets, in one round trip, and
+        per zset (cardinality, how many it gave, the last one it gave)."""
         if not keys:
-            return []
+            return [], []
         maxs = "+inf" if before is None else str(ids.timestamp_ms(before))
         cur = "" if before is None else str(before)
         raw = cast(list[Any], self._range(keys=list(keys), args=[maxs, cur, limit]))
-        out: list[tuple[int, list[int]]] = []
-        i = 0
-        for _ in keys:
-            card, n = int(raw[i]), int(raw[i + 1])
-            out.append((card, [int(m) for m in raw[i + 2 : i + 2 + n]]))
-            i += 2 + n
-        return out
+        n = int(raw[0])
+        merged = [int(m) for m in raw[1 : 1 + n]]
+        meta = []
+        for i in range(1 + n, len(raw), 3):
+            last = _s(raw[i + 2])
+            meta.append((int(raw[i]), int(raw[i + 1]), int(last) if last else None))
+        return merged, meta
 
     def sources(
-        self, keyed: Sequence[tuple[str, frozenset[str]]], before: int | None, limit: int
-    ) -> list[Source]:
-        """Domain sources for (zset key, the authors it stands for) pairs."""
-        got = self.range_sources([k for k, _ in keyed], before, limit)
-        return [
-            Source(ids=pids, asked=limit, truncated=card >= self.cap, authors=a)
-            for (_, a), (card, pids) in zip(keyed, got, strict=True)
+        self,
+        keyed: Sequence[tuple[str, frozenset[str] | None]],
+        before: int | None,
+        limit: int,
+        *,
+        truncate_empty: bool = False,
+    ) -> tuple[list[int], list[SourceRun]]:
+        """The merged ids, and what each (zset key, authors it holds) source gave.
+
+        ``truncate_empty``: treat an absent zset as possibly incomplete (lost with Redis).
+        """
+        merged, meta = self.merged([k for k, _ in keyed], before, limit)
+        runs = [
+            SourceRun(
+                got=got,
+                last=last,
+                asked=limit,
+                truncated=card >= self.cap or (truncate_empty and card == 0),
+                authors=a,
+            )
+            for (_, a), (card, got, last) in zip(keyed, meta, strict=True)
         ]
+        return merged, runs
 
     def cached_posts(self, post_ids: Sequence[int]) -> tuple[dict[int, Post], set[int], list[int]]:
         """(cached live posts, deleted ids, ids to fetch from the store), one round trip."""

@@ -2,42 +2,45 @@
 
 A home page is the newest ``limit`` posts among: the reader's materialised home timeline (posts
 pushed to them), their own posts, and the own timelines of the pull-mode authors they follow.
-Every source is asked for at most ``limit`` ids older than the cursor, so a read touches at most
-``limit * sources`` entries whatever the authors' follower counts.
+Every source gives at most ``limit`` ids older than the cursor, so a read touches at most
+``limit * sources`` entries whatever the authors' follower counts. (The Redis adapter runs this
+merge server-side; ``merge_newest`` is its specification and merges store results.)
 
 A source held in Redis may be *truncated* (it was trimmed at the cap): when it runs dry its
-older entries live only in the post store. ``safe_floor`` tells up to where the merged Redis
-entries are known complete; below it the reader falls back to the store.
+older entries live only in the post store. ``fallback_for`` says below which id the merged page
+is no longer known complete, and for whose posts the reader must ask the store.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
-@dataclass
-class Source:
-    """Ids from one source, newest first, all below the cursor, at most ``limit`` of them."""
+@dataclass(frozen=True)
+class SourceRun:
+    """What one source gave for one page request."""
 
-    ids: list[int]
-    asked: int  # how many were asked for
+    got: int  # how many ids it gave (all below the cursor)
+    last: int | None  # the oldest id it gave
+    asked: int
     truncated: bool  # older entries may exist outside Redis
-    authors: frozenset[str] | None = None  # authors this source stands for, when it runs dry
+    authors: frozenset[str] | None = None  # whose posts it holds; None = all the followees
 
     @property
     def dry(self) -> bool:
-        return len(self.ids) < self.asked
+        return self.got < self.asked
 
 
-@dataclass
-class MergePlan:
-    ids: list[int]
-    # None: the merge is complete down to its last id. Otherwise the id above which it is
-    # complete, and the authors whose older posts must come from the post store.
-    floor: int | None = None
-    fallback_authors: set[str] = field(default_factory=set)
+@dataclass(frozen=True)
+class Fallback:
+    floor: int  # merged ids above this are complete; 0 = nothing is known below the cursor
+    authors: frozenset[str]
+    all_followees: bool
+
+    def needed(self, merged: Sequence[int], limit: int) -> bool:
+        return sum(1 for i in merged if i > self.floor) < limit
 
 
 def merge_newest(sources: Iterable[Sequence[int]], limit: int) -> list[int]:
@@ -54,25 +57,26 @@ def merge_newest(sources: Iterable[Sequence[int]], limit: int) -> list[int]:
     return out
 
 
-def plan_merge(sources: Sequence[Source], limit: int) -> MergePlan:
-    """Merge ``sources``; if a truncated source ran dry, say where the store must take over.
+def fallback_for(sources: Sequence[SourceRun]) -> Fallback | None:
+    """None when the merge is complete; else where, and for whom, the post store takes over.
 
-    A truncated dry source is complete only above its last id (or has nothing below the cursor
-    at all): entries of the merge below that point may be missing posts from its authors.
+    A truncated source that ran dry is complete only down to the last id it gave: below it the
+    merge may be missing posts of its authors.
     """
     floor: int | None = None
     authors: set[str] = set()
+    every = False
     for s in sources:
         if s.truncated and s.dry:
-            point = s.ids[-1] if s.ids else 0
-            # 0 stands for "right at the cursor": nothing from this source is known below it.
-            if floor is None or point > floor:
-                floor = point
-            authors |= s.authors or frozenset()
-    merged = merge_newest([s.ids for s in sources], limit)
+            point = s.last or 0
+            floor = point if floor is None else max(floor, point)
+            if s.authors is None:
+                every = True
+            else:
+                authors |= s.authors
     if floor is None:
-        return MergePlan(ids=merged)
-    return MergePlan(ids=merged, floor=floor, fallback_authors=authors)
+        return None
+    return Fallback(floor=floor, authors=frozenset(authors), all_followees=every)
 
 
 def next_cursor(page: Sequence[int], limit: int, exhausted: bool) -> str | None:

@@ -24,7 +24,7 @@ from shared.adapters.redis_timeline import NewPost, RedisTimelines, tl_key, ut_k
 from shared.config import Settings
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
 from shared.domain.model import Post, User
-from shared.domain.timeline import merge_newest, plan_merge
+from shared.domain.timeline import fallback_for, merge_newest
 from shared.httpapi import Request, Response, Router
 from shared.ports import EventPublisher, FollowerSource, PostStore
 
@@ -77,72 +77,89 @@ class TimelineReader:
 
     def home(self, uid: str, limit: int, before: int | None = None) -> Page:
         st = self.tl.reader_state(uid)
-        followees, pulls = st.followees, st.pull_authors
+        pulls = st.pull_authors
         if not st.followees_cached:
-            followees = frozenset(self.graph.following_ids(uid))
-            self.tl.store_followees(uid, followees)
-            pulls = self.tl.pull_authors_of(followees)
-        everyone = frozenset(followees | {uid})
+            loaded = frozenset(self.graph.following_ids(uid))
+            self.tl.store_followees(uid, loaded)
+            pulls = self.tl.pull_authors_of(loaded)
+
+        def everyone() -> frozenset[str]:
+            return self.tl.followees(uid) | {uid}
+
+        keyed: list[tuple[str, frozenset[str] | None]]
         if st.active:
-            self.tl.touch(uid)
-            keyed = [(tl_key(uid), everyone), (ut_key(uid), frozenset({uid}))]
+            # None: the home timeline stands for every followee when it runs dry
+            keyed = [(tl_key(uid), None), (ut_key(uid), frozenset({uid}))]
             keyed += [(ut_key(a), frozenset({a})) for a in pulls]
         else:
             # Fan-out skipped this reader while inactive: serve every followee by pull (each
             # bounded to `limit`) while their home timeline is rebuilt.
-            keyed = [(ut_key(a), frozenset({a})) for a in sorted(everyone)]
-            self._regenerate(uid, followees)
-        page = self._collect(keyed, everyone, limit, before)
+            authors = everyone()
+            keyed = [(ut_key(a), frozenset({a})) for a in sorted(authors)]
+            self._regenerate(uid, authors - {uid})
+        page = self._collect(uid, keyed, limit, before, everyone, home=True)
         page.regenerating = not st.active
         return page
 
     def user_posts(self, uid: str, limit: int, before: int | None = None) -> Page:
         only = frozenset({uid})
-        page = self._collect([(ut_key(uid), only)], only, limit, before, profiles_of=only)
+        page = self._collect(uid, [(ut_key(uid), only)], limit, before, lambda: only, home=False)
         if not page.posts and uid not in page.authors:
             raise errors.NotFound(f"no user {uid}")
         return page
 
     def _collect(
         self,
-        keyed: list[tuple[str, frozenset[str]]],
-        allowed: frozenset[str],
+        uid: str,
+        keyed: list[tuple[str, frozenset[str] | None]],
         limit: int,
         before: int | None,
-        profiles_of: Iterable[str] = (),
+        everyone: Callable[[], frozenset[str]],
+        *,
+        home: bool,
     ) -> Page:
         page: list[Post] = []
+        profiles: dict[str, User] = {}
         cursor = before
         exhausted = False
         for _ in range(MAX_ROUNDS):
-            sources = self.tl.sources(keyed, cursor, limit)
-            for s in sources:
-                # An empty own-timeline may just be missing from Redis: one cheap store query.
-                if not s.ids and len(s.authors or ()) == 1 and not s.truncated and len(keyed) == 1:
-                    s.truncated = True
-            plan = plan_merge(sources, limit)
-            candidates = plan.ids
+            # A user's own timeline missing from Redis (lost, not yet rebuilt) costs one query.
+            merged, runs = self.tl.sources(keyed, cursor, limit, truncate_empty=not home)
+            fb = fallback_for(runs)
             known: dict[int, Post] = {}
-            if plan.floor is not None and sum(1 for i in candidates if i > plan.floor) < limit:
-                known = self._store_recent(plan.fallback_authors, cursor, limit)
-                candidates = merge_newest([candidates, sorted(known, reverse=True)], limit)
-            posts = self._hydrate(candidates, known)
-            for pid in candidates:
+            if fb is not None and fb.needed(merged, limit):
+                authors = fb.authors | (everyone() if fb.all_followees else frozenset())
+                known = self._store_recent(authors, cursor, limit)
+                merged = merge_newest([merged, sorted(known, reverse=True)], limit)
+            posts = self._hydrate(merged, known)
+            authors_seen = sorted({p.author_id for p in posts.values()} | {uid})
+            follows, cached = self.tl.author_info(uid if home else None, authors_seen)
+            profiles.update(cached)
+            for pid in merged:
                 p = posts.get(pid)
-                if p is not None and p.author_id in allowed and len(page) < limit:
+                # unfollowed authors' posts may linger in the home timeline: filter them
+                ok = p is not None and (p.author_id == uid or (home and p.author_id in follows))
+                if ok and p is not None and len(page) < limit:
                     page.append(p)
-            exhausted = len(candidates) < limit
+            exhausted = len(merged) < limit
             if len(page) >= limit or exhausted:
                 break
-            cursor = candidates[-1]
+            cursor = merged[-1]
         if page and not (exhausted and len(page) < limit):
             nxt: str | None = str(page[-1].id)
         elif not exhausted and cursor is not None:
             nxt = str(cursor)  # everything scanned was filtered out; keep scrolling from there
         else:
             nxt = None
-        authors = self._profiles({p.author_id for p in page} | set(profiles_of))
-        return Page(posts=page, authors=authors, next_cursor=nxt)
+        wanted = {p.author_id for p in page} | {uid}
+        missing = sorted(a for a in wanted if a not in profiles)
+        if missing:
+            fetched = self.graph.get_users(missing)
+            self.tl.cache_profiles(fetched.values())
+            profiles.update(fetched)
+        return Page(
+            posts=page, authors={a: u for a, u in profiles.items() if a in wanted}, next_cursor=nxt
+        )
 
     def _store_recent(
         self, authors: Iterable[str], before: int | None, limit: int
@@ -172,17 +189,7 @@ class TimelineReader:
             out.update({pid: p for pid, p in fetched.items() if not p.deleted})
         return out
 
-    def _profiles(self, uids: set[str]) -> dict[str, User]:
-        wanted = sorted(uids)
-        found = self.tl.cached_profiles(wanted)
-        missing = [u for u in wanted if u not in found]
-        if missing:
-            fetched = self.graph.get_users(missing)
-            self.tl.cache_profiles(fetched.values())
-            found.update(fetched)
-        return found
-
-    def _regenerate(self, uid: str, followees: frozenset[str]) -> None:
+    def _regenerate(self, uid: str, followees: Iterable[str]) -> None:
         if not self.tl.try_lock_regeneration(uid):
             return  # someone is already on it; this read is served by pull meanwhile
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
-from shared.domain.timeline import Source, merge_newest, next_cursor, plan_merge
+from shared.domain.timeline import SourceRun, fallback_for, merge_newest, next_cursor
 
 POLICY = Policy(pull_follower_threshold=10_000, burst_window_ms=60_000, burst_post_threshold=20)
 
@@ -47,19 +47,19 @@ def test_merge_is_newest_first_distinct_and_bounded() -> None:
     assert merge_newest([[], [3]], 10) == [3]
 
 
-def test_plan_merge_without_truncated_dry_sources_needs_no_store() -> None:
-    plan = plan_merge([Source([9, 8], 2, truncated=True), Source([7], 2, truncated=False)], 2)
-    assert plan.ids == [9, 8] and plan.floor is None
+def test_no_fallback_while_truncated_sources_still_give_full_runs() -> None:
+    runs = [SourceRun(2, 8, 2, truncated=True), SourceRun(1, 7, 2, truncated=False)]
+    assert fallback_for(runs) is None
 
 
-def test_plan_merge_names_the_floor_and_authors_of_a_truncated_dry_source() -> None:
-    home = Source([9, 4], 3, truncated=True, authors=frozenset({"a", "b"}))
-    own = Source([8, 7, 6], 3, truncated=False, authors=frozenset({"me"}))
-    plan = plan_merge([home, own], 3)
-    assert plan.ids == [9, 8, 7]
-    assert plan.floor == 4 and plan.fallback_authors == {"a", "b"}
-    empty = plan_merge([Source([], 3, truncated=True, authors=frozenset({"x"}))], 3)
-    assert empty.floor == 0 and empty.fallback_authors == {"x"}
+def test_fallback_names_the_floor_and_authors_of_a_truncated_dry_source() -> None:
+    home = SourceRun(2, 4, 3, truncated=True, authors=None)
+    own = SourceRun(1, 6, 3, truncated=True, authors=frozenset({"me"}))
+    fb = fallback_for([home, own])
+    assert fb is not None and fb.floor == 6 and fb.all_followees and fb.authors == {"me"}
+    assert fb.needed([9, 8, 7, 5], 4) and not fb.needed([9, 8, 7, 5], 3)
+    empty = fallback_for([SourceRun(0, None, 3, truncated=True, authors=frozenset({"x"}))])
+    assert empty is not None and empty.floor == 0 and not empty.all_followees
 
 
 def test_next_cursor() -> None:

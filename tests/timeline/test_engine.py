@@ -252,8 +252,9 @@ def test_read_merges_at_most_limit_from_each_source(redis_url: str) -> None:
         e.follow("r", f"p{i}")
         for j in range(30):
             e.post(f"p{i}", T0 + j * 60_000 + i)
-    srcs = e.tl.sources([(f"ut:p{i}", frozenset({f"p{i}"})) for i in range(5)], None, 4)
-    assert all(len(s.ids) == 4 for s in srcs)
+    merged, runs = e.tl.sources([(f"ut:p{i}", frozenset({f"p{i}"})) for i in range(5)], None, 4)
+    assert all(r.got == 4 for r in runs)
+    assert len(merged) == 4
     assert len(e.page("r", 4)) == 4
 
 

@@ -1,0 +1,421 @@
+"""Timeline engine benchmark (`make bench`): seed burst, push throughput, read latency.
+
+    python -m shared.devstack.bench_timeline [--scale 1.0] [--seed 7] [--plot docs/bench.png]
+
+Starts its own redis-server (shared.devstack.services, listpack settings as in production)
+unless REDIS_URL is set — then it uses that server and refuses to FLUSHDB it without --flush.
+The follow graph lives in memory here: the subject is the Redis engine, and graph lookups are
+the same ones the planner makes per post (follower_count, follower pages).
+Prints ratios against baselines measured in the same run, on the same server; exits non-zero
+when the seed verification finds any difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import redis as redis_lib
+
+from shared import ids
+from shared.adapters.redis_timeline import NewPost, RedisTimelines
+from shared.config import Settings
+from shared.devstack import services
+from shared.domain.fanout import Mode
+from shared.domain.model import Post, User
+from shared.services.timeline import FanoutPlanner, TimelineReader
+
+T0 = 1_770_000_000_000
+
+
+class BenchGraph:
+    """An in-memory follow graph (FollowerSource)."""
+
+    def __init__(self) -> None:
+        self.followers: dict[str, list[str]] = defaultdict(list)
+        self.following: dict[str, set[str]] = defaultdict(set)
+        self.extra_followers: dict[str, int] = {}  # stand-ins for celebrities' huge audiences
+
+    def follow(self, a: str, b: str) -> None:
+        if b not in self.following[a]:
+            self.following[a].add(b)
+            self.followers[b].append(a)
+
+    def follower_count(self, user_id: str) -> int:
+        return len(self.followers[user_id]) + self.extra_followers.get(user_id, 0)
+
+    def iter_follower_pages(self, user_id: str, page_size: int = 1000) -> Iterator[list[str]]:
+        f = self.followers[user_id]
+        for i in range(0, len(f), page_size):
+            yield f[i : i + page_size]
+
+    def following_ids(self, user_id: str) -> list[str]:
+        return sorted(self.following[user_id])
+
+    def get_users(self, uids: Iterable[str]) -> dict[str, User]:
+        return {u: User(id=u, handle=u, display_name=u) for u in uids}
+
+
+class NoStore:
+    """The post store is not on the benchmark's path: every body is in the Redis cache."""
+
+    def get_posts(self, post_ids: Sequence[int]) -> dict[int, Post]:
+        raise AssertionError(f"benchmark read missed the post cache for {len(post_ids)} posts")
+
+    def list_user_posts(self, author_id: str, limit: int, before: int | None = None) -> list[Post]:
+        return []
+
+
+class NullPublisher:
+    def publish(self, topic: str, event: Any) -> None:
+        raise AssertionError("the benchmark drives the writer directly")
+
+
+class IdMint:
+    """Ids at chosen milliseconds (the seed replays a 30 s burst in virtual time)."""
+
+    def __init__(self) -> None:
+        self.seq: dict[int, int] = defaultdict(int)
+
+    def at(self, ms: int) -> int:
+        n = self.seq[ms]
+        self.seq[ms] = n + 1
+        return ((ms - ids.KWETTER_EPOCH_MS) << 22) | n
+
+
+def _pct(xs: list[float], q: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))]
+
+
+@dataclasses.dataclass
+class Bench:
+    r: redis_lib.Redis[bytes]
+    port: int
+    settings: Settings
+    results: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def fresh(self, **overrides: Any) -> RedisTimelines:
+        self.r.flushdb()
+        return RedisTimelines(self.r, dataclasses.replace(self.settings, **overrides))
+
+    # ---- 1. seed burst -----------------------------------------------------------------
+
+    def seed_burst(self, scale: float, seed: int) -> bool:
+        rng = random.Random(seed)
+        n_users = max(10, int(3000 * scale))
+        users = [f"u{i}" for i in range(n_users)]
+        graph = BenchGraph()
+        for u in users:
+            for f in rng.sample(users, min(n_users - 1, rng.randint(1, 300)) + 1):
+                if f != u and graph.follower_count(u) < 300:
+                    graph.follow(f, u)
+        mint = IdMint()
+        posts: list[NewPost] = []
+        by_author: dict[str, list[int]] = defaultdict(list)
+        for u in users:
+            for _ in range(rng.randint(50, 150)):
+                pid = mint.at(T0 + rng.randrange(30_000))
+                posts.append(NewPost(pid, u, f"seed post by {u}", ids.timestamp_ms(pid)))
+                by_author[u].append(pid)
+        posts.sort(key=lambda p: p.post_id)  # arrival order = creation order
+        logical = sum(graph.follower_count(p.author_id) for p in posts)
+        print(f"seed: {n_users} users, {len(posts):,} posts, {logical:,} logical entries")
+
+        tl = self.fresh()
+        planner = FanoutPlanner(tl, graph, NullPublisher(), tl.s)
+        for i in range(0, n_users, 1000):  # everyone read recently: nobody is skipped
+            pipe = self.r.pipeline(transaction=False)
+            for u in users[i : i + 1000]:
+                pipe.set(f"act:{u}", b"1", ex=tl.act_ttl)
+            pipe.execute()
+
+        pushed_posts = written = 0
+        t = time.perf_counter()
+        for i in range(0, len(posts), 2000):
+            batches = planner.plan_posts(posts[i : i + 2000])
+            pushed_posts += len({b.post_id for b in batches})
+            written += tl.apply_batches((b.op, int(b.post_id), b.recipients) for b in batches)
+        wall = time.perf_counter() - t
+        print(
+            f"  absorbed in {wall:.2f} s (goal <= 30 s): {logical / wall:,.0f} logical entries/s; "
+            f"{pushed_posts:,} posts pushed ({written:,} timeline writes), "
+            f"{len(posts) - pushed_posts:,} pulled"
+        )
+
+        # Verification: every user's first page against an expectation computed from the raw
+        # data alone (followees' posts and their own, newest 20), with no engine code involved.
+        reader = TimelineReader(tl, graph, NoStore(), background=False)
+        bad = 0
+        t = time.perf_counter()
+        lat: list[float] = []
+        for u in users:
+            mine = list(by_author[u])
+            for a in graph.following[u]:
+                mine += by_author[a]
+            expected = sorted(mine, reverse=True)[:20]
+            t1 = time.perf_counter()
+            got = [p.id for p in reader.home(u, 20).posts]
+            lat.append(time.perf_counter() - t1)
+            if got != expected:
+                bad += 1
+                if bad <= 3:
+                    print(f"  MISMATCH for {u}: got {got[:5]}... expected {expected[:5]}...")
+        print(
+            f"  verified {n_users} first pages in {time.perf_counter() - t:.1f} s: "
+            f"{'all identical' if not bad else f'{bad} DIFFER'}; read p50 "
+            f"{_pct(lat, 0.5) * 1e3:.2f} ms p99 {_pct(lat, 0.99) * 1e3:.2f} ms "
+            f"(each merges ~{statistics.mean(len(graph.following[u]) for u in users):.0f} "
+            "burst authors by pull)"
+        )
+        self.results["seed"] = {
+            "users": n_users, "posts": len(posts), "logical_entries": logical,
+            "wall_s": wall, "logical_entries_per_s": logical / wall,
+            "pushed_posts": pushed_posts, "timeline_writes": written,
+            "verified_pages": n_users, "mismatches": bad,
+            "verify_read_p50_ms": _pct(lat, 0.5) * 1e3, "verify_read_p99_ms": _pct(lat, 0.99) * 1e3,
+        }  # fmt: skip
+        return bad == 0
+
+    # ---- 2. push throughput vs redis-benchmark ------------------------------------------
+
+    def push_throughput(self, scale: float) -> None:
+        n_readers = max(1000, int(20_000 * scale))
+        n_posts = max(50, int(400 * scale))
+        tl = self.fresh()
+        readers = [f"r{i}" for i in range(n_readers)]
+        pipe = self.r.pipeline(transaction=False)
+        for u in readers:
+            pipe.set(f"act:{u}", b"1", ex=tl.act_ttl)
+        pipe.execute()
+        rng = random.Random(1)
+        mint = IdMint()
+        work = []
+        for i in range(n_posts):
+            pid = mint.at(T0 + i * 60_000)  # one post a minute: no burst, all pushed
+            work.append(("add", pid, rng.sample(readers, 1000)))
+        entries = 1000 * n_posts
+        t = time.perf_counter()
+        for i in range(0, len(work), 16):
+            tl.apply_batches(work[i : i + 16])
+        wall = time.perf_counter() - t
+        ours = entries / wall
+        ceiling = self._redis_benchmark_zadd(n_readers, entries)
+        print(
+            f"push writer: {ours:,.0f} entries/s ({n_posts} batches x 1000 recipients); "
+            f"redis-benchmark -P 64 ZADD ceiling {ceiling:,.0f}/s; "
+            f"ratio {ours / ceiling:.2f}x (goal >= 0.8x)"
+        )
+        self.results["push"] = {
+            "writer_entries_per_s": ours, "zadd_ceiling_per_s": ceiling, "ratio": ours / ceiling,
+            "batches": n_posts, "recipients_per_batch": 1000,
+        }  # fmt: skip
+
+    def _redis_benchmark_zadd(self, keyspace: int, n: int) -> float:
+        exe = shutil.which("redis-benchmark")
+        if exe is None:
+            raise SystemExit("redis-benchmark is missing (Debian package redis-tools)")
+        cmd = [
+            exe, "-h", "127.0.0.1", "-p", str(self.port), "-P", "64", "-n", str(n),
+            "-r", str(keyspace), "-q", "--csv",
+            "ZADD", "bench:tl:__rand_int__", "1770000000000", "__rand_int__",
+        ]  # fmt: skip
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        # CSV: "test","rps",...
+        line = [ln for ln in out.splitlines() if ln and not ln.startswith('"test"')][-1]
+        return float(line.split(",")[1].strip('"'))
+
+    # ---- 3. read latency ----------------------------------------------------------------
+
+    def read_latency(self, scale: float) -> None:
+        n_readers = max(20, int(200 * scale))
+        tl = self.fresh(pull_follower_threshold=10_000)
+        graph = BenchGraph()
+        push_authors = [f"p{i}" for i in range(250)]
+        pull_authors = [f"c{i}" for i in range(50)]
+        for c in pull_authors:
+            graph.extra_followers[c] = 1_000_000
+        readers = [f"r{i}" for i in range(n_readers)]
+        for r in readers:
+            tl.touch(r)
+            for a in push_authors + pull_authors:
+                graph.follow(r, a)
+        planner = FanoutPlanner(tl, graph, NullPublisher(), tl.s)
+        mint = IdMint()
+        posts = []
+        rng = random.Random(3)
+        for k in range(16):  # 16 posts each, a minute apart: nobody bursts
+            for a in push_authors + pull_authors:
+                pid = mint.at(T0 + k * 60_000 + rng.randrange(60_000))
+                posts.append(NewPost(pid, a, "x" * rng.randint(20, 200), ids.timestamp_ms(pid)))
+        posts.sort(key=lambda p: p.post_id)
+        for i in range(0, len(posts), 2000):
+            b = planner.plan_posts(posts[i : i + 2000])
+            tl.apply_batches((x.op, int(x.post_id), x.recipients) for x in b)
+        modes = self.r.mget([f"pm:{p.post_id}" for p in posts])
+        assert {m for m in modes} == {Mode.PUSH.value.encode(), Mode.PULL.value.encode()}
+        reader = TimelineReader(tl, graph, NoStore(), background=False)
+        for r in readers:
+            reader.home(r, 20)  # warm: followee sets cached, profiles cached
+        lat: list[float] = []
+        for _ in range(max(1, 2000 // n_readers)):
+            for r in readers:
+                t = time.perf_counter()
+                page = reader.home(r, 20)
+                lat.append(time.perf_counter() - t)
+                assert len(page.posts) == 20
+        p50, p99 = _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3
+        bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
+        card = self.r.zcard(f"tl:{readers[0]}")
+        enc = self.r.object("encoding", f"tl:{readers[0]}")
+        print(
+            f"home read (300 followees, 50 pull, limit 20, hydrated): p50 {p50:.2f} ms, "
+            f"p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads"
+        )
+        print(f"memory: {bpe:.1f} bytes/entry at {card} entries ({enc!r}) (goal <= 24)")
+        self.results["read"] = {
+            "p50_ms": p50, "p99_ms": p99, "reads": len(lat), "bytes_per_entry": bpe,
+            "entries": card, "latencies_ms": [x * 1e3 for x in lat],
+        }  # fmt: skip
+
+
+def e2e_freshness(
+    post: Callable[[], tuple[str, float]],
+    visible: Callable[[str], bool],
+    rate_per_s: float = 200.0,
+    seconds: float = 60.0,
+    timeout_s: float = 10.0,
+) -> dict[str, float]:
+    """Hook for the end-to-end run through the emulators (wired by the integrator).
+
+    ``post()`` creates one post and returns (post id, wall time it was accepted);
+    ``visible(post_id)`` says whether a follower's timeline shows it. Posts at a steady rate
+    for ``seconds``, then polls each post until visible and returns freshness percentiles.
+    """
+    pending: list[tuple[str, float]] = []
+    start = time.monotonic()
+    interval = 1.0 / rate_per_s
+    n = 0
+    while time.monotonic() - start < seconds:
+        pending.append(post())
+        n += 1
+        time.sleep(max(0.0, start + n * interval - time.monotonic()))
+    lags: list[float] = []
+    deadline = time.time() + timeout_s
+    for pid, accepted in pending:
+        while not visible(pid):
+            if time.time() > deadline:
+                raise TimeoutError(f"post {pid} not visible after {timeout_s} s")
+            time.sleep(0.01)
+        lags.append(time.time() - accepted)
+    return {"p50_s": _pct(lags, 0.5), "p99_s": _pct(lags, 0.99), "posts": float(len(lags))}
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    labels = ["seed burst\n(logical entries/s)", "push writer\n(entries/s)", "ZADD -P 64\nceiling"]
+    vals = [
+        results["seed"]["logical_entries_per_s"],
+        results["push"]["writer_entries_per_s"],
+        results["push"]["zadd_ceiling_per_s"],
+    ]
+    ax1.bar(labels, [v / 1e6 for v in vals], color=["#4c72b0", "#55a868", "#c44e52"])
+    ax1.set_ylabel("million entries / s")
+    ax1.set_title("Throughput (one Redis)")
+    lat = results["read"]["latencies_ms"]
+    ax2.hist(lat, bins=60, color="#4c72b0")
+    for q, c in ((0.5, "green"), (0.99, "red")):
+        v = _pct(lat, q)
+        ax2.axvline(v, color=c, linestyle="--", label=f"p{int(q * 100)} {v:.2f} ms")
+    ax2.set_xlabel("home read latency (ms): 300 followees, 50 pull")
+    ax2.set_title("Read latency at the engine")
+    ax2.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ver = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "redis": ver.split()[2] if ver else "?"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every workload size")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--plot", type=Path, default=None, help="write a PNG plot here")
+    ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
+    ap.add_argument("--flush", action="store_true", help="allow FLUSHDB on REDIS_URL")
+    ap.add_argument("--only", choices=["seed", "push", "read"], action="append")
+    args = ap.parse_args(argv)
+
+    svc: services.Service | None = None
+    url = os.environ.get("REDIS_URL")
+    if url and not args.flush:
+        print("REDIS_URL is set: the benchmark FLUSHes that db; pass --flush to allow it")
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="kwetter-bench-"))
+    if not url:
+        port = services.free_port()
+        svc = services.redis(port, workdir)
+        svc.start()
+        url = f"redis://127.0.0.1:{port}/0"
+    r = redis_lib.Redis.from_url(url)
+    port = int(r.connection_pool.connection_kwargs.get("port", 6379))
+    m = machine()
+    print(f"machine: {m['nproc']} x {m['cpu']}, redis {m['redis']}; scale {args.scale}")
+    bench = Bench(r, port, dataclasses.replace(Settings(), redis_url=url))
+    bench.results["machine"] = m
+    ok = True
+    try:
+        todo = args.only or ["seed", "push", "read"]
+        if "seed" in todo:
+            ok = bench.seed_burst(args.scale, args.seed)
+        if "push" in todo:
+            bench.push_throughput(args.scale)
+        if "read" in todo:
+            bench.read_latency(args.scale)
+    finally:
+        r.close()
+        if svc is not None:
+            svc.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(bench.results, indent=1))
+    if args.plot and {"seed", "push", "read"} <= bench.results.keys():
+        plot(bench.results, args.plot)
+        print(f"plot: {args.plot}")
+    if not ok:
+        print("FAILED: seed verification found differences")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
