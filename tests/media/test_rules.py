@@ -1,0 +1,87 @@
+"""Pure rules: request bodies, media ids, notification parsing, the JSON shape of media."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared import errors
+from shared.domain import media as domain
+from shared.services.media import InvalidNotification, parse_notification
+
+
+def test_a_valid_declaration_is_normalised() -> None:
+    new = domain.parse_new_media(
+        {"content_type": "IMAGE/JPEG; q=1", "byte_size": 12, "purpose": "avatar",
+         "alt": "  two\n lines "}
+    )  # fmt: skip
+    assert new == domain.NewMedia("image/jpeg", 12, "avatar", "two lines")
+
+
+def test_byte_size_must_be_a_real_integer() -> None:
+    for bad in (True, 1.5, None, "3"):
+        with pytest.raises(errors.BadRequest):
+            domain.parse_new_media(
+                {"content_type": "image/png", "byte_size": bad, "purpose": "post"}
+            )
+
+
+def test_media_ids_of_a_post() -> None:
+    a, b = "a" * 32, "b" * 32
+    assert domain.parse_media_ids(None) == []
+    assert domain.parse_media_ids([a, b]) == [a, b]
+    with pytest.raises(errors.BadRequest):
+        domain.parse_media_ids([a, a])
+    with pytest.raises(errors.BadRequest):
+        domain.parse_media_ids(["../etc"])
+    with pytest.raises(errors.Unprocessable):
+        domain.parse_media_ids([f"{i:032x}" for i in range(5)])
+
+
+def test_upload_names_map_back_to_media_ids_only_when_ours() -> None:
+    mid = "0123456789abcdef" * 2
+    assert domain.media_id_of_upload(domain.upload_object_name(mid)) == mid
+    assert domain.media_id_of_upload("uploads/../x") is None
+    assert domain.media_id_of_upload(f"other/{mid}") is None
+
+
+def _notification(**attrs: str) -> tuple[bytes, dict[str, str]]:
+    base = {
+        "eventType": "OBJECT_FINALIZE", "payloadFormat": "JSON_API_V1", "bucketId": "b",
+        "objectId": "uploads/x", "objectGeneration": "17",
+    }  # fmt: skip
+    base.update(attrs)
+    data = {"name": "uploads/x", "bucket": "b", "size": "42", "generation": "17"}
+    return json.dumps(data).encode(), base
+
+
+def test_a_gcs_notification_is_parsed() -> None:
+    n = parse_notification(*_notification())
+    assert (n.event_type, n.bucket, n.object_name, n.generation, n.size) == (
+        "OBJECT_FINALIZE", "b", "uploads/x", 17, 42,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "attrs",
+    [{"payloadFormat": "NONE"}, {"objectGeneration": "x"}, {"objectId": "uploads/y"},
+     {"bucketId": ""}],
+)  # fmt: skip
+def test_malformed_notifications_are_refused(attrs: dict[str, str]) -> None:
+    with pytest.raises(InvalidNotification):
+        parse_notification(*_notification(**attrs))
+    with pytest.raises(InvalidNotification):
+        parse_notification(b"[1]", _notification()[1])
+
+
+def test_media_json_lists_variants_smallest_first_and_points_at_the_largest() -> None:
+    ref = domain.MediaRef(
+        "f" * 32, "post", 2000, 1000, "alt",
+        (domain.Variant("1200", 1200, 600, "https://cdn/m/f/1200.webp"),
+         domain.Variant("400", 400, 200, "https://cdn/m/f/400.webp")),
+    )  # fmt: skip
+    body = domain.media_json(ref)
+    assert body["url"] == "https://cdn/m/f/1200.webp"
+    assert (body["width"], body["height"], body["alt"]) == (1200, 600, "alt")
+    assert [v["width"] for v in body["variants"]] == [400, 1200]
