@@ -1,0 +1,111 @@
+"""Fixtures of the graph tests: one driver per session, an empty database per test."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import flask
+import neo4j
+import pytest
+
+from shared import config
+from shared.adapters.neo4j_graph import Neo4jGraph
+from shared.bootstrap import Container
+from shared.devstack.services import REPO
+from shared.httpapi import USERINFO_HEADER
+from shared.services.users import SOCIAL_EVENTS_TOPIC, build_router
+
+REED98 = Path(REPO).parent / "shared" / "datasets" / "socfb-Reed98.edges"
+
+
+@pytest.fixture(scope="session")
+def neo4j_driver(neo4j_uri: str) -> Iterator[neo4j.Driver]:
+    with neo4j.GraphDatabase.driver(neo4j_uri, auth=None) as driver:
+        yield driver
+
+
+def wipe(driver: neo4j.Driver) -> None:
+    """MATCH (n) DETACH DELETE n, in batches so a benchmark-sized leftover cannot exhaust memory."""
+    with driver.session(database="neo4j") as s:
+        s.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+
+
+@pytest.fixture
+def graph(neo4j_driver: neo4j.Driver) -> Neo4jGraph:
+    wipe(neo4j_driver)
+    g = Neo4jGraph(neo4j_driver, "neo4j")
+    g.ensure_schema()
+    return g
+
+
+def userinfo(uid: str) -> dict[str, str]:
+    claims = json.dumps({"sub": uid, "iss": "test"}).encode()
+    return {USERINFO_HEADER: base64.urlsafe_b64encode(claims).decode().rstrip("=")}
+
+
+class Api:
+    """The users router behind a Flask test client, called as a given user."""
+
+    def __init__(self, app: flask.Flask) -> None:
+        self.client = app.test_client()
+
+    def call(self, method: str, path: str, uid: str | None = None, **kw: Any) -> Any:
+        headers = userinfo(uid) if uid else {}
+        return self.client.open(path, method=method, headers=headers, **kw)
+
+
+def app_for(c: Container) -> flask.Flask:
+    router = build_router(c)
+    app = flask.Flask("users-test")
+
+    @app.route("/<path:_p>", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+    def dispatch(_p: str) -> flask.Response:
+        return router.dispatch(flask.request)
+
+    return app
+
+
+@pytest.fixture(scope="session")
+def social_topic(pubsub_emulator: str) -> str:
+    from google.api_core.exceptions import AlreadyExists
+    from google.cloud import pubsub_v1
+
+    publisher = pubsub_v1.PublisherClient()
+    path = publisher.topic_path(config.load().project_id, SOCIAL_EVENTS_TOPIC)
+    with contextlib.suppress(AlreadyExists):
+        publisher.create_topic(request={"name": path})
+    return str(path)
+
+
+@pytest.fixture
+def social_subscription(social_topic: str) -> Iterator[str]:
+    from google.cloud import pubsub_v1
+
+    subscriber = pubsub_v1.SubscriberClient()
+    path = subscriber.subscription_path(config.load().project_id, f"graph-{uuid.uuid4().hex[:8]}")
+    subscriber.create_subscription(request={"name": path, "topic": social_topic})
+    yield path
+    subscriber.delete_subscription(request={"subscription": path})
+
+
+@pytest.fixture
+def container(
+    graph: Neo4jGraph, neo4j_uri: str, social_topic: str, firestore_emulator: str
+) -> Container:
+    c = Container(config.Settings(neo4j_uri=neo4j_uri))
+    # The graph fixture's (wiped, schema ready) instance stands in for the lazy one.
+    c.__dict__["neo4j_driver"] = graph.driver
+    c.__dict__["graph"] = graph
+    return c
+
+
+@pytest.fixture
+def api(container: Container) -> Api:
+    return Api(app_for(container))
