@@ -120,7 +120,7 @@ def _line_of(text: str, *needles: str) -> int:
 def _labelled(entries: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
     for entry in entries:
         for label, body in entry.items():
-            if label != "__is_block__" and isinstance(body, dict):
+            if not label.startswith("__") and isinstance(body, dict):
                 yield _unquote(label), body
 
 
@@ -129,7 +129,7 @@ def _strings(value: Any) -> Iterator[str]:
         yield value
     elif isinstance(value, dict):
         for k, v in value.items():
-            if k != "__is_block__":
+            if not k.startswith("__"):
                 yield from _strings(k)
                 yield from _strings(v)
     elif isinstance(value, list):
@@ -158,7 +158,7 @@ def parse_module(directory: Path) -> Module:
         for name, _ in _labelled(doc.get("output", [])):
             mod.outputs.add(name)
         for entry in doc.get("locals", []):
-            mod.locals.update(k for k in entry if k != "__is_block__")
+            mod.locals.update(k for k in entry if not k.startswith("__"))
         for name, body in _labelled(doc.get("module", [])):
             mod.modules[name] = (body, path, _line_of(text, f'module "{name}"'))
         for tf in doc.get("terraform", []):
@@ -323,7 +323,7 @@ class Checker:
         problems: list[Problem] = []
         present: set[str] = set()
         for key, value in body.items():
-            if key == "__is_block__" or (top and key in META_ARGS):
+            if key.startswith("__") or (top and key in META_ARGS):
                 continue
             if key == "dynamic" and isinstance(value, list):
                 for name, dyn in _labelled(value):
@@ -383,7 +383,7 @@ class Checker:
                 continue
             child = self.module(child_dir)
             for key in body:
-                if key in MODULE_META or key == "__is_block__":
+                if key in MODULE_META or key.startswith("__"):
                     continue
                 if key not in child.variables:
                     hint = _suggest(key, child.variables)

@@ -8,6 +8,7 @@ locals {
 resource "google_storage_bucket" "site" {
   # checkov:skip=CKV_GCP_28: the SPA's files are public by nature; Cloud CDN backend buckets read public objects.
   # checkov:skip=CKV_GCP_62: access logs of a public static site are the load balancer's request logs (enabled below).
+  # checkov:skip=CKV_GCP_114: public access prevention would block the public read the CDN serves.
   project                     = var.project_id
   name                        = "${var.project_id}-${var.name}-site"
   location                    = var.bucket_location
@@ -34,6 +35,7 @@ resource "google_storage_bucket" "site" {
 }
 
 resource "google_storage_bucket_iam_member" "public_read" {
+  # checkov:skip=CKV_GCP_28: this bucket holds only the built SPA, which every visitor downloads anyway.
   bucket = google_storage_bucket.site.name
   role   = "roles/storage.objectViewer"
   member = "allUsers"

@@ -53,6 +53,7 @@ data "archive_file" "source" {
 }
 
 resource "google_storage_bucket" "sources" {
+  # checkov:skip=CKV_GCP_62: written only by Terraform and read only by Cloud Build; Cloud Audit Logs cover it, legacy usage logs would add a third bucket for nothing.
   project                     = var.project_id
   name                        = "${var.project_id}-function-sources"
   location                    = var.source_bucket_location

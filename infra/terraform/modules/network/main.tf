@@ -4,6 +4,23 @@ resource "google_compute_network" "this" {
   auto_create_subnetworks = false
 }
 
+# Nothing listens in this network (functions only egress; Memorystore is peered), so no
+# ingress at all: an explicit rule rather than relying on the implied one.
+resource "google_compute_firewall" "deny_ingress" {
+  project       = var.project_id
+  name          = "${var.name}-deny-all-ingress"
+  network       = google_compute_network.this.id
+  direction     = "INGRESS"
+  priority      = 65534
+  source_ranges = ["0.0.0.0/0"]
+  deny {
+    protocol = "all"
+  }
+  log_config {
+    metadata = "INCLUDE_ALL_METADATA"
+  }
+}
+
 resource "google_compute_subnetwork" "functions" {
   project                  = var.project_id
   name                     = "${var.name}-functions"
