@@ -67,7 +67,7 @@ describe('optimisticFollow', () => {
   });
 
   it('lets the server have the last word', async () => {
-    let shown = { ...bob, followed_by_me: true, follower_count: 4 };
+    let shown: User = { ...bob, followed_by_me: true, follower_count: 4 };
     await optimisticFollow(
       () => shown,
       (u) => (shown = u),

@@ -1,0 +1,199 @@
+/**
+ * The web app in Debian's Chromium against the full local stack: two people sign up, one follows
+ * the other, the other posts, the follower sees it arrive without reloading, the author deletes
+ * it and it disappears for both. Screenshots of the main screens go to e2e/screenshots/.
+ */
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+
+const API = process.env.E2E_API_URL || 'http://127.0.0.1:8080';
+const AUTH = process.env.E2E_AUTH_EMULATOR_URL || 'http://127.0.0.1:9099';
+const SHOTS = 'e2e/screenshots';
+const TAG = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+const PASSWORD = 'correct-horse-9';
+
+interface Person {
+  email: string;
+  handle: string;
+  name: string;
+}
+
+const person = (who: string, name: string): Person => ({
+  email: `${who}-${TAG}@kwetter.test`,
+  handle: `${who}_${TAG}`,
+  name,
+});
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: `${SHOTS}/${name}.png` });
+}
+
+async function newPage(browser: Browser, phone = false): Promise<Page> {
+  const context = await browser.newContext(
+    phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 } : { viewport: { width: 1280, height: 800 } },
+  );
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
+  return page;
+}
+
+async function signUpInBrowser(page: Page, p: Person, screenshots = false) {
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(p.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  if (screenshots) await shot(page, '01-sign-up');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('heading', { name: 'Pick your handle' })).toBeVisible();
+  await page.getByRole('textbox', { name: 'Handle', exact: true }).fill(p.handle);
+  await page.getByRole('textbox', { name: 'Display name', exact: true }).fill(p.name);
+  if (screenshots) await shot(page, '02-choose-handle');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+  await expect(page.getByTestId('nav-profile')).toHaveText(`@${p.handle}`);
+}
+
+/** A third person made straight through the Auth emulator and the API, as a script would. */
+async function registerViaApi(p: Person): Promise<void> {
+  const res = await fetch(
+    `${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: p.email, password: PASSWORD, returnSecureToken: true }),
+    },
+  );
+  expect(res.status).toBe(200);
+  const { idToken } = (await res.json()) as { idToken: string };
+  const reg = await fetch(`${API}/v1/users`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${idToken}` },
+    body: JSON.stringify({ handle: p.handle, display_name: p.name }),
+  });
+  expect(reg.status, await reg.clone().text()).toBe(201);
+}
+
+async function followOnProfile(page: Page, p: Person) {
+  await page.goto(`/@${p.handle}`);
+  await expect(page.getByTestId('profile-name')).toHaveText(p.name);
+  const follow = page.getByRole('button', { name: `Follow @${p.handle}`, exact: true });
+  await follow.click();
+  await expect(page.getByRole('button', { name: `Unfollow @${p.handle}`, exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+}
+
+test('sign up, follow, post, see it arrive, delete it, see it go', async ({ browser }) => {
+  const ada = person('ada', 'Ada Lovelace');
+  const bob = person('bob', 'Bob Follower');
+  const cy = person('cy', 'Cy Suggested');
+  const author = await newPage(browser);
+  const follower = await newPage(browser, true);
+
+  await test.step('signed-out visitors get the sign-in screen', async () => {
+    await author.goto('/');
+    await expect(author.getByRole('heading', { name: 'Sign in to Kwetter' })).toBeVisible();
+    await author.getByLabel('Email').fill(`nobody-${TAG}@kwetter.test`);
+    await author.getByLabel('Password').fill('wrong-password');
+    await author.getByRole('button', { name: 'Sign in' }).click();
+    await expect(author.getByRole('alert').filter({ hasText: 'Wrong email or password.' })).toBeVisible();
+    await shot(author, '00-sign-in-error');
+  });
+
+  await test.step('two people sign up and choose handles', async () => {
+    await signUpInBrowser(author, ada, true);
+    await expect(author.getByTestId('empty-timeline')).toBeVisible();
+    await expect(author.getByRole('link', { name: 'Find people to follow' })).toBeVisible();
+    await shot(author, '03-home-empty');
+    await signUpInBrowser(follower, bob);
+  });
+
+  await test.step('a taken handle is refused with a human message', async () => {
+    const page = await newPage(browser);
+    await page.goto('/signup');
+    await page.getByLabel('Email').fill(`dup-${TAG}@kwetter.test`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.getByRole('textbox', { name: 'Handle', exact: true }).fill(ada.handle);
+    await page.getByRole('textbox', { name: 'Display name', exact: true }).fill('Impostor');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'That handle is taken' })).toBeVisible();
+    await page.context().close();
+  });
+
+  await test.step('the author follows a third person (for suggestions later)', async () => {
+    await registerViaApi(cy);
+    await followOnProfile(author, cy);
+  });
+
+  await test.step('the follower follows the author from the profile page', async () => {
+    await followOnProfile(follower, ada);
+    await expect(follower.getByTestId('follower-count')).toHaveText('1');
+    // The server kept it: a fresh load shows the same.
+    await follower.reload();
+    await expect(follower.getByRole('button', { name: `Unfollow @${ada.handle}`, exact: true })).toBeVisible();
+    await expect(follower.getByTestId('follower-count')).toHaveText('1');
+    await expect(follower.getByTestId('following-count')).toHaveText('1');
+    await shot(follower, '04-profile-phone');
+  });
+
+  await test.step('suggestions show the author’s follow with a mutual count; one click follows', async () => {
+    await follower.goto('/suggestions');
+    const row = follower.getByTestId('user-row').filter({ hasText: `@${cy.handle}` });
+    await expect(async () => {
+      await follower.reload();
+      await expect(row).toBeVisible({ timeout: 3000 });
+    }).toPass({ timeout: 30_000 });
+    await expect(row.getByTestId('mutual')).toHaveText('1 mutual follow');
+    await shot(follower, '07-suggestions-phone');
+    await row.getByRole('button', { name: `Follow @${cy.handle}`, exact: true }).click();
+    await expect(row.getByRole('button', { name: `Unfollow @${cy.handle}`, exact: true })).toBeVisible();
+  });
+
+  const text = `Hello from the e2e run ${TAG}, first post!`;
+  await test.step('the composer counts code points and blocks an over-long post', async () => {
+    await author.getByRole('link', { name: 'Home', exact: true }).click();
+    const box = author.getByLabel("What's happening?");
+    await box.fill('x'.repeat(290));
+    await expect(author.getByTestId('char-counter')).toHaveText('-10');
+    await expect(author.getByRole('button', { name: 'Post', exact: true })).toBeDisabled();
+    await box.fill('😀'.repeat(280));
+    await expect(author.getByTestId('char-counter')).toHaveText('0');
+    await expect(author.getByRole('button', { name: 'Post', exact: true })).toBeEnabled();
+  });
+
+  await test.step('the author posts by keyboard; it shows at once', async () => {
+    await follower.getByRole('link', { name: 'Home', exact: true }).click();
+    await expect(follower.getByRole('heading', { name: 'Home' })).toBeVisible();
+    const box = author.getByLabel("What's happening?");
+    await box.fill(text);
+    await box.press('Control+Enter');
+    await expect(box).toHaveValue('');
+    await expect(author.getByTestId('post-text').filter({ hasText: text })).toBeVisible();
+  });
+
+  await test.step('the follower sees it arrive without reloading', async () => {
+    await expect(follower.getByTestId('post-text').filter({ hasText: text })).toBeVisible({
+      timeout: 45_000,
+    });
+    await expect(follower.getByTestId('post').first()).toContainText(`@${ada.handle}`);
+    await shot(follower, '05-home-timeline-phone');
+    await shot(author, '06-home-timeline');
+  });
+
+  await test.step('the author deletes the post; it disappears for both', async () => {
+    const card = author.getByTestId('post').filter({ hasText: text });
+    await card.getByRole('button', { name: 'Delete post' }).click();
+    await card.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(author.getByTestId('post-text').filter({ hasText: text })).toHaveCount(0);
+
+    // The follower's open timeline drops it on its next poll, without a reload.
+    await expect(follower.getByTestId('post-text').filter({ hasText: text })).toHaveCount(0, {
+      timeout: 45_000,
+    });
+    await follower.reload();
+    await expect(follower.getByRole('heading', { name: 'Home' })).toBeVisible();
+    await expect(follower.getByTestId('post-text').filter({ hasText: text })).toHaveCount(0);
+  });
+});

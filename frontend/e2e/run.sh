@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# End-to-end tests of the web app in Debian's Chromium (never a downloaded browser), against the
+# full local stack. With E2E_APP_URL, E2E_API_URL and E2E_AUTH_EMULATOR_URL set (a running
+# `make run`, a CI fixture) it uses that stack; otherwise it starts a private one on free ports,
+# with the web app built against it, and stops it afterwards. Extra arguments go to Playwright.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FRONTEND=$PWD
+REPO=$(cd .. && pwd)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+export E2E_CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$E2E_CHROMIUM" ]; then
+  echo "Chromium not found at $E2E_CHROMIUM: apt-get install -y chromium (make deps does)" >&2
+  exit 1
+fi
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+
+if [ -z "${E2E_APP_URL:-}" ]; then
+  work=$(mktemp -d -t kwetter-e2e.XXXXXX)
+  echo "e2e: starting a private local stack (log: $work/stack.log)"
+  # Faster polling makes the "appears without reload" checks quicker; the app default is 5 s.
+  VITE_POLL_MS=${VITE_POLL_MS:-2000} PYTHONPATH="$REPO" python3 - "$work" >"$work/stack.log" 2>&1 <<'PY' &
+import signal, sys, threading
+from pathlib import Path
+from shared.devstack.stack import LocalStack, Ports
+
+work = Path(sys.argv[1])
+stack = LocalStack(work / "stack", Ports.free(), "demo-kwetter-e2e", persist=False,
+                   tick_seconds=1.0, with_web=True)
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+signal.signal(signal.SIGINT, lambda *_: stop.set())
+try:
+    stack.start(progress=True)
+    (work / "ready").write_text("ok")
+    stop.wait()
+finally:
+    stack.stop()
+PY
+  stack_pid=$!
+  trap 'kill -TERM $stack_pid 2>/dev/null; wait $stack_pid 2>/dev/null; rm -rf "$work"' EXIT
+  t0=$SECONDS
+  until [ -f "$work/ready" ]; do
+    if ! kill -0 "$stack_pid" 2>/dev/null; then
+      echo "e2e: the local stack failed to start:" >&2
+      tail -40 "$work/stack.log" >&2
+      exit 1
+    fi
+    if ((SECONDS - t0 > 420)); then
+      echo "e2e: the local stack did not start within 420 s" >&2
+      tail -40 "$work/stack.log" >&2
+      exit 1
+    fi
+    sleep 1
+  done
+  echo "e2e: stack up in $((SECONDS - t0)) s"
+  eval "$(python3 - "$work/stack/stack.json" <<'PY'
+import json, shlex, sys
+d = json.load(open(sys.argv[1]))
+print(f"export E2E_APP_URL={shlex.quote(d['web'])}")
+print(f"export E2E_API_URL={shlex.quote(d['gateway'])}")
+print(f"export E2E_AUTH_EMULATOR_URL={shlex.quote(d['auth_emulator'])}")
+PY
+)"
+fi
+
+echo "e2e: app $E2E_APP_URL  api ${E2E_API_URL:-?}  auth ${E2E_AUTH_EMULATOR_URL:-?}"
+cd "$FRONTEND"
+npx playwright test "$@"
