@@ -18,7 +18,7 @@ from shared import config
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
 from shared.devstack.services import REPO
-from shared.httpapi import USERINFO_HEADER
+from shared.httpapi import USERINFO_HEADER, Router
 from shared.services.users import SOCIAL_EVENTS_TOPIC, build_router
 
 REED98 = Path(REPO).parent / "shared" / "datasets" / "socfb-Reed98.edges"
@@ -61,8 +61,7 @@ class Api:
         return self.client.open(path, method=method, headers=headers, **kw)
 
 
-def app_for(c: Container) -> flask.Flask:
-    router = build_router(c)
+def app_for(router: Router) -> flask.Flask:
     app = flask.Flask("users-test")
 
     @app.route("/<path:_p>", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
@@ -108,4 +107,4 @@ def container(
 
 @pytest.fixture
 def api(container: Container) -> Api:
-    return Api(app_for(container))
+    return Api(app_for(build_router(container)))
