@@ -303,8 +303,12 @@ class Checker:
         sch, node = found
         self.counts[block.kind] += 1
         if not node:
-            pool = sch["resources" if block.kind == "resource" else "data"]
-            hint = _suggest(block.type, pool)
+            section = "resources" if block.kind == "resource" else "data"
+            hint = _suggest(block.type, sch[section])
+            for local, (source, _) in mod.providers.items():
+                other = self.schema(source) if local != block.provider else None
+                if other is not None and block.type in other[section]:
+                    hint = f" (it is in {local}: add provider = {local})"
             what = "resource type" if block.kind == "resource" else "data source"
             msg = f"{block.address}: unknown {what} {block.type} in {block.provider}{hint}"
             return [Problem(block.path, block.line, msg)]
