@@ -88,3 +88,37 @@ def fake_gcs(
     ]  # fmt: skip
     ready = lambda: http_ok(f"http://{host}/_internal/healthcheck")  # noqa: E731
     return Service("gcs", cmd, ready, workdir, {"PUBSUB_EMULATOR_HOST": pubsub_host})
+
+
+UPLOADS_BUCKET = "kwetter-uploads"
+MEDIA_BUCKET = "kwetter-media"
+TOPIC = "media-uploads"
+
+
+def local_env(port: int) -> dict[str, str]:
+    """What functions need to use the local fake-gcs-server on ``port``."""
+    host = f"http://127.0.0.1:{port}"
+    return {
+        "STORAGE_EMULATOR_HOST": host,
+        "UPLOADS_BUCKET": UPLOADS_BUCKET,
+        "MEDIA_BUCKET": MEDIA_BUCKET,
+        "MEDIA_PUBLIC_BASE_URL": f"{host}/{MEDIA_BUCKET}",
+    }
+
+
+def create_buckets(port: int, project_id: str, buckets: tuple[str, ...] = ()) -> None:
+    """Create the buckets Terraform creates in GCP (idempotent)."""
+    import contextlib
+
+    from google.api_core.exceptions import Conflict
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    client = storage.Client(
+        project=project_id,
+        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+        client_options={"api_endpoint": f"http://127.0.0.1:{port}"},
+    )
+    for bucket in buckets or (UPLOADS_BUCKET, MEDIA_BUCKET):
+        with contextlib.suppress(Conflict):
+            client.create_bucket(bucket)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from shared import topology
-from shared.devstack import services
+from shared.devstack import gcs, services
 from shared.devstack.services import REPO, Service
 
 TICK_SECONDS = 5.0
@@ -40,6 +40,7 @@ class Ports:
     auth: int = 9099
     web: int = 5173
     functions: dict[str, int] = field(default_factory=dict)
+    gcs: int = 4443
 
     @classmethod
     def defaults(cls) -> Ports:
@@ -53,6 +54,7 @@ class Ports:
         f = services.free_port
         ports = cls(f(), f(), f(), f(), f(), f(), f(), f())
         ports.functions = {name: f() for name in topology.load().functions}
+        ports.gcs = f()
         return ports
 
 
@@ -104,6 +106,7 @@ class LocalStack:
             "NEO4J_URI": self.neo4j_uri,
             "KWETTER_LOCAL": "1",
             "PYTHONPATH": str(REPO),
+            **gcs.local_env(self.ports.gcs),
         }
         env.update(self.extra_env)
         return env
@@ -164,6 +167,13 @@ class LocalStack:
         # JVMs start faster side by side than one after another.
         with ThreadPoolExecutor(len(backing)) as pool:
             list(pool.map(lambda s: self._launch(s, say), backing))
+        # fake-gcs-server publishes bucket notifications to the Pub/Sub emulator, so it follows.
+        storage = gcs.fake_gcs(
+            p.gcs, w / "gcs", pubsub_host=f"127.0.0.1:{p.pubsub}", project_id=self.project_id,
+            topic=gcs.TOPIC, notify_bucket=gcs.UPLOADS_BUCKET, persist=self.persist,
+        )  # fmt: skip
+        self._launch(storage, say)
+        gcs.create_buckets(p.gcs, self.project_id)
 
     def _start_functions(self, say: Any) -> None:
         ff = Path(sys.executable).parent / "functions-framework"
@@ -239,8 +249,10 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stop_ticker.set()
-        for svc in reversed(self.started):
-            svc.stop()
+        # Side by side: a JVM's or node's shutdown need not wait for the others'.
+        if self.started:
+            with ThreadPoolExecutor(len(self.started)) as pool:
+                list(pool.map(lambda s: s.stop(), self.started))
         self.started.clear()
 
 
@@ -285,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Neo4j (Bolt)     {stack.neo4j_uri}")
     print(f"  Pub/Sub emulator 127.0.0.1:{ports.pubsub}")
     print(f"  Firestore emul.  127.0.0.1:{ports.firestore}")
+    print(f"  Cloud Storage    http://127.0.0.1:{ports.gcs}   (fake-gcs-server)")
     for name, url in d["functions"].items():
         print(f"  function {name:<16} {url}")
     print(f"  stack description: {args.workdir / 'stack.json'}")
