@@ -64,7 +64,7 @@ def test_a_post_reaches_followers_and_only_them(local_stack: LocalStack):
     [
         ("POST", "/v1/posts", {"text": "   "}, 422),
         ("POST", "/v1/posts", {"text": "x" * 281}, 422),
-        ("POST", "/v1/posts", {"nope": 1}, 422),
+        ("POST", "/v1/posts", {"nope": 1}, 400),
         ("GET", "/v1/timeline?limit=0", None, 400),
         ("GET", "/v1/timeline?before=abc", None, 400),
         ("GET", "/v1/nowhere", None, 404),
