@@ -165,28 +165,33 @@ local function older(a, b)
   if #a ~= #b then return #a < #b end
   return a < b
 end
-local all, meta = {}, {}
+local lists, pos, meta = {}, {}, {}
 for k = 1, #KEYS do
-  local got, offset = 0, 0
-  local last = ''
-  while got < limit do
+  local got, offset = {}, 0
+  while #got < limit do
     local chunk = redis.call('ZRANGE', KEYS[k], maxs, '-inf', 'BYSCORE', 'REV',
                              'LIMIT', offset, limit + 4)
     for _, m in ipairs(chunk) do
-      if got < limit and (cur == '' or older(m, cur)) then
-        got = got + 1; all[#all+1] = m; last = m
-      end
+      if #got < limit and (cur == '' or older(m, cur)) then got[#got+1] = m end
     end
     if #chunk < limit + 4 then break end
     offset = offset + #chunk
   end
-  meta[#meta+1] = redis.call('ZCARD', KEYS[k]); meta[#meta+1] = got; meta[#meta+1] = last
+  lists[k] = got; pos[k] = 1
+  meta[#meta+1] = redis.call('ZCARD', KEYS[k]); meta[#meta+1] = #got
+  meta[#meta+1] = got[#got] or ''
 end
-table.sort(all, function(a, b) return older(b, a) end)
+-- k-way merge of the sorted runs: limit * #KEYS comparisons, no sort
 local out, prev = {}, nil
-for _, m in ipairs(all) do
-  if m ~= prev then out[#out+1] = m; prev = m end
-  if #out >= limit then break end
+while #out < limit do
+  local best, bk = nil, 0
+  for k = 1, #lists do
+    local m = lists[k][pos[k]]
+    if m and (best == nil or older(best, m)) then best = m; bk = k end
+  end
+  if best == nil then break end
+  pos[bk] = pos[bk] + 1
+  if best ~= prev then out[#out+1] = best; prev = best end
 end
 local res = {#out}
 for _, m in ipairs(out) do res[#res+1] = m end
