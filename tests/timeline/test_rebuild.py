@@ -67,9 +67,9 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     for author, pid in made[::7]:
         dev = store.delete_post(author, pid)
         planner.handle(dev)
-    for ev in pub.sent:
-        assert isinstance(ev, events.FanoutBatch)
-        writer.handle(ev)
+    for batch in pub.sent:
+        assert isinstance(batch, events.FanoutBatch)
+        writer.handle(batch)
     reader = TimelineReader(tl, graph, store, background=False)
 
     def snapshot() -> dict[str, list[int]]:
