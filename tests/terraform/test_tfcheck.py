@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -252,3 +254,13 @@ def test_google_schema_facts() -> None:
     service = google["nodes"][fn["attrs"]["service_config"]]
     assert {"uri", "service"} <= set(service["attrs"])  # computed, readable
     assert "uri" not in service["args"]  # but not settable
+
+
+def test_terraform_code_is_formatted(terraform: Path) -> None:
+    done = subprocess.run(
+        [str(terraform), "fmt", "-check", "-recursive", "-diff", str(TF_ROOT)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
