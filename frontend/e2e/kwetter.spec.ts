@@ -54,7 +54,7 @@ async function signUpInBrowser(page: Page, p: Person, screenshots = false) {
 }
 
 /** A third person made straight through the Auth emulator and the API, as a script would. */
-async function registerViaApi(p: Person): Promise<void> {
+async function registerViaApi(p: Person): Promise<string> {
   const res = await fetch(
     `${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`,
     {
@@ -71,6 +71,20 @@ async function registerViaApi(p: Person): Promise<void> {
     body: JSON.stringify({ handle: p.handle, display_name: p.name }),
   });
   expect(reg.status, await reg.clone().text()).toBe(201);
+  return idToken;
+}
+
+async function postViaApi(token: string, text: string): Promise<void> {
+  const res = await fetch(`${API}/v1/posts`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${token}`,
+      'Idempotency-Key': crypto.randomUUID(),
+    },
+    body: JSON.stringify({ text }),
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
 }
 
 async function followOnProfile(page: Page, p: Person) {
@@ -88,6 +102,7 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
   const ada = person('ada', 'Ada Lovelace');
   const bob = person('bob', 'Bob Follower');
   const cy = person('cy', 'Cy Suggested');
+  let cyToken = '';
   const author = await newPage(browser);
   const follower = await newPage(browser, true);
 
@@ -123,7 +138,8 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
   });
 
   await test.step('the author follows a third person (for suggestions later)', async () => {
-    await registerViaApi(cy);
+    cyToken = await registerViaApi(cy);
+    for (let i = 1; i <= 25; i++) await postViaApi(cyToken, `Cy's post number ${i}`);
     await followOnProfile(author, cy);
   });
 
@@ -149,6 +165,19 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
     await shot(follower, '07-suggestions-phone');
     await row.getByRole('button', { name: `Follow @${cy.handle}`, exact: true }).click();
     await expect(row.getByRole('button', { name: `Unfollow @${cy.handle}`, exact: true })).toBeVisible();
+  });
+
+  await test.step('a profile pages older posts in as one scrolls (before cursor)', async () => {
+    await follower.goto(`/@${cy.handle}`);
+    const posts = follower.getByTestId('post');
+    await expect(posts).toHaveCount(20);
+    await expect(posts.first()).toContainText("Cy's post number 25");
+    await posts.last().scrollIntoViewIfNeeded();
+    await follower.mouse.wheel(0, 4000);
+    await expect(posts).toHaveCount(25);
+    await expect(posts.last()).toContainText("Cy's post number 1");
+    await expect(follower.getByText("You're all caught up.")).toBeVisible();
+    await expect(follower.getByTestId('post-count')).toHaveText('25');
   });
 
   const text = `Hello from the e2e run ${TAG}, first post!`;

@@ -15,6 +15,29 @@ if [ ! -x "$E2E_CHROMIUM" ]; then
 fi
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 
+cleanup=()
+trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
+
+if [ -z "${E2E_APP_URL:-}" ] && [ -n "${E2E_API_URL:-}" ] && [ -n "${E2E_AUTH_EMULATOR_URL:-}" ]; then
+  # A stack without the web app (the pytest fixture's): build the app against it and serve it
+  # with `vite preview`, which falls back to index.html like the bucket does.
+  work=$(mktemp -d -t kwetter-e2e-web.XXXXXX)
+  cleanup+=("rm -rf '$work'")
+  VITE_API_BASE=$E2E_API_URL VITE_AUTH_EMULATOR_URL=$E2E_AUTH_EMULATOR_URL \
+    VITE_FIREBASE_PROJECT_ID=${E2E_PROJECT_ID:-demo-kwetter} VITE_POLL_MS=${VITE_POLL_MS:-2000} \
+    ./node_modules/.bin/vite build --outDir "$work/dist" --emptyOutDir --logLevel warn
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  ./node_modules/.bin/vite preview --outDir "$work/dist" --host 127.0.0.1 --port "$port" --strictPort >"$work/preview.log" 2>&1 &
+  preview_pid=$!
+  cleanup+=("kill $preview_pid 2>/dev/null; wait $preview_pid 2>/dev/null")
+  export E2E_APP_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 60); do
+    curl -fs -o /dev/null "$E2E_APP_URL/" && break
+    kill -0 "$preview_pid" 2>/dev/null || { cat "$work/preview.log" >&2; exit 1; }
+    sleep 0.5
+  done
+fi
+
 if [ -z "${E2E_APP_URL:-}" ]; then
   work=$(mktemp -d -t kwetter-e2e.XXXXXX)
   echo "e2e: starting a private local stack (log: $work/stack.log)"
@@ -38,7 +61,7 @@ finally:
     stack.stop()
 PY
   stack_pid=$!
-  trap 'kill -TERM $stack_pid 2>/dev/null; wait $stack_pid 2>/dev/null; rm -rf "$work"' EXIT
+  cleanup+=("kill -TERM $stack_pid 2>/dev/null; wait $stack_pid 2>/dev/null; rm -rf '$work'")
   t0=$SECONDS
   until [ -f "$work/ready" ]; do
     if ! kill -0 "$stack_pid" 2>/dev/null; then
@@ -66,4 +89,14 @@ fi
 
 echo "e2e: app $E2E_APP_URL  api ${E2E_API_URL:-?}  auth ${E2E_AUTH_EMULATOR_URL:-?}"
 cd "$FRONTEND"
-npx playwright test "$@"
+status=0
+npx playwright test "$@" || status=$?
+# UPDATE_DOCS_SCREENSHOTS=1 refreshes the few committed, README-linked screenshots.
+if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
+  mkdir -p "$REPO/docs/screenshots"
+  for s in 01-sign-up 03-home-empty 04-profile-phone 05-home-timeline-phone 06-home-timeline 07-suggestions-phone; do
+    cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
+  done
+  echo "e2e: docs/screenshots updated"
+fi
+exit "$status"
