@@ -9,6 +9,7 @@ stored, not URLs, so moving the CDN to another host needs no migration.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from shared.domain import media as domain
 
 MEDIA = "media"
 AVATARS = "avatars"
+PENDING_TTL = dt.timedelta(days=8)
 
 
 def _now_ms() -> int:
@@ -117,6 +119,9 @@ class MediaRepository:
             "updated_ms": now,
             "declared_type": new.content_type,
             "declared_size": new.byte_size,
+            # A Firestore TTL policy on this field removes docs of uploads never finished
+            # (the session URL dies after 7 days); deciding the media clears it.
+            "expires_at": dt.datetime.now(dt.UTC) + PENDING_TTL,
         }
         self._doc(media_id).create(doc)  # media ids are random 128-bit: a clash is a bug
         return _record_of(media_id, doc)
@@ -163,7 +168,9 @@ class MediaRepository:
             snap = ref.get(transaction=txn)
             if not snap.exists or snap.get("status") != "pending":
                 return False
-            txn.update(ref, {**fields, "updated_ms": _now_ms()})
+            txn.update(
+                ref, {**fields, "updated_ms": _now_ms(), "expires_at": firestore.DELETE_FIELD}
+            )
             return True
 
         return bool(run(self._db.transaction()))

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from shared.devstack.authtools import SignedIn, sign_up
+from shared.devstack.seed_media import Seeder
 from shared.devstack.stack import LocalStack, Ports
 from tests.media.conftest import image_bytes
 
@@ -101,5 +102,7 @@ def test_avatar_and_post_images_through_the_gateway(stack: LocalStack) -> None:
         f"{stack.gateway_url}/v1/me/avatar", json={"media_id": avatar}, headers=bob.headers
     )
     assert resp.status_code == 403
+    # The seeding tool goes the same way (emulator tokens, gateway, upload session).
+    Seeder(stack.gateway_url, stack.project_id).avatar(bob.uid, 7)
     no_token = requests.post(f"{stack.gateway_url}/v1/media", json={}, timeout=10)
     assert no_token.status_code == 401

@@ -62,8 +62,12 @@ def test_real_png_and_jpeg_end_up_ready_with_variants(
     uid = _uid()
     media_id, obj = upload(uid, image_bytes(fmt, (1600, 900)), ctype, alt="a sunset")
     assert api.call("GET", f"/v1/media/{media_id}", uid).get_json()["status"] == "pending"
+    doc = media_ctx.c.firestore.collection("media").document(media_id)
+    assert "expires_at" in doc.get().to_dict(), "a pending doc is TTL-collectable"
 
     assert _process(media_ctx, obj) == "ready"
+
+    assert "expires_at" not in doc.get().to_dict(), "a decided doc is kept"
 
     rec = media_ctx.repo.get(media_id)
     assert rec is not None and rec.status == "ready" and rec.source_type == ctype
