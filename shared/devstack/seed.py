@@ -92,7 +92,6 @@ def main(argv: list[str] | None = None) -> int:
     emails = create_demo_accounts(env, uids[: args.demo_accounts])
 
     print(f"3/3 {args.posts_per_user} posts per user through {gateway}")
-    rng = random.Random(98)
     project = env["GOOGLE_CLOUD_PROJECT"]
     session = requests.Session()
     adapter = requests.adapters.HTTPAdapter(pool_maxsize=args.concurrency)
@@ -101,7 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     def post(uid: str, n: int) -> int:
         resp = session.post(
             f"{gateway}/v1/posts",
-            json={"text": f"{rng.choice(SAMPLE_TEXTS)} (#{n + 1})"},
+            # Text derived from (uid, n): a re-run repeats the same request, which the
+            # Idempotency-Key then answers with the earlier post.
+            json={"text": f"{random.Random(f'{uid}/{n}').choice(SAMPLE_TEXTS)} (#{n + 1})"},
             headers={
                 "Authorization": f"Bearer {emulator_token(uid, project)}",
                 "Idempotency-Key": f"seed-{uid}-{n}",  # re-running the seed adds nothing
