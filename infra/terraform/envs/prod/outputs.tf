@@ -27,3 +27,8 @@ output "dead_letter_subscriptions" {
   description = "Where dead letters are kept."
   value       = module.kwetter.dead_letter_subscriptions
 }
+
+output "firebase_web_config" {
+  description = "Firebase web config the SPA is built with."
+  value       = module.kwetter.firebase_web_config
+}

@@ -161,6 +161,29 @@ module "frontend" {
   depends_on      = [module.services]
 }
 
+# The project is also the Firebase project: the web app signs in with Firebase Auth and its
+# ID tokens are what API Gateway accepts (issuer securetoken.google.com/<project>).
+resource "google_firebase_project" "this" {
+  provider   = google-beta
+  project    = var.project_id
+  depends_on = [module.services]
+}
+
+resource "google_firebase_web_app" "site" {
+  provider        = google-beta
+  project         = var.project_id
+  display_name    = "Kwetter web"
+  deletion_policy = "DELETE"
+  depends_on      = [google_firebase_project.this]
+}
+
+# The web app's public Firebase config (its API key identifies the project, it is no secret).
+data "google_firebase_web_app_config" "site" {
+  provider   = google-beta
+  project    = var.project_id
+  web_app_id = google_firebase_web_app.site.app_id
+}
+
 # Firebase Authentication (Identity Platform): email/password sign-in, and the web app's
 # domain allowed to sign in. API Gateway verifies the ID tokens (openapi.yaml securityDefinitions).
 resource "google_identity_platform_config" "auth" {
@@ -170,6 +193,7 @@ resource "google_identity_platform_config" "auth" {
     "localhost",
     "${var.project_id}.firebaseapp.com",
     var.domain,
+    module.frontend.ip_address,
   ])
   sign_in {
     allow_duplicate_emails = false
@@ -178,5 +202,5 @@ resource "google_identity_platform_config" "auth" {
       password_required = true
     }
   }
-  depends_on = [module.services]
+  depends_on = [google_firebase_project.this]
 }

@@ -32,3 +32,12 @@ output "dead_letter_subscriptions" {
   description = "Dead-letter topic => pull subscription keeping its messages (make dlq)."
   value       = module.pubsub.dead_letter_subscriptions
 }
+
+output "firebase_web_config" {
+  description = "What the web app is built with (VITE_FIREBASE_*): public identifiers, not secrets."
+  value = {
+    project_id  = var.project_id
+    api_key     = data.google_firebase_web_app_config.site.api_key
+    auth_domain = data.google_firebase_web_app_config.site.auth_domain
+  }
+}
