@@ -60,6 +60,16 @@ def test_post_variants_keep_the_aspect_and_never_upscale() -> None:
         assert _open(v).size == (v.width, v.height)
 
 
+def test_a_big_jpeg_is_decoded_at_reduced_scale_with_the_same_result() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 8  # rotate 90 degrees counter-clockwise to display
+    out = imaging.process(image_bytes("JPEG", (4000, 3000), exif=exif), "post")
+    assert (out.width, out.height) == (3000, 4000)
+    assert [(v.width, v.height) for v in out.variants] == [(400, 533), (1200, 1600)]
+    avatar = imaging.process(image_bytes("JPEG", (4000, 3000)), "avatar")
+    assert [(v.width, v.height) for v in avatar.variants] == [(96, 96), (400, 400)]
+
+
 def test_a_very_tall_image_is_bounded_in_height_too() -> None:
     out = imaging.process(image_bytes("PNG", (400, 8000)), "post")
     assert [(v.width, v.height) for v in out.variants] == [(60, 1200), (180, 3600)]
