@@ -234,9 +234,16 @@ def test_openapi_placeholders_are_exactly_what_the_gateway_module_fills() -> Non
 
 def test_http_functions_are_not_public_and_only_the_gateway_invokes_them() -> None:
     everything = "\n".join(p.read_text() for p in TF_ROOT.rglob("*.tf"))
-    assert "allUsers" not in everything.replace(
-        (MODULES / "frontend" / "main.tf").read_text(), ""
-    )  # only the static site bucket is public
+    # Public: only the static site and the image variants, each bucket's objectViewer.
+    public = [
+        (path.relative_to(MODULES).as_posix(), name)
+        for path in sorted(MODULES.rglob("*.tf"))
+        for entry in parse(path).get("resource", [])
+        for name, body in entry.get('"google_storage_bucket_iam_member"', {}).items()
+        if body["member"] == '"allUsers"'
+    ]
+    assert public == [("frontend/main.tf", '"public_read"'), ("media/main.tf", '"media_public"')]
+    assert everything.count('"allUsers"') == 2
     assert "allAuthenticatedUsers" not in everything
     assert "roles/editor" not in everything and "roles/owner" not in everything
     invoker = resource(
@@ -328,3 +335,37 @@ def test_outbox_ticks_come_from_cloud_scheduler_every_minute() -> None:
     call = module_call(PLATFORM, "scheduler")
     assert unexpr(call["topic_id"]) == 'module.pubsub.topic_ids["outbox-ticks"]'
     assert "outbox-ticks" in topology.load(TOPOLOGY).topics
+
+
+def test_media_buckets_notification_and_settings() -> None:
+    media = MODULES / "media"
+    uploads = resource(media, "google_storage_bucket", "uploads")
+    assert uploads["public_access_prevention"] == '"enforced"'
+    assert uploads["uniform_bucket_level_access"] is True
+    actions = [r["action"][0]["type"] for r in uploads["lifecycle_rule"]]
+    assert '"Delete"' in actions  # unfinished / rejected uploads are cleaned up
+    note = resource(media, "google_storage_notification", "uploads")
+    assert note["event_types"] == ['"OBJECT_FINALIZE"']
+    assert note["payload_format"] == '"JSON_API_V1"'
+    assert unexpr(note["topic"]) == "var.notification_topic"
+    call = module_call(PLATFORM, "media")
+    topic = re.fullmatch(
+        r'module\.pubsub\.topic_ids\["([\w-]+)"\]', unexpr(call["notification_topic"])
+    )
+    assert topic
+    topo = topology.load(TOPOLOGY)
+    assert topic.group(1) in topo.topics
+    assert [s.function for s in topo.subscriptions if s.topic == topic.group(1)] == [
+        "media_processor"
+    ]
+    # The settings the media code reads are the ones Terraform sets.
+    code = (REPO / "shared" / "services" / "media.py").read_text()
+    settings = local_expr(PLATFORM, "media_settings")
+    for name in ("UPLOADS_BUCKET", "MEDIA_BUCKET", "MEDIA_PUBLIC_BASE_URL"):
+        assert f'"{name}"' in code and name in settings
+    # Variants are named m/<id>/<size>.webp and the load balancer serves /m/* from the bucket.
+    assert 'f"m/{media_id}/' in (REPO / "shared" / "domain" / "media.py").read_text()
+    url_map = resource(MODULES / "frontend", "google_compute_url_map", "site")
+    dynamic = {k: v for d in url_map["dynamic"] for k, v in d.items()}
+    matcher = dynamic['"path_matcher"']["content"][0]
+    assert matcher["path_rule"][0]["paths"] == ['"/m/*"']

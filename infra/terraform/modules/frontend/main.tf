@@ -61,10 +61,46 @@ resource "google_compute_global_address" "site" {
   name    = "${var.name}-site"
 }
 
+resource "google_compute_backend_bucket" "media" {
+  count       = var.media_bucket == "" ? 0 : 1
+  project     = var.project_id
+  name        = "${var.name}-media"
+  bucket_name = var.media_bucket
+  enable_cdn  = true
+  cdn_policy {
+    # Variants never change under a name (a new image is a new media id): cache for long.
+    cache_mode       = "CACHE_ALL_STATIC"
+    default_ttl      = 86400
+    max_ttl          = 31536000
+    client_ttl       = 86400
+    negative_caching = true
+  }
+}
+
 resource "google_compute_url_map" "site" {
   project         = var.project_id
   name            = "${var.name}-site"
   default_service = google_compute_backend_bucket.site.id
+
+  # Object names are m/<media id>/<size>.webp, so /m/... maps onto the bucket as is.
+  dynamic "host_rule" {
+    for_each = var.media_bucket == "" ? [] : [1]
+    content {
+      hosts        = ["*"]
+      path_matcher = "site"
+    }
+  }
+  dynamic "path_matcher" {
+    for_each = var.media_bucket == "" ? [] : [1]
+    content {
+      name            = "site"
+      default_service = google_compute_backend_bucket.site.id
+      path_rule {
+        paths   = ["/m/*"]
+        service = google_compute_backend_bucket.media[0].id
+      }
+    }
+  }
 }
 
 resource "google_compute_managed_ssl_certificate" "site" {

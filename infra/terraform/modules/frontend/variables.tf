@@ -24,3 +24,9 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "media_bucket" {
+  description = "Bucket of the image variants, served under /m/ by the same load balancer and CDN (empty: none)."
+  type        = string
+  default     = ""
+}

@@ -34,6 +34,16 @@ locals {
     )
   }
 
+  # The site's address is known before anything else is (a reserved IP, or the domain).
+  site_base    = var.domain != "" ? "https://${var.domain}" : "http://${module.frontend.ip_address}"
+  site_origins = [local.site_base]
+  # Functions find the buckets and build public image URLs (site/m/<id>/<size>.webp) from these.
+  media_settings = {
+    UPLOADS_BUCKET        = module.media.uploads_bucket
+    MEDIA_BUCKET          = module.media.media_bucket
+    MEDIA_PUBLIC_BASE_URL = local.site_base
+  }
+
   dead_letter_of = { for s in values(module.topology.subscriptions) : s.function => s.dead_letter_topic }
   publish_pairs = distinct(concat(
     flatten([for name in local.all_functions : [
@@ -102,7 +112,7 @@ module "functions" {
   region                 = var.region
   repo_root              = local.repo_root
   functions              = local.functions
-  environment            = var.app_settings
+  environment            = merge(local.media_settings, var.app_settings)
   neo4j_secrets          = module.secrets.neo4j_env
   redis_url_secret       = module.secrets.redis_url_secret
   redis_url_version      = module.secrets.redis_url_version
@@ -157,8 +167,21 @@ module "frontend" {
   name            = var.name
   bucket_location = var.region
   domain          = var.domain
+  media_bucket    = module.media.media_bucket
   labels          = local.labels
   depends_on      = [module.services]
+}
+
+module "media" {
+  source             = "../media"
+  project_id         = var.project_id
+  location           = var.region
+  notification_topic = module.pubsub.topic_ids["media-uploads"]
+  allowed_origins    = local.site_origins
+  uploaders          = [module.functions.service_accounts["media"]]
+  processors         = [module.functions.service_accounts["media_processor"]]
+  media_writers      = [module.functions.service_accounts["media"]]
+  labels             = local.labels
 }
 
 # The project is also the Firebase project: the web app signs in with Firebase Auth and its

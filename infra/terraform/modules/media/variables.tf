@@ -1,0 +1,46 @@
+variable "project_id" {
+  description = "The Google Cloud project."
+  type        = string
+}
+
+variable "location" {
+  description = "Location of both buckets (the functions' region)."
+  type        = string
+}
+
+variable "notification_topic" {
+  description = "Topic id the uploads bucket's OBJECT_FINALIZE notifications go to (media-uploads)."
+  type        = string
+}
+
+variable "allowed_origins" {
+  description = "Origins of the web app, allowed to PUT bytes to upload sessions from the browser."
+  type        = list(string)
+}
+
+variable "uploaders" {
+  description = "Service accounts that open upload sessions (the media function)."
+  type        = list(string)
+}
+
+variable "processors" {
+  description = "Service accounts that read and delete uploads and write variants (the media processor)."
+  type        = list(string)
+}
+
+variable "media_writers" {
+  description = "Service accounts that delete a post's or avatar's variants (the media function)."
+  type        = list(string)
+}
+
+variable "upload_max_age_days" {
+  description = "Uploads still in the bucket after this many days (never processed) are deleted."
+  type        = number
+  default     = 2
+}
+
+variable "labels" {
+  description = "Labels on the buckets."
+  type        = map(string)
+  default     = {}
+}
