@@ -9,7 +9,8 @@ import { mkdirSync } from 'node:fs';
 const API = process.env.E2E_API_URL || 'http://127.0.0.1:8080';
 const AUTH = process.env.E2E_AUTH_EMULATOR_URL || 'http://127.0.0.1:9099';
 const SHOTS = 'e2e/screenshots';
-const TAG = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+// Unique per test run and retry: the emulator and the database keep earlier runs' accounts.
+const newTag = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
 const PASSWORD = 'correct-horse-9';
 
 interface Person {
@@ -18,9 +19,9 @@ interface Person {
   name: string;
 }
 
-const person = (who: string, name: string): Person => ({
-  email: `${who}-${TAG}@kwetter.test`,
-  handle: `${who}_${TAG}`,
+const person = (who: string, name: string, tag: string): Person => ({
+  email: `${who}-${tag}@kwetter.test`,
+  handle: `${who}_${tag}`,
   name,
 });
 
@@ -99,9 +100,10 @@ async function followOnProfile(page: Page, p: Person) {
 }
 
 test('sign up, follow, post, see it arrive, delete it, see it go', async ({ browser }) => {
-  const ada = person('ada', 'Ada Lovelace');
-  const bob = person('bob', 'Bob Follower');
-  const cy = person('cy', 'Cy Suggested');
+  const TAG = newTag();
+  const ada = person('ada', 'Ada Lovelace', TAG);
+  const bob = person('bob', 'Bob Follower', TAG);
+  const cy = person('cy', 'Cy Suggested', TAG);
   let cyToken = '';
   const author = await newPage(browser);
   const follower = await newPage(browser, true);
@@ -225,4 +227,38 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
     await expect(follower.getByRole('heading', { name: 'Home' })).toBeVisible();
     await expect(follower.getByTestId('post-text').filter({ hasText: text })).toHaveCount(0);
   });
+});
+
+test('a post retried after a lost answer is not posted twice', async ({ browser }) => {
+  const TAG = newTag();
+  const dan = person('dan', 'Dan Retry', TAG);
+  const page = await newPage(browser);
+  await signUpInBrowser(page, dan);
+
+  // Keyboard users land on the skip link first.
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+
+  let lost = false;
+  await page.route('**/v1/posts', async (route) => {
+    if (route.request().method() !== 'POST' || lost) return route.continue();
+    lost = true;
+    await route.fetch(); // the real server creates the post…
+    await route.abort('connectionreset'); // …but its answer never reaches the browser
+  });
+  const text = `Only once, please ${TAG}`;
+  const box = page.getByLabel("What's happening?");
+  await box.fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await expect(page.getByRole('alert').filter({ hasText: "Can't reach Kwetter" })).toBeVisible();
+  await expect(box).toHaveValue(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await expect(box).toHaveValue('');
+  expect(lost).toBe(true);
+
+  await page.goto(`/@${dan.handle}`);
+  await expect(page.getByTestId('post-count')).toHaveText('1');
+  await expect(page.getByTestId('post-text').filter({ hasText: text })).toHaveCount(1);
 });

@@ -91,6 +91,13 @@ echo "e2e: app $E2E_APP_URL  api ${E2E_API_URL:-?}  auth ${E2E_AUTH_EMULATOR_URL
 cd "$FRONTEND"
 status=0
 npx playwright test "$@" || status=$?
+if [ "$status" != 0 ] && [ -n "${stack_pid:-}" ] && [ -d "$work/stack" ]; then
+  # The private stack's logs vanish with it: keep them beside Playwright's traces.
+  mkdir -p test-results/e2e-stack-logs
+  cp "$work/stack.log" test-results/e2e-stack-logs/ 2>/dev/null || true
+  (cd "$work/stack" && find . -name '*.log' -exec cp --parents {} "$FRONTEND/test-results/e2e-stack-logs/" \;) || true
+  echo "e2e: stack logs kept in frontend/test-results/e2e-stack-logs" >&2
+fi
 # UPDATE_DOCS_SCREENSHOTS=1 refreshes the few committed, README-linked screenshots.
 if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
   mkdir -p "$REPO/docs/screenshots"

@@ -18,8 +18,9 @@ class Session {
   start(): () => void {
     return watchAuth((user) => {
       // onIdTokenChanged also fires hourly on refresh: only a new account reloads the profile.
-      if (user?.uid === this.uid && this.phase !== 'signedOut') return;
-      this.uid = user?.uid ?? null;
+      const uid = user?.uid ?? null;
+      if (uid !== null && uid === this.uid && this.phase !== 'signedOut') return;
+      this.uid = uid;
       this.email = user?.email ?? null;
       this.me = null;
       if (!user) {
