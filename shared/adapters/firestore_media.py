@@ -229,6 +229,44 @@ class MediaRepository:
             refs.append(self.ref_of(rec, None if alt is None else domain.parse_alt(alt)))
         return refs
 
+    def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None:
+        """Record that ``post_id`` shows these media (after the post is created; idempotent).
+
+        A media item may be shown by several posts (claiming validates, it does not lock), so
+        deleting one post deletes the files only when no other post still shows them.
+        """
+        if not media_ids:
+            return
+        batch = self._db.batch()
+        for media_id in media_ids:
+            batch.update(self._doc(media_id), {"post_ids": firestore.ArrayUnion([str(post_id)])})
+        batch.commit()
+
+    def release_from_post(self, owner_id: str, media_ids: Iterable[str], post_id: int) -> list[str]:
+        """Detach a deleted post; the ids no post shows any more, now marked deleted."""
+        freed = []
+        for media_id in dict.fromkeys(media_ids):
+            ref = self._doc(media_id)
+
+            @firestore.transactional  # type: ignore[untyped-decorator]
+            def run(txn: Any, ref: Any = ref) -> bool:
+                snap = ref.get(transaction=txn)
+                if not snap.exists:
+                    return False
+                d = snap.to_dict()
+                if d.get("owner_id") != owner_id or d.get("status") == "deleted":
+                    return False
+                left = [p for p in d.get("post_ids", []) if p != str(post_id)]
+                if left:
+                    txn.update(ref, {"post_ids": left, "updated_ms": _now_ms()})
+                    return False
+                txn.update(ref, {"post_ids": [], "status": "deleted", "updated_ms": _now_ms()})
+                return True
+
+            if run(self._db.transaction()):
+                freed.append(media_id)
+        return freed
+
     def mark_deleted(self, owner_id: str, media_ids: Iterable[str]) -> list[str]:
         """Mark the owner's media deleted; the ids that were live (their variants can go)."""
         changed = []

@@ -181,8 +181,15 @@ class MediaService:
         return {"avatar": domain.media_json(ref) if ref else None}
 
     def delete_media(self, owner_id: str, media_ids: list[str]) -> None:
-        """Delete the owner's media (a deleted post's images, a replaced avatar). Idempotent."""
-        for media_id in self._repo.mark_deleted(owner_id, media_ids):
+        """Delete the owner's media (a replaced avatar). Idempotent."""
+        self._delete_files(self._repo.mark_deleted(owner_id, media_ids))
+
+    def delete_for_post(self, owner_id: str, media_ids: list[str], post_id: int) -> None:
+        """A post was deleted: delete its media unless another post still shows them."""
+        self._delete_files(self._repo.release_from_post(owner_id, media_ids, post_id))
+
+    def _delete_files(self, media_ids: list[str]) -> None:
+        for media_id in media_ids:
             try:
                 self._storage.delete_variants(media_id)
             except Exception:

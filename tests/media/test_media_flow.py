@@ -254,12 +254,19 @@ def test_claim_for_post_rules(media_ctx: MediaContext, upload: Uploader) -> None
         media_ctx.repo.claim_for_post(alice, [secrets.token_hex(16) for _ in range(5)])
     assert media_ctx.repo.claim_for_post(alice, []) == []
 
-    # Deleting the post deletes its media: docs marked, variants gone, no longer claimable.
-    media_ctx.service.delete_media(alice, [ready_id])
+    # Shown by two posts: deleting one keeps the files, deleting both deletes them.
+    media_ctx.repo.attach_to_post([ready_id], 111)
+    media_ctx.repo.attach_to_post([ready_id], 222)
+    media_ctx.repo.attach_to_post([ready_id], 222)  # idempotent
+    media_ctx.service.delete_for_post(bob, [ready_id], 111)  # not bob's: nothing
+    media_ctx.service.delete_for_post(alice, [ready_id], 111)
+    assert len(media_ctx.storage.list_variants(ready_id)) == 2  # 400 and 500 wide
+    assert media_ctx.repo.claim_for_post(alice, [ready_id])
+    media_ctx.service.delete_for_post(alice, [ready_id], 222)
     assert media_ctx.storage.list_variants(ready_id) == []
     with pytest.raises(errors.NotFound):
         media_ctx.repo.claim_for_post(alice, [ready_id])
-    media_ctx.service.delete_media(alice, [ready_id])  # idempotent
+    media_ctx.service.delete_for_post(alice, [ready_id], 222)  # idempotent
 
 
 def test_avatars_are_square_and_replace_each_other(
