@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 TF_ROOT = REPO / "infra" / "terraform"
 MODULES = TF_ROOT / "modules"
 
-Evaluate = Callable[[str], dict[str, Any]]
+Evaluate = Callable[..., dict[str, Any]]
 
 
 def parse(path: Path) -> dict[str, Any]:
@@ -63,6 +63,21 @@ def local_expr(directory: Path, name: str) -> str:
     raise KeyError(f"local.{name} not in {directory}")
 
 
+def block_text(path: Path, header: str) -> str:
+    """The source text of the block starting with ``header`` (e.g. ``locals {``)."""
+    text = path.read_text()
+    start = text.index(header)
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start : i + 1]
+    raise ValueError(f"unbalanced block {header!r} in {path}")
+
+
 def unexpr(value: Any) -> str:
     """python-hcl2 writes expressions as "${...}": the expression text."""
     text = str(value)
@@ -78,8 +93,9 @@ def terraform() -> Path:
 def evaluate(terraform: Path, tmp_path: Path) -> Evaluate:
     """Applies a provider-less configuration offline and returns its outputs (JSON values)."""
 
-    def run(config: str) -> dict[str, Any]:
+    def run(config: str, tfvars: str = "") -> dict[str, Any]:
         (tmp_path / "main.tf").write_text(config)
+        (tmp_path / "terraform.tfvars").write_text(tfvars)
         env = {**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null", "TF_IN_AUTOMATION": "1"}
         for args in (
             ["init", "-backend=false", "-input=false", "-no-color"],

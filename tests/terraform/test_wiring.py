@@ -21,6 +21,7 @@ from tests.terraform.conftest import (
     REPO,
     TF_ROOT,
     Evaluate,
+    block_text,
     local_expr,
     module_call,
     parse,
@@ -369,3 +370,72 @@ def test_media_buckets_notification_and_settings() -> None:
     dynamic = {k: v for d in url_map["dynamic"] for k, v in d.items()}
     matcher = dynamic['"path_matcher"']["content"][0]
     assert matcher["path_rule"][0]["paths"] == ['"/m/*"']
+
+
+def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
+    """The platform's own locals, evaluated by Terraform with the dev tfvars and the real
+    topology; other modules' outputs are stubbed with fixed strings."""
+    platform_locals = block_text(PLATFORM / "main.tf", "locals {")
+    for stub, value in {
+        'abspath("${path.module}/../../../..")': f'"{REPO}"',
+        "module.functions.service_accounts": "local.stub_service_accounts",
+        "module.frontend.ip_address": '"203.0.113.7"',
+        "module.media.uploads_bucket": '"p-uploads"',
+        "module.media.media_bucket": '"p-media"',
+    }.items():
+        assert stub in platform_locals, stub
+        platform_locals = platform_locals.replace(stub, value)
+    env_vars = block_text(TF_ROOT / "envs" / "dev" / "variables.tf", 'variable "project_id"')
+    variables = "\n".join(
+        block_text(TF_ROOT / "envs" / "dev" / "variables.tf", f'variable "{name}"')
+        for name in ("domain", "function_defaults", "function_overrides")
+    )
+    tfvars = (TF_ROOT / "envs" / "dev" / "terraform.tfvars").read_text()
+    kept = "\n".join(
+        line
+        for line in tfvars.splitlines()
+        if not re.match(r"^(env|region|firestore_location|vpc_egress|firestore_protect)\s", line)
+    ).replace("app_settings", "unused_app_settings")
+    outputs = evaluate(
+        env_vars
+        + "\n"
+        + variables
+        + '\nvariable "redis" {}\nvariable "unused_app_settings" {}\nvariable "labels" {\n'
+        + "  default = {}\n}\n"
+        + 'module "topology" {\n  source        = "'
+        + str(MODULES / "topology")
+        + '"\n  topology_file = "${local.repo_root}/shared/contracts/topology.yaml"\n}\n'
+        + platform_locals
+        + "\nlocals {\n  stub_service_accounts = {\n"
+        + '    for n in local.all_functions : n => "fn-${n}@p.iam.gserviceaccount.com"\n  }\n}\n'
+        + 'output "functions" {\n  value = local.functions\n}\n'
+        + 'output "grants" {\n  value = local.publish_grants\n}\n'
+        + 'output "media" {\n  value = local.media_settings\n}\n',
+        tfvars=kept + '\nproject_id = "p"\n',
+    )
+    topo = topology.load(TOPOLOGY)
+    functions = outputs["functions"]
+    assert set(functions) == set(topo.functions)
+    for name, f in functions.items():
+        assert f["kind"] == ("http" if name in topo.http_functions else "event")
+    assert functions["media_processor"]["memory"] == "1Gi"  # dev override
+    assert functions["media_processor"]["concurrency"] == 1
+    assert functions["users"]["memory"] == "512Mi"  # dev default
+    assert functions["timeline_writer"]["neo4j"] is False
+    assert functions["users"]["neo4j"] is True
+    expected = {
+        "social-events/users",
+        "post-events/posts",
+        "post-events/outbox_relay",
+        "fanout-batches/fanout_planner",
+    } | {f"{s.dead_letter_topic}/{s.function}" for s in topo.subscriptions}
+    assert set(outputs["grants"]) == expected
+    for key, grant in outputs["grants"].items():
+        topic, function = key.split("/")
+        assert grant == {"topic": topic, "email": f"fn-{function}@p.iam.gserviceaccount.com"}
+        assert topic in topo.topics or topic in topo.dead_letter_topics
+    assert outputs["media"] == {
+        "UPLOADS_BUCKET": "p-uploads",
+        "MEDIA_BUCKET": "p-media",
+        "MEDIA_PUBLIC_BASE_URL": "http://203.0.113.7",
+    }

@@ -62,7 +62,7 @@ resource "google_compute_global_address" "site" {
 }
 
 resource "google_compute_backend_bucket" "media" {
-  count       = var.media_bucket == "" ? 0 : 1
+  count       = var.serve_media ? 1 : 0
   project     = var.project_id
   name        = "${var.name}-media"
   bucket_name = var.media_bucket
@@ -84,14 +84,14 @@ resource "google_compute_url_map" "site" {
 
   # Object names are m/<media id>/<size>.webp, so /m/... maps onto the bucket as is.
   dynamic "host_rule" {
-    for_each = var.media_bucket == "" ? [] : [1]
+    for_each = var.serve_media ? [1] : []
     content {
       hosts        = ["*"]
       path_matcher = "site"
     }
   }
   dynamic "path_matcher" {
-    for_each = var.media_bucket == "" ? [] : [1]
+    for_each = var.serve_media ? [1] : []
     content {
       name            = "site"
       default_service = google_compute_backend_bucket.site.id

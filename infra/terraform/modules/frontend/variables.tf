@@ -25,8 +25,14 @@ variable "labels" {
   default     = {}
 }
 
+variable "serve_media" {
+  description = "Serve media_bucket under /m/ (a plan-time switch; the bucket name may not be known yet)."
+  type        = bool
+  default     = false
+}
+
 variable "media_bucket" {
-  description = "Bucket of the image variants, served under /m/ by the same load balancer and CDN (empty: none)."
+  description = "Bucket of the image variants, served under /m/ by the same load balancer and CDN when serve_media."
   type        = string
   default     = ""
 }

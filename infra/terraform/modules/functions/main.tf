@@ -22,10 +22,10 @@ locals {
       for env, secret in var.neo4j_secrets : "${name}/${env}" => { function = name, secret = secret }
     } if f.neo4j
   ]...)
-  redis_secrets = compact([var.redis_url_secret, var.redis_ca_secret])
+  redis_secrets = var.redis_tls ? { url = var.redis_url_secret, ca = var.redis_ca_secret } : { url = var.redis_url_secret }
   redis_grants = merge([
     for name, _ in var.functions : {
-      for secret in local.redis_secrets : "${name}/${secret}" => { function = name, secret = secret }
+      for kind, secret in local.redis_secrets : "${name}/${kind}" => { function = name, secret = secret }
     }
   ]...)
 }
@@ -204,7 +204,7 @@ resource "google_cloudfunctions2_function" "this" {
     }
 
     dynamic "secret_volumes" {
-      for_each = var.redis_ca_secret == null ? [] : [var.redis_ca_secret]
+      for_each = var.redis_tls ? [var.redis_ca_secret] : []
       content {
         mount_path = var.redis_ca_mount_path
         project_id = var.project_id

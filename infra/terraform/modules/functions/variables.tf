@@ -66,6 +66,11 @@ variable "redis_url_version" {
   type        = string
 }
 
+variable "redis_tls" {
+  description = "Whether Memorystore has in-transit encryption (then its CA is mounted)."
+  type        = bool
+}
+
 variable "redis_ca_secret" {
   description = "Secret id of the Memorystore CA (mounted as a file), null without TLS."
   type        = string

@@ -71,21 +71,21 @@ resource "google_storage_bucket_iam_member" "media_public" {
 }
 
 resource "google_storage_bucket_iam_member" "uploaders" {
-  for_each = toset(var.uploaders)
+  for_each = var.uploaders
   bucket   = google_storage_bucket.uploads.name
   role     = "roles/storage.objectCreator"
   member   = "serviceAccount:${each.value}"
 }
 
 resource "google_storage_bucket_iam_member" "processors_uploads" {
-  for_each = toset(var.processors)
+  for_each = var.processors
   bucket   = google_storage_bucket.uploads.name
   role     = "roles/storage.objectUser"
   member   = "serviceAccount:${each.value}"
 }
 
 resource "google_storage_bucket_iam_member" "media_writers" {
-  for_each = toset(distinct(concat(var.processors, var.media_writers)))
+  for_each = merge(var.processors, var.media_writers)
   bucket   = google_storage_bucket.media.name
   role     = "roles/storage.objectUser"
   member   = "serviceAccount:${each.value}"

@@ -19,18 +19,18 @@ variable "allowed_origins" {
 }
 
 variable "uploaders" {
-  description = "Service accounts that open upload sessions (the media function)."
-  type        = list(string)
+  description = "Service accounts that open upload sessions (the media function). Function name => email."
+  type        = map(string)
 }
 
 variable "processors" {
-  description = "Service accounts that read and delete uploads and write variants (the media processor)."
-  type        = list(string)
+  description = "Service accounts that read and delete uploads and write variants (the media processor). Function name => email."
+  type        = map(string)
 }
 
 variable "media_writers" {
-  description = "Service accounts that delete a post's or avatar's variants (the media function)."
-  type        = list(string)
+  description = "Service accounts that delete a post's or avatar's variants (the media function). Function name => email."
+  type        = map(string)
 }
 
 variable "upload_max_age_days" {

@@ -51,10 +51,12 @@ locals {
     ]]),
     [for fn, dlq in local.dead_letter_of : { topic = dlq, function = fn }],
   ))
-  publishers = {
-    for topic in distinct([for p in local.publish_pairs : p.topic]) : topic => [
-      for p in local.publish_pairs : module.functions.service_accounts[p.function] if p.topic == topic
-    ]
+  # Keyed by names only: service account emails are unknown until the accounts exist.
+  publish_grants = {
+    for p in local.publish_pairs : "${p.topic}/${p.function}" => {
+      topic = p.topic
+      email = module.functions.service_accounts[p.function]
+    }
   }
 }
 
@@ -94,6 +96,7 @@ module "secrets" {
   project_id   = var.project_id
   prefix       = var.name
   redis_url    = module.redis.url
+  redis_tls    = var.redis.secure
   redis_ca_pem = module.redis.server_ca_pem
   depends_on   = [module.services]
 }
@@ -116,6 +119,7 @@ module "functions" {
   neo4j_secrets          = module.secrets.neo4j_env
   redis_url_secret       = module.secrets.redis_url_secret
   redis_url_version      = module.secrets.redis_url_version
+  redis_tls              = var.redis.secure
   redis_ca_secret        = module.secrets.redis_ca_secret
   redis_ca_mount_path    = module.redis.ca_mount_path
   source_bucket_location = var.region
@@ -139,7 +143,7 @@ module "pubsub" {
   subscriptions         = module.topology.subscriptions
   function_urls         = module.functions.urls
   function_services     = module.functions.services
-  publishers            = local.publishers
+  publish_grants        = local.publish_grants
   labels                = local.labels
 }
 
@@ -167,6 +171,7 @@ module "frontend" {
   name            = var.name
   bucket_location = var.region
   domain          = var.domain
+  serve_media     = true
   media_bucket    = module.media.media_bucket
   labels          = local.labels
   depends_on      = [module.services]
@@ -178,9 +183,9 @@ module "media" {
   location           = var.region
   notification_topic = module.pubsub.topic_ids["media-uploads"]
   allowed_origins    = local.site_origins
-  uploaders          = [module.functions.service_accounts["media"]]
-  processors         = [module.functions.service_accounts["media_processor"]]
-  media_writers      = [module.functions.service_accounts["media"]]
+  uploaders          = { media = module.functions.service_accounts["media"] }
+  processors         = { media_processor = module.functions.service_accounts["media_processor"] }
+  media_writers      = { media = module.functions.service_accounts["media"] }
   labels             = local.labels
 }
 
@@ -216,7 +221,6 @@ resource "google_identity_platform_config" "auth" {
     "localhost",
     "${var.project_id}.firebaseapp.com",
     var.domain,
-    module.frontend.ip_address,
   ])
   sign_in {
     allow_duplicate_emails = false

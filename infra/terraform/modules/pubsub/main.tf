@@ -6,11 +6,6 @@
 # DLQs, backoff and max_delivery_attempts could not be honoured (docs/deploy.md).
 locals {
   pubsub_agent = "serviceAccount:service-${var.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
-  publish_grants = merge([
-    for topic, emails in var.publishers : {
-      for email in emails : "${topic}/${email}" => { topic = topic, email = email }
-    }
-  ]...)
 }
 
 # Makes sure the Pub/Sub service agent exists before we grant it anything (new projects
@@ -141,7 +136,7 @@ resource "google_pubsub_subscription_iam_member" "agent_acks_dead_letters" {
 }
 
 resource "google_pubsub_topic_iam_member" "publisher" {
-  for_each = local.publish_grants
+  for_each = var.publish_grants
   project  = var.project_id
   topic    = contains(var.dead_letter_topics, each.value.topic) ? google_pubsub_topic.dead_letter[each.value.topic].name : google_pubsub_topic.topic[each.value.topic].name
   role     = "roles/pubsub.publisher"

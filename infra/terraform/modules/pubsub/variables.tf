@@ -56,10 +56,13 @@ variable "function_services" {
   type        = map(string)
 }
 
-variable "publishers" {
-  description = "Topic => service account emails allowed to publish to it, and nothing else."
-  type        = map(list(string))
-  default     = {}
+variable "publish_grants" {
+  description = "\"<topic>/<function>\" => topic and the service account email allowed to publish to it (keys known at plan time)."
+  type = map(object({
+    topic = string
+    email = string
+  }))
+  default = {}
 }
 
 variable "labels" {

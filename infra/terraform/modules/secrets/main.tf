@@ -33,7 +33,7 @@ resource "google_secret_manager_secret_version" "redis_url" {
 }
 
 resource "google_secret_manager_secret" "redis_ca" {
-  count     = var.redis_ca_pem == null ? 0 : 1
+  count     = var.redis_tls ? 1 : 0
   project   = var.project_id
   secret_id = "${var.prefix}-redis-ca"
   labels    = { app = "kwetter" }
@@ -43,7 +43,7 @@ resource "google_secret_manager_secret" "redis_ca" {
 }
 
 resource "google_secret_manager_secret_version" "redis_ca" {
-  count       = var.redis_ca_pem == null ? 0 : 1
+  count       = var.redis_tls ? 1 : 0
   secret      = google_secret_manager_secret.redis_ca[0].id
   secret_data = var.redis_ca_pem
 }

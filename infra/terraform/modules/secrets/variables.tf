@@ -15,6 +15,11 @@ variable "redis_url" {
   sensitive   = true
 }
 
+variable "redis_tls" {
+  description = "Whether Memorystore has in-transit encryption (then its CA becomes a secret)."
+  type        = bool
+}
+
 variable "redis_ca_pem" {
   description = "Memorystore server CA (PEM) when in-transit encryption is on, else null."
   type        = string
