@@ -17,6 +17,7 @@ run: ## the whole platform locally on real services; Ctrl-C stops it
 
 seed: ## load the Reed98 follow graph (962 users) and a few posts each into the running stack
 	$(PY) -m shared.devstack.seed
+	$(PY) -m shared.devstack.seed_media
 
 test: lint typecheck pytest ## lint, type-check, then every test (unit, integration, e2e) with coverage
 

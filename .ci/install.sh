@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
+export PYTHONPATH=$REPO
 step() { printf '\n==> %s\n' "$*"; }
 
 step "Debian packages (redis-server, chromium for browser tests)"
@@ -34,6 +35,9 @@ if [ ! -f .local/neo4j/lib/neo4j-5.26.17.jar ]; then
     -DoutputDirectory="$REPO/.local/neo4j/lib"
 fi
 echo "$(ls .local/neo4j/lib | wc -l) jars in .local/neo4j/lib"
+
+step "fake-gcs-server (Go module proxy; built once into .local/bin)"
+python3 -c "from shared.devstack.gcs import ensure_binary; print(ensure_binary())"
 
 step "Firebase Auth emulator (npm firebase-tools)"
 if [ ! -x infra/local/node_modules/.bin/firebase ]; then
