@@ -11,6 +11,7 @@ never retried. The event id is derived from the edge, so every re-publish is the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -112,7 +113,7 @@ class UsersService:
         if posts is None or not users:
             return users
         counts = list(self._pool.map(posts.count_user_posts, [u.id for u in users]))
-        return [_replace_posts(u, n) for u, n in zip(users, counts, strict=True)]
+        return [dataclasses.replace(u, post_count=n) for u, n in zip(users, counts, strict=True)]
 
     # -- follows ----------------------------------------------------------------------------
 
@@ -161,11 +162,6 @@ class UsersService:
         ranked = self.graph.suggestions(uid, limit)
         users = self.with_post_counts([u for u, _, _ in ranked])
         return [(u, d, m) for u, (_, d, m) in zip(users, ranked, strict=True)]
-
-
-def _replace_posts(u: User, n: int) -> User:
-    return User(u.id, u.handle, u.display_name, u.created_ms, u.follower_count,
-                u.following_count, n)  # fmt: skip
 
 
 def _as_caller(caller: str, op: Callable[[], _T]) -> _T:
