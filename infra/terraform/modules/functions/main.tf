@@ -16,7 +16,6 @@ locals {
     ])
   }
   service_names = { for name, _ in var.functions : name => replace(name, "_", "-") }
-  uses_neo4j    = { for name, f in var.functions : name => f.neo4j }
   neo4j_grants = merge([
     for name, f in var.functions : {
       for env, secret in var.neo4j_secrets : "${name}/${env}" => { function = name, secret = secret }
