@@ -19,14 +19,20 @@ seed: ## load the Reed98 follow graph (962 users) and a few posts each into the 
 	$(PY) -m shared.devstack.seed
 	$(PY) -m shared.devstack.seed_media
 
-test: lint typecheck pytest ## lint, type-check, then every test (unit, integration, e2e) with coverage
+test: lint typecheck tf-check web-test pytest ## lint, type-check, Terraform and web checks, then every test with coverage
 
 lint: ## ruff lint + format check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-typecheck: ## mypy (strict) over shared/, functions/, tests/
-	$(PY) -m mypy shared functions tests
+typecheck: ## mypy (strict) over shared/, functions/, infra/tfcheck, tests/
+	$(PY) -m mypy shared functions infra/tfcheck tests
+
+tf-check: ## Terraform offline checks: fmt, provider schema check, checkov
+	bash infra/terraform/check.sh
+
+web-test: ## web app: svelte-check, then unit tests (Vitest)
+	cd frontend && npm run check && npm test
 
 pytest: ## the test suite on real services the session starts itself, with coverage
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
