@@ -330,6 +330,10 @@ class Neo4jGraph:
                 # Two cold starts racing: the loser sees the rule the winner just created.
                 if "AlreadyExists" not in (exc.code or ""):
                     raise
+        # An index added to a populated database fills in the background; until it is online
+        # the planner cannot use it and follower pages would scan every relationship.
+        with self._session() as s:
+            s.execute_read(run, "CALL db.awaitIndexes(300)")
 
     # -- users ------------------------------------------------------------------------------
 
