@@ -307,7 +307,15 @@ class Neo4jGraph:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _session(self, **config: Any) -> neo4j.Session:
-        return self.driver.session(database=self.database, **config)
+        # UNRECOGNIZED: "relationship type UNFOLLOWED does not exist" on a young database is
+        # expected, not worth a warning in every function log.
+        return self.driver.session(
+            database=self.database,
+            notifications_disabled_classifications=[
+                neo4j.NotificationDisabledClassification.UNRECOGNIZED
+            ],
+            **config,
+        )
 
     def _read(self, query: LiteralString, **params: Any) -> list[neo4j.Record]:
         def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
