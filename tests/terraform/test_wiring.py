@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from shared import topology
-from shared.adapters import firestore_posts
+from shared.adapters import firestore_media, firestore_posts
+from shared.domain import media as domain_media
 from tests.terraform.conftest import (
     MODULES,
     REPO,
@@ -349,6 +350,15 @@ def test_media_buckets_notification_and_settings() -> None:
     assert note["event_types"] == ['"OBJECT_FINALIZE"']
     assert note["payload_format"] == '"JSON_API_V1"'
     assert unexpr(note["topic"]) == "var.notification_topic"
+    assert unexpr(note["object_name_prefix"]) == "var.upload_prefix"
+    media_vars = {
+        k.strip('"'): v for e in parse(media / "variables.tf")["variable"] for k, v in e.items()
+    }
+    prefix = media_vars["upload_prefix"]["default"].strip('"')
+    assert domain_media.upload_object_name("abc").startswith(prefix)
+    ttl = resource(MODULES / "firestore", "google_firestore_field", "media_ttl")
+    assert ttl["collection"].strip('"') == firestore_media.MEDIA
+    assert ttl["field"] == '"expires_at"'
     call = module_call(PLATFORM, "media")
     topic = re.fullmatch(
         r'module\.pubsub\.topic_ids\["([\w-]+)"\]', unexpr(call["notification_topic"])

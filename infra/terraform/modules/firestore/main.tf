@@ -65,6 +65,16 @@ resource "google_firestore_field" "events_occurred_ms" {
   }
 }
 
+# Media docs of uploads never finished disappear (expires_at is set while pending; docs/media.md).
+resource "google_firestore_field" "media_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "media"
+  field      = "expires_at"
+  ttl_config {}
+  index_config {}
+}
+
 # Idempotency keys expire after 24 h (expires_at is written with each key).
 resource "google_firestore_field" "idempotency_ttl" {
   project    = var.project_id

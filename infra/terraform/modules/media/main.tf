@@ -104,9 +104,10 @@ resource "google_pubsub_topic_iam_member" "gcs_publishes" {
 }
 
 resource "google_storage_notification" "uploads" {
-  bucket         = google_storage_bucket.uploads.name
-  topic          = var.notification_topic
-  payload_format = "JSON_API_V1"
-  event_types    = ["OBJECT_FINALIZE"]
-  depends_on     = [google_pubsub_topic_iam_member.gcs_publishes]
+  bucket             = google_storage_bucket.uploads.name
+  topic              = var.notification_topic
+  payload_format     = "JSON_API_V1"
+  event_types        = ["OBJECT_FINALIZE"]
+  object_name_prefix = var.upload_prefix
+  depends_on         = [google_pubsub_topic_iam_member.gcs_publishes]
 }

@@ -34,9 +34,15 @@ variable "media_writers" {
 }
 
 variable "upload_max_age_days" {
-  description = "Uploads still in the bucket after this many days (never processed) are deleted."
+  description = "Uploads still in the bucket after this many days (never processed: crashed or dead-lettered) are deleted."
   type        = number
-  default     = 2
+  default     = 1
+}
+
+variable "upload_prefix" {
+  description = "Object name prefix of uploads (shared/services/media.py); only these notify the processor."
+  type        = string
+  default     = "uploads/"
 }
 
 variable "labels" {

@@ -185,8 +185,12 @@ module "media" {
   allowed_origins    = local.site_origins
   uploaders          = { media = module.functions.service_accounts["media"] }
   processors         = { media_processor = module.functions.service_accounts["media_processor"] }
-  media_writers      = { media = module.functions.service_accounts["media"] }
-  labels             = local.labels
+  # Deleting a post (posts) or replacing an avatar (media) deletes its variants.
+  media_writers = {
+    media = module.functions.service_accounts["media"]
+    posts = module.functions.service_accounts["posts"]
+  }
+  labels = local.labels
 }
 
 # The project is also the Firebase project: the web app signs in with Firebase Auth and its
