@@ -92,7 +92,12 @@ async function followOnProfile(page: Page, p: Person) {
   await page.goto(`/@${p.handle}`);
   await expect(page.getByTestId('profile-name')).toHaveText(p.name);
   const follow = page.getByRole('button', { name: `Follow @${p.handle}`, exact: true });
+  // The button flips at once (optimistic); wait for the server's answer before moving on.
+  const answered = page.waitForResponse(
+    (r) => r.request().method() === 'PUT' && r.url().endsWith('/follow'),
+  );
   await follow.click();
+  expect((await answered).status()).toBe(200);
   await expect(page.getByRole('button', { name: `Unfollow @${p.handle}`, exact: true })).toHaveAttribute(
     'aria-pressed',
     'true',
@@ -165,7 +170,11 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
     }).toPass({ timeout: 30_000 });
     await expect(row.getByTestId('mutual')).toHaveText('1 mutual follow');
     await shot(follower, '07-suggestions-phone');
+    const answered = follower.waitForResponse(
+      (r) => r.request().method() === 'PUT' && r.url().endsWith('/follow'),
+    );
     await row.getByRole('button', { name: `Follow @${cy.handle}`, exact: true }).click();
+    expect((await answered).status()).toBe(200);
     await expect(row.getByRole('button', { name: `Unfollow @${cy.handle}`, exact: true })).toBeVisible();
   });
 
