@@ -35,6 +35,9 @@ class PostCreated(_Event):
     author_id: UserId
     text: Annotated[str, Field(min_length=1, max_length=280)]
     created_ms: Annotated[int, Field(ge=0)]
+    # Optional and additive, so version 1 still: messages without it stay valid. Each item is
+    # the post's media as the API shows it (shared.domain.media.media_json), at most four.
+    media: Annotated[list[dict[str, Any]], Field(max_length=4)] = Field(default_factory=list)
 
 
 class PostDeleted(_Event):
@@ -88,7 +91,10 @@ KNOWN_VERSIONS = {
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
-    body = event.model_dump(mode="json")
+    # An empty optional list is left out: a post without media is byte-for-byte the message
+    # it was before the field existed (and older consumers, extra="forbid", still accept it).
+    empty = {"media"} if getattr(event, "media", None) == [] else None
+    body = event.model_dump(mode="json", exclude=empty)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}
     if event.trace_id:

@@ -206,6 +206,7 @@ class NewPost:
     author_id: str
     text: str
     created_ms: int
+    media: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,10 @@ def _s(v: bytes | str) -> str:
 def _body(p: Post | NewPost) -> str:
     author = p.author_id
     created = p.created_ms
-    return json.dumps({"a": author, "t": p.text, "c": created}, separators=(",", ":"))
+    body: dict[str, Any] = {"a": author, "t": p.text, "c": created}
+    if p.media:  # most posts have none: keep their cached body as small as before
+        body["m"] = list(p.media)
+    return json.dumps(body, separators=(",", ":"))
 
 
 class RedisTimelines:
@@ -474,7 +478,13 @@ class RedisTimelines:
                 missing.append(pid)
             else:
                 d = json.loads(body)
-                live[pid] = Post(id=pid, author_id=d["a"], text=d["t"], created_ms=int(d["c"]))
+                live[pid] = Post(
+                    id=pid,
+                    author_id=d["a"],
+                    text=d["t"],
+                    created_ms=int(d["c"]),
+                    media=tuple(d.get("m") or ()),
+                )
         return live, dead, missing
 
     def cache_posts(self, posts: Iterable[Post]) -> None:

@@ -15,6 +15,8 @@ class User:
     follower_count: int = 0
     following_count: int = 0
     post_count: int = 0
+    # media_json of the user's avatar; None when they have none (or it was not looked up)
+    avatar: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -25,6 +27,7 @@ class User:
             "follower_count": self.follower_count,
             "following_count": self.following_count,
             "post_count": self.post_count,
+            "avatar": self.avatar,
         }
 
 
@@ -35,6 +38,8 @@ class Post:
     text: str
     created_ms: int
     deleted: bool = False
+    # media_json of each attached image, in the author's order (at most four)
+    media: tuple[dict[str, Any], ...] = ()
 
     def to_json(self, author: User | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -42,7 +47,12 @@ class Post:
             "author_id": self.author_id,
             "text": self.text,
             "created_ms": self.created_ms,
+            "media": list(self.media),
         }
         if author is not None:
-            body["author"] = {"handle": author.handle, "display_name": author.display_name}
+            body["author"] = {
+                "handle": author.handle,
+                "display_name": author.display_name,
+                "avatar": author.avatar,
+            }
         return body
