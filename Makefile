@@ -53,5 +53,8 @@ load: ## Locust, headless, CSV + HTML in .local/load: make load SCENARIO=mix|bur
 replay: ## replay events: make replay ARGS="seek --subscription fanout-planner --time 2026-01-01T00:00:00Z"
 	$(PY) -m shared.devstack.replay $(ARGS)
 
+deploy: ## Terraform plan, confirm, apply, publish the web app: make deploy ENV=dev PROJECT=<id> TF_STATE_BUCKET=<bucket>
+	PROJECT=$(PROJECT) TF_STATE_BUCKET=$(TF_STATE_BUCKET) bash infra/terraform/deploy.sh $(ENV)
+
 clean: ## delete local data of `make run`
 	rm -rf .local/run
