@@ -16,13 +16,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared import errors, events, ids
 from shared.adapters.redis_timeline import NewPost, RedisTimelines, tl_key, ut_key
 from shared.config import Settings
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
+from shared.domain.media import MediaRef, media_json
 from shared.domain.model import Post, User
 from shared.domain.timeline import fallback_for, merge_newest
 from shared.httpapi import Request, Response, Router
@@ -60,6 +61,12 @@ class Page:
         }
 
 
+class AvatarSource(Protocol):
+    """Avatars by user id (MediaRepository.get_avatars): one batched read per page."""
+
+    def get_avatars(self, user_ids: Iterable[str]) -> dict[str, MediaRef]: ...
+
+
 class TimelineReader:
     def __init__(
         self,
@@ -68,10 +75,12 @@ class TimelineReader:
         posts: PostStore,
         *,
         background: bool = True,
+        avatars: AvatarSource | None = None,
     ) -> None:
         self.tl = timelines
         self.graph = graph
         self.posts = posts
+        self.avatars = avatars
         # Regeneration runs after the response in production; tests may run it inline.
         self.background = background
 
@@ -157,9 +166,22 @@ class TimelineReader:
             fetched = self.graph.get_users(missing)
             self.tl.cache_profiles(fetched.values())
             profiles.update(fetched)
-        return Page(
-            posts=page, authors={a: u for a, u in profiles.items() if a in wanted}, next_cursor=nxt
-        )
+        shown = self._with_avatars({a: u for a, u in profiles.items() if a in wanted})
+        return Page(posts=page, authors=shown, next_cursor=nxt)
+
+    def _with_avatars(self, authors: dict[str, User]) -> dict[str, User]:
+        # Not in the Redis profile cache: an avatar change must show at once, not after a TTL.
+        if self.avatars is None or not authors:
+            return authors
+        try:
+            found = self.avatars.get_avatars(sorted(authors))
+        except Exception:  # a picture is not worth failing the page for
+            log.warning("avatar lookup failed; authors shown without", exc_info=True)
+            return authors
+        return {
+            a: replace(u, avatar=media_json(found[a]) if a in found else None)
+            for a, u in authors.items()
+        }
 
     def _store_recent(
         self, authors: Iterable[str], before: int | None, limit: int
@@ -223,7 +245,10 @@ def build_router(c: Container) -> Router:
 
     def get_reader() -> TimelineReader:
         if not reader:  # connect on first use, not at import
-            reader.append(TimelineReader(c.timelines, c.graph, c.posts))
+            from shared.services.media import MediaContext
+
+            avatars = MediaContext(c).repo
+            reader.append(TimelineReader(c.timelines, c.graph, c.posts, avatars=avatars))
         return reader[0]
 
     @router.route("GET", "/v1/timeline")
@@ -282,7 +307,13 @@ class FanoutPlanner:
 
     def handle(self, event: events.Event) -> None:
         if isinstance(event, events.PostCreated):
-            post = NewPost(int(event.post_id), event.author_id, event.text, event.created_ms)
+            post = NewPost(
+                int(event.post_id),
+                event.author_id,
+                event.text,
+                event.created_ms,
+                tuple(event.media),
+            )
             out = self.plan_posts([post], trace_id=event.trace_id)
             if out:
                 _publish_all(self.publisher, FANOUT_TOPIC, list(out))
