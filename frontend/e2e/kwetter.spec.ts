@@ -159,6 +159,9 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
     await expect(follower.getByTestId('follower-count')).toHaveText('1');
     await expect(follower.getByTestId('following-count')).toHaveText('1');
     await shot(follower, '04-profile-phone');
+    await follower.getByRole('link', { name: '1 follower' }).click();
+    await expect(follower).toHaveURL(new RegExp(`/@${ada.handle}/followers$`));
+    await expect(follower.getByTestId('user-row').filter({ hasText: `@${bob.handle}` })).toBeVisible();
   });
 
   await test.step('suggestions show the author’s follow with a mutual count; one click follows', async () => {
@@ -238,7 +241,7 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
   });
 });
 
-test('a post retried after a lost answer is not posted twice', async ({ browser }) => {
+test('lost answers: a retried post is not doubled, a failed follow rolls back', async ({ browser }) => {
   const TAG = newTag();
   const dan = person('dan', 'Dan Retry', TAG);
   const page = await newPage(browser);
@@ -270,4 +273,19 @@ test('a post retried after a lost answer is not posted twice', async ({ browser 
   await page.goto(`/@${dan.handle}`);
   await expect(page.getByTestId('post-count')).toHaveText('1');
   await expect(page.getByTestId('post-text').filter({ hasText: text })).toHaveCount(1);
+
+  // A follow the server never gets is rolled back, with a message.
+  const eve = person('eve', 'Eve Unreachable', TAG);
+  await registerViaApi(eve);
+  await page.goto(`/@${eve.handle}`);
+  await page.route('**/follow', (route) =>
+    route.request().method() === 'PUT' ? route.abort('connectionrefused') : route.continue(),
+  );
+  await page.getByRole('button', { name: `Follow @${eve.handle}`, exact: true }).click();
+  await expect(page.getByRole('alert').filter({ hasText: "Can't reach Kwetter" })).toBeVisible();
+  await expect(page.getByRole('button', { name: `Follow @${eve.handle}`, exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'false',
+  );
+  await expect(page.getByTestId('follower-count')).toHaveText('0');
 });
