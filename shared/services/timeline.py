@@ -229,6 +229,21 @@ class TimelineReader:
             run()
 
 
+class _AvatarsOf:
+    """The media repository, built on the first lookup (inside the reader's error guard)."""
+
+    def __init__(self, c: Container) -> None:
+        self._c = c
+        self._repo: AvatarSource | None = None
+
+    def get_avatars(self, user_ids: Iterable[str]) -> dict[str, MediaRef]:
+        if self._repo is None:
+            from shared.services.media import MediaContext
+
+            self._repo = MediaContext(self._c).repo
+        return self._repo.get_avatars(user_ids)
+
+
 def _before(req: Request) -> int | None:
     raw = req.query.get("before")
     if raw is None or raw == "":
@@ -245,9 +260,7 @@ def build_router(c: Container) -> Router:
 
     def get_reader() -> TimelineReader:
         if not reader:  # connect on first use, not at import
-            from shared.services.media import MediaContext
-
-            avatars = MediaContext(c).repo
+            avatars = _AvatarsOf(c)
             reader.append(TimelineReader(c.timelines, c.graph, c.posts, avatars=avatars))
         return reader[0]
 

@@ -242,7 +242,11 @@ def test_hydration_is_bulk(engine: Engine) -> None:
     e.store.get_calls = 0
     e.reader.home("r", 20)
     assert e.store.get_calls == 0  # and they are cached now
-    assert page.to_json()["items"][0]["author"] == {"handle": "h_a", "display_name": "User a"}
+    assert page.to_json()["items"][0]["author"] == {
+        "handle": "h_a",
+        "display_name": "User a",
+        "avatar": None,  # no avatar source given
+    }
 
 
 def test_read_merges_at_most_limit_from_each_source(redis_url: str) -> None:

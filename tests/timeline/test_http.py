@@ -42,7 +42,7 @@ def test_home_timeline_page_shape_and_cursor(engine: Engine) -> None:
     assert [i["id"] for i in body["items"]] == [str(pids[2]), str(pids[1])]
     assert body["items"][0] == {
         "id": str(pids[2]), "author_id": "a", "text": "post 2", "created_ms": T0 + 120_000,
-        "author": {"handle": "h_a", "display_name": "User a"},
+        "media": [], "author": {"handle": "h_a", "display_name": "User a", "avatar": None},
     }  # fmt: skip
     assert body["next_cursor"] == str(pids[1]) and body["regenerating"] is False
     status, body = _get(engine, f"/v1/timeline?limit=2&before={pids[1]}")
