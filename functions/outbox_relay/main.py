@@ -8,9 +8,9 @@ from typing import Any
 import functions_framework
 
 from shared.bootstrap import container
-from shared.services.outbox import OutboxRelay, relay_from
+from shared.services.outbox import TickRelays, relay_from
 
-_relay: OutboxRelay | None = None
+_relay: TickRelays | None = None
 
 
 @functions_framework.cloud_event

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -97,5 +97,28 @@ class OutboxRelay:
         return stats
 
 
-def relay_from(c: Container) -> OutboxRelay:
-    return OutboxRelay(c.posts, c.publisher)
+class TickRelays:
+    """One tick's work: post events from Firestore's outbox, then the follow and unfollow
+    events the graph still marks as unannounced (shared.services.users)."""
+
+    def __init__(self, posts: OutboxRelay, social: Callable[[], int]) -> None:
+        self.posts = posts
+        self.social = social
+
+    def run_once(self) -> RelayStats:
+        stats = self.posts.run_once()
+        # Both stores are independent: one being down must not stall the other's backlog.
+        try:
+            stats.published += self.social()
+        except Exception:
+            log.exception("social events relay failed; next tick retries")
+            stats.failed += 1
+        return stats
+
+
+def relay_from(c: Container) -> TickRelays:
+    from shared.services.users import relay_social_events
+
+    return TickRelays(
+        OutboxRelay(c.posts, c.publisher), lambda: relay_social_events(c.graph, c.publisher)
+    )

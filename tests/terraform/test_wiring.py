@@ -437,6 +437,7 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
         "social-events/users",
         "post-events/posts",
         "post-events/outbox_relay",
+        "social-events/outbox_relay",
         "fanout-batches/fanout_planner",
     } | {f"{s.dead_letter_topic}/{s.function}" for s in topo.subscriptions}
     assert set(outputs["grants"]) == expected

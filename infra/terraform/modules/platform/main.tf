@@ -15,7 +15,7 @@ locals {
     fanout_planner  = { neo4j = true, firestore = false, publishes = ["fanout-batches"] }
     timeline_writer = { neo4j = false, firestore = false, publishes = [] }
     follow_sync     = { neo4j = true, firestore = true, publishes = [] }
-    outbox_relay    = { neo4j = false, firestore = true, publishes = ["post-events"] }
+    outbox_relay    = { neo4j = true, firestore = true, publishes = ["post-events", "social-events"] }
     media_processor = { neo4j = false, firestore = true, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
