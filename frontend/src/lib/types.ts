@@ -1,4 +1,15 @@
 /** Shapes of shared/contracts/openapi.yaml's definitions. Ids are strings. */
+
+/** An uploaded, processed image (definitions/Media); shown only, uploads are not in this app. */
+export interface Media {
+  id: string;
+  type?: string;
+  url: string;
+  width: number;
+  height: number;
+  alt: string;
+  variants: { url: string; width: number; height: number }[];
+}
 export interface User {
   id: string;
   handle: string;
@@ -8,6 +19,7 @@ export interface User {
   post_count: number;
   created_ms?: number;
   followed_by_me?: boolean;
+  avatar?: Media | null;
 }
 
 export interface UserList {
@@ -35,7 +47,8 @@ export interface Post {
   author_id: string;
   text: string;
   created_ms: number;
-  author?: { handle?: string; display_name?: string };
+  author?: { handle?: string; display_name?: string; avatar?: Media | null };
+  media?: Media[] | null;
 }
 
 export interface PostPage {

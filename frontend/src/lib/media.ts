@@ -1,0 +1,15 @@
+/** Choosing which rendition of an image to load. */
+import type { Media } from './types';
+
+/**
+ * The smallest rendition at least `cssWidth × dpr` pixels wide, else the largest there is; the
+ * original only when no variant is listed.
+ */
+export function pickVariant(media: Media, cssWidth: number, dpr = 1): string {
+  const want = cssWidth * dpr;
+  const all = [...(media.variants ?? []), { url: media.url, width: media.width, height: media.height }]
+    .filter((v) => v.url && v.width > 0)
+    .sort((a, b) => a.width - b.width);
+  if (all.length === 0) return media.url;
+  return (all.find((v) => v.width >= want) ?? all[all.length - 1]).url;
+}
