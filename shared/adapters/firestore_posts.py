@@ -52,18 +52,24 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _text_digest(text: str, media: Sequence[dict[str, Any]] = ()) -> str:
+    """What an Idempotency-Key is bound to: the text, and the media ids when there are any
+    (so digests of posts without media are what they were before media existed)."""
+    payload = text if not media else "\x00".join([text, *(str(m["id"]) for m in media)])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _post_doc(post: Post) -> dict[str, Any]:
-    return {
+    doc: dict[str, Any] = {
         "id": post.id,
         "author_id": post.author_id,
         "text": post.text,
         "created_ms": post.created_ms,
         "deleted": post.deleted,
     }
+    if post.media:
+        doc["media"] = list(post.media)
+    return doc
 
 
 def _post_of(data: dict[str, Any]) -> Post:
@@ -73,6 +79,7 @@ def _post_of(data: dict[str, Any]) -> Post:
         text=str(data.get("text", "")),
         created_ms=int(data["created_ms"]),
         deleted=bool(data.get("deleted", False)),
+        media=tuple(data.get("media") or ()),
     )
 
 
@@ -127,14 +134,18 @@ class FirestorePosts:
         post_id: int,
         *,
         trace_id: str | None = None,
+        media: Sequence[dict[str, Any]] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
-        post and event are the first request's (Unprocessable if that one had other text).
+        post and event are the first request's (Unprocessable if that one had other text or
+        media). ``media`` (media_json items) goes on the read model and the event alike.
         """
         created_ms = ids.timestamp_ms(post_id)
-        post = Post(id=post_id, author_id=author_id, text=text, created_ms=created_ms)
+        post = Post(
+            id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media)
+        )
         event = events.PostCreated(
             event_id=created_event_id(post_id),
             occurred_ms=created_ms,
@@ -143,6 +154,7 @@ class FirestorePosts:
             text=text,
             created_ms=created_ms,
             trace_id=trace_id,
+            media=list(media),
         )
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
@@ -156,7 +168,7 @@ class FirestorePosts:
                     {
                         "author_id": author_id,
                         "post_id": post_id,
-                        "text_sha256": _text_digest(text),
+                        "text_sha256": _text_digest(text, media),
                         "created_ms": created_ms,
                         "expires_at": dt.datetime.now(dt.UTC) + IDEMPOTENCY_TTL,
                     },
@@ -173,22 +185,22 @@ class FirestorePosts:
             # succeeded but whose answer was lost also lands here, and is answered correctly.
             if idem_ref is None:
                 raise
-            earlier = self._earlier_create(idem_ref, text)
+            earlier = self._earlier_create(idem_ref, text, media)
             if earlier is None:
                 raise
             return earlier[0], earlier[1], False
         return post, event, True
 
     def _earlier_create(
-        self, idem_ref: firestore.DocumentReference, text: str
+        self, idem_ref: firestore.DocumentReference, text: str, media: Sequence[dict[str, Any]]
     ) -> tuple[Post, events.PostCreated] | None:
         snap = idem_ref.get()
         if not snap.exists:
             return None
         idem = snap.to_dict() or {}
-        if idem.get("text_sha256") != _text_digest(text):
+        if idem.get("text_sha256") != _text_digest(text, media):
             raise errors.Unprocessable(
-                "this Idempotency-Key was already used for a post with different text"
+                "this Idempotency-Key was already used for a post with different text or media"
             )
         post_id = int(idem["post_id"])
         author_id = str(idem["author_id"])
@@ -237,6 +249,8 @@ class FirestorePosts:
                 created_ms=post.created_ms,
                 trace_id=trace_id,
             )
+            # The media stay listed on the tombstone: a DELETE retried after a crash still
+            # knows which files to delete (the posts service does that after the commit).
             tx.update(post_ref, {"deleted": True, "text": "", "deleted_ms": now})
             tx.create(event_ref, _event_doc(event))
             return event, True

@@ -9,9 +9,11 @@ it is documented in docs/posts.md.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
 from shared import errors
+from shared.domain.media import parse_alt, parse_media_ids
 
 MAX_CHARS = 280
 MAX_IDEMPOTENCY_KEY = 128
@@ -19,7 +21,7 @@ MAX_IDEMPOTENCY_KEY = 128
 # because a zero-width joiner inside the text is part of an emoji sequence.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _ALLOWED_CONTROLS = {"\n", "\t"}
-_BODY_FIELDS = {"text"}
+_BODY_FIELDS = {"text", "media_ids", "media_alts"}
 
 
 def normalize_text(raw: object) -> str:
@@ -54,14 +56,37 @@ def normalize_text(raw: object) -> str:
     return text
 
 
-def parse_new_post(body: dict[str, Any]) -> str:
-    """The normalised text of a POST /v1/posts body ({"text": ...}, nothing else)."""
+@dataclass(frozen=True)
+class NewPost:
+    text: str
+    media_ids: list[str] = field(default_factory=list)
+    # alt text per media id, overriding the one given at upload (the composer may edit it)
+    alts: dict[str, str] = field(default_factory=dict)
+
+
+def parse_new_post(body: dict[str, Any]) -> NewPost:
+    """A POST /v1/posts body: {"text", "media_ids"?, "media_alts"?}, nothing else.
+
+    ``media_alts`` (optional) lists one alt text per media id, in the same order; null keeps
+    the alt text given at upload.
+    """
     unknown = sorted(set(body) - _BODY_FIELDS)
     if unknown:
         raise errors.BadRequest(
             f"unknown field(s): {', '.join(unknown)}", details={"unknown_fields": unknown}
         )
-    return normalize_text(body.get("text"))
+    text = normalize_text(body.get("text"))
+    media_ids = parse_media_ids(body.get("media_ids"))
+    raw_alts = body.get("media_alts")
+    if raw_alts is None:
+        return NewPost(text, media_ids)
+    if not isinstance(raw_alts, list) or len(raw_alts) != len(media_ids):
+        raise errors.BadRequest(
+            "media_alts must be a list with one alt text (or null) per media id",
+            details={"field": "media_alts"},
+        )
+    alts = {m: parse_alt(a) for m, a in zip(media_ids, raw_alts, strict=True) if a is not None}
+    return NewPost(text, media_ids, alts)
 
 
 def parse_idempotency_key(raw: str | None) -> str | None:

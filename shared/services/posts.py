@@ -5,23 +5,33 @@ publish the event to ``post-events`` -> mark it published. The publish is after 
 it can fail or the process can die in between; the event then stays unpublished in the log and
 the outbox relay (shared/services/outbox.py) publishes it on its next tick. The caller's request
 succeeds either way: the post exists.
+
+Media (docs/media.md): ``media_ids`` are claimed before the write (404 unknown, 403 someone
+else's, 409 not ready), their media_json is stored on the read model and the PostCreated event,
+and the media record which posts show them (``attach_to_post``) once the post exists. Deleting a
+post deletes its media files, unless another post still shows them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared import errors, ids, observability
 from shared.adapters.firestore_posts import PostEvent
 from shared.domain import posts as domain
+from shared.domain.media import MediaRef, media_json
 from shared.domain.model import Post, User
 from shared.httpapi import Request, Response, Router
 from shared.ports import EventPublisher
 
 if TYPE_CHECKING:
     from shared.bootstrap import Container
+    from shared.services.media import MediaContext
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +49,7 @@ class PostWriter(Protocol):
         post_id: int,
         *,
         trace_id: str | None = None,
+        media: Sequence[dict[str, Any]] = (),
     ) -> tuple[Post, PostEvent, bool]: ...
 
     def delete_post_once(
@@ -52,10 +63,30 @@ class PostWriter(Protocol):
     def mark_published(self, published: list[PostEvent]) -> None: ...
 
 
+class RateLimiter(Protocol):
+    """Shared per-user attempt counter (RedisRateLimiter): None admits, else seconds to wait."""
+
+    def hit(self, key: str) -> int | None: ...
+
+
 class AuthorDirectory(Protocol):
     """Who has registered a profile (Neo4jGraph)."""
 
     def get_user(self, uid: str) -> User | None: ...
+
+
+class PostMedia(Protocol):
+    """What posts need from media (MediaRepository and MediaService, see _MediaOf)."""
+
+    def claim_for_post(
+        self, owner_id: str, media_ids: Sequence[str], alts: dict[str, str] | None = None
+    ) -> list[MediaRef]: ...
+
+    def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None: ...
+
+    def delete_for_post(self, owner_id: str, media_ids: list[str], post_id: int) -> None: ...
+
+    def get_avatars(self, user_ids: Sequence[str]) -> dict[str, MediaRef]: ...
 
 
 class _KnownAuthors:
@@ -90,28 +121,57 @@ class PostsService:
         authors: AuthorDirectory | None = None,
         rate_limit: int = 300,
         rate_window_seconds: int = 60,
+        limiter: RateLimiter | None = None,
         topic: str = POST_EVENTS_TOPIC,
+        media: PostMedia | None = None,
     ) -> None:
         self._store = store
+        self._media = media
         self._publisher = publisher
         self._rate_limit = rate_limit
         self._rate_window_ms = rate_window_seconds * 1000
+        self._limiter = limiter
         self._topic = topic
         self._authors = _KnownAuthors(authors) if authors is not None else None
 
-    def create(self, author_id: str, text: str, idempotency_key: str | None) -> tuple[Post, bool]:
+    def create(
+        self,
+        author_id: str,
+        text: str,
+        idempotency_key: str | None,
+        media_ids: Sequence[str] = (),
+        alts: dict[str, str] | None = None,
+    ) -> tuple[Post, bool]:
         """(post, created); created is False when an Idempotency-Key replayed an earlier create."""
         self.require_author(author_id)
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
+        media: list[dict[str, Any]] = []
+        if media_ids:
+            refs = self._media_port().claim_for_post(author_id, list(media_ids), alts)
+            media = [media_json(r) for r in refs]
         post, event, created = self._store.create_post(
-            author_id, text, idempotency_key, ids.new_id(), trace_id=observability.current_trace()
+            author_id,
+            text,
+            idempotency_key,
+            ids.new_id(),
+            trace_id=observability.current_trace(),
+            media=media,
         )
         if created:
             self._publish(event)
         elif post.deleted:
             raise errors.Conflict("the post created with this Idempotency-Key has been deleted")
+        if post.media:
+            # On a replay too (idempotent): it repairs a create whose attach never happened.
+            # A failure here is a 500, and the client's keyed retry lands on that replay.
+            self._media_port().attach_to_post([str(m["id"]) for m in post.media], post.id)
         return post, created
+
+    def _media_port(self) -> PostMedia:
+        if self._media is None:
+            raise errors.Unavailable("media are not available in this deployment")
+        return self._media
 
     def require_author(self, uid: str) -> User | None:
         """The caller's profile; NotFound when they never registered one.
@@ -135,9 +195,18 @@ class PostsService:
         if self._authors is None:
             return None
         try:
-            return self._authors.get(post.author_id)
+            author = self._authors.get(post.author_id)
         except Exception:
             return None
+        if author is None or self._media is None:
+            return author
+        try:
+            avatar = self._media.get_avatars([author.id]).get(author.id)
+        except Exception:
+            # A picture is not worth failing the request for: the author shows without it.
+            log.warning("avatar lookup of %s failed", author.id, exc_info=True)
+            return author
+        return dataclasses.replace(author, avatar=media_json(avatar) if avatar else None)
 
     def get(self, post_id: int) -> Post:
         post = self._store.get_post(post_id)
@@ -151,10 +220,31 @@ class PostsService:
         )
         if deleted_now:
             self._publish(event)
+        if self._media is not None:
+            # The tombstone keeps its media list; a repeated DELETE by the author finishes a
+            # file deletion that a crash interrupted (delete_for_post is idempotent).
+            tomb = self._store.get_post(post_id)
+            if tomb is not None and tomb.media:
+                self._media.delete_for_post(caller_id, [str(m["id"]) for m in tomb.media], post_id)
 
     def _check_rate(self, author_id: str) -> None:
         if self._rate_limit <= 0:
             return
+        if self._limiter is not None:
+            try:
+                wait = self._limiter.hit(author_id)
+            except Exception:
+                # Posting must survive a Redis outage (the post is safe in Firestore); the limit
+                # is abuse control, not correctness, so it fails open for as long as Redis is out.
+                log.warning("rate limiter unavailable; post accepted unlimited", exc_info=True)
+                return
+            if wait is not None:
+                raise errors.TooManyRequests(
+                    f"at most {self._rate_limit} posts per {self._rate_window_ms // 1000} s",
+                    headers={"Retry-After": str(wait)},
+                )
+            return
+        # Without a shared limiter (tests of the service alone): count the author's events.
         since = time.time_ns() // 1_000_000 - self._rate_window_ms
         if self._store.count_recent_events(author_id, since) >= self._rate_limit:
             retry_after = str(max(1, self._rate_window_ms // 1000))
@@ -194,8 +284,8 @@ def router_for(service: PostsService) -> Router:
     def create_post(req: Request) -> Response:
         caller = req.caller()
         key = domain.parse_idempotency_key(req.raw.headers.get("Idempotency-Key"))
-        text = domain.parse_new_post(req.json())
-        post, created = service.create(caller.uid, text, key)
+        new = domain.parse_new_post(req.json())
+        post, created = service.create(caller.uid, new.text, key, new.media_ids, new.alts)
         headers = {"Location": f"/v1/posts/{post.id}"}
         return post.to_json(service.author_of(post)), (201 if created else 200), headers
 
@@ -224,13 +314,51 @@ class _GraphOf:
         return self._c.graph.get_user(uid)
 
 
+class ContextMedia:
+    """PostMedia over a MediaContext, built on first use: a post without media never needs it."""
+
+    def __init__(self, context: Callable[[], MediaContext]) -> None:
+        self._context = context
+
+    @cached_property
+    def _ctx(self) -> MediaContext:
+        return self._context()
+
+    def claim_for_post(
+        self, owner_id: str, media_ids: Sequence[str], alts: dict[str, str] | None = None
+    ) -> list[MediaRef]:
+        return self._ctx.repo.claim_for_post(owner_id, media_ids, alts)
+
+    def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None:
+        self._ctx.repo.attach_to_post(media_ids, post_id)
+
+    def delete_for_post(self, owner_id: str, media_ids: list[str], post_id: int) -> None:
+        self._ctx.service.delete_for_post(owner_id, media_ids, post_id)
+
+    def get_avatars(self, user_ids: Sequence[str]) -> dict[str, MediaRef]:
+        return self._ctx.repo.get_avatars(user_ids)
+
+
+def _media_context(c: Container) -> MediaContext:
+    from shared.services.media import MediaContext
+
+    return MediaContext(c)
+
+
 def service_from(c: Container) -> PostsService:
+    from shared.adapters.redis_ratelimit import RedisRateLimiter
+
     return PostsService(
         c.posts,
         c.publisher,
         authors=_GraphOf(c),
         rate_limit=c.settings.post_rate_limit,
         rate_window_seconds=c.settings.post_rate_window_seconds,
+        # Enforced in Redis: every instance of the function shares one window per user.
+        limiter=RedisRateLimiter(
+            c.redis, "posts", c.settings.post_rate_limit, c.settings.post_rate_window_seconds
+        ),
+        media=ContextMedia(lambda: _media_context(c)),
     )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from shared import errors, events, observability
 from shared.adapters.neo4j_graph import Neo4jGraph, PendingAnnouncement
 from shared.domain import users as domain
+from shared.domain.media import MediaRef, media_json
 from shared.domain.model import User
 from shared.httpapi import Request, Response, Router
 from shared.ports import EventPublisher
@@ -42,6 +43,12 @@ _COUNT_WORKERS = 8
 
 class PostCounter(Protocol):
     def count_user_posts(self, author_id: str) -> int: ...
+
+
+class AvatarSource(Protocol):
+    """Avatars by user id (MediaRepository.get_avatars)."""
+
+    def get_avatars(self, user_ids: Iterable[str]) -> dict[str, MediaRef]: ...
 
 
 def event_id(kind: str, follower_id: str, followee_id: str, at_ms: int) -> str:
@@ -78,11 +85,13 @@ class UsersService:
         posts: Callable[[], PostCounter | None],
         *,
         topic: str = SOCIAL_EVENTS_TOPIC,
+        avatars: Callable[[], AvatarSource] | None = None,
     ) -> None:
         # Resolved on first use, so importing the function never needs Neo4j or Pub/Sub up.
         self._graph = graph
         self._publisher = publisher
         self._posts = posts
+        self._avatars = avatars
         self._topic = topic
         self._pool = ThreadPoolExecutor(_COUNT_WORKERS, thread_name_prefix="post-count")
 
@@ -94,19 +103,41 @@ class UsersService:
 
     def register(self, uid: str, handle: str, display_name: str) -> tuple[User, bool]:
         user, created = self.graph.create_user(uid, handle, display_name)
-        return self.with_post_counts([user])[0], created
+        return self.complete([user])[0], created
 
     def profile(self, uid: str) -> User:
         user = self.graph.get_user(uid)
         if user is None:
             raise errors.NotFound(f"no user {uid}", details={"id": uid})
-        return self.with_post_counts([user])[0]
+        return self.complete([user])[0]
 
     def profile_by_handle(self, handle: str) -> User:
         user = self.graph.get_user_by_handle(handle)
         if user is None:
             raise errors.NotFound(f"no user @{handle}", details={"handle": handle})
-        return self.with_post_counts([user])[0]
+        return self.complete([user])[0]
+
+    def complete(self, users: list[User]) -> list[User]:
+        """Users as the API shows them: with post counts and avatars (one batched lookup)."""
+        if not users:
+            return users
+        avatars = self._pool.submit(self._avatars_of, [u.id for u in users])
+        counted = self.with_post_counts(users)
+        found = avatars.result()
+        return [
+            dataclasses.replace(u, avatar=media_json(found[u.id]) if u.id in found else None)
+            for u in counted
+        ]
+
+    def _avatars_of(self, uids: list[str]) -> dict[str, MediaRef]:
+        if self._avatars is None:
+            return {}
+        try:
+            return self._avatars().get_avatars(uids)
+        except Exception:
+            # A picture is not worth failing a profile for: it shows the default one.
+            log.warning("avatar lookup failed; users shown without", exc_info=True)
+            return {}
 
     def with_post_counts(self, users: list[User]) -> list[User]:
         posts = self._posts()
@@ -152,15 +183,15 @@ class UsersService:
 
     def followers(self, uid: str, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
         users, nxt = self.graph.followers(uid, limit, cursor)
-        return self.with_post_counts(users), nxt
+        return self.complete(users), nxt
 
     def following(self, uid: str, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
         users, nxt = self.graph.following(uid, limit, cursor)
-        return self.with_post_counts(users), nxt
+        return self.complete(users), nxt
 
     def suggestions(self, uid: str, limit: int) -> list[tuple[User, int, int]]:
         ranked = self.graph.suggestions(uid, limit)
-        users = self.with_post_counts([u for u, _, _ in ranked])
+        users = self.complete([u for u, _, _ in ranked])
         return [(u, d, m) for u, (_, d, m) in zip(users, ranked, strict=True)]
 
 
@@ -334,8 +365,26 @@ def _posts_of(c: Container) -> PostCounter | None:
         return None
 
 
+def _avatar_source(c: Container) -> Callable[[], AvatarSource]:
+    built: list[AvatarSource] = []
+
+    def get() -> AvatarSource:
+        if not built:  # on first use: importing the function connects nothing
+            from shared.services.media import MediaContext
+
+            built.append(MediaContext(c).repo)
+        return built[0]
+
+    return get
+
+
 def service_from(c: Container) -> UsersService:
-    return UsersService(lambda: c.graph, lambda: c.publisher, lambda: _posts_of(c))
+    return UsersService(
+        lambda: c.graph,
+        lambda: c.publisher,
+        lambda: _posts_of(c),
+        avatars=_avatar_source(c),
+    )
 
 
 def build_router(c: Container) -> Router:

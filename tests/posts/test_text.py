@@ -7,6 +7,7 @@ import pytest
 from shared import errors
 from shared.domain.posts import (
     MAX_CHARS,
+    NewPost,
     normalize_text,
     parse_idempotency_key,
     parse_new_post,
@@ -91,12 +92,40 @@ def test_lone_surrogate_rejected() -> None:
 
 
 def test_body_must_only_have_text() -> None:
-    assert parse_new_post({"text": " hi "}) == "hi"
+    assert parse_new_post({"text": " hi "}) == NewPost("hi")
     with pytest.raises(errors.BadRequest) as exc:
         parse_new_post({"text": "hi", "author_id": "mallory"})
     assert exc.value.details == {"unknown_fields": ["author_id"]}
     with pytest.raises(errors.BadRequest):
         parse_new_post({})
+
+
+M1, M2 = "a" * 32, "b" * 32
+
+
+def test_media_ids_and_alts_parsed() -> None:
+    got = parse_new_post({"text": "pics", "media_ids": [M1, M2], "media_alts": [" a  cat ", None]})
+    assert got == NewPost("pics", [M1, M2], {M1: "a cat"})
+    assert parse_new_post({"text": "x", "media_ids": []}) == NewPost("x")
+    assert parse_new_post({"text": "x", "media_ids": None}) == NewPost("x")
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"media_ids": "a" * 32}, errors.BadRequest),
+        ({"media_ids": ["not-a-media-id"]}, errors.BadRequest),
+        ({"media_ids": [M1, M1]}, errors.BadRequest),
+        ({"media_ids": [f"{n:032x}" for n in range(5)]}, errors.Unprocessable),
+        ({"media_ids": [M1], "media_alts": ["a", "b"]}, errors.BadRequest),
+        ({"media_ids": [M1], "media_alts": "a"}, errors.BadRequest),
+        ({"media_ids": [M1], "media_alts": [7]}, errors.BadRequest),
+        ({"media_ids": [M1], "media_alts": ["x" * 1001]}, errors.Unprocessable),
+    ],
+)
+def test_bad_media_fields(body: dict[str, object], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        parse_new_post({"text": "pics", **body})
 
 
 def test_idempotency_key() -> None:
