@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     refused = [c for c in codes if c not in (200, 201)]
     if refused:
-        # Until POST /v1/posts accepts media_ids it answers 400; the avatars are still seeded.
+        # Refused posts (e.g. 429 from the posts rate limit) do not undo the seeded avatars.
         print(f"{len(refused)} image posts refused (status {sorted(set(refused))})")
         return 1
     return 0
