@@ -224,7 +224,7 @@ def test_only_registered_authors_post_and_responses_carry_the_author(
         api = Client(router_for(service))
         r = api.call("POST", "/v1/posts", uid="erin", json={"text": "registered"})
         assert r.status_code == 201
-        assert r.json["author"] == {"handle": handle, "display_name": "Erin"}
+        assert r.json["author"] == {"handle": handle, "display_name": "Erin", "avatar": None}
         got = api.call("GET", f"/v1/posts/{r.json['id']}", uid="someone")
         assert got.json["author"]["handle"] == handle
         r = api.call("POST", "/v1/posts", uid="ghost", json={"text": "no profile"})
