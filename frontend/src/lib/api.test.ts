@@ -65,6 +65,38 @@ describe('ApiClient', () => {
     expect(JSON.parse(calls[0].body!)).toEqual({ text: 'hi' });
   });
 
+  it('posts media ids with their alt texts in display order', async () => {
+    const { calls, fetchImpl } = scripted(json(201, { id: '1' }));
+    const api = new ApiClient('http://gw', tokens().source, fetchImpl);
+    await api.createPost('pics', 'k', [
+      { id: 'a'.repeat(32), alt: 'A cat' },
+      { id: 'b'.repeat(32), alt: null },
+    ]);
+    expect(JSON.parse(calls[0].body!)).toEqual({
+      text: 'pics',
+      media_ids: ['a'.repeat(32), 'b'.repeat(32)],
+      media_alts: ['A cat', null],
+    });
+  });
+
+  it('declares uploads, reads their status and sets or clears the avatar', async () => {
+    const { calls, fetchImpl } = scripted(
+      json(201, { media_id: 'm', upload_url: 'u', expires_at: 'x' }),
+      json(200, { media_id: 'm', status: 'pending', purpose: 'avatar' }),
+      json(200, { avatar: null }),
+    );
+    const api = new ApiClient('http://gw', tokens().source, fetchImpl);
+    await api.createMedia('image/png', 99, 'avatar');
+    expect(calls[0].url).toBe('http://gw/v1/media');
+    expect(JSON.parse(calls[0].body!)).toEqual({ content_type: 'image/png', byte_size: 99, purpose: 'avatar' });
+    expect((await api.mediaStatus('m')).status).toBe('pending');
+    expect(calls[1].url).toBe('http://gw/v1/media/m');
+    expect(await api.setAvatar(null)).toEqual({ avatar: null });
+    expect(calls[2].method).toBe('PUT');
+    expect(calls[2].url).toBe('http://gw/v1/me/avatar');
+    expect(JSON.parse(calls[2].body!)).toEqual({ media_id: null });
+  });
+
   it('registers with handle and display_name', async () => {
     const { calls, fetchImpl } = scripted(json(201, { id: 'u1', handle: 'ada' }));
     await new ApiClient('http://gw', tokens().source, fetchImpl).register('ada', 'Ada');

@@ -1,6 +1,10 @@
 /** The API client: every route of shared/contracts/openapi.yaml the app uses, nothing else. */
 import type {
   FollowState,
+  Media,
+  MediaPurpose,
+  MediaStatus,
+  MediaUpload,
   Post,
   PostPage,
   SuggestionList,
@@ -191,10 +195,23 @@ export class ApiClient {
     return { ...page, regenerating: res.status === 206 || page.regenerating === true };
   }
 
-  /** The key makes a retried submit of the same composition return the first post (200). */
-  createPost(text: string, idempotencyKey: string): Promise<Post> {
+  /**
+   * The key makes a retried submit of the same composition return the first post (200).
+   * `media` are ready post uploads in display order, each with its alt text (null keeps the
+   * alt text given at upload).
+   */
+  createPost(
+    text: string,
+    idempotencyKey: string,
+    media: { id: string; alt: string | null }[] = [],
+  ): Promise<Post> {
+    const body: Record<string, unknown> = { text };
+    if (media.length) {
+      body.media_ids = media.map((m) => m.id);
+      body.media_alts = media.map((m) => m.alt);
+    }
     return this.json('POST', '/v1/posts', {
-      body: { text },
+      body,
       headers: { 'Idempotency-Key': idempotencyKey },
     });
   }
@@ -205,5 +222,27 @@ export class ApiClient {
 
   async deletePost(id: string): Promise<void> {
     await this.raw('DELETE', `/v1/posts/${encodeURIComponent(id)}`);
+  }
+
+  // -- media ----------------------------------------------------------------------------------
+  /** Declares an upload; the answer's `upload_url` takes the bytes (not through the API). */
+  createMedia(
+    contentType: string,
+    byteSize: number,
+    purpose: MediaPurpose,
+    alt?: string,
+  ): Promise<MediaUpload> {
+    const body: Record<string, unknown> = { content_type: contentType, byte_size: byteSize, purpose };
+    if (alt) body.alt = alt;
+    return this.json('POST', '/v1/media', { body });
+  }
+
+  mediaStatus(id: string): Promise<MediaStatus> {
+    return this.json('GET', `/v1/media/${encodeURIComponent(id)}`);
+  }
+
+  /** Sets (a ready avatar upload) or clears (null) the caller's avatar. */
+  setAvatar(mediaId: string | null): Promise<{ avatar: Media | null }> {
+    return this.json('PUT', '/v1/me/avatar', { body: { media_id: mediaId } });
   }
 }

@@ -36,7 +36,7 @@ describe('humanMessage', () => {
   it('reads right for what the person was doing', () => {
     expect(humanMessage(err(409, 'conflict'), 'register')).toBe('That handle is taken. Try another one.');
     expect(humanMessage(err(403, 'forbidden'), 'delete')).toBe('You can only delete your own posts.');
-    expect(humanMessage(err(422, 'validation_failed'), 'post')).toBe('A post needs 1 to 280 characters.');
+    expect(humanMessage(err(422, 'validation_failed'), 'post')).toBe('A post needs 1 to 280 characters and at most 4 images.');
     expect(humanMessage(err(404, 'not_found'), 'profile')).toBe('No one has that handle.');
   });
 

@@ -1,5 +1,6 @@
 /** Every failure a person can meet, as a sentence they can act on. */
 import { ApiError } from './api';
+import { UploadError } from './upload';
 
 /** What the person was doing, so one code can read right in each place. */
 export type Action =
@@ -11,7 +12,9 @@ export type Action =
   | 'register'
   | 'signin'
   | 'signup'
-  | 'profile';
+  | 'profile'
+  | 'upload'
+  | 'avatar';
 
 const BY_CODE: Record<string, string> = {
   network: "Can't reach Kwetter. Check your connection and try again.",
@@ -40,9 +43,26 @@ const BY_ACTION: Partial<Record<Action, Partial<Record<string, string>>>> = {
       'Handles use 3–30 letters, digits or underscores; display names 1–50 characters.',
   },
   post: {
-    validation_failed: 'A post needs 1 to 280 characters.',
+    validation_failed: 'A post needs 1 to 280 characters and at most 4 images.',
     payload_too_large: 'A post needs 1 to 280 characters.',
-    not_found: 'Choose a handle before posting.',
+    not_found: 'Choose a handle before posting, or attach missing images again.',
+    forbidden: 'One of the images is not yours. Remove it and try again.',
+    conflict: 'An image is still being processed. Try again in a moment.',
+  },
+  upload: {
+    unsupported_media_type: 'Only JPEG, PNG, WebP and GIF images can be uploaded.',
+    payload_too_large: 'Images can be at most 5 MB.',
+    validation_failed: 'Alt text can be at most 1000 characters.',
+    rate_limited: "You've uploaded a lot of images in the last hour. Try again later.",
+    http_403: 'The upload link was refused. Attach the image again.',
+    http_404: 'The upload link has expired. Attach the image again.',
+    http_410: 'The upload link has expired. Attach the image again.',
+  },
+  avatar: {
+    not_found: 'That image is gone. Upload it again.',
+    conflict: 'The image is still being processed. Try again in a moment.',
+    forbidden: 'That image is not yours.',
+    validation_failed: "That upload can't be used as a profile photo. Upload it again.",
   },
   delete: {
     forbidden: 'You can only delete your own posts.',
@@ -90,10 +110,17 @@ export function humanMessage(err: unknown, action?: Action): string {
   if (err instanceof ApiError) {
     const specific = action ? BY_ACTION[action]?.[err.code] : undefined;
     let msg = specific ?? BY_CODE[err.code] ?? byStatus(err.status);
-    if (err.code === 'rate_limited' && err.retryAfterS) {
+    if (err.code === 'rate_limited' && action === 'upload' && err.retryAfterS) {
+      msg = `You've uploaded a lot of images in the last hour. Try again in ${Math.ceil(err.retryAfterS / 60)} min.`;
+    } else if (err.code === 'rate_limited' && err.retryAfterS) {
       msg = `You're going a bit fast. Try again in ${err.retryAfterS} s.`;
     }
     return msg;
+  }
+  if (err instanceof UploadError) {
+    // Rejections and local checks carry their own sentence; failed calls map like any other.
+    if (err.kind === 'failed' && err.origin !== undefined) return humanMessage(err.origin, action ?? 'upload');
+    return err.message;
   }
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && code.startsWith('auth/')) {

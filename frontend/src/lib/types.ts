@@ -1,6 +1,6 @@
 /** Shapes of shared/contracts/openapi.yaml's definitions. Ids are strings. */
 
-/** An uploaded, processed image (definitions/Media); shown only, uploads are not in this app. */
+/** An uploaded, processed image (definitions/Media): `url` is the largest variant. */
 export interface Media {
   id: string;
   type?: string;
@@ -55,4 +55,26 @@ export interface PostPage {
   items: Post[];
   next_cursor?: string | null;
   regenerating?: boolean;
+}
+
+export type MediaPurpose = 'post' | 'avatar';
+
+/** 201 of POST /v1/media (definitions/MediaUpload): PUT the bytes to `upload_url`. */
+export interface MediaUpload {
+  media_id: string;
+  upload_url: string;
+  upload_method?: string;
+  upload_headers?: Record<string, string>;
+  expires_at: string;
+  status?: string;
+}
+
+/** GET /v1/media/{id} (definitions/MediaStatus). */
+export interface MediaStatus {
+  media_id: string;
+  status: 'pending' | 'ready' | 'rejected';
+  purpose: MediaPurpose;
+  created_ms?: number;
+  reason?: string | null;
+  message?: string | null;
 }
