@@ -8,11 +8,14 @@ GOOGLE_CLOUD_PROJECT or --project).
   seek      --subscription fanout-planner --time 2026-01-01T00:00:00Z   (or --time -2h)
   seek      --subscription fanout-planner --snapshot before-deploy
   republish --since 2026-01-01T00:00:00Z --until 2026-01-02T00:00:00Z [--topic post-events]
+  redrive   --subscription post-events-dlq-keep [--topic post-events] [--max 1000]
   rebuild-timelines [its own options]   (shared.devstack.rebuild_timelines)
 
 Seek covers what the subscription still retains (7 days of acked messages, 31 on the topic);
 republish reads the Firestore event log, so it reaches back to the first post ever made.
 Consumers are idempotent, so replaying something they already processed changes nothing.
+Redrive moves dead-lettered messages (a dead-letter topic's ``-keep`` pull subscription) back to
+their original topic once the cause is fixed, e.g. after an outage longer than the retry window.
 """
 
 from __future__ import annotations
@@ -100,6 +103,89 @@ def create_snapshot(project: str, subscription: str, name: str, subscriber: Any 
             "subscription": client.subscription_path(project, subscription),
         }
     )
+
+
+# Redrive dead letters ---------------------------------------------------------------------
+
+# Attributes Pub/Sub adds when it dead-letters a message; the redriven copy starts afresh.
+_DEAD_LETTER_ATTRIBUTE_PREFIX = "CloudPubSubDeadLetter"
+
+
+def original_topic(keep_subscription: str) -> str:
+    """``post-events-dlq-keep`` -> ``post-events`` (the naming of topology.yaml)."""
+    name = keep_subscription.rsplit("/", 1)[-1].removesuffix("-keep")
+    if not name.endswith("-dlq"):
+        raise ValueError(f"{keep_subscription!r} is not a <topic>-dlq-keep subscription")
+    return name.removesuffix("-dlq")
+
+
+def redrive(
+    project: str,
+    subscription: str,
+    topic: str | None = None,
+    *,
+    max_messages: int | None = None,
+    subscriber: Any = None,
+    publisher: Any = None,
+    out: TextIO = sys.stderr,
+) -> tuple[int, int]:
+    """Republish what a dead-letter subscription holds to the original topic, then ack it.
+
+    Returns (redriven, skipped). Each message is acked only after its copy was accepted, so an
+    interruption makes duplicates at worst (consumers are idempotent). Messages that
+    shared.consumer rejected as malformed (attribute ``rejected_by``) would only come straight
+    back: they are skipped and left in the subscription for inspection.
+    """
+    from google.cloud import pubsub_v1
+
+    sub_client = subscriber or pubsub_v1.SubscriberClient()
+    pub_client = publisher or pubsub_v1.PublisherClient()
+    topic = topic or original_topic(subscription)
+    sub_path = sub_client.subscription_path(project, subscription)
+    topic_path = pub_client.topic_path(project, topic)
+    redriven = 0
+    skipped: set[str] = set()
+    while max_messages is None or redriven < max_messages:
+        want = 100 if max_messages is None else min(100, max_messages - redriven)
+        resp = sub_client.pull(request={"subscription": sub_path, "max_messages": want}, timeout=10)
+        received = list(resp.received_messages)
+        fresh = [m for m in received if m.message.message_id not in skipped]
+        if not fresh:
+            if received:  # only the skipped ones came back: hand them back at once
+                sub_client.modify_ack_deadline(
+                    request={"subscription": sub_path, "ack_deadline_seconds": 0,
+                             "ack_ids": [m.ack_id for m in received]}
+                )  # fmt: skip
+            break
+        move: list[Any] = []
+        keep: list[Any] = []
+        for m in received:
+            (keep if "rejected_by" in m.message.attributes else move).append(m)
+        futures = []
+        for m in move:
+            attrs = {
+                k: v
+                for k, v in m.message.attributes.items()
+                if not k.startswith(_DEAD_LETTER_ATTRIBUTE_PREFIX)
+            }
+            attrs["redriven_from"] = subscription
+            futures.append(pub_client.publish(topic_path, m.message.data, **attrs))
+        for f in futures:
+            f.result(timeout=60)
+        if move:
+            sub_client.acknowledge(
+                request={"subscription": sub_path, "ack_ids": [m.ack_id for m in move]}
+            )
+        if keep:
+            skipped.update(m.message.message_id for m in keep)
+            sub_client.modify_ack_deadline(
+                request={"subscription": sub_path, "ack_deadline_seconds": 0,
+                         "ack_ids": [m.ack_id for m in keep]}
+            )  # fmt: skip
+        redriven += len(move)
+    print(f"redrove {redriven} messages from {subscription} to {topic}; "
+          f"skipped {len(skipped)} rejected as malformed", file=out)  # fmt: skip
+    return redriven, len(skipped)
 
 
 # Republish from the Firestore event log ---------------------------------------------------
@@ -205,6 +291,11 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--topic", default="post-events")
     r.add_argument("--batch-size", type=int, default=500)
 
+    d = sub.add_parser("redrive", help="move dead letters back to their original topic")
+    d.add_argument("--subscription", required=True, help="e.g. post-events-dlq-keep")
+    d.add_argument("--topic", default=None, help="default: derived from the subscription name")
+    d.add_argument("--max", type=int, default=None, help="stop after this many messages")
+
     sub.add_parser("rebuild-timelines", help="rebuild Redis home timelines (own options)")
     return p
 
@@ -226,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "snapshot":
         create_snapshot(project, args.subscription, args.name)
         print(f"snapshot {args.name} of {args.subscription} created")
+    elif args.command == "redrive":
+        redrive(project, args.subscription, args.topic, max_messages=args.max, out=sys.stdout)
     elif args.command == "republish":
         from google.cloud import firestore
 
