@@ -3,106 +3,18 @@
  * the other, the other posts, the follower sees it arrive without reloading, the author deletes
  * it and it disappears for both. Screenshots of the main screens go to e2e/screenshots/.
  */
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-
-const API = process.env.E2E_API_URL || 'http://127.0.0.1:8080';
-const AUTH = process.env.E2E_AUTH_EMULATOR_URL || 'http://127.0.0.1:9099';
-const SHOTS = 'e2e/screenshots';
-// Unique per test run and retry: the emulator and the database keep earlier runs' accounts.
-const newTag = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-const PASSWORD = 'correct-horse-9';
-
-interface Person {
-  email: string;
-  handle: string;
-  name: string;
-}
-
-const person = (who: string, name: string, tag: string): Person => ({
-  email: `${who}-${tag}@kwetter.test`,
-  handle: `${who}_${tag}`,
-  name,
-});
-
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: `${SHOTS}/${name}.png` });
-}
-
-async function newPage(browser: Browser, phone = false): Promise<Page> {
-  const context = await browser.newContext(
-    phone ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 } : { viewport: { width: 1280, height: 800 } },
-  );
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error(`[page error] ${err.message}`));
-  return page;
-}
-
-async function signUpInBrowser(page: Page, p: Person, screenshots = false) {
-  await page.goto('/signup');
-  await page.getByLabel('Email').fill(p.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  if (screenshots) await shot(page, '01-sign-up');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByRole('heading', { name: 'Pick your handle' })).toBeVisible();
-  await page.getByRole('textbox', { name: 'Handle', exact: true }).fill(p.handle);
-  await page.getByRole('textbox', { name: 'Display name', exact: true }).fill(p.name);
-  if (screenshots) await shot(page, '02-choose-handle');
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
-  await expect(page.getByTestId('nav-profile')).toHaveText(`@${p.handle}`);
-}
-
-/** A third person made straight through the Auth emulator and the API, as a script would. */
-async function registerViaApi(p: Person): Promise<string> {
-  const res = await fetch(
-    `${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`,
-    {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ email: p.email, password: PASSWORD, returnSecureToken: true }),
-    },
-  );
-  expect(res.status).toBe(200);
-  const { idToken } = (await res.json()) as { idToken: string };
-  const reg = await fetch(`${API}/v1/users`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${idToken}` },
-    body: JSON.stringify({ handle: p.handle, display_name: p.name }),
-  });
-  expect(reg.status, await reg.clone().text()).toBe(201);
-  return idToken;
-}
-
-async function postViaApi(token: string, text: string): Promise<void> {
-  const res = await fetch(`${API}/v1/posts`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Authorization: `Bearer ${token}`,
-      'Idempotency-Key': crypto.randomUUID(),
-    },
-    body: JSON.stringify({ text }),
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-}
-
-async function followOnProfile(page: Page, p: Person) {
-  await page.goto(`/@${p.handle}`);
-  await expect(page.getByTestId('profile-name')).toHaveText(p.name);
-  const follow = page.getByRole('button', { name: `Follow @${p.handle}`, exact: true });
-  // The button flips at once (optimistic); wait for the server's answer before moving on.
-  const answered = page.waitForResponse(
-    (r) => r.request().method() === 'PUT' && r.url().endsWith('/follow'),
-  );
-  await follow.click();
-  expect((await answered).status()).toBe(200);
-  await expect(page.getByRole('button', { name: `Unfollow @${p.handle}`, exact: true })).toHaveAttribute(
-    'aria-pressed',
-    'true',
-  );
-}
+import { expect, test } from '@playwright/test';
+import {
+  followOnProfile,
+  newPage,
+  newTag,
+  person,
+  postViaApi,
+  registerViaApi,
+  shot,
+  signUpInBrowser,
+  PASSWORD,
+} from './helpers';
 
 test('sign up, follow, post, see it arrive, delete it, see it go', async ({ browser }) => {
   const TAG = newTag();
