@@ -111,6 +111,7 @@ def test_poison_is_dead_lettered_after_five_attempts_and_redriven(stack: LocalSt
     project = stack.project_id
     planner_sub = next(s for s in topology.load().subscriptions if s.function == "fanout_planner")
     assert planner_sub.dead_letter_topic == DLQ
+    assert replay.original_topic(pubsub_setup.dlq_subscription(DLQ)) == "post-events"
     publisher = pubsub_v1.PublisherClient()
     subscriber = pubsub_v1.SubscriberClient()
     keep = subscriber.subscription_path(project, pubsub_setup.dlq_subscription(DLQ))
