@@ -78,14 +78,14 @@ test('upload a photo and an image post; a follower sees both', async ({ browser 
     await picker.setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: makePng(800, 450) });
     const card = author.getByTestId('attachment');
     await expect(card.getByRole('img', { name: 'Preview of gradient.png' })).toBeVisible();
-    await card.getByLabel('Alt text (image 1)').fill('A blue gradient behind a white grid');
+    await card.getByLabel('Alt text (image 1)').fill('Coloured tiles in a white grid');
     await expect(card.getByTestId('attachment-ready')).toBeVisible({ timeout: 60_000 });
     await shot(author, '10-composer-with-image');
     await author.getByRole('button', { name: 'Post', exact: true }).click();
     await expect(author.getByLabel("What's happening?")).toHaveValue('');
     await expect(author.getByTestId('attachment')).toHaveCount(0);
     const post = author.getByTestId('post').filter({ hasText: text });
-    await expectLoaded(post.getByRole('img', { name: 'A blue gradient behind a white grid' }));
+    await expectLoaded(post.getByRole('img', { name: 'Coloured tiles in a white grid' }));
   });
 
   await test.step('the follower sees the picture and the photo in the home timeline', async () => {
@@ -93,7 +93,7 @@ test('upload a photo and an image post; a follower sees both', async ({ browser 
     const post = follower.getByTestId('post').filter({ hasText: text });
     await expect(post).toBeVisible({ timeout: 45_000 });
     const img = post.getByTestId('post-image');
-    await expect(img).toHaveAttribute('alt', 'A blue gradient behind a white grid');
+    await expect(img).toHaveAttribute('alt', 'Coloured tiles in a white grid');
     // The box is reserved before the bytes arrive (no layout shift), and lazy.
     await expect(img).toHaveAttribute('width', '800');
     await expect(img).toHaveAttribute('height', '450');

@@ -1,4 +1,4 @@
-/** A real PNG made in the test (no fixture files): an RGB gradient with a grid, any size. */
+/** A real PNG made in the test (no fixture files): RGB tiles in a white grid, any size. */
 import { deflateSync } from 'node:zlib';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -35,8 +35,11 @@ export function makePng(width: number, height: number, hue = 0): Buffer {
     for (let x = 0; x < width; x++) {
       const grid = x % 40 < 2 || y % 40 < 2;
       const i = row + 1 + x * 3;
-      raw[i] = grid ? 255 : (x * 255) / width;
-      raw[i + 1] = grid ? 255 : ((y * 255) / height + hue) % 256;
+      // Flat tiles: the screenshots of it stay small PNGs.
+      const cx = Math.floor(x / 40) * 40;
+      const cy = Math.floor(y / 40) * 40;
+      raw[i] = grid ? 255 : (cx * 255) / width;
+      raw[i + 1] = grid ? 255 : ((cy * 255) / height + hue) % 256;
       raw[i + 2] = grid ? 255 : (160 + hue) % 256;
     }
   }

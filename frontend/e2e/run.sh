@@ -101,7 +101,7 @@ fi
 # UPDATE_DOCS_SCREENSHOTS=1 refreshes the few committed, README-linked screenshots.
 if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
   mkdir -p "$REPO/docs/screenshots"
-  for s in 01-sign-up 03-home-empty 04-profile-phone 05-home-timeline-phone 06-home-timeline 07-suggestions-phone; do
+  for s in 01-sign-up 03-home-empty 04-profile-phone 05-home-timeline-phone 06-home-timeline 07-suggestions-phone 08-post-with-image 10-composer-with-image; do
     cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
   done
   echo "e2e: docs/screenshots updated"
