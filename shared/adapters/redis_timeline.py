@@ -78,30 +78,38 @@ end
 return out
 """
 
-# KEYS: px. ARGV: op, pid, score, cap, then the recipients' user ids. The per-recipient keys are
-# built here rather than passed as KEYS: a batch spans every hash slot anyway (one Redis
-# instance, as Memorystore runs it), and it halves what the writer encodes and sends.
+# KEYS: px. ARGV: op, pid, score, cap, the recipients' user ids as a JSON array (one argument:
+# the client encodes a batch in one C call instead of packing 1000 arguments in Python). Per
+# recipient: one ZADD, and the trim only when the ZADD added (rank range 0..-(cap+1) is empty
+# until the set exceeds the cap). Recipients are active readers: the planner filtered them.
 _WRITE = """
 local op, pid, score = ARGV[1], ARGV[2], ARGV[3]
 local keep = -tonumber(ARGV[4]) - 1
+local rc = cjson.decode(ARGV[5])
 local n = 0
 if op == 'add' then
   if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-  for i = 5, #ARGV do
-    local tl = 'tl:' .. ARGV[i]
-    if redis.call('EXISTS', 'act:' .. ARGV[i]) == 1 then
-      -- trim on insert: rank range 0..-(cap+1) is empty until the set exceeds the cap
-      if redis.call('ZADD', tl, score, pid) == 1 then
-        redis.call('ZREMRANGEBYRANK', tl, 0, keep)
-      end
-      n = n + 1
-    else
-      -- inactive reader: their timeline is regenerated on their next read, so free it now
-      redis.call('UNLINK', tl)
-    end
+  for i = 1, #rc do
+    local tl = 'tl:' .. rc[i]
+    if redis.call('ZADD', tl, score, pid) == 1 then redis.call('ZREMRANGEBYRANK', tl, 0, keep) end
+    n = n + 1
   end
 else
-  for i = 5, #ARGV do n = n + redis.call('ZREM', 'tl:' .. ARGV[i], pid) end
+  for i = 1, #rc do n = n + redis.call('ZREM', 'tl:' .. rc[i], pid) end
+end
+return n
+"""
+
+# Frees the home timelines of followers found inactive at fan-out, unless they became active
+# meanwhile (a read regenerates the timeline, then sets act: an unconditional UNLINK could race
+# with it and drop the fresh timeline). ARGV: the user ids.
+_FREE = """
+local n = 0
+for i = 1, #ARGV do
+  local tl = 'tl:' .. ARGV[i]
+  if redis.call('EXISTS', tl) == 1 and redis.call('EXISTS', 'act:' .. ARGV[i]) == 0 then
+    n = n + redis.call('UNLINK', tl)
+  end
 end
 return n
 """
@@ -155,12 +163,15 @@ redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
 return redis.call('ZCARD', KEYS[1])
 """
 
-# The bounded merge, server-side: newest-first ids below a cursor from several zsets (at most
-# `limit` from each), merged and deduplicated, so only `limit` ids travel back. ARGV: max score
-# ('+inf' without cursor), cursor id ('' without), limit. Returns: the merged ids, then per key
-# (card, count, last id). Ids compare as strings (length, then bytes): Lua numbers are doubles.
-_RANGE = """
-local maxs, cur, limit = ARGV[1], ARGV[2], tonumber(ARGV[3])
+# One page round, server-side, in one round trip: the bounded merge (newest-first ids below a
+# cursor from several zsets, at most `limit` from each, k-way merged and deduplicated), then the
+# hydration of the merged ids (bodies, tombstones) and of their authors (profiles, and whether
+# the reader follows them). KEYS: the source zsets. ARGV: max score ('+inf' without cursor),
+# cursor id ('' without), limit, page owner, '1' to check the owner's followee set.
+# Returns {ids, per key (card, count, last id), bodies, tombstones, authors, profiles, follows}.
+# Ids compare as strings (length, then bytes): Lua numbers are doubles.
+_ROUND = """
+local maxs, cur, limit, owner, home = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local function older(a, b)
   if #a ~= #b then return #a < #b end
   return a < b
@@ -193,10 +204,28 @@ while #out < limit do
   pos[bk] = pos[bk] + 1
   if best ~= prev then out[#out+1] = best; prev = best end
 end
-local res = {#out}
-for _, m in ipairs(out) do res[#res+1] = m end
-for _, x in ipairs(meta) do res[#res+1] = x end
-return res
+local bodies, tombs = {}, {}
+local authors, seen = {owner}, {[owner] = true}
+if #out > 0 then
+  local pk, xk = {}, {}
+  for i, m in ipairs(out) do pk[i] = 'pc:' .. m; xk[i] = 'px:' .. m end
+  bodies = redis.call('MGET', unpack(pk))
+  tombs = redis.call('MGET', unpack(xk))
+  for i, b in ipairs(bodies) do
+    if b and not tombs[i] then
+      local ok, d = pcall(cjson.decode, b)
+      if ok and type(d) == 'table' and type(d.a) == 'string' and not seen[d.a] then
+        seen[d.a] = true; authors[#authors+1] = d.a
+      end
+    end
+  end
+end
+local uk = {}
+for i, a in ipairs(authors) do uk[i] = 'up:' .. a end
+local profiles = redis.call('MGET', unpack(uk))
+local follows = {}
+if home == '1' then follows = redis.call('SMISMEMBER', 'fw:' .. owner, unpack(authors)) end
+return {out, meta, bodies, tombs, authors, profiles, follows}
 """
 
 
@@ -226,6 +255,20 @@ class ReaderState:
     followees_cached: bool
 
 
+@dataclass(frozen=True)
+class Round:
+    """One page round (``RedisTimelines.round``)."""
+
+    merged: list[int]
+    runs: list[SourceRun]
+    live: dict[int, Post]  # cached bodies of merged ids
+    dead: set[int]  # merged ids with a tombstone
+    missing: list[int]  # merged ids to fetch from the store
+    follows: set[str]  # authors (of ``live``) the reader follows, for home reads
+    profiles: dict[str, User]  # cached profiles of those authors and of the page owner
+    seen: frozenset[str]  # the authors looked up (owner included)
+
+
 def tl_key(uid: str) -> str:
     return f"tl:{uid}"
 
@@ -247,6 +290,19 @@ def _body(p: Post | NewPost) -> str:
     return json.dumps(body, separators=(",", ":"))
 
 
+def _post(pid: int, body: bytes) -> Post:
+    d = json.loads(body)
+    return Post(
+        id=pid, author_id=d["a"], text=d["t"], created_ms=int(d["c"]),
+        media=tuple(d.get("m") or ()),
+    )  # fmt: skip
+
+
+def _user(uid: str, raw: bytes) -> User:
+    d = json.loads(raw)
+    return User(id=uid, handle=d["h"], display_name=d["d"])
+
+
 class RedisTimelines:
     def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
         self.r = client
@@ -254,11 +310,12 @@ class RedisTimelines:
         self._record = client.register_script(_RECORD)
         self._commit = client.register_script(_COMMIT)
         self._write = client.register_script(_WRITE)
+        self._free = client.register_script(_FREE)
         self._delete = client.register_script(_DELETE)
         self._follow = client.register_script(_FOLLOW)
         self._unfollow = client.register_script(_UNFOLLOW)
         self._regenerate = client.register_script(_REGENERATE)
-        self._range = client.register_script(_RANGE)
+        self._round = client.register_script(_ROUND)
 
     @property
     def cap(self) -> int:
@@ -317,15 +374,16 @@ class RedisTimelines:
     def write_args(
         self, op: str, post_id: int, recipients: Sequence[str]
     ) -> tuple[list[str], list[Any]]:
-        return [f"px:{post_id}"], [op, post_id, ids.timestamp_ms(post_id), self.cap, *recipients]
+        if op not in ("add", "remove"):
+            raise ValueError(f"unknown op {op!r}")
+        rc = json.dumps(list(recipients), separators=(",", ":"))
+        return [f"px:{post_id}"], [op, post_id, ids.timestamp_ms(post_id), self.cap, rc]
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
         """Add (or remove) one post in many home timelines, in one server-side script run.
 
         Returns the number of timelines written, or -1 when the post was deleted meanwhile.
         """
-        if op not in ("add", "remove"):
-            raise ValueError(f"unknown op {op!r}")
         keys, args = self.write_args(op, post_id, recipients)
         return int(cast(int, self._write(keys=keys, args=args)))
 
@@ -336,6 +394,20 @@ class RedisTimelines:
             keys, args = self.write_args(op, pid, recipients)
             self._write(keys=keys, args=args, client=pipe)
         return sum(max(0, int(n)) for n in pipe.execute())
+
+    def active_among(self, uids: Sequence[str]) -> list[str]:
+        """The ``uids`` who read within ``inactive_days`` (one MGET): fan-out writes only these;
+        inactive ones are freed (``free_inactive``) and regenerated on their next read."""
+        if not uids:
+            return []
+        flags = self.r.mget([f"act:{u}" for u in uids])
+        return [u for u, f in zip(uids, flags, strict=True) if f is not None]
+
+    def free_inactive(self, uids: Sequence[str]) -> int:
+        """Drop the home timelines of ``uids`` that are still inactive (atomically re-checked)."""
+        if not uids:
+            return 0
+        return int(cast(int, self._free(keys=[], args=list(uids))))
 
     # ---- follow graph --------------------------------------------------------------------
 
@@ -417,23 +489,57 @@ class RedisTimelines:
         """The user just read: keep them in fan-out for ``inactive_days`` more."""
         self.r.set(f"act:{uid}", b"1", ex=self.act_ttl)
 
-    def merged(
-        self, keys: Sequence[str], before: int | None, limit: int
-    ) -> tuple[list[int], list[tuple[int, int, int | None]]]:
-        """Newest ``limit`` distinct ids below ``before`` across zsets, in one round trip, and
-        per zset (cardinality, how many it gave, the last one it gave)."""
-        if not keys:
-            return [], []
+    def round(
+        self,
+        keyed: Sequence[tuple[str, frozenset[str] | None]],
+        before: int | None,
+        limit: int,
+        owner: str,
+        *,
+        home: bool,
+        truncate_empty: bool = False,
+    ) -> Round:
+        """One page round in one script run: the newest ``limit`` distinct ids below ``before``
+        across the (zset key, authors it holds) sources, what each source gave, the cached
+        bodies and tombstones of those ids, and the profiles of their authors (and the
+        ``owner``) with, for a ``home`` read, whether the owner follows each.
+
+        ``truncate_empty``: treat an absent zset as possibly incomplete (lost with Redis).
+        """
+        if not keyed:
+            return Round([], [], {}, set(), [], set(), {}, frozenset())
         maxs = "+inf" if before is None else str(ids.timestamp_ms(before))
         cur = "" if before is None else str(before)
-        raw = cast(list[Any], self._range(keys=list(keys), args=[maxs, cur, limit]))
-        n = int(raw[0])
-        merged = [int(m) for m in raw[1 : 1 + n]]
-        meta = []
-        for i in range(1 + n, len(raw), 3):
-            last = _s(raw[i + 2])
-            meta.append((int(raw[i]), int(raw[i + 1]), int(last) if last else None))
-        return merged, meta
+        args = [maxs, cur, limit, owner, "1" if home else "0"]
+        raw = cast(list[Any], self._round(keys=[k for k, _ in keyed], args=args))
+        out, meta, bodies, tombs, authors, profs, follows = raw
+        merged = [int(m) for m in out]
+        runs = []
+        for i, (_, held) in enumerate(keyed):
+            card, got, last = int(meta[3 * i]), int(meta[3 * i + 1]), _s(meta[3 * i + 2])
+            runs.append(
+                SourceRun(
+                    got=got,
+                    last=int(last) if last else None,
+                    asked=limit,
+                    truncated=card >= self.cap or (truncate_empty and card == 0),
+                    authors=held,
+                )
+            )
+        live: dict[int, Post] = {}
+        dead: set[int] = set()
+        missing: list[int] = []
+        for pid, body, tomb in zip(merged, bodies, tombs, strict=False):
+            if tomb is not None:
+                dead.add(pid)
+            elif body is None:
+                missing.append(pid)
+            else:
+                live[pid] = _post(pid, body)
+        names = [_s(a) for a in authors]
+        profiles = {a: _user(a, v) for a, v in zip(names, profs, strict=True) if v is not None}
+        followed = {a for a, f in zip(names, follows, strict=False) if f}
+        return Round(merged, runs, live, dead, missing, followed, profiles, frozenset(names))
 
     def sources(
         self,
@@ -443,22 +549,9 @@ class RedisTimelines:
         *,
         truncate_empty: bool = False,
     ) -> tuple[list[int], list[SourceRun]]:
-        """The merged ids, and what each (zset key, authors it holds) source gave.
-
-        ``truncate_empty``: treat an absent zset as possibly incomplete (lost with Redis).
-        """
-        merged, meta = self.merged([k for k, _ in keyed], before, limit)
-        runs = [
-            SourceRun(
-                got=got,
-                last=last,
-                asked=limit,
-                truncated=card >= self.cap or (truncate_empty and card == 0),
-                authors=a,
-            )
-            for (_, a), (card, got, last) in zip(keyed, meta, strict=True)
-        ]
-        return merged, runs
+        """The merged ids, and what each (zset key, authors it holds) source gave."""
+        r = self.round(keyed, before, limit, "", home=False, truncate_empty=truncate_empty)
+        return r.merged, r.runs
 
     def cached_posts(self, post_ids: Sequence[int]) -> tuple[dict[int, Post], set[int], list[int]]:
         """(cached live posts, deleted ids, ids to fetch from the store), one round trip."""

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -96,6 +97,36 @@ class IdMint:
         return ((ms - ids.KWETTER_EPOCH_MS) << 22) | n
 
 
+@dataclasses.dataclass
+class Meter:
+    """Wall time and CPU time of one phase: this process's and the Redis server's.
+
+    The machine is shared (other work runs beside the benchmark), so wall times and even
+    same-run wall ratios move with the load; CPU seconds spent per entry do not, and
+    ``client + server`` CPU bounds what the phase would take alone on the machine.
+    """
+
+    r: redis_lib.Redis[bytes]
+    wall: float = 0.0
+    client_cpu: float = 0.0
+    server_cpu: float = 0.0
+
+    def __enter__(self) -> Meter:
+        self._t = (time.perf_counter(), time.process_time(), server_cpu(self.r))
+        return self
+
+    def __exit__(self, *_: Any) -> None:
+        t, c, sv = self._t
+        self.wall = time.perf_counter() - t
+        self.client_cpu = time.process_time() - c
+        self.server_cpu = server_cpu(self.r) - sv
+
+
+def server_cpu(r: redis_lib.Redis[bytes]) -> float:
+    info = r.info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 def _pct(xs: list[float], q: float) -> float:
     s = sorted(xs)
     return s[min(len(s) - 1, int(q * len(s)))]
@@ -144,16 +175,18 @@ class Bench:
             pipe.execute()
 
         pushed_posts = written = 0
-        t = time.perf_counter()
-        for i in range(0, len(posts), 2000):
-            batches = planner.plan_posts(posts[i : i + 2000])
-            pushed_posts += len({b.post_id for b in batches})
-            written += tl.apply_batches((b.op, int(b.post_id), b.recipients) for b in batches)
-        wall = time.perf_counter() - t
+        with Meter(self.r) as m:
+            for i in range(0, len(posts), 2000):
+                batches = planner.plan_posts(posts[i : i + 2000])
+                pushed_posts += len({b.post_id for b in batches})
+                written += tl.apply_batches((b.op, int(b.post_id), b.recipients) for b in batches)
+        wall = m.wall
         print(
             f"  absorbed in {wall:.2f} s (goal <= 30 s): {logical / wall:,.0f} logical entries/s; "
             f"{pushed_posts:,} posts pushed ({written:,} timeline writes), "
-            f"{len(posts) - pushed_posts:,} pulled"
+            f"{len(posts) - pushed_posts:,} pulled\n"
+            f"  CPU: client {m.client_cpu:.2f} s + redis {m.server_cpu:.2f} s = "
+            f"{m.client_cpu + m.server_cpu:.2f} s (what it needs alone on the machine, at most)"
         )
 
         # Verification: every user's first page against an expectation computed from the raw
@@ -184,6 +217,7 @@ class Bench:
         self.results["seed"] = {
             "users": n_users, "posts": len(posts), "logical_entries": logical,
             "wall_s": wall, "logical_entries_per_s": logical / wall,
+            "client_cpu_s": m.client_cpu, "server_cpu_s": m.server_cpu,
             "pushed_posts": pushed_posts, "timeline_writes": written,
             "verified_pages": n_users, "mismatches": bad,
             "verify_read_p50_ms": _pct(lat, 0.5) * 1e3, "verify_read_p99_ms": _pct(lat, 0.99) * 1e3,
@@ -208,23 +242,44 @@ class Bench:
             pid = mint.at(T0 + i * 60_000)  # one post a minute: no burst, all pushed
             work.append(("add", pid, rng.sample(readers, 1000)))
         entries = 1000 * n_posts
-        t = time.perf_counter()
-        for i in range(0, len(work), 16):
-            tl.apply_batches(work[i : i + 16])
-        wall = time.perf_counter() - t
-        ours = entries / wall
-        ceiling = self._redis_benchmark_zadd(n_readers, entries)
+        with Meter(self.r) as m:
+            for i in range(0, len(work), 16):
+                tl.apply_batches(work[i : i + 16])
+        ours = entries / m.wall
+        # The planner's share of a push, per recipient: the activity filter (one MGET a page).
+        with Meter(self.r) as fm:
+            for _, _, recipients in work:
+                tl.active_among(recipients)
+        ceiling, zm = self._redis_benchmark_zadd(n_readers, entries)
+        filt = (fm.client_cpu + fm.server_cpu) / entries * 1e6
+        cpu_ours = (m.client_cpu + m.server_cpu) / entries * 1e6
+        cpu_zadd = (zm.client_cpu + zm.server_cpu) / entries * 1e6
+        srv_ours, srv_zadd = m.server_cpu / entries * 1e6, zm.server_cpu / entries * 1e6
+        cli_ours = m.client_cpu / entries * 1e6
         print(
             f"push writer: {ours:,.0f} entries/s ({n_posts} batches x 1000 recipients); "
             f"redis-benchmark -P 64 ZADD ceiling {ceiling:,.0f}/s; "
-            f"ratio {ours / ceiling:.2f}x (goal >= 0.8x)"
+            f"ratio {ours / ceiling:.2f}x (goal >= 0.8x)\n"
+            f"  CPU per entry: redis {srv_ours:.2f} us + client {cli_ours:.2f} us"
+            f" vs per ZADD: redis {srv_zadd:.2f} us + redis-benchmark "
+            f"{zm.client_cpu / entries * 1e6:.2f} us; CPU ratio {cpu_zadd / cpu_ours:.2f}x, "
+            f"redis-only {srv_zadd / srv_ours:.2f}x\n"
+            f"  + planner's activity filter {filt:.2f} us CPU per recipient "
+            f"({fm.server_cpu / entries * 1e6:.2f} us redis): writer + filter CPU ratio "
+            f"{cpu_zadd / (cpu_ours + filt):.2f}x"
         )
         self.results["push"] = {
             "writer_entries_per_s": ours, "zadd_ceiling_per_s": ceiling, "ratio": ours / ceiling,
             "batches": n_posts, "recipients_per_batch": 1000,
+            "server_cpu_us_per_entry": srv_ours, "client_cpu_us_per_entry":
+            m.client_cpu / entries * 1e6, "server_cpu_us_per_zadd": srv_zadd,
+            "bench_client_cpu_us_per_zadd": zm.client_cpu / entries * 1e6,
+            "cpu_ratio": cpu_zadd / cpu_ours, "server_cpu_ratio": srv_zadd / srv_ours,
+            "filter_cpu_us_per_recipient": filt,
+            "cpu_ratio_with_filter": cpu_zadd / (cpu_ours + filt),
         }  # fmt: skip
 
-    def _redis_benchmark_zadd(self, keyspace: int, n: int) -> float:
+    def _redis_benchmark_zadd(self, keyspace: int, n: int) -> tuple[float, Meter]:
         exe = shutil.which("redis-benchmark")
         if exe is None:
             raise SystemExit("redis-benchmark is missing (Debian package redis-tools)")
@@ -233,10 +288,14 @@ class Bench:
             "-r", str(keyspace), "-q", "--csv",
             "ZADD", "bench:tl:__rand_int__", "1770000000000", "__rand_int__",
         ]  # fmt: skip
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with Meter(self.r) as m:
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        m.client_cpu = after.ru_utime + after.ru_stime - ru.ru_utime - ru.ru_stime
         # CSV: "test","rps",...
         line = [ln for ln in out.splitlines() if ln and not ln.startswith('"test"')][-1]
-        return float(line.split(",")[1].strip('"'))
+        return float(line.split(",")[1].strip('"')), m
 
     # ---- 3. read latency ----------------------------------------------------------------
 
@@ -271,24 +330,28 @@ class Bench:
         for r in readers:
             reader.home(r, 20)  # warm: followee sets cached, profiles cached
         lat: list[float] = []
-        for _ in range(max(1, 2000 // n_readers)):
-            for r in readers:
-                t = time.perf_counter()
-                page = reader.home(r, 20)
-                lat.append(time.perf_counter() - t)
-                assert len(page.posts) == 20
+        with Meter(self.r) as m:
+            for _ in range(max(1, 2000 // n_readers)):
+                for r in readers:
+                    t = time.perf_counter()
+                    page = reader.home(r, 20)
+                    lat.append(time.perf_counter() - t)
+                    assert len(page.posts) == 20
         p50, p99 = _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3
+        cpu_c, cpu_s = m.client_cpu / len(lat) * 1e3, m.server_cpu / len(lat) * 1e3
         bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
         card = self.r.zcard(f"tl:{readers[0]}")
         enc = self.r.object("encoding", f"tl:{readers[0]}")
         print(
             f"home read (300 followees, 50 pull, limit 20, hydrated): p50 {p50:.2f} ms, "
-            f"p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads"
+            f"p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads\n"
+            f"  CPU per read: client {cpu_c:.2f} ms + redis {cpu_s:.2f} ms"
         )
         print(f"memory: {bpe:.1f} bytes/entry at {card} entries ({enc!r}) (goal <= 24)")
         self.results["read"] = {
             "p50_ms": p50, "p99_ms": p99, "reads": len(lat), "bytes_per_entry": bpe,
             "entries": card, "latencies_ms": [x * 1e3 for x in lat],
+            "client_cpu_ms_per_read": cpu_c, "server_cpu_ms_per_read": cpu_s,
         }  # fmt: skip
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
@@ -133,17 +133,29 @@ class TimelineReader:
         exhausted = False
         for _ in range(MAX_ROUNDS):
             # A user's own timeline missing from Redis (lost, not yet rebuilt) costs one query.
-            merged, runs = self.tl.sources(keyed, cursor, limit, truncate_empty=not home)
-            fb = fallback_for(runs)
+            # One script run: merge, bodies, tombstones, authors' profiles and follow flags.
+            rd = self.tl.round(keyed, cursor, limit, uid, home=home, truncate_empty=not home)
+            merged = rd.merged
+            fb = fallback_for(rd.runs)
             known: dict[int, Post] = {}
             if fb is not None and fb.needed(merged, limit):
                 authors = fb.authors | (everyone() if fb.all_followees else frozenset())
                 known = self._store_recent(authors, cursor, limit)
                 merged = merge_newest([merged, sorted(known, reverse=True)], limit)
-            posts = self._hydrate(merged, known)
-            authors_seen = sorted({p.author_id for p in posts.values()} | {uid})
-            follows, cached = self.tl.author_info(uid if home else None, authors_seen)
-            profiles.update(cached)
+            posts = {**rd.live, **{k: v for k, v in known.items() if k not in rd.dead}}
+            miss = [m for m in rd.missing if m not in known]
+            if miss:
+                stored = self.posts.get_posts(miss)
+                self.tl.cache_posts(stored.values())
+                posts.update({pid: p for pid, p in stored.items() if not p.deleted})
+            follows = set(rd.follows)
+            profiles.update(rd.profiles)
+            # authors the script did not see (posts from the store): one more round trip
+            unseen = sorted({p.author_id for p in posts.values()} - rd.seen)
+            if unseen:
+                more, cached = self.tl.author_info(uid if home else None, unseen)
+                follows |= more
+                profiles.update(cached)
             for pid in merged:
                 p = posts.get(pid)
                 # unfollowed authors' posts may linger in the home timeline: filter them
@@ -201,15 +213,6 @@ class TimelineReader:
         found = {p.id: p for ps in lists for p in ps if not p.deleted}
         self.tl.cache_posts(found.values())
         return found
-
-    def _hydrate(self, candidates: Sequence[int], known: dict[int, Post]) -> dict[int, Post]:
-        live, dead, missing = self.tl.cached_posts([c for c in candidates if c not in known])
-        out = {**live, **{k: v for k, v in known.items() if k not in dead}}
-        if missing:
-            fetched = self.posts.get_posts(missing)
-            self.tl.cache_posts(fetched.values())
-            out.update({pid: p for pid, p in fetched.items() if not p.deleted})
-        return out
 
     def _regenerate(self, uid: str, followees: Iterable[str]) -> None:
         if not self.tl.try_lock_regeneration(uid):
@@ -385,7 +388,9 @@ class FanoutPlanner:
         self, op: str, post_id: int, author_id: str, created_ms: int, trace_id: str | None
     ) -> list[events.FanoutBatch]:
         size = self.settings.fanout_batch_size
-        pages = self.graph.iter_follower_pages(author_id, size)
+        pages: Iterable[list[str]] = self.graph.iter_follower_pages(author_id, size)
+        if op == "add":
+            pages = self._active(pages)
         now = _now_ms()
         return [
             events.FanoutBatch(
@@ -402,6 +407,16 @@ class FanoutPlanner:
             )
             for n, recipients in enumerate(batches(pages, size))
         ]
+
+    def _active(self, pages: Iterable[list[str]]) -> Iterator[list[str]]:
+        # Inactive followers are skipped here, not in the writer: one MGET per page, and the
+        # batches published (and written) carry only readers worth a write.
+        for page in pages:
+            active = self.tl.active_among(page)
+            if len(active) < len(page):
+                keep = set(active)
+                self.tl.free_inactive([u for u in page if u not in keep])
+            yield active
 
 
 class TimelineWriter:

@@ -81,6 +81,8 @@ class Engine:
                 v: object = (self.r.zrange(k, 0, -1, withscores=True), self.r.object("encoding", k))
             elif t == b"set":
                 v = sorted(self.r.smembers(k))
+            elif t == b"hash":
+                v = sorted(self.r.hgetall(k).items())
             else:
                 v = self.r.get(k)
             out[k] = v
