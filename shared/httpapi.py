@@ -164,6 +164,7 @@ class Router:
 def _json(body: Any, status: int, headers: dict[str, str] | None = None) -> flask.Response:
     if status == 204:
         resp = flask.Response(status=204)
+        del resp.headers["Content-Type"]  # no body, so no type (Flask would say text/html)
     else:
         resp = flask.Response(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")),

@@ -30,6 +30,9 @@ from shared.httpapi import CORS_HEADERS
 OPENAPI_PATH = Path(__file__).resolve().parents[1] / "contracts" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options")
 MAX_BODY_BYTES = 32 * 1024 * 1024  # API Gateway's own request size limit
+# No documented route needs more (ids ≤ 128, cursors ≤ 512); the functions' gunicorn would
+# answer a longer one with an HTML page.
+MAX_URL_CHARS = 4000
 HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
     "transfer-encoding", "upgrade", "host", "content-length", "authorization",
@@ -116,6 +119,12 @@ class Gateway:
     def handle(self, request: Request) -> Response:
         if request.path == "/healthz":
             return Response("ok", mimetype="text/plain")
+        if len(request.full_path) > MAX_URL_CHARS:
+            return _error(414, "uri_too_long", f"request URLs are at most {MAX_URL_CHARS} chars")
+        if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F for ch in request.path):
+            # Control characters in a path are never an id or a handle; reject them here, as
+            # the functions' web server would answer them with an HTML page.
+            return _error(400, "bad_request", "the path contains control characters")
         route, path_known = self.match(request.method, request.path)
         if route is None:
             if path_known:
@@ -145,7 +154,10 @@ class Gateway:
         except urllib3.exceptions.HTTPError as exc:
             return _error(503, "backend_unavailable", f"{route.backend} is not answering: {exc}")
         out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
-        return Response(upstream.data, status=upstream.status, headers=out_headers)
+        response = Response(upstream.data, status=upstream.status, headers=out_headers)
+        if "content-type" not in {k.lower() for k in out_headers}:
+            del response.headers["Content-Type"]  # werkzeug would add text/plain to a 204
+        return response
 
 
 def create_app() -> Gateway:

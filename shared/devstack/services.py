@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -109,10 +110,25 @@ def http_ok(url: str) -> bool:
         return bool(200 <= resp.status < 300)
 
 
+_handed_out: set[int] = set()
+_port_rng = random.Random()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on, below Linux's ephemeral range (32768+): a port the kernel
+    picked (bind to 0) could be taken by any outgoing connection before our server binds it."""
+    for _ in range(1000):
+        port = _port_rng.randint(20_000, 32_000)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise ServiceFailed("no free port in 20000-32000")
 
 
 def redis(port: int, workdir: Path, *, persist: bool = False) -> Service:

@@ -199,6 +199,8 @@ class LocalStack:
         cmd = [
             sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "32",
             "--workers", "1", "--bind", f"127.0.0.1:{self.ports.gateway}", "--timeout", "120",
+            # Unlimited here so that the gateway itself answers an over-long URL with JSON.
+            "--limit-request-line", "0",
             "shared.devstack.gateway:create_app()",
         ]  # fmt: skip
         ready = _http_ready(f"{self.gateway_url}/healthz")

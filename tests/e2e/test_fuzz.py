@@ -44,9 +44,8 @@ def fuzzer(local_stack: LocalStack) -> SignedIn:
     suppress_health_check=list(HealthCheck),
 )
 def test_no_5xx_and_documented_responses(case, local_stack: LocalStack, fuzzer: SignedIn):
-    case.call_and_validate(
-        base_url=local_stack.gateway_url,
-        headers=fuzzer.headers,
-        checks=[not_a_server_error, response_schema_conformance, content_type_conformance],
-        timeout=30,
-    )
+    response = case.call(base_url=local_stack.gateway_url, headers=fuzzer.headers, timeout=30)
+    checks = [not_a_server_error, response_schema_conformance]
+    if response.status_code != 204:  # no body, so no Content-Type to conform
+        checks.append(content_type_conformance)
+    case.validate_response(response, checks=checks)

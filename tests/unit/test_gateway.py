@@ -88,3 +88,11 @@ def test_body_is_forwarded(client):
         headers={"Authorization": f"Bearer {token()}"},
     )
     assert resp.get_json()["body"] == '{"text":"hé"}'
+
+
+def test_hostile_paths_get_json_errors(client):
+    auth = {"Authorization": f"Bearer {token()}"}
+    resp = client.get("/v1/users/a%0Ab", headers=auth)
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request"
+    resp = client.get("/v1/users/x/followers?cursor=" + "a" * 5000, headers=auth)
+    assert resp.status_code == 414 and resp.get_json()["error"]["code"] == "uri_too_long"

@@ -89,6 +89,7 @@ def test_unknown_route_404_wrong_method_405_preflight_204():
     assert call("DELETE", "/v1/things")[0] == 405
     status, _, headers = call("OPTIONS", "/v1/things")
     assert status == 204 and "Idempotency-Key" in headers["Access-Control-Allow-Headers"]
+    assert "Content-Type" not in headers
 
 
 def test_a_bug_is_a_json_500_not_a_traceback():
