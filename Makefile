@@ -4,7 +4,7 @@ PY ?= python3
 export PYTHONPATH := $(CURDIR)
 ENV ?= dev
 
-.PHONY: help deps run seed test lint typecheck unit pytest tf-check web-test web-e2e bench load replay dlq deploy clean
+.PHONY: help deps run seed test lint typecheck pytest tf-check web-test bench load replay deploy clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'

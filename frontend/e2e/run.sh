@@ -16,7 +16,8 @@ fi
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 
 cleanup=()
-trap 'for c in "${cleanup[@]}"; do eval "$c"; done' EXIT
+# A killed server's `wait` returns 143; under `set -e` that would become the script's status.
+trap 'for c in "${cleanup[@]}"; do eval "$c" || true; done' EXIT
 
 if [ -z "${E2E_APP_URL:-}" ] && [ -n "${E2E_API_URL:-}" ] && [ -n "${E2E_AUTH_EMULATOR_URL:-}" ]; then
   # A stack without the web app (the pytest fixture's): build the app against it and serve it
@@ -29,7 +30,7 @@ if [ -z "${E2E_APP_URL:-}" ] && [ -n "${E2E_API_URL:-}" ] && [ -n "${E2E_AUTH_EM
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   ./node_modules/.bin/vite preview --outDir "$work/dist" --host 127.0.0.1 --port "$port" --strictPort >"$work/preview.log" 2>&1 &
   preview_pid=$!
-  cleanup+=("kill $preview_pid 2>/dev/null; wait $preview_pid 2>/dev/null")
+  cleanup+=("kill $preview_pid 2>/dev/null; wait $preview_pid 2>/dev/null || true")
   export E2E_APP_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 60); do
     curl -fs -o /dev/null "$E2E_APP_URL/" && break
@@ -61,7 +62,7 @@ finally:
     stack.stop()
 PY
   stack_pid=$!
-  cleanup+=("kill -TERM $stack_pid 2>/dev/null; wait $stack_pid 2>/dev/null; rm -rf '$work'")
+  cleanup+=("kill -TERM $stack_pid 2>/dev/null; wait $stack_pid 2>/dev/null || true; rm -rf '$work'")
   t0=$SECONDS
   until [ -f "$work/ready" ]; do
     if ! kill -0 "$stack_pid" 2>/dev/null; then

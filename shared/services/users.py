@@ -312,21 +312,23 @@ def router_for(service: UsersService) -> Router:
 
     @router.route("GET", "/v1/users/by-handle/{handle}")
     def by_handle(req: Request) -> Response:
-        _caller_id(req)
+        caller = _caller_id(req)
         try:
             handle = domain.validate_handle(req.params["handle"])
         except domain.InvalidField as exc:
             raise errors.BadRequest(exc.message, details={"field": "handle"}) from exc
-        return service.profile_by_handle(handle).to_json(), 200
+        return _with_follow_state(service.profile_by_handle(handle).to_json(), caller), 200
 
     @router.route("GET", "/v1/users/{id}")
     def get_user(req: Request) -> Response:
         caller = _caller_id(req)
-        uid = _path_user_id(req)
-        body = service.profile(uid).to_json()
-        if caller != uid:
-            body["followed_by_me"] = service.graph.is_following(caller, uid)
-        return body, 200
+        return _with_follow_state(service.profile(_path_user_id(req)).to_json(), caller), 200
+
+    def _with_follow_state(body: dict[str, Any], caller: str) -> dict[str, Any]:
+        # A profile page needs this to draw its follow button; saves the client a second call.
+        if caller != body["id"]:
+            body["followed_by_me"] = service.graph.is_following(caller, body["id"])
+        return body
 
     @router.route("PUT", "/v1/users/{id}/follow")
     def follow(req: Request) -> Response:

@@ -114,6 +114,9 @@ def test_follow_unfollow_publish_events_once(api: Api, social_subscription: str)
     }
     star = api.call("GET", "/v1/users/uid-s", "uid-f").json
     assert star["follower_count"] == 1 and star["followed_by_me"] is True
+    by_handle = api.call("GET", "/v1/users/by-handle/STAR", "uid-f").json
+    assert by_handle["id"] == "uid-s" and by_handle["followed_by_me"] is True
+    assert "followed_by_me" not in api.call("GET", "/v1/users/by-handle/star", "uid-s").json
     r = api.call("DELETE", "/v1/users/uid-s/follow", "uid-f")
     assert r.json == {"following": False, "changed": True}
     assert api.call("DELETE", "/v1/users/uid-s/follow", "uid-f").json["changed"] is False
