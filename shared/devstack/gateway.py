@@ -100,7 +100,14 @@ class Gateway:
         self.routes = routes
         self.backends = backends
         self.verifier = verifier
-        self.http = urllib3.PoolManager(num_pools=16, maxsize=64, retries=False)
+        # A pooled keep-alive connection the function's server has just closed fails on reuse;
+        # one retry of an idempotent request on a fresh connection is what a proxy should do.
+        retry = urllib3.Retry(
+            total=2, connect=2, read=1, redirect=0, status=0,
+            allowed_methods=frozenset({"GET", "PUT", "DELETE", "OPTIONS", "HEAD"}),
+            raise_on_status=False,
+        )  # fmt: skip
+        self.http = urllib3.PoolManager(num_pools=16, maxsize=64, retries=retry)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)

@@ -72,7 +72,8 @@ class LocalStack:
         with_web: bool = False,
     ) -> None:
         self.with_web = with_web
-        self.workdir = workdir
+        # Services run with their own cwd, so a relative path would mean something else to them.
+        self.workdir = workdir.resolve()
         self.ports = ports
         self.project_id = project_id
         self.persist = persist

@@ -66,6 +66,17 @@ _lock = threading.Lock()
 _next_user = iter(range(10**9))
 
 
+_freshness_ms: list[float] = []
+
+
+@events.test_stop.add_listener
+def _dump_freshness(**_: object) -> None:
+    """Raw samples for the freshness CDF (docs/load.md): KWETTER_FRESHNESS_OUT=path.json."""
+    out = os.environ.get("KWETTER_FRESHNESS_OUT")
+    if out:
+        Path(out).write_text(json.dumps({"posted": len(_posted), "samples_ms": _freshness_ms}))
+
+
 def _record_visibility(items: list[dict[str, object]], reader: str) -> None:
     now = time.monotonic()
     for item in items:
@@ -75,6 +86,7 @@ def _record_visibility(items: list[dict[str, object]], reader: str) -> None:
             if hit is None or pid in _seen:
                 continue
             _seen.add(pid)
+            _freshness_ms.append((now - hit[0]) * 1000)
         events.request.fire(
             request_type="FRESHNESS",
             name="post-to-visible",
