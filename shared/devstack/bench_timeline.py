@@ -1,6 +1,7 @@
 """Timeline engine benchmark (`make bench`): seed burst, push throughput, read latency.
 
     python -m shared.devstack.bench_timeline [--scale 1.0] [--seed 7] [--plot docs/bench.png]
+        [--e2e [--e2e-rates 200,50,30] [--e2e-plot docs/benchmarks_e2e.png]]
 
 Starts its own redis-server (shared.devstack.services, listpack settings as in production)
 unless REDIS_URL is set — then it uses that server and refuses to FLUSHDB it without --flush.
@@ -25,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,14 @@ class BenchGraph:
         return len(self.followers[user_id]) + self.extra_followers.get(user_id, 0)
 
     def iter_follower_pages(self, user_id: str, page_size: int = 1000) -> Iterator[list[str]]:
+        # the stand-in audience pages too (ids made up as they are read), as in the real graph
+        # where the pages and the count agree
+        extra = self.extra_followers.get(user_id, 0)
         f = self.followers[user_id]
-        for i in range(0, len(f), page_size):
-            yield f[i : i + page_size]
+        for i in range(0, len(f) + extra, page_size):
+            page = f[i : i + page_size]
+            page += [f"~{user_id}-{j}" for j in range(i + len(page), i + page_size)][:extra]
+            yield page[: max(0, len(f) + extra - i)]
 
     def following_ids(self, user_id: str) -> list[str]:
         return sorted(self.following[user_id])
@@ -355,38 +361,6 @@ class Bench:
         }  # fmt: skip
 
 
-def e2e_freshness(
-    post: Callable[[], tuple[str, float]],
-    visible: Callable[[str], bool],
-    rate_per_s: float = 200.0,
-    seconds: float = 60.0,
-    timeout_s: float = 10.0,
-) -> dict[str, float]:
-    """Hook for the end-to-end run through the emulators (wired by the integrator).
-
-    ``post()`` creates one post and returns (post id, wall time it was accepted);
-    ``visible(post_id)`` says whether a follower's timeline shows it. Posts at a steady rate
-    for ``seconds``, then polls each post until visible and returns freshness percentiles.
-    """
-    pending: list[tuple[str, float]] = []
-    start = time.monotonic()
-    interval = 1.0 / rate_per_s
-    n = 0
-    while time.monotonic() - start < seconds:
-        pending.append(post())
-        n += 1
-        time.sleep(max(0.0, start + n * interval - time.monotonic()))
-    lags: list[float] = []
-    deadline = time.time() + timeout_s
-    for pid, accepted in pending:
-        while not visible(pid):
-            if time.time() > deadline:
-                raise TimeoutError(f"post {pid} not visible after {timeout_s} s")
-            time.sleep(0.01)
-        lags.append(time.time() - accepted)
-    return {"p50_s": _pct(lags, 0.5), "p99_s": _pct(lags, 0.99), "posts": float(len(lags))}
-
-
 def plot(results: dict[str, Any], path: Path) -> None:
     import matplotlib
 
@@ -437,6 +411,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     ap.add_argument("--flush", action="store_true", help="allow FLUSHDB on REDIS_URL")
     ap.add_argument("--only", choices=["seed", "push", "read"], action="append")
+    ap.add_argument(
+        "--e2e", action="store_true",
+        help="then item 4: end-to-end freshness through the emulators (shared.devstack.bench_e2e)",
+    )  # fmt: skip
+    ap.add_argument("--e2e-rates", default="200,50,30", help="posts/s, one 60 s run each")
+    ap.add_argument("--e2e-seconds", type=float, default=60.0)
+    ap.add_argument("--e2e-plot", type=Path, default=None, help="PNG of the e2e runs")
     args = ap.parse_args(argv)
 
     svc: services.Service | None = None
@@ -475,8 +456,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot and {"seed", "push", "read"} <= bench.results.keys():
         plot(bench.results, args.plot)
         print(f"plot: {args.plot}")
+    if args.e2e:
+        from shared.devstack import bench_e2e
+
+        e2e = ["--rates", args.e2e_rates, "--seconds", str(args.e2e_seconds)]
+        if args.e2e_plot:
+            e2e += ["--plot", str(args.e2e_plot)]
+        if args.json:
+            e2e += ["--json", str(args.json.with_suffix(".e2e.json"))]
+        ok = bench_e2e.main(e2e) == 0 and ok
     if not ok:
-        print("FAILED: seed verification found differences")
+        print("FAILED: seed verification found differences (or the e2e run failed)")
     return 0 if ok else 1
 
 
