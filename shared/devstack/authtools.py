@@ -28,28 +28,24 @@ def _identity_url(emulator: str, method: str) -> str:
     return f"{base}/identitytoolkit.googleapis.com/v1/accounts:{method}?key={API_KEY}"
 
 
-def sign_up(emulator: str, email: str, password: str) -> SignedIn:
+def _password_call(emulator: str, method: str, email: str, password: str) -> SignedIn:
     resp = requests.post(
-        _identity_url(emulator, "signUp"),
+        _identity_url(emulator, method),
         json={"email": email, "password": password, "returnSecureToken": True},
         timeout=10,
     )
     if resp.status_code != 200:
-        raise RuntimeError(f"sign-up of {email} failed: {resp.status_code} {resp.text}")
+        raise RuntimeError(f"{method} of {email} failed: {resp.status_code} {resp.text}")
     body = resp.json()
     return SignedIn(uid=body["localId"], email=email, id_token=body["idToken"])
+
+
+def sign_up(emulator: str, email: str, password: str) -> SignedIn:
+    return _password_call(emulator, "signUp", email, password)
 
 
 def sign_in(emulator: str, email: str, password: str) -> SignedIn:
-    resp = requests.post(
-        _identity_url(emulator, "signInWithPassword"),
-        json={"email": email, "password": password, "returnSecureToken": True},
-        timeout=10,
-    )
-    if resp.status_code != 200:
-        raise RuntimeError(f"sign-in of {email} failed: {resp.status_code} {resp.text}")
-    body = resp.json()
-    return SignedIn(uid=body["localId"], email=email, id_token=body["idToken"])
+    return _password_call(emulator, "signInWithPassword", email, password)
 
 
 def emulator_token(uid: str, project_id: str, ttl_seconds: int = 3600) -> str:
