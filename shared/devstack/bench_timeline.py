@@ -66,8 +66,10 @@ class BenchGraph:
         f = self.followers[user_id]
         for i in range(0, len(f) + extra, page_size):
             page = f[i : i + page_size]
-            page += [f"~{user_id}-{j}" for j in range(i + len(page), i + page_size)][:extra]
-            yield page[: max(0, len(f) + extra - i)]
+            if extra and len(page) < page_size:
+                fill = min(page_size - len(page), len(f) + extra - i - len(page))
+                page += [f"~{user_id}-{i + len(page) + j}" for j in range(fill)]
+            yield page
 
     def following_ids(self, user_id: str) -> list[str]:
         return sorted(self.following[user_id])
