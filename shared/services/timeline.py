@@ -457,6 +457,19 @@ class TimelineWriter:
             log.warning("timeline_writer ignores %s", event.type)
             return
         self.tl.apply_batch(event.op, int(event.post_id), event.recipients)
+        # The figure to watch in Cloud Logging: how long after the post a batch reached Redis.
+        log.info(
+            "fan-out batch written",
+            extra={
+                "json_fields": {
+                    "fanout_lag_ms": _now_ms() - event.created_ms,
+                    "post_id": event.post_id,
+                    "op": event.op,
+                    "batch_no": event.batch_no,
+                    "recipients": len(event.recipients),
+                }
+            },
+        )
 
 
 class FollowSync:

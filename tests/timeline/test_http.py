@@ -12,7 +12,7 @@ import pytest
 from shared.bootstrap import Container
 from shared.httpapi import USERINFO_HEADER
 from shared.services.timeline import build_router
-from tests.timeline.conftest import Engine
+from tests.timeline.conftest import Engine, make_id
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +83,22 @@ def test_bad_queries_are_400(engine: Engine, path: str) -> None:
 def test_no_identity_is_401(engine: Engine) -> None:
     assert _get(engine, "/v1/timeline", uid=None)[0] == 401
     assert _get(engine, "/v1/users/a/posts", uid=None)[0] == 401
+
+
+def test_writer_logs_the_fanout_lag(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import time as _time
+
+    from shared import events as ev
+
+    created = int(_time.time() * 1000) - 250
+    batch = ev.FanoutBatch(
+        event_id="b1", occurred_ms=created, op="add", post_id=str(make_id(created)),
+        author_id="a", created_ms=created, recipients=["x", "y"], batch_no=3,
+    )  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="shared.services.timeline"):
+        engine.writer.handle(batch)
+    logged = [r for r in caplog.records if r.getMessage() == "fan-out batch written"]
+    fields = logged[0].json_fields  # type: ignore[attr-defined]
+    assert fields["fanout_lag_ms"] >= 250
+    assert (fields["recipients"], fields["batch_no"], fields["op"]) == (2, 3, "add")
