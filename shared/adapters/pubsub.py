@@ -12,7 +12,11 @@ from shared import events
 class PubSubPublisher:
     def __init__(self, project_id: str, client: pubsub_v1.PublisherClient | None = None) -> None:
         self._project = project_id
-        self._client = client or pubsub_v1.PublisherClient()
+        # Send within 1 ms instead of the client's default 10 ms batching wait: every caller
+        # here waits for the ack (a request, or a planner publishing all of a post's batches in
+        # one go), so waiting for more messages only adds latency to the post's freshness.
+        prompt = pubsub_v1.types.BatchSettings(max_messages=1000, max_latency=0.001)
+        self._client = client or pubsub_v1.PublisherClient(batch_settings=prompt)
 
     def topic_path(self, topic: str) -> str:
         return str(self._client.topic_path(self._project, topic))

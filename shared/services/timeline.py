@@ -319,7 +319,7 @@ class FanoutPlanner:
 
     @classmethod
     def from_container(cls, c: Container) -> FanoutPlanner:
-        return cls(c.timelines, c.graph, _prompt_publisher(c), c.settings)
+        return cls(c.timelines, c.graph, c.publisher, c.settings)
 
     def handle(self, event: events.Event) -> None:
         if isinstance(event, events.PostCreated):
@@ -512,20 +512,6 @@ class FollowSync:
             self.tl.follow(follower, followee, entries)
         else:
             self.tl.unfollow(follower, followee)
-
-
-def _prompt_publisher(c: Container) -> EventPublisher:
-    """A publisher that sends within 1 ms instead of the client's default 10 ms batching wait:
-    the planner publishes all of a post's batches in one go, so nothing is gained by waiting,
-    and on the fan-out path every millisecond is freshness (and, through a push subscription
-    with bounded concurrency, throughput)."""
-    from google.cloud import pubsub_v1
-
-    from shared.adapters.pubsub import PubSubPublisher
-
-    settings = pubsub_v1.types.BatchSettings(max_messages=1000, max_latency=0.001)
-    client = pubsub_v1.PublisherClient(batch_settings=settings)
-    return PubSubPublisher(c.settings.project_id, client)
 
 
 def planner(c: Container) -> FanoutPlanner:
