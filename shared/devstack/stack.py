@@ -97,6 +97,10 @@ class LocalStack:
         return f"http://127.0.0.1:{self.ports.functions[name]}"
 
     def env(self) -> dict[str, str]:
+        """What the stack's own processes get: the addresses plus this stack's extra settings."""
+        return {**self.addresses(), **self.extra_env}
+
+    def addresses(self) -> dict[str, str]:
         """What a process needs to talk to this stack (functions, seeders, tests)."""
         env = {
             "GOOGLE_CLOUD_PROJECT": self.project_id,
@@ -109,7 +113,6 @@ class LocalStack:
             "PYTHONPATH": str(REPO),
             **gcs.local_env(self.ports.gcs),
         }
-        env.update(self.extra_env)
         return env
 
     def describe(self) -> dict[str, Any]:
@@ -135,7 +138,9 @@ class LocalStack:
             self._start_functions(say)
             from shared.devstack import pubsub_setup
 
-            os.environ.update(self.env())
+            # The in-process clients (topology, ticker) find the emulators through these; the
+            # stack's extra settings stay with its own processes.
+            os.environ.update(self.addresses())
             pubsub_setup.create(
                 self.project_id, {n: self.function_url(n) for n in self.ports.functions}
             )

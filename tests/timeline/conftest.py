@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,8 +112,24 @@ def unfollowed(a: str, b: str) -> events.UserUnfollowed:
     return events.UserUnfollowed(event_id=f"u{a}{b}", occurred_ms=0, follower_id=a, followee_id=b)
 
 
+# The engine's rules are tested against Settings' own defaults, whatever the environment says
+# (another test's stack may have exported its own, e.g. BURST_POST_THRESHOLD).
+POLICY_ENV = (
+    "TIMELINE_CAP", "FANOUT_BATCH_SIZE", "PULL_FOLLOWER_THRESHOLD", "BURST_WINDOW_SECONDS",
+    "BURST_POST_THRESHOLD", "INACTIVE_DAYS", "BACKFILL_LIMIT",
+)  # fmt: skip
+
+
+def default_settings() -> Settings:
+    saved = {k: os.environ.pop(k) for k in POLICY_ENV if k in os.environ}
+    try:
+        return Settings()
+    finally:
+        os.environ.update(saved)
+
+
 def make_engine(redis_url: str, **overrides: Any) -> Engine:
-    settings = dataclasses.replace(Settings(), redis_url=redis_url, **overrides)
+    settings = dataclasses.replace(default_settings(), redis_url=redis_url, **overrides)
     r = redis_lib.Redis.from_url(redis_url)
     r.flushdb()
     tl = RedisTimelines(r, settings)
