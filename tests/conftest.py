@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared.devstack import services
+from shared.devstack.stack import LocalStack, Ports
 
 PROJECT_ID = "demo-kwetter-test"
 
@@ -82,3 +83,22 @@ def auth_emulator(stack_dir: Path) -> Iterator[str]:
     port = services.free_port()
     for _ in _run(services.auth(port, PROJECT_ID, stack_dir / "auth")):
         yield f"127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """The whole local platform on free ports, started once for every test that drives it
+    through the gateway (e2e, media, web)."""
+    workdir = Path(tmp_path_factory.mktemp("stack"))
+    saved = dict(os.environ)
+    stack = LocalStack(
+        workdir, Ports.free(), "demo-kwetter-e2e", persist=False, tick_seconds=1.0,
+        extra_env={"BURST_POST_THRESHOLD": "1000"},
+    )  # fmt: skip
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        os.environ.clear()
+        os.environ.update(saved)

@@ -10,21 +10,9 @@ import requests
 
 from shared.devstack.authtools import SignedIn, sign_up
 from shared.devstack.stack import LocalStack
+from tests.gateway_users import registered_user
 
 pytestmark = pytest.mark.e2e
-
-
-def _user(stack: LocalStack, name: str) -> SignedIn:
-    tag = uuid.uuid4().hex[:8]
-    user = sign_up(stack.describe()["auth_emulator"], f"{name}-{tag}@kwetter.test", "secret-pw")
-    resp = requests.post(
-        f"{stack.gateway_url}/v1/users",
-        json={"handle": f"{name}_{tag}", "display_name": name.title()},
-        headers=user.headers,
-        timeout=10,
-    )
-    assert resp.status_code == 201, resp.text
-    return user
 
 
 def _timeline_ids(stack: LocalStack, user: SignedIn) -> list[str]:
@@ -35,7 +23,7 @@ def _timeline_ids(stack: LocalStack, user: SignedIn) -> list[str]:
 
 def test_a_post_reaches_followers_and_only_them(local_stack: LocalStack):
     gw = local_stack.gateway_url
-    author, follower, stranger = (_user(local_stack, n) for n in ("ada", "bob", "cy"))
+    author, follower, stranger = (registered_user(local_stack, n) for n in ("ada", "bob", "cy"))
 
     for _ in range(2):  # idempotent
         resp = requests.put(f"{gw}/v1/users/{author.uid}/follow", headers=follower.headers)
@@ -71,7 +59,7 @@ def test_a_post_reaches_followers_and_only_them(local_stack: LocalStack):
     ],
 )
 def test_bad_requests_get_json_4xx(local_stack: LocalStack, method, path, body, status):
-    user = _user(local_stack, "eve")
+    user = registered_user(local_stack, "eve")
     resp = requests.request(
         method, f"{local_stack.gateway_url}{path}", json=body, headers=user.headers, timeout=10
     )
@@ -86,7 +74,7 @@ def test_no_token_is_401(local_stack: LocalStack):
 
 
 def test_taken_handle_is_409(local_stack: LocalStack):
-    first = _user(local_stack, "dup")
+    first = registered_user(local_stack, "dup")
     me = requests.get(f"{local_stack.gateway_url}/v1/me", headers=first.headers).json()
     emulator = local_stack.describe()["auth_emulator"]
     other = sign_up(emulator, f"x{uuid.uuid4().hex}@k.test", "pw1234")

@@ -7,51 +7,25 @@ and the result is visible through the gateway and at the public media URL.
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from shared.devstack.authtools import SignedIn, sign_up
+from shared.devstack.authtools import SignedIn
 from shared.devstack.seed_media import Seeder
-from shared.devstack.stack import LocalStack, Ports
+from shared.devstack.stack import LocalStack
+from tests.gateway_users import registered_user
 from tests.media.conftest import image_bytes
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    saved = dict(os.environ)
-    stack = LocalStack(
-        Path(tmp_path_factory.mktemp("media-stack")), Ports.free(), "demo-kwetter-media",
-        persist=False, tick_seconds=1.0,
-    )  # fmt: skip
-    stack.start()
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def _user(stack: LocalStack, name: str) -> SignedIn:
-    tag = uuid.uuid4().hex[:8]
-    user = sign_up(stack.describe()["auth_emulator"], f"{name}-{tag}@kwetter.test", "secret-pw")
-    resp = requests.post(
-        f"{stack.gateway_url}/v1/users",
-        json={"handle": f"{name}_{tag}", "display_name": name.title()},
-        headers=user.headers,
-        timeout=10,
-    )
-    assert resp.status_code == 201, resp.text
-    return user
+@pytest.fixture
+def stack(local_stack: LocalStack) -> LocalStack:
+    return local_stack
 
 
 def _upload(stack: LocalStack, user: SignedIn, data: bytes, ctype: str, purpose: str) -> str:
@@ -80,7 +54,7 @@ def _status(stack: LocalStack, user: SignedIn, media_id: str) -> dict[str, objec
 
 
 def test_avatar_and_post_images_through_the_gateway(stack: LocalStack) -> None:
-    ada = _user(stack, "ada")
+    ada = registered_user(stack, "ada")
     avatar = _upload(stack, ada, image_bytes("PNG", (500, 500)), "image/png", "avatar")
     photo = _upload(stack, ada, image_bytes("JPEG", (1600, 1000)), "image/jpeg", "post")
     bogus = _upload(stack, ada, b"GIF89a but not really", "image/gif", "post")
@@ -98,7 +72,7 @@ def test_avatar_and_post_images_through_the_gateway(stack: LocalStack) -> None:
         got = requests.get(v["url"], timeout=10)
         assert got.status_code == 200 and got.headers["Content-Type"] == "image/webp"
 
-    bob = _user(stack, "bob")
+    bob = registered_user(stack, "bob")
     resp = requests.put(
         f"{stack.gateway_url}/v1/me/avatar", json={"media_id": avatar}, headers=bob.headers
     )
@@ -127,7 +101,7 @@ def test_image_post_reaches_a_followers_timeline_and_leaves_with_its_files(
     stack: LocalStack,
 ) -> None:
     gw = stack.gateway_url
-    ada, bob = _user(stack, "ada"), _user(stack, "bob")
+    ada, bob = registered_user(stack, "ada"), registered_user(stack, "bob")
     follow = requests.put(f"{gw}/v1/users/{ada.uid}/follow", headers=bob.headers, timeout=10)
     assert follow.status_code == 200, follow.text
     avatar = _upload(stack, ada, image_bytes("PNG", (500, 500)), "image/png", "avatar")
