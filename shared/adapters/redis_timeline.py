@@ -298,6 +298,23 @@ def _post(pid: int, body: bytes) -> Post:
     )  # fmt: skip
 
 
+def _split_cached(
+    rows: Iterable[tuple[int, bytes | None, bytes | None]],
+) -> tuple[dict[int, Post], set[int], list[int]]:
+    """(live posts, deleted ids, ids the cache lacks) from (id, cached body, tombstone) rows."""
+    live: dict[int, Post] = {}
+    dead: set[int] = set()
+    missing: list[int] = []
+    for pid, body, tomb in rows:
+        if tomb is not None:
+            dead.add(pid)
+        elif body is None:
+            missing.append(pid)
+        else:
+            live[pid] = _post(pid, body)
+    return live, dead, missing
+
+
 def _user(uid: str, raw: bytes) -> User:
     d = json.loads(raw)
     return User(id=uid, handle=d["h"], display_name=d["d"])
@@ -526,16 +543,7 @@ class RedisTimelines:
                     authors=held,
                 )
             )
-        live: dict[int, Post] = {}
-        dead: set[int] = set()
-        missing: list[int] = []
-        for pid, body, tomb in zip(merged, bodies, tombs, strict=False):
-            if tomb is not None:
-                dead.add(pid)
-            elif body is None:
-                missing.append(pid)
-            else:
-                live[pid] = _post(pid, body)
+        live, dead, missing = _split_cached(zip(merged, bodies, tombs, strict=False))
         names = [_s(a) for a in authors]
         profiles = {a: _user(a, v) for a, v in zip(names, profs, strict=True) if v is not None}
         followed = {a for a, f in zip(names, follows, strict=False) if f}
@@ -561,24 +569,7 @@ class RedisTimelines:
         pipe.mget([f"pc:{p}" for p in post_ids])
         pipe.mget([f"px:{p}" for p in post_ids])
         bodies, tombs = pipe.execute()
-        live: dict[int, Post] = {}
-        dead: set[int] = set()
-        missing: list[int] = []
-        for pid, body, tomb in zip(post_ids, bodies, tombs, strict=True):
-            if tomb is not None:
-                dead.add(pid)
-            elif body is None:
-                missing.append(pid)
-            else:
-                d = json.loads(body)
-                live[pid] = Post(
-                    id=pid,
-                    author_id=d["a"],
-                    text=d["t"],
-                    created_ms=int(d["c"]),
-                    media=tuple(d.get("m") or ()),
-                )
-        return live, dead, missing
+        return _split_cached(zip(post_ids, bodies, tombs, strict=True))
 
     def cache_posts(self, posts: Iterable[Post]) -> None:
         pipe = self.r.pipeline(transaction=False)
