@@ -27,6 +27,9 @@ class Settings:
     # Deployed functions never set this; see shared.auth for why it is also refused there.
     auth_emulator_host: str = field(default_factory=lambda: _str("FIREBASE_AUTH_EMULATOR_HOST", ""))
     timeline_cap: int = field(default_factory=lambda: _int("TIMELINE_CAP", 800))
+    # One post in N trims the home timelines it lands in back to the cap (domain.fanout.trims);
+    # 1 = trim on every insert. Keep cap + slack under Redis' zset-max-listpack-entries.
+    timeline_trim_every: int = field(default_factory=lambda: _int("TIMELINE_TRIM_EVERY", 8))
     fanout_batch_size: int = field(default_factory=lambda: _int("FANOUT_BATCH_SIZE", 1000))
     pull_follower_threshold: int = field(
         default_factory=lambda: _int("PULL_FOLLOWER_THRESHOLD", 10_000)

@@ -5,7 +5,9 @@ Keys (docs/timeline.md has the why):
 - ``tl:{uid}``  home timeline: ZSET member = post id (decimal), score = its millisecond
   timestamp (``ids.timestamp_ms``: a small integer packs into a listpack, the 63-bit id would
   not); ties order by member, and same-millisecond ids have equal length, so that is id order.
-  Capped at ``timeline_cap`` on every insert; holds pushed posts (and backfills).
+  Capped at ``timeline_cap``: trimmed in bulk on the inserts of one post in
+  ``timeline_trim_every`` (``domain.fanout.trims``), so it may hold a few entries over the cap
+  between trims (docs/timeline.md bounds how many); holds pushed posts (and backfills).
 - ``ut:{uid}``  the author's own timeline, same layout: every live post of the author, capped.
   Pull-mode readers merge it; ``GET /v1/users/{id}/posts`` serves it.
 - ``fw:{uid}``  SET of the reader's followees, a cache of the graph (sentinel member ``""``
@@ -31,7 +33,7 @@ import redis
 
 from shared import ids
 from shared.config import Settings
-from shared.domain.fanout import Mode
+from shared.domain.fanout import Mode, trims
 from shared.domain.model import Post, User
 from shared.domain.timeline import SourceRun
 
@@ -78,24 +80,30 @@ end
 return out
 """
 
-# KEYS: px. ARGV: op, pid, score, cap, the recipients' user ids as a JSON array (one argument:
-# the client encodes a batch in one C call instead of packing 1000 arguments in Python). Per
-# recipient: one ZADD, and the trim only when the ZADD added (rank range 0..-(cap+1) is empty
-# until the set exceeds the cap). Recipients are active readers: the planner filtered them.
+# KEYS: px. ARGV: op, pid, score, cap (0 = this post does not trim), the recipients' home
+# timeline keys as a JSON array (one argument: the client encodes a batch in one C call instead
+# of packing 1000 arguments in Python; prefixed there, as a Lua concatenation per key costs
+# ~10 % of the script). Per recipient one ZADD, and, on the posts that trim, a ZREMRANGEBYRANK
+# when the ZADD added: a second call on every entry would cost ~60 % more Redis CPU
+# (docs/benchmarks.md). Recipients are active readers: the planner filtered them.
 _WRITE = """
 local op, pid, score = ARGV[1], ARGV[2], ARGV[3]
 local keep = -tonumber(ARGV[4]) - 1
 local rc = cjson.decode(ARGV[5])
+local call = redis.call
 local n = 0
 if op == 'add' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-  for i = 1, #rc do
-    local tl = 'tl:' .. rc[i]
-    if redis.call('ZADD', tl, score, pid) == 1 then redis.call('ZREMRANGEBYRANK', tl, 0, keep) end
-    n = n + 1
+  if call('EXISTS', KEYS[1]) == 1 then return -1 end
+  if keep == -1 then
+    for i = 1, #rc do call('ZADD', rc[i], score, pid) end
+  else
+    for i = 1, #rc do
+      if call('ZADD', rc[i], score, pid) == 1 then call('ZREMRANGEBYRANK', rc[i], 0, keep) end
+    end
   end
+  n = #rc
 else
-  for i = 1, #rc do n = n + redis.call('ZREM', 'tl:' .. rc[i], pid) end
+  for i = 1, #rc do n = n + call('ZREM', rc[i], pid) end
 end
 return n
 """
@@ -393,8 +401,9 @@ class RedisTimelines:
     ) -> tuple[list[str], list[Any]]:
         if op not in ("add", "remove"):
             raise ValueError(f"unknown op {op!r}")
-        rc = json.dumps(list(recipients), separators=(",", ":"))
-        return [f"px:{post_id}"], [op, post_id, ids.timestamp_ms(post_id), self.cap, rc]
+        rc = json.dumps([f"tl:{u}" for u in recipients], separators=(",", ":"))
+        cap = self.cap if trims(post_id, self.s.timeline_trim_every) else 0
+        return [f"px:{post_id}"], [op, post_id, ids.timestamp_ms(post_id), cap, rc]
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
         """Add (or remove) one post in many home timelines, in one server-side script run.

@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,7 @@ class Meter:
     wall: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    extra: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def __enter__(self) -> Meter:
         self._t = (time.perf_counter(), time.process_time(), server_cpu(self.r))
@@ -234,14 +236,19 @@ class Bench:
 
     # ---- 2. push throughput vs redis-benchmark ------------------------------------------
 
-    def push_throughput(self, scale: float) -> None:
-        n_readers = max(1000, int(20_000 * scale))
-        n_posts = max(50, int(400 * scale))
-        tl = self.fresh()
-        readers = [f"r{i}" for i in range(n_readers)]
+    def _push_run(
+        self, readers: list[str], n_posts: int, prefill: int, trim_every: int
+    ) -> tuple[Meter, list[tuple[str, int, list[str]]]]:
+        """Push ``n_posts`` posts to 1000 random readers each; timelines pre-filled with
+        ``prefill`` older entries (the cap: every insert evicts, as in steady state)."""
+        tl = self.fresh(timeline_trim_every=trim_every)
         pipe = self.r.pipeline(transaction=False)
+        old = IdMint()
         for u in readers:
             pipe.set(f"act:{u}", b"1", ex=tl.act_ttl)
+            if prefill:
+                pids = [old.at(T0 - 86_400_000 + k * 1000) for k in range(prefill)]
+                pipe.zadd(f"tl:{u}", {str(p): ids.timestamp_ms(p) for p in pids})
         pipe.execute()
         rng = random.Random(1)
         mint = IdMint()
@@ -249,24 +256,52 @@ class Bench:
         for i in range(n_posts):
             pid = mint.at(T0 + i * 60_000)  # one post a minute: no burst, all pushed
             work.append(("add", pid, rng.sample(readers, 1000)))
+        # Two connections, as two writer instances would: one packs while Redis runs the other.
+        chunks = [work[i : i + 16] for i in range(0, len(work), 16)]
+        with Meter(self.r) as m, ThreadPoolExecutor(2) as pool:
+            list(pool.map(tl.apply_batches, chunks))
+        if prefill:  # bulk trimming keeps every timeline within its slack above the cap
+            over = max(int(self.r.zcard(f"tl:{u}")) for u in readers) - tl.cap
+            if trim_every == 1 and over != 0:
+                raise SystemExit(f"exact trim left a timeline {over} over the cap")
+            m.extra["max_over_cap"] = over
+        return m, work
+
+    def push_throughput(self, scale: float) -> None:
+        n_readers = max(1000, int(20_000 * scale))
+        n_posts = max(50, int(400 * scale))
         entries = 1000 * n_posts
-        with Meter(self.r) as m:
-            for i in range(0, len(work), 16):
-                tl.apply_batches(work[i : i + 16])
+        readers = [f"r{i}" for i in range(n_readers)]
+        m, work = self._push_run(readers, n_posts, 0, self.settings.timeline_trim_every)
         ours = entries / m.wall
         # The planner's share of a push, per recipient: the activity filter (one MGET a page).
+        tl = RedisTimelines(self.r, self.settings)
         with Meter(self.r) as fm:
             for _, _, recipients in work:
                 tl.active_among(recipients)
         ceiling, zm = self._redis_benchmark_zadd(n_readers, entries)
+        # Steady state: full timelines (every insert evicts), bulk trim vs exact trim-on-insert.
+        full, cap = readers[: max(200, n_readers // 10)], self.settings.timeline_cap
+        n_full = max(20, n_posts // 4)
+        fm_bulk, _ = self._push_run(full, n_full, cap, self.settings.timeline_trim_every)
+        fm_exact, _ = self._push_run(full, n_full, cap, 1)
+        full_bulk, full_exact = 1000 * n_full / fm_bulk.wall, 1000 * n_full / fm_exact.wall
+        self.r.flushdb()
+        pipe = self.r.pipeline(transaction=False)
+        for k in range(len(full)):  # redis-benchmark's keys, as full as ours
+            pipe.zadd(f"bench:tl:{k:012d}", {str(10**18 + k * 10**6 + j): j for j in range(cap)})
+        pipe.execute()
+        full_ceiling, _ = self._redis_benchmark_zadd(len(full), 1000 * n_full)
+        self.r.flushdb()
         filt = (fm.client_cpu + fm.server_cpu) / entries * 1e6
         cpu_ours = (m.client_cpu + m.server_cpu) / entries * 1e6
         cpu_zadd = (zm.client_cpu + zm.server_cpu) / entries * 1e6
         srv_ours, srv_zadd = m.server_cpu / entries * 1e6, zm.server_cpu / entries * 1e6
         cli_ours = m.client_cpu / entries * 1e6
+        every = self.settings.timeline_trim_every
         print(
-            f"push writer: {ours:,.0f} entries/s ({n_posts} batches x 1000 recipients); "
-            f"redis-benchmark -P 64 ZADD ceiling {ceiling:,.0f}/s; "
+            f"push writer: {ours:,.0f} entries/s ({n_posts} batches x 1000 recipients, "
+            f"one post in {every} trims); redis-benchmark -P 64 ZADD ceiling {ceiling:,.0f}/s; "
             f"ratio {ours / ceiling:.2f}x (goal >= 0.8x)\n"
             f"  CPU per entry: redis {srv_ours:.2f} us + client {cli_ours:.2f} us"
             f" vs per ZADD: redis {srv_zadd:.2f} us + redis-benchmark "
@@ -274,17 +309,25 @@ class Bench:
             f"redis-only {srv_zadd / srv_ours:.2f}x\n"
             f"  + planner's activity filter {filt:.2f} us CPU per recipient "
             f"({fm.server_cpu / entries * 1e6:.2f} us redis): writer + filter CPU ratio "
-            f"{cpu_zadd / (cpu_ours + filt):.2f}x"
+            f"{cpu_zadd / (cpu_ours + filt):.2f}x\n"
+            f"  full timelines ({len(full)} readers at the cap {cap}, every insert evicts): "
+            f"{full_bulk:,.0f} entries/s, at most {fm_bulk.extra['max_over_cap']} over the "
+            f"cap; exact trim on every insert {full_exact:,.0f}/s; redis-benchmark -P 64 ZADD "
+            f"into sets as full {full_ceiling:,.0f}/s; ratio {full_bulk / full_ceiling:.2f}x"
         )
         self.results["push"] = {
             "writer_entries_per_s": ours, "zadd_ceiling_per_s": ceiling, "ratio": ours / ceiling,
-            "batches": n_posts, "recipients_per_batch": 1000,
+            "batches": n_posts, "recipients_per_batch": 1000, "trim_every": every,
             "server_cpu_us_per_entry": srv_ours, "client_cpu_us_per_entry":
             m.client_cpu / entries * 1e6, "server_cpu_us_per_zadd": srv_zadd,
             "bench_client_cpu_us_per_zadd": zm.client_cpu / entries * 1e6,
             "cpu_ratio": cpu_zadd / cpu_ours, "server_cpu_ratio": srv_zadd / srv_ours,
             "filter_cpu_us_per_recipient": filt,
             "cpu_ratio_with_filter": cpu_zadd / (cpu_ours + filt),
+            "full_readers": len(full), "full_bulk_entries_per_s": full_bulk,
+            "full_exact_entries_per_s": full_exact, "full_zadd_ceiling_per_s": full_ceiling,
+            "full_ratio": full_bulk / full_ceiling,
+            "full_bulk_max_over_cap": fm_bulk.extra["max_over_cap"],
         }  # fmt: skip
 
     def _redis_benchmark_zadd(self, keyspace: int, n: int) -> tuple[float, Meter]:

@@ -90,3 +90,23 @@ def batches(pages: Iterable[list[str]], size: int) -> Iterator[list[str]]:
             pending = pending[size:]
     if pending:
         yield pending
+
+
+_M64 = (1 << 64) - 1
+
+
+def trims(post_id: int, every: int) -> bool:
+    """Whether the inserts of this post trim the home timelines they land in back to the cap.
+
+    One post in ``every`` does, chosen by a 64-bit mix of its id (splitmix64's finaliser:
+    consecutive ids land far apart), the same on every redelivery. A timeline then holds at most
+    the cap plus the inserts since its last trimming post: geometric with mean ``every - 1``;
+    with ``every`` 8, more than 224 extra entries in a row has probability (7/8)**224 ~ 1e-13.
+    Stream-Framework trims with a random chance per insert; this keeps the writer idempotent.
+    """
+    if every <= 1:
+        return True
+    z = (post_id + 0x9E3779B97F4A7C15) & _M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return (z ^ (z >> 31)) % every == 0

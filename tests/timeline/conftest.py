@@ -115,8 +115,8 @@ def unfollowed(a: str, b: str) -> events.UserUnfollowed:
 # The engine's rules are tested against Settings' own defaults, whatever the environment says
 # (another test's stack may have exported its own, e.g. BURST_POST_THRESHOLD).
 POLICY_ENV = (
-    "TIMELINE_CAP", "FANOUT_BATCH_SIZE", "PULL_FOLLOWER_THRESHOLD", "BURST_WINDOW_SECONDS",
-    "BURST_POST_THRESHOLD", "INACTIVE_DAYS", "BACKFILL_LIMIT",
+    "TIMELINE_CAP", "TIMELINE_TRIM_EVERY", "FANOUT_BATCH_SIZE", "PULL_FOLLOWER_THRESHOLD",
+    "BURST_WINDOW_SECONDS", "BURST_POST_THRESHOLD", "INACTIVE_DAYS", "BACKFILL_LIMIT",
 )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
+from shared.domain.fanout import AuthorActivity, Mode, Policy, batches, trims
 from shared.domain.timeline import SourceRun, fallback_for, merge_newest, next_cursor
 
 POLICY = Policy(pull_follower_threshold=10_000, burst_window_ms=60_000, burst_post_threshold=20)
@@ -66,3 +66,17 @@ def test_next_cursor() -> None:
     assert next_cursor([5, 4], 2, exhausted=False) == "4"
     assert next_cursor([5], 2, exhausted=True) is None
     assert next_cursor([], 2, exhausted=False) is None
+
+
+def test_one_post_in_every_trims_spread_over_consecutive_ids() -> None:
+    # Snowflake-like ids: a post a minute, sequence 0, as one author writing steadily.
+    pids = [((1_770_000_000_000 + i * 60_000) << 22) | (i % 3) for i in range(80_000)]
+    hits = [trims(p, 8) for p in pids]
+    assert 0.115 < sum(hits) / len(hits) < 0.135
+    longest = run = 0
+    for h in hits:
+        run = 0 if h else run + 1
+        longest = max(longest, run)
+    assert longest < 224  # the slack the listpack limit leaves above the default cap
+    assert [trims(p, 8) for p in pids[:100]] == hits[:100]  # the same on every redelivery
+    assert all(trims(p, 1) for p in pids[:100]) and all(trims(p, 0) for p in pids[:10])

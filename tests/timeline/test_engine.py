@@ -6,6 +6,7 @@ import pytest
 
 from shared import events, ids
 from shared.adapters.redis_timeline import RedisTimelines
+from shared.domain.fanout import trims
 from tests.timeline.conftest import Engine, created, deleted, followed, make_engine, unfollowed
 
 pytestmark = pytest.mark.integration
@@ -25,15 +26,34 @@ def test_push_reaches_followers_only_and_own_posts_show_at_home(engine: Engine) 
     assert engine.r.get(f"pm:{pid}") == b"push"
 
 
-def test_timeline_is_capped_on_insert_and_stays_a_compact_listpack(redis_url: str) -> None:
+def test_timeline_is_trimmed_in_bulk_and_stays_a_compact_listpack(redis_url: str) -> None:
     e = make_engine(redis_url)
     e.user("a", "r")
     e.follow("r", "a")
-    pids = [e.post("a", T0 + i * 60_000) for i in range(850)]  # one a minute: never a burst
-    assert e.r.zcard("tl:r") == 800
-    assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:800]
+    every, cap = e.settings.timeline_trim_every, e.settings.timeline_cap
+    assert every > 1 and cap == 800
+    pids: list[int] = []
+    expected = peak = 0
+    for i in range(1000):  # one a minute: never a burst
+        pids.append(e.post("a", T0 + i * 60_000))
+        expected += 1
+        if trims(pids[-1], every):
+            expected = min(expected, cap)
+        assert e.r.zcard("tl:r") == expected
+        peak = max(peak, expected)
+    assert cap < peak <= cap + 224  # the slack is used, and stays far below the listpack limit
+    assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:expected]
     assert e.r.object("encoding", "tl:r") == b"listpack"
     assert e.tl.bytes_per_entry("r") <= 24.0
+
+
+def test_trim_every_one_caps_exactly_on_every_insert(redis_url: str) -> None:
+    e = make_engine(redis_url, timeline_cap=50, timeline_trim_every=1)
+    e.user("a", "r")
+    e.follow("r", "a")
+    pids = [e.post("a", T0 + i * 60_000) for i in range(80)]
+    assert e.r.zcard("tl:r") == 50
+    assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:50]
 
 
 def test_same_millisecond_posts_order_by_id(engine: Engine) -> None:
@@ -212,7 +232,7 @@ def test_scrolling_past_the_cap_falls_back_to_the_store(redis_url: str) -> None:
     e.follow("r", "a")
     e.follow("r", "b")
     pids = [e.post("a" if i % 3 else "b", T0 + i * 60_000) for i in range(31)]
-    assert e.r.zcard("tl:r") == 10
+    assert e.r.zcard("tl:r") < 31  # trimmed: older posts live only in the store
     seen: list[int] = []
     before = None
     while True:

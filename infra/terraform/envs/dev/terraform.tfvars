@@ -30,6 +30,7 @@ function_overrides = {
 app_settings = {
   NEO4J_DATABASE          = "neo4j"
   TIMELINE_CAP            = "800"
+  TIMELINE_TRIM_EVERY     = "8"
   FANOUT_BATCH_SIZE       = "1000"
   PULL_FOLLOWER_THRESHOLD = "10000"
 }
