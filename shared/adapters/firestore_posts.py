@@ -160,27 +160,27 @@ class FirestorePosts:
         post_ref = self._post_ref(post_id)
         event_ref = self._event_ref(author_id, event.event_id)
 
-        @firestore.transactional  # type: ignore[untyped-decorator]
-        def write(tx: firestore.Transaction) -> None:
-            if idem_ref is not None:
-                tx.create(
-                    idem_ref,
-                    {
-                        "author_id": author_id,
-                        "post_id": post_id,
-                        "text_sha256": _text_digest(text, media),
-                        "created_ms": created_ms,
-                        "expires_at": dt.datetime.now(dt.UTC) + IDEMPOTENCY_TTL,
-                    },
-                )
-            tx.create(post_ref, _post_doc(post))
-            tx.create(event_ref, _event_doc(event))
+        # Creates only, no reads: one atomic batched commit (every create's "must not exist"
+        # precondition holds or none is written) instead of a transaction's begin + commit.
+        batch = self._db.batch()
+        if idem_ref is not None:
+            batch.create(
+                idem_ref,
+                {
+                    "author_id": author_id,
+                    "post_id": post_id,
+                    "text_sha256": _text_digest(text, media),
+                    "created_ms": created_ms,
+                    "expires_at": dt.datetime.now(dt.UTC) + IDEMPOTENCY_TTL,
+                },
+            )
+        batch.create(post_ref, _post_doc(post))
+        batch.create(event_ref, _event_doc(event))
 
         try:
-            write(self._db.transaction())
+            batch.commit()
         except Exception:
-            # The loser of a race sees AlreadyExists (or, after the client's rollback of a
-            # failed commit, an error about that). Whatever the error, an idempotency doc for
+            # The loser of a race sees AlreadyExists. Whatever the error, an idempotency doc for
             # this key means an earlier request won: answer with its post. A commit that
             # succeeded but whose answer was lost also lands here, and is answered correctly.
             if idem_ref is None:

@@ -34,6 +34,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class Sent:
     sent: float = 0.0
     answered: float = 0.0
     status: int = 0
+    error: str = ""  # what a failed POST answered (status and body) or raised
     post_id: int | None = None
 
 
@@ -106,6 +108,7 @@ class RunResult:
         return {
             "rate_target": self.rate, "seconds": self.seconds, "posts": len(self.sent),
             "accepted": len(ok), "errors": len(self.sent) - len(ok),
+            "error_kinds": dict(Counter(x.error for x in self.sent if x.post_id is None)),
             "accepted_per_s": len(ok) / span, "visible": len(fresh),
             "freshness_s": q(fresh), "post_latency_s": q(post_lat),
             "answered_to_planned_s": q(to_plan), "planned_to_visible_s": q(plan_to_vis),
@@ -315,8 +318,11 @@ class Bench:
                     s.post_id = int(resp.json()["id"])
                     with lock:
                         pending[s.post_id] = watch_of[s.author].uid
-            except requests.RequestException:
+                else:
+                    s.error = f"{resp.status_code} {resp.text[:120]}"
+            except requests.RequestException as exc:
                 s.answered = time.monotonic()
+                s.error = f"{type(exc).__name__}: {str(exc)[:120]}"
 
         cpu0 = cpu_by_part(self.stack)
         load0 = _uptime()
@@ -354,7 +360,8 @@ def print_run(s: dict[str, Any]) -> None:
     f, pl = s["freshness_s"], s["post_latency_s"]
     print(
         f"e2e @ {s['rate_target']:.0f} posts/s for {s['seconds']:.0f} s: {s['accepted']:,} accepted"
-        f" ({s['errors']} errors), {s['accepted_per_s']:.1f}/s achieved; "
+        f" ({s['errors']} errors{': ' + str(s['error_kinds']) if s['errors'] else ''}), "
+        f"{s['accepted_per_s']:.1f}/s achieved; "
         f"sent late p50 {s['sent_late_s']['p50'] * 1e3:.0f} ms p99 "
         f"{s['sent_late_s']['p99'] * 1e3:.0f} ms\n"
         f"  freshness (POST sent -> in a follower's home timeline): p50 {f['p50']:.2f} s, "

@@ -1,7 +1,7 @@
 """Timeline engine benchmark (`make bench`): seed burst, push throughput, read latency.
 
     python -m shared.devstack.bench_timeline [--scale 1.0] [--seed 7] [--plot docs/bench.png]
-        [--e2e [--e2e-rates 200,50,30] [--e2e-plot docs/benchmarks_e2e.png]]
+        [--e2e [--e2e-rates 200,100,75,50] [--e2e-plot docs/benchmarks_e2e.png]]
 
 Starts its own redis-server (shared.devstack.services, listpack settings as in production)
 unless REDIS_URL is set — then it uses that server and refuses to FLUSHDB it without --flush.
@@ -460,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         "--e2e", action="store_true",
         help="then item 4: end-to-end freshness through the emulators (shared.devstack.bench_e2e)",
     )  # fmt: skip
-    ap.add_argument("--e2e-rates", default="200,50,30", help="posts/s, one 60 s run each")
+    ap.add_argument("--e2e-rates", default="200,100,75,50", help="posts/s, one 60 s run each")
     ap.add_argument("--e2e-seconds", type=float, default=60.0)
     ap.add_argument("--e2e-plot", type=Path, default=None, help="PNG of the e2e runs")
     args = ap.parse_args(argv)

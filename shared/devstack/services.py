@@ -150,11 +150,23 @@ def redis(port: int, workdir: Path, *, persist: bool = False) -> Service:
     return Service("redis", cmd, ready, workdir)
 
 
+# The serial collector and C1 only: at 50 posts/s for 40 s through the stack, the Firestore and
+# Pub/Sub emulators then used 11.5 instead of 20.2 CPU seconds (4.3 ms less per post) on this
+# 2-core machine, where G1's concurrent threads and C2's compiles compete with everything else.
+EMULATOR_JAVA_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+
+
+def _emulator_jvm() -> list[str]:
+    """JVM options of the Google emulators (EMULATOR_JAVA_OPTS overrides)."""
+    return os.environ.get("EMULATOR_JAVA_OPTS", EMULATOR_JAVA_OPTS).split()
+
+
 def pubsub(port: int, workdir: Path) -> Service:
     jars = sorted((gcloud_root() / "platform" / "pubsub-emulator" / "lib").glob("*.jar"))
     if not jars:
         raise ServiceFailed("no Pub/Sub emulator: gcloud components install pubsub-emulator")
-    cmd = ["java", "-Xmx256m", "-jar", str(jars[-1]), "--host=127.0.0.1", f"--port={port}"]
+    cmd = ["java", "-Xmx256m", *_emulator_jvm(), "-jar", str(jars[-1]),
+           "--host=127.0.0.1", f"--port={port}"]  # fmt: skip
     return Service("pubsub", cmd, lambda: http_ok(f"http://127.0.0.1:{port}/"), workdir)
 
 
@@ -165,7 +177,7 @@ def firestore(port: int, workdir: Path) -> Service:
             "no Firestore emulator: gcloud components install cloud-firestore-emulator"
         )
     cmd = [
-        "java", "-Xmx384m", "-Duser.language=en", "-cp", str(jar),
+        "java", "-Xmx384m", *_emulator_jvm(), "-Duser.language=en", "-cp", str(jar),
         "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start",
         "--host=127.0.0.1", f"--port={port}",
     ]  # fmt: skip
