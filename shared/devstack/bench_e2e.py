@@ -44,7 +44,9 @@ from typing import Any
 import redis as redis_lib
 import requests
 
+from shared import topology
 from shared.devstack.authtools import emulator_token
+from shared.devstack.push_forwarder import PushForwarder
 from shared.devstack.stack import LocalStack, Ports
 
 PROJECT = "demo-kwetter-bench"
@@ -477,6 +479,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument(
+        "--forward", type=int, default=0, metavar="N",
+        help="deliver post-events and fanout-batches with N in flight (shared.devstack."
+        "push_forwarder) instead of the emulator's 2 push loops per subscription",
+    )  # fmt: skip
+    ap.add_argument(
         "--stack", type=Path, default=None,
         help="stack.json of a running LocalStack to use instead of starting one (it must run "
         "with BURST_POST_THRESHOLD and POST_RATE_LIMIT raised, as this tool starts it)",
@@ -500,13 +507,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average before starting the stack: {_uptime()}", flush=True)
     stack.start()
     print(f"stack up in {time.monotonic() - t:.0f} s", flush=True)
+    forwarders = start_forwarders(stack, args.forward) if args.forward else []
     try:
         out = _measure(stack, args, rates)
     finally:
+        for f in forwarders:
+            f.stop()
         stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     _report(args, out)
     return 0 if out else 1
+
+
+def start_forwarders(stack: LocalStack, in_flight: int) -> list[PushForwarder]:
+    """The planner's and the writer's subscriptions, delivered ``in_flight`` at a time."""
+    out = []
+    for sub in topology.load().subscriptions:
+        if sub.function in ("fanout_planner", "timeline_writer"):
+            url = stack.function_url(sub.function).rstrip("/")
+            f = PushForwarder(
+                f"projects/{stack.project_id}/subscriptions/{sub.name}",
+                f"{url}/projects/{stack.project_id}/topics/{sub.topic}",
+                in_flight,
+            )
+            f.start()
+            out.append(f)
+    print(f"forwarding {len(out)} subscriptions, {in_flight} in flight each", flush=True)
+    return out
 
 
 def _report(args: argparse.Namespace, out: list[tuple[dict[str, Any], RunResult]]) -> None:

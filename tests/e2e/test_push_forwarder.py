@@ -1,0 +1,55 @@
+"""The benchmark's push forwarder: more than the emulator's 2 pushes in flight, nothing lost."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+from google.cloud import pubsub_v1
+
+from shared.devstack.authtools import SignedIn
+from shared.devstack.bench_e2e import start_forwarders
+from shared.devstack.stack import LocalStack
+from tests.gateway_users import registered_user
+
+pytestmark = pytest.mark.e2e
+
+
+def _endpoints(stack: LocalStack, subs: list[str]) -> dict[str, str]:
+    client = pubsub_v1.SubscriberClient()
+    return {s: client.get_subscription(subscription=s).push_config.push_endpoint for s in subs}
+
+
+def _post_reaches(stack: LocalStack, author: SignedIn, follower: SignedIn, text: str) -> None:
+    gw = stack.gateway_url
+    resp = requests.post(f"{gw}/v1/posts", json={"text": text}, headers=author.headers)
+    assert resp.status_code == 201, resp.text
+    pid = resp.json()["id"]
+    deadline = time.monotonic() + 20
+    while True:
+        page = requests.get(f"{gw}/v1/timeline", headers=follower.headers, timeout=10)
+        if pid in [p["id"] for p in page.json()["items"]]:
+            return
+        assert time.monotonic() < deadline, f"{text!r} never reached the follower"
+        time.sleep(0.2)
+
+
+def test_forwarded_posts_arrive_and_stop_restores_push(local_stack: LocalStack) -> None:
+    author, follower = (registered_user(local_stack, n) for n in ("fwa", "fwb"))
+    resp = requests.put(
+        f"{local_stack.gateway_url}/v1/users/{author.uid}/follow", headers=follower.headers
+    )
+    assert resp.status_code == 200, resp.text
+    forwarders = start_forwarders(local_stack, 4)
+    subs = [f.path for f in forwarders]
+    assert len(subs) == 2
+    try:
+        assert set(_endpoints(local_stack, subs).values()) == {""}  # the emulator's loops stopped
+        for i in range(5):
+            _post_reaches(local_stack, author, follower, f"forwarded {i}")
+    finally:
+        for f in forwarders:
+            f.stop()
+    assert _endpoints(local_stack, subs) == {f.path: f.endpoint for f in forwarders}
+    _post_reaches(local_stack, author, follower, "pushed by the emulator again")
