@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, LiteralString
 
 import neo4j
-from neo4j.exceptions import ClientError, ConstraintError
+from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
 from shared import errors
 from shared.domain.model import User
@@ -284,6 +284,20 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     return edge_ms, uid
 
 
+def constraint_refused(exc: BaseException) -> bool:
+    """Whether a uniqueness constraint refused the write. When the driver retried the
+    transaction (e.g. after a connection timed out under load), the attempt's ConstraintError
+    can surface as the ResultFailedError raised from it while the driver rolls back."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # exception chains are short; a cycle must not hang a request
+        if seen is None:
+            return False
+        if isinstance(seen, ConstraintError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 class Neo4jGraph:
     """The FollowerSource of the timeline engine and the store of the users service."""
 
@@ -366,7 +380,9 @@ class Neo4jGraph:
         try:
             with self._session() as s:
                 user, created, existing_key = s.execute_write(work)
-        except ConstraintError:
+        except (ConstraintError, ResultFailedError) as exc:
+            if not constraint_refused(exc):
+                raise
             # The uniqueness constraint on handle_key refused it: the handle is someone else's,
             # unless a concurrent registration of this very user won the race.
             owner = self.get_user_by_handle(handle)

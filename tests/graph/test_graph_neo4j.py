@@ -10,9 +10,10 @@ from typing import LiteralString
 
 import neo4j
 import pytest
+from neo4j.exceptions import ConstraintError, ResultFailedError
 
 from shared import errors
-from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph
+from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph, constraint_refused
 from shared.devstack.import_graph import import_edges, read_edges
 
 from .conftest import REED98, wipe
@@ -83,6 +84,22 @@ def test_concurrent_registration_of_one_handle_has_one_winner(graph: Neo4jGraph)
         "MATCH (u:User) WHERE u.handle_key = 'takenname' RETURN count(u) AS n", database_="neo4j"
     )
     assert recs[0]["n"] == 1
+
+
+def test_a_refusal_is_recognised_through_the_drivers_rollback_error() -> None:
+    # Seen in CI under load: a retried registration's ConstraintError surfaced as the
+    # ResultFailedError the driver raised from it while rolling back.
+    refused = ConstraintError()
+    try:
+        try:
+            raise refused
+        except ConstraintError as inner:
+            raise ResultFailedError(None, "the result has failed") from inner
+    except ResultFailedError as outer:
+        wrapped = outer
+    assert constraint_refused(refused) and constraint_refused(wrapped)
+    assert not constraint_refused(ResultFailedError(None, "another failure"))
+    assert not constraint_refused(ValueError("unrelated"))
 
 
 def test_concurrent_registration_of_one_user_creates_it_once(graph: Neo4jGraph) -> None:
