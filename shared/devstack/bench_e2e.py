@@ -43,9 +43,11 @@ from typing import Any
 
 import redis as redis_lib
 import requests
+from google.cloud import pubsub_v1
 
 from shared import topology
 from shared.devstack.authtools import emulator_token
+from shared.devstack.pubsub_setup import push_endpoint
 from shared.devstack.push_forwarder import PushForwarder
 from shared.devstack.stack import LocalStack, Ports
 
@@ -524,10 +526,9 @@ def start_forwarders(stack: LocalStack, in_flight: int) -> list[PushForwarder]:
     out = []
     for sub in topology.load().subscriptions:
         if sub.function in ("fanout_planner", "timeline_writer"):
-            url = stack.function_url(sub.function).rstrip("/")
             f = PushForwarder(
-                f"projects/{stack.project_id}/subscriptions/{sub.name}",
-                f"{url}/projects/{stack.project_id}/topics/{sub.topic}",
+                pubsub_v1.SubscriberClient.subscription_path(stack.project_id, sub.name),
+                push_endpoint(stack.function_url(sub.function), stack.project_id, sub.topic),
                 in_flight,
             )
             f.start()

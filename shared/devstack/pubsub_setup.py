@@ -23,6 +23,11 @@ def dlq_subscription(dlq_topic: str) -> str:
     return f"{dlq_topic}-keep"
 
 
+def push_endpoint(function_url: str, project: str, topic: str) -> str:
+    """Where a subscription pushes: functions-framework reads the topic from this path."""
+    return f"{function_url.rstrip('/')}/projects/{project}/topics/{topic}"
+
+
 def create(project: str, function_urls: dict[str, str]) -> None:
     topo = topology.load()
     publisher = pubsub_v1.PublisherClient()
@@ -40,11 +45,11 @@ def create(project: str, function_urls: dict[str, str]) -> None:
                 }
             )
     for sub in topo.subscriptions:
-        base = function_urls[sub.function].rstrip("/")
+        endpoint = push_endpoint(function_urls[sub.function], project, sub.topic)
         request = {
             "name": subscriber.subscription_path(project, sub.name),
             "topic": publisher.topic_path(project, sub.topic),
-            "push_config": {"push_endpoint": f"{base}/projects/{project}/topics/{sub.topic}"},
+            "push_config": {"push_endpoint": endpoint},
             "ack_deadline_seconds": sub.ack_deadline_seconds,
             "retain_acked_messages": sub.retain_acked_messages,
             "message_retention_duration": _duration(sub.message_retention_duration),
