@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from typing import Any
 
 import requests
 
@@ -21,3 +23,19 @@ def registered_user(stack: LocalStack, name: str) -> SignedIn:
     )
     assert resp.status_code == 201, resp.text
     return user
+
+
+def timeline_item(
+    stack: LocalStack, user: SignedIn, post_id: str, timeout: float = 30
+) -> dict[str, Any]:
+    """The post in the user's home timeline, once fan-out delivered it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = requests.get(f"{stack.gateway_url}/v1/timeline", headers=user.headers, timeout=10)
+        assert body.status_code in (200, 206), body.text
+        items = [i for i in body.json()["items"] if i["id"] == post_id]
+        if items:
+            item: dict[str, Any] = items[0]
+            return item
+        assert time.monotonic() < deadline, f"post {post_id} never reached the timeline"
+        time.sleep(0.3)

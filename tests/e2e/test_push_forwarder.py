@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from google.cloud import pubsub_v1
@@ -11,7 +9,7 @@ from google.cloud import pubsub_v1
 from shared.devstack.authtools import SignedIn
 from shared.devstack.bench_e2e import start_forwarders
 from shared.devstack.stack import LocalStack
-from tests.gateway_users import registered_user
+from tests.gateway_users import registered_user, timeline_item
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +20,11 @@ def _endpoints(stack: LocalStack, subs: list[str]) -> dict[str, str]:
 
 
 def _post_reaches(stack: LocalStack, author: SignedIn, follower: SignedIn, text: str) -> None:
-    gw = stack.gateway_url
-    resp = requests.post(f"{gw}/v1/posts", json={"text": text}, headers=author.headers)
+    resp = requests.post(
+        f"{stack.gateway_url}/v1/posts", json={"text": text}, headers=author.headers
+    )
     assert resp.status_code == 201, resp.text
-    pid = resp.json()["id"]
-    deadline = time.monotonic() + 20
-    while True:
-        page = requests.get(f"{gw}/v1/timeline", headers=follower.headers, timeout=10)
-        if pid in [p["id"] for p in page.json()["items"]]:
-            return
-        assert time.monotonic() < deadline, f"{text!r} never reached the follower"
-        time.sleep(0.2)
+    timeline_item(stack, follower, resp.json()["id"], timeout=20)
 
 
 def test_forwarded_posts_arrive_and_stop_restores_push(local_stack: LocalStack) -> None:

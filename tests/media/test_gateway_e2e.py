@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
 
 import pytest
 import requests
@@ -17,7 +16,7 @@ import requests
 from shared.devstack.authtools import SignedIn
 from shared.devstack.seed_media import Seeder
 from shared.devstack.stack import LocalStack
-from tests.gateway_users import registered_user
+from tests.gateway_users import registered_user, timeline_item
 from tests.media.conftest import image_bytes
 
 pytestmark = pytest.mark.e2e
@@ -83,20 +82,6 @@ def test_avatar_and_post_images_through_the_gateway(stack: LocalStack) -> None:
     assert no_token.status_code == 401
 
 
-def _timeline_item(stack: LocalStack, user: SignedIn, post_id: str) -> dict[str, Any]:
-    """The post in the user's home timeline, once fan-out delivered it."""
-    deadline = time.monotonic() + 30
-    while True:
-        body = requests.get(f"{stack.gateway_url}/v1/timeline", headers=user.headers, timeout=10)
-        assert body.status_code in (200, 206), body.text
-        items = [i for i in body.json()["items"] if i["id"] == post_id]
-        if items:
-            item: dict[str, Any] = items[0]
-            return item
-        assert time.monotonic() < deadline, f"post {post_id} never reached the timeline"
-        time.sleep(0.3)
-
-
 def test_image_post_reaches_a_followers_timeline_and_leaves_with_its_files(
     stack: LocalStack,
 ) -> None:
@@ -131,7 +116,7 @@ def test_image_post_reaches_a_followers_timeline_and_leaves_with_its_files(
     assert created.status_code == 201, created.text
     post = created.json()
 
-    item = _timeline_item(stack, bob, post["id"])
+    item = timeline_item(stack, bob, post["id"])
     assert item["media"] == post["media"]
     (media,) = item["media"]
     assert media["id"] == photo and media["alt"] == "a grey gradient"
