@@ -12,21 +12,21 @@ help: ## this list
 deps: ## install everything the stack and tests need (apt, pip, Maven, npm), idempotently
 	bash .ci/install.sh
 
-run: ## the whole platform locally on real services; Ctrl-C stops it
-	$(PY) -m shared.devstack.stack
+run: deps ## the whole platform locally on real services (installs what is missing first); Ctrl-C stops it
+	$(PY) -m devstack.stack
 
 seed: ## load the Reed98 follow graph (962 users) and a few posts each into the running stack
-	$(PY) -m shared.devstack.seed
-	$(PY) -m shared.devstack.seed_media
+	$(PY) -m devstack.seed
+	$(PY) -m devstack.seed_media
 
-test: lint typecheck tf-check web-test pytest ## lint, type-check, Terraform and web checks, then every test with coverage
+test: deps lint typecheck tf-check web-test pytest ## installs what is missing, then lint, type-check, Terraform and web checks, and every test with coverage
 
 lint: ## ruff lint + format check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-typecheck: ## mypy (strict) over shared/, functions/, infra/tfcheck, tests/
-	$(PY) -m mypy shared functions infra/tfcheck tests
+typecheck: ## mypy (strict) over shared/, devstack/, functions/, infra/tfcheck, tests/
+	$(PY) -m mypy shared devstack functions infra/tfcheck tests
 
 tf-check: ## Terraform offline checks: fmt, provider schema check, checkov
 	bash infra/terraform/check.sh
@@ -38,7 +38,7 @@ pytest: ## the test suite on real services the session starts itself, with cover
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
 
 bench: ## timeline engine benchmarks and end-to-end freshness (docs/benchmarks.md)
-	$(PY) -m shared.devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png
+	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png
 
 SCENARIO ?= mix
 USERS ?= 50
@@ -51,7 +51,7 @@ load: ## Locust, headless, CSV + HTML in .local/load: make load SCENARIO=mix|bur
 	  -t $(DURATION) --host $(HOST) --csv .local/load/$(SCENARIO) --html .local/load/$(SCENARIO).html
 
 replay: ## replay events: make replay ARGS="seek --subscription fanout-planner --time 2026-01-01T00:00:00Z"
-	$(PY) -m shared.devstack.replay $(ARGS)
+	$(PY) -m devstack.replay $(ARGS)
 
 deploy: ## Terraform plan, confirm, apply, publish the web app: make deploy ENV=dev PROJECT=<id> TF_STATE_BUCKET=<bucket>
 	PROJECT=$(PROJECT) TF_STATE_BUCKET=$(TF_STATE_BUCKET) bash infra/terraform/deploy.sh $(ENV)

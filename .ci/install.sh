@@ -37,7 +37,7 @@ fi
 echo "$(ls .local/neo4j/lib | wc -l) jars in .local/neo4j/lib"
 
 step "fake-gcs-server (Go module proxy; built once into .local/bin)"
-python3 -c "from shared.devstack.gcs import ensure_binary; print(ensure_binary())"
+python3 -c "from devstack.gcs import ensure_binary; print(ensure_binary())"
 
 step "Firebase Auth emulator (npm firebase-tools)"
 if [ ! -x infra/local/node_modules/.bin/firebase ]; then

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.devstack import services
-from shared.devstack.stack import LocalStack, Ports
+from devstack import services
+from devstack.stack import LocalStack, Ports
 
 PROJECT_ID = "demo-kwetter-test"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import requests
 
-from shared.devstack.authtools import SignedIn, sign_up
-from shared.devstack.stack import LocalStack
+from devstack.authtools import SignedIn, sign_up
+from devstack.stack import LocalStack
 
 
 def registered_user(stack: LocalStack, name: str) -> SignedIn:

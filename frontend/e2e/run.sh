@@ -46,7 +46,7 @@ if [ -z "${E2E_APP_URL:-}" ]; then
   VITE_POLL_MS=${VITE_POLL_MS:-2000} PYTHONPATH="$REPO" python3 - "$work" >"$work/stack.log" 2>&1 <<'PY' &
 import signal, sys, threading
 from pathlib import Path
-from shared.devstack.stack import LocalStack, Ports
+from devstack.stack import LocalStack, Ports
 
 work = Path(sys.argv[1])
 stack = LocalStack(work / "stack", Ports.free(), "demo-kwetter-e2e", persist=False,

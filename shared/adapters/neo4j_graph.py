@@ -77,7 +77,7 @@ Q_LOCK_PAIR: LiteralString = """
     SET a._lock = true REMOVE a._lock
     RETURN a.id AS a
 """
-# The keys every FOLLOWS edge carries (also set by shared/devstack/import_graph.py).
+# The keys every FOLLOWS edge carries (also set by devstack/import_graph.py).
 EDGE_KEYS: LiteralString = """
     r.created_ms = $now, r.followee = b.id,
     r.fkey = right('0000000000000' + toString($now), 13) + '|' + a.id

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from shared.devstack.authtools import SignedIn, sign_up
-from shared.devstack.gateway import OPENAPI_PATH
-from shared.devstack.stack import LocalStack
+from devstack.authtools import SignedIn, sign_up
+from devstack.gateway import OPENAPI_PATH
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 schema = schemathesis.openapi.from_path(str(OPENAPI_PATH))

@@ -6,9 +6,9 @@ import pytest
 import requests
 from google.cloud import pubsub_v1
 
-from shared.devstack.authtools import SignedIn
-from shared.devstack.bench_e2e import start_forwarders
-from shared.devstack.stack import LocalStack
+from devstack.authtools import SignedIn
+from devstack.bench_e2e import start_forwarders
+from devstack.stack import LocalStack
 from tests.gateway_users import registered_user, timeline_item
 
 pytestmark = pytest.mark.e2e

@@ -7,8 +7,8 @@ import uuid
 import pytest
 import requests
 
-from shared.devstack.authtools import SignedIn, sign_up
-from shared.devstack.stack import LocalStack
+from devstack.authtools import SignedIn, sign_up
+from devstack.stack import LocalStack
 from tests.gateway_users import registered_user, timeline_item
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ import subprocess
 
 import pytest
 
-from shared.devstack.services import REPO
-from shared.devstack.stack import LocalStack
+from devstack.services import REPO
+from devstack.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 

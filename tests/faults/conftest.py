@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.devstack.stack import LocalStack
+from devstack.stack import LocalStack
 from tests.faults import harness
 
 

@@ -21,12 +21,12 @@ from typing import Any
 import requests
 from google.cloud import pubsub_v1
 
+from devstack import pubsub_setup
+from devstack.authtools import emulator_token
+from devstack.services import Service
+from devstack.stack import LocalStack, Ports
 from shared import config
 from shared.bootstrap import Container
-from shared.devstack import pubsub_setup
-from shared.devstack.authtools import emulator_token
-from shared.devstack.services import Service
-from shared.devstack.stack import LocalStack, Ports
 
 PROJECT = "demo-kwetter-faults"
 RATE_LIMIT = 20

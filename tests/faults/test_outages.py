@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from google.cloud import pubsub_v1
 
+from devstack import rebuild_timelines, replay
+from devstack.stack import LocalStack
 from shared.bootstrap import Container
-from shared.devstack import rebuild_timelines, replay
-from shared.devstack.stack import LocalStack
 from tests.faults import harness
 
 pytestmark = pytest.mark.integration

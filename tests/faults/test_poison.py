@@ -26,9 +26,9 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 from google.protobuf import duration_pb2
 
+from devstack import pubsub_setup, replay
+from devstack.stack import LocalStack
 from shared import consumer, events, ids, topology
-from shared.devstack import pubsub_setup, replay
-from shared.devstack.stack import LocalStack
 from tests.faults import harness
 
 pytestmark = pytest.mark.integration

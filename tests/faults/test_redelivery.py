@@ -26,9 +26,9 @@ import pytest
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 
+from devstack.stack import LocalStack
 from shared import consumer, events
 from shared.bootstrap import Container
-from shared.devstack.stack import LocalStack
 from shared.services import users as users_service
 from shared.services.posts import PostsService
 from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter

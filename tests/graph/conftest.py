@@ -14,14 +14,14 @@ import flask
 import neo4j
 import pytest
 
+from devstack.services import REPO
 from shared import config
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
-from shared.devstack.services import REPO
 from shared.httpapi import USERINFO_HEADER, Router
 from shared.services.users import SOCIAL_EVENTS_TOPIC, build_router
 
-REED98 = Path(REPO).parent / "shared" / "datasets" / "socfb-Reed98.edges"
+REED98 = Path(REPO) / "data" / "socfb-Reed98.edges"
 
 
 @pytest.fixture(scope="session")

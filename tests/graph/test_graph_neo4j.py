@@ -12,9 +12,9 @@ import neo4j
 import pytest
 from neo4j.exceptions import ConstraintError, ResultFailedError
 
+from devstack.import_graph import import_edges, read_edges
 from shared import errors
 from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph, constraint_refused
-from shared.devstack.import_graph import import_edges, read_edges
 
 from .conftest import REED98, wipe
 

@@ -10,9 +10,9 @@ import pytest
 from cloudevents.http import CloudEvent
 from google.cloud import pubsub_v1
 
+from devstack import pubsub_setup
 from shared import consumer, events, topology
 from shared.adapters.pubsub import PubSubPublisher
-from shared.devstack import pubsub_setup
 from tests.conftest import PROJECT_ID
 
 pytestmark = pytest.mark.integration

@@ -26,14 +26,14 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
-from shared.devstack.authtools import emulator_token
+from devstack.authtools import emulator_token
 
 SCENARIO = os.environ.get("SCENARIO", "mix")
 PROJECT = os.environ.get("GOOGLE_CLOUD_PROJECT", "demo-kwetter")
 EDGES = Path(
     os.environ.get(
         "KWETTER_EDGES",
-        Path(__file__).resolve().parents[3] / "shared" / "datasets" / "socfb-Reed98.edges",
+        Path(__file__).resolve().parents[2] / "data" / "socfb-Reed98.edges",
     )
 )
 CELEBRITY = os.environ.get("KWETTER_CELEBRITY", "u0")

@@ -25,10 +25,10 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 from PIL import Image
 
+from devstack import gcs, services
+from devstack.pubsub_setup import dlq_subscription
 from shared import config
 from shared.bootstrap import Container
-from shared.devstack import gcs, services
-from shared.devstack.pubsub_setup import dlq_subscription
 from shared.services.media import MediaContext, MediaSettings, router_for
 from tests.conftest import PROJECT_ID
 

@@ -13,9 +13,9 @@ import uuid
 import pytest
 import requests
 
-from shared.devstack.authtools import SignedIn
-from shared.devstack.seed_media import Seeder
-from shared.devstack.stack import LocalStack
+from devstack.authtools import SignedIn
+from devstack.seed_media import Seeder
+from devstack.stack import LocalStack
 from tests.gateway_users import registered_user, timeline_item
 from tests.media.conftest import image_bytes
 

@@ -21,7 +21,7 @@ import pytest
 import requests
 from google.cloud import pubsub_v1
 
-from shared.devstack import services
+from devstack import services
 from tests.conftest import PROJECT_ID
 from tests.media.conftest import (
     MEDIA,

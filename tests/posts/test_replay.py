@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import pytest
 
+from devstack import replay
 from shared import events, ids
 from shared.adapters.firestore_posts import FirestorePosts
-from shared.devstack import replay
 from shared.services.posts import PostsService
 from tests.conftest import PROJECT_ID
 from tests.posts.conftest import PubSub

@@ -16,11 +16,11 @@ import pytest
 import redis as redis_lib
 from google.api_core import exceptions as gexc
 
+from devstack import replay
 from shared import config, events
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.adapters.redis_timeline import RedisTimelines
-from shared.devstack import replay
 from shared.services.posts import PostsService
 from shared.services.timeline import (
     FANOUT_TOPIC,

@@ -8,8 +8,8 @@ import json
 import pytest
 import requests
 
-from shared.devstack.authtools import emulator_token
-from shared.devstack.stack import LocalStack
+from devstack.authtools import emulator_token
+from devstack.stack import LocalStack
 from tests.faults import harness
 
 pytestmark = pytest.mark.integration

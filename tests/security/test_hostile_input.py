@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from shared.devstack.stack import LocalStack
+from devstack.stack import LocalStack
 from tests.faults import harness
 
 pytestmark = pytest.mark.integration

@@ -125,7 +125,7 @@ def test_topics_dead_letter_topics_and_their_keeping_subscriptions() -> None:
     assert unexpr(dlq["for_each"]) == "toset(var.dead_letter_topics)"
     keep = resource(pubsub, "google_pubsub_subscription", "dead_letter")
     assert unexpr(keep["for_each"]) == "toset(var.dead_letter_topics)"
-    # Same name as the local stack's (shared/devstack/pubsub_setup.dlq_subscription).
+    # Same name as the local stack's (devstack/pubsub_setup.dlq_subscription).
     assert keep["name"] == '"${each.value}-keep"'
     assert "push_config" not in keep
     assert keep["retain_acked_messages"] is True

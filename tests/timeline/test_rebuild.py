@@ -11,12 +11,12 @@ import neo4j
 import pytest
 import redis as redis_lib
 
+from devstack.rebuild_timelines import Checkpoint, neo4j_user_ids, rebuild
 from shared import events, ids
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
-from shared.devstack.rebuild_timelines import Checkpoint, neo4j_user_ids, rebuild
 from shared.services.timeline import FanoutPlanner, TimelineReader, TimelineWriter
 
 pytestmark = pytest.mark.integration

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
+from devstack.gateway import OPENAPI_PATH, load_routes
 from shared import topology
-from shared.devstack.gateway import OPENAPI_PATH, load_routes
 
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS = REPO / "functions"

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from werkzeug.test import Client
 
+from devstack.gateway import Gateway, load_routes
 from shared.auth import TokenVerifier
-from shared.devstack.gateway import Gateway, load_routes
 from tests.unit.test_auth import token
 
 

@@ -1,5 +1,5 @@
 # Bundling, in Terraform alone: each function's zip holds functions/<name>/* at its root plus
-# the shared/ package beside main.py (so `import shared...` works), without shared/devstack (the
+# the shared/ package beside main.py (so `import shared...` works), without devstack (the
 # laptop's service launcher) and without caches. Sources are text, read with file(); the zip is
 # deterministic (the archive provider fixes timestamps), so its MD5 names the uploaded object
 # and a change to either folder, and only a change, rebuilds the function.

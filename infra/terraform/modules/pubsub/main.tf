@@ -1,5 +1,5 @@
 # Every topic, subscription and dead-letter topic of shared/contracts/topology.yaml, which the
-# local stack also creates in the emulator (shared/devstack/pubsub_setup.py): same names.
+# local stack also creates in the emulator (devstack/pubsub_setup.py): same names.
 #
 # Push subscriptions, not Eventarc triggers: an Eventarc trigger creates and owns its own
 # subscription, with no dead-letter topic and a retry policy we cannot set, so the topology's

@@ -20,10 +20,10 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from shared.devstack.authtools import emulator_token
-from shared.devstack.services import REPO
+from devstack.authtools import emulator_token
+from devstack.services import REPO
 
-REED98 = REPO.parent / "shared" / "datasets" / "socfb-Reed98.edges"
+REED98 = REPO / "data" / "socfb-Reed98.edges"
 DEMO_PASSWORD = "kwetter-demo"
 SAMPLE_TEXTS = [
     "Just finished reading a great book on distributed systems 📚",
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"1/3 follow graph from {args.edges}")
     subprocess.run(
-        [sys.executable, "-m", "shared.devstack.import_graph", str(args.edges),
+        [sys.executable, "-m", "devstack.import_graph", str(args.edges),
          "--neo4j-uri", env["NEO4J_URI"]],
         check=True, env={**os.environ, **env},
     )  # fmt: skip

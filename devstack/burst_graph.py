@@ -1,6 +1,6 @@
 """The seed's burst graph: N users, each with 1-300 followers (seeded RNG), as an edge list.
 
-``python -m shared.devstack.burst_graph OUT [--users 3000] [--seed 7] [--offset 10000]``.
+``python -m devstack.burst_graph OUT [--users 3000] [--seed 7] [--offset 10000]``.
 Edges are friendships (the importer loads each as two follows, like Reed98), so a user with k
 friends has k followers; ids start at ``offset`` to stay clear of Reed98's 0..961.
 """

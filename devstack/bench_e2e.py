@@ -1,8 +1,8 @@
 """End-to-end freshness through the local emulators (item 4 of the timeline benchmark).
 
-    python -m shared.devstack.bench_e2e [--rate 200] [--seconds 60] [--rates 200,100,50]
+    python -m devstack.bench_e2e [--rate 200] [--seconds 60] [--rates 200,100,50]
 
-Starts the whole local stack (shared.devstack.stack.LocalStack: Redis, Neo4j, the Pub/Sub,
+Starts the whole local stack (devstack.stack.LocalStack: Redis, Neo4j, the Pub/Sub,
 Firestore and Auth emulators, every function under functions-framework, the gateway), registers
 authors and followers through the gateway (POST /v1/users, PUT /v1/users/{id}/follow, emulator
 tokens), has every follower read once (so fan-out counts them active), then posts through the
@@ -45,11 +45,11 @@ import redis as redis_lib
 import requests
 from google.cloud import pubsub_v1
 
+from devstack.authtools import emulator_token
+from devstack.pubsub_setup import push_endpoint
+from devstack.push_forwarder import PushForwarder
+from devstack.stack import LocalStack, Ports
 from shared import topology
-from shared.devstack.authtools import emulator_token
-from shared.devstack.pubsub_setup import push_endpoint
-from shared.devstack.push_forwarder import PushForwarder
-from shared.devstack.stack import LocalStack, Ports
 
 PROJECT = "demo-kwetter-bench"
 POLL_S = 0.020
@@ -482,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument(
         "--forward", type=int, default=0, metavar="N",
-        help="deliver post-events and fanout-batches with N in flight (shared.devstack."
+        help="deliver post-events and fanout-batches with N in flight (devstack."
         "push_forwarder) instead of the emulator's 2 push loops per subscription",
     )  # fmt: skip
     ap.add_argument(

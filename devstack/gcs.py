@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from shared.devstack.services import LOCAL, Service, ServiceFailed, http_ok
+from devstack.services import LOCAL, Service, ServiceFailed, http_ok
 
 VERSION = "v1.56.1"
 MODULE = "github.com/fsouza/fake-gcs-server"

@@ -1,6 +1,6 @@
 """Turns `make load` outputs (.local/load) into docs/load.png: latency over time and freshness.
 
-``python -m shared.devstack.load_report [--dir .local/load] [--out docs/load.png] SCENARIO...``
+``python -m devstack.load_report [--dir .local/load] [--out docs/load.png] SCENARIO...``
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Timeline engine benchmark (`make bench`): seed burst, push throughput, read latency.
 
-    python -m shared.devstack.bench_timeline [--scale 1.0] [--seed 7] [--plot docs/bench.png]
+    python -m devstack.bench_timeline [--scale 1.0] [--seed 7] [--plot docs/bench.png]
         [--e2e [--e2e-rates 200,100,75,50] [--e2e-plot docs/benchmarks_e2e.png]]
 
-Starts its own redis-server (shared.devstack.services, listpack settings as in production)
+Starts its own redis-server (devstack.services, listpack settings as in production)
 unless REDIS_URL is set — then it uses that server and refuses to FLUSHDB it without --flush.
 The follow graph lives in memory here: the subject is the Redis engine, and graph lookups are
 the same ones the planner makes per post (follower_count, follower pages).
@@ -33,10 +33,10 @@ from typing import Any
 
 import redis as redis_lib
 
+from devstack import services
 from shared import ids
 from shared.adapters.redis_timeline import NewPost, RedisTimelines
 from shared.config import Settings
-from shared.devstack import services
 from shared.domain.fanout import Mode
 from shared.domain.model import Post, User
 from shared.services.timeline import FanoutPlanner, TimelineReader
@@ -458,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["seed", "push", "read"], action="append")
     ap.add_argument(
         "--e2e", action="store_true",
-        help="then item 4: end-to-end freshness through the emulators (shared.devstack.bench_e2e)",
+        help="then item 4: end-to-end freshness through the emulators (devstack.bench_e2e)",
     )  # fmt: skip
     ap.add_argument("--e2e-rates", default="200,100,75,50", help="posts/s, one 60 s run each")
     ap.add_argument("--e2e-seconds", type=float, default=60.0)
@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         plot(bench.results, args.plot)
         print(f"plot: {args.plot}")
     if args.e2e:
-        from shared.devstack import bench_e2e
+        from devstack import bench_e2e
 
         e2e = ["--rates", args.e2e_rates, "--seconds", str(args.e2e_seconds)]
         if args.e2e_plot:

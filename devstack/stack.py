@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devstack import gcs, services
+from devstack.services import REPO, Service
 from shared import topology
-from shared.devstack import gcs, services
-from shared.devstack.services import REPO, Service
 
 TICK_SECONDS = 5.0
 
@@ -136,7 +136,7 @@ class LocalStack:
         try:
             self._start_backing_services(say)
             self._start_functions(say)
-            from shared.devstack import pubsub_setup
+            from devstack import pubsub_setup
 
             # The in-process clients (topology, ticker) find the emulators through these; the
             # stack's extra settings stay with its own processes.
@@ -207,7 +207,7 @@ class LocalStack:
             "--workers", "1", "--bind", f"127.0.0.1:{self.ports.gateway}", "--timeout", "120",
             # Unlimited here so that the gateway itself answers an over-long URL with JSON.
             "--limit-request-line", "0",
-            "shared.devstack.gateway:create_app()",
+            "devstack.gateway:create_app()",
         ]  # fmt: skip
         ready = _http_ready(f"{self.gateway_url}/healthz")
         self._launch(Service("gateway", cmd, ready, self.workdir / "gateway", env), say)
@@ -233,7 +233,7 @@ class LocalStack:
         if build.returncode != 0:
             raise services.ServiceFailed(f"web build failed:\n{build.stdout}\n{build.stderr}")
         say(f"  web build        done in {time.monotonic() - t0:4.1f}s")
-        cmd = [sys.executable, "-m", "shared.devstack.static_site",
+        cmd = [sys.executable, "-m", "devstack.static_site",
                "--dir", str(out), "--port", str(self.ports.web)]  # fmt: skip
         ready = _http_ready(f"http://127.0.0.1:{self.ports.web}/")
         self._launch(Service("web", cmd, ready, self.workdir / "web", self.env()), say)

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request, Response
 from shared.auth import InvalidToken, TokenVerifier, userinfo_header
 from shared.httpapi import CORS_HEADERS
 
-OPENAPI_PATH = Path(__file__).resolve().parents[1] / "contracts" / "openapi.yaml"
+OPENAPI_PATH = Path(__file__).resolve().parents[1] / "shared" / "contracts" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options")
 MAX_BODY_BYTES = 32 * 1024 * 1024  # API Gateway's own request size limit
 # No documented route needs more (ids ≤ 128, cursors ≤ 512); the functions' gunicorn would
@@ -168,7 +168,7 @@ class Gateway:
 
 
 def create_app() -> Gateway:
-    """gunicorn entry point: ``gunicorn 'shared.devstack.gateway:create_app()'``."""
+    """gunicorn entry point: ``gunicorn 'devstack.gateway:create_app()'``."""
     routes = load_routes()
     backends = {
         name: os.environ[f"KWETTER_BACKEND_{name.upper()}"]

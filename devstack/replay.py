@@ -1,4 +1,4 @@
-"""Replay events for backfills: `make replay ARGS="..."` or `python -m shared.devstack.replay ...`.
+"""Replay events for backfills: `make replay ARGS="..."` or `python -m devstack.replay ...`.
 
 The same code runs against the emulators (PUBSUB_EMULATOR_HOST / FIRESTORE_EMULATOR_HOST set,
 as in `make run`) and against real GCP (unset; Application Default Credentials, project from
@@ -9,7 +9,7 @@ GOOGLE_CLOUD_PROJECT or --project).
   seek      --subscription fanout-planner --snapshot before-deploy
   republish --since 2026-01-01T00:00:00Z --until 2026-01-02T00:00:00Z [--topic post-events]
   redrive   --subscription post-events-dlq-keep [--topic post-events] [--max 1000]
-  rebuild-timelines [its own options]   (shared.devstack.rebuild_timelines)
+  rebuild-timelines [its own options]   (devstack.rebuild_timelines)
 
 Seek covers what the subscription still retains (7 days of acked messages, 31 on the topic);
 republish reads the Firestore event log, so it reaches back to the first post ever made.
@@ -305,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     # rebuild-timelines has its own options; everything after the word is passed on as is.
     if "rebuild-timelines" in args_in:
         at = args_in.index("rebuild-timelines")
-        rebuild: Any = importlib.import_module("shared.devstack.rebuild_timelines")
+        rebuild: Any = importlib.import_module("devstack.rebuild_timelines")
         return int(rebuild.main(args_in[at + 1 :]) or 0)
     args = _parser().parse_args(args_in)
     project = args.project or config.load().project_id

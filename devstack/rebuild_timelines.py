@@ -1,6 +1,6 @@
 """Rebuild every timeline in Redis from the post store and the graph (after Redis was lost).
 
-    python -m shared.devstack.rebuild_timelines [--checkpoint PATH] [--restart]
+    python -m devstack.rebuild_timelines [--checkpoint PATH] [--restart]
 
 Two phases, each resumable: a checkpoint file (JSON, outside Redis: Redis may be lost again)
 records the phase and the last user id done, after every chunk; a rerun continues from there.

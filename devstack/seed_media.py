@@ -3,7 +3,7 @@
 Everything goes the way a browser goes: POST /v1/media through the gateway, PUT to the upload
 session on fake-gcs-server, wait for the processor to make it ready, then PUT /v1/me/avatar or
 POST /v1/posts with ``media_ids``. Run after `make seed` (or as its last step):
-``python -m shared.devstack.seed_media --workdir .local/run``.
+``python -m devstack.seed_media --workdir .local/run``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 import requests
 from PIL import Image, ImageDraw
 
-from shared.devstack.authtools import emulator_token
-from shared.devstack.seed import read_stack, user_ids
-from shared.devstack.services import REPO
+from devstack.authtools import emulator_token
+from devstack.seed import read_stack, user_ids
+from devstack.services import REPO
 
 CAPTIONS = [
     "Sunset over the river tonight 🌅",
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.edges is not None:
         uids = user_ids(args.edges)
     else:
-        from shared.devstack.seed import REED98
+        from devstack.seed import REED98
 
         uids = user_ids(REED98) if REED98.exists() else [f"u{n}" for n in range(1, 50)]
     print(f"media: avatars for {args.avatars} users, {args.image_posts} posts with an image")

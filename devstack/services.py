@@ -1,6 +1,6 @@
 """Start and stop the real services of the local stack, each as a child process group.
 
-Used by `make run` (shared.devstack.stack) and by the test session (tests/conftest.py), on
+Used by `make run` (devstack.stack) and by the test session (tests/conftest.py), on
 different ports so both can run at once. The emulators are started from their jars directly
 (not through gcloud's wrappers, which leave the JVM running when killed).
 """
@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 LOCAL = REPO / ".local"
 NEO4J_LIB = Path(os.environ.get("KWETTER_NEO4J_LIB", LOCAL / "neo4j" / "lib"))
 AUTH_TOOLS = REPO / "infra" / "local" / "node_modules" / ".bin" / "firebase"

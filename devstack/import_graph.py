@@ -1,4 +1,4 @@
-"""Bulk-load an edge list into the follow graph: ``python -m shared.devstack.import_graph FILE``.
+"""Bulk-load an edge list into the follow graph: ``python -m devstack.import_graph FILE``.
 
 Each line ``a b`` is one undirected friendship, loaded as two follows (a->b and b->a), the way
 DeathStarBench loads socfb-Reed98. Node N becomes user ``u<N>`` with handle ``user<N>`` and

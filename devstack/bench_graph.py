@@ -1,6 +1,6 @@
 """Benchmark of the follower stream the fan-out planner reads.
 
-``python -m shared.devstack.bench_graph [--alternatives]`` builds an author with N followers
+``python -m devstack.bench_graph [--alternatives]`` builds an author with N followers
 (100k by default) and measures, on a real Neo4j:
 - ``Neo4jGraph.iter_follower_pages`` (pages of 1,000): ids/s;
 - with --alternatives, the two designs it replaced, for the record of why it won;
@@ -52,7 +52,7 @@ def _neo4j(uri: str | None) -> Iterator[str]:
     if uri:
         yield uri
         return
-    from shared.devstack import services
+    from devstack import services
 
     with tempfile.TemporaryDirectory(prefix="kwetter-bench-graph-") as tmp:
         bolt, http = services.free_port(), services.free_port()
