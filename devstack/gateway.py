@@ -25,7 +25,7 @@ import yaml
 from werkzeug.wrappers import Request, Response
 
 from shared.auth import InvalidToken, TokenVerifier, userinfo_header
-from shared.httpapi import CORS_HEADERS
+from shared.entrypoints.http.api import CORS_HEADERS
 
 OPENAPI_PATH = Path(__file__).resolve().parents[1] / "shared" / "contracts" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options")
@@ -82,7 +82,7 @@ def load_routes(path: Path = OPENAPI_PATH) -> list[Route]:
 
 def _error(status: int, code: str, message: str) -> Response:
     # The gateway's own errors carry CORS headers so a browser can read them; the functions'
-    # responses carry their own (shared.httpapi), as they must behind API Gateway.
+    # responses carry their own (shared.entrypoints.http.api), as they must behind API Gateway.
     body = json.dumps({"error": {"code": code, "message": message}})
     return Response(body, status=status, mimetype="application/json", headers=CORS_HEADERS)
 

@@ -133,7 +133,8 @@ def redrive(
 
     Returns (redriven, skipped). Each message is acked only after its copy was accepted, so an
     interruption makes duplicates at worst (consumers are idempotent). Messages that
-    shared.consumer rejected as malformed (attribute ``rejected_by``) would only come straight
+    the consumer (shared.entrypoints.pubsub.consumer) rejected as
+    malformed (attribute ``rejected_by``) would only come straight
     back: they are skipped and left in the subscription for inspection.
     """
     from google.cloud import pubsub_v1

@@ -1,17 +1,28 @@
-"""The one place that wires adapters to services, once per process (one driver, one pool).
+"""The one place that wires adapters to use cases and use cases to entry points.
 
-Each function's main.py asks this module for what it needs; everything is created lazily so a
-function only connects to the services it uses.
+One ``Container`` per process builds every dependency once, on first use, so a function only
+connects to the services it needs (one Neo4j driver, one Redis pool, one Firestore client).
+
+Each kind of entry point is built one way:
+- an HTTP function: ``http_function(name)``, its router built on the first request;
+- a Pub/Sub function: ``event_function(name)``, its consumer built on the first message.
+``functions/<name>/main.py`` is those few lines and nothing else.
+
+Substituting a dependency (tests, tools) is done one way too: pass it to the container by
+name, ``Container(settings, graph=graph_on_a_test_database)``; everything built from the
+container then uses it. Unknown names are refused, so a typo cannot silently do nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from shared import config
 
 if TYPE_CHECKING:
+    import flask
     import neo4j
     import redis as redis_lib
     from google.cloud import firestore as firestore_lib
@@ -20,11 +31,21 @@ if TYPE_CHECKING:
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_timeline import RedisTimelines
+    from shared.entrypoints.http.api import Router
 
 
 class Container:
-    def __init__(self, settings: config.Settings | None = None) -> None:
+    def __init__(self, settings: config.Settings | None = None, **overrides: Any) -> None:
         self.settings = settings or config.load()
+        unknown = sorted(
+            n for n in overrides if not isinstance(getattr(type(self), n, None), cached_property)
+        )
+        if unknown:
+            raise TypeError(f"Container has no dependency named {', '.join(unknown)}")
+        # cached_property reads the instance dict first: an override is simply "already built".
+        self.__dict__.update(overrides)
+
+    # ---- clients -------------------------------------------------------------------------
 
     @cached_property
     def redis(self) -> redis_lib.Redis[bytes]:
@@ -54,6 +75,8 @@ class Container:
 
         return PubSubPublisher(self.settings.project_id)
 
+    # ---- adapters ------------------------------------------------------------------------
+
     @cached_property
     def graph(self) -> Neo4jGraph:
         from shared.adapters.neo4j_graph import Neo4jGraph
@@ -75,10 +98,132 @@ class Container:
         return RedisTimelines(self.redis, self.settings)
 
 
+# ---- entry points ------------------------------------------------------------------------
+
+
+def _users_router(c: Container) -> Router:
+    from shared.services.users import build_router
+
+    return build_router(c)
+
+
+def _posts_router(c: Container) -> Router:
+    from shared.services.posts import build_router
+
+    return build_router(c)
+
+
+def _timeline_router(c: Container) -> Router:
+    from shared.services.timeline import build_router
+
+    return build_router(c)
+
+
+def _media_router(c: Container) -> Router:
+    from shared.services.media import build_router
+
+    return build_router(c)
+
+
+HTTP_FUNCTIONS: dict[str, Callable[[Container], Router]] = {
+    "users": _users_router,
+    "posts": _posts_router,
+    "timeline": _timeline_router,
+    "media": _media_router,
+}
+
+
+def _fanout_planner(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+    from shared.services.timeline import FanoutPlanner
+
+    handler = FanoutPlanner.from_container(c)
+    return lambda ce: consume(ce, "fanout_planner", handler.handle, c.publisher)
+
+
+def _timeline_writer(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+    from shared.services.timeline import TimelineWriter
+
+    handler = TimelineWriter.from_container(c)
+    return lambda ce: consume(ce, "timeline_writer", handler.handle, c.publisher)
+
+
+def _follow_sync(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+    from shared.services.timeline import FollowSync
+
+    handler = FollowSync.from_container(c)
+    return lambda ce: consume(ce, "follow_sync", handler.handle, c.publisher)
+
+
+def _media_processor(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import message_of
+    from shared.services.media import processor_from
+
+    processor = processor_from(c)
+
+    def handle(ce: Any) -> None:
+        data, attributes, _ = message_of(ce)
+        processor.handle_notification(data, attributes)
+
+    return handle
+
+
+def _outbox_relay(c: Container) -> Callable[[Any], None]:
+    from shared.services.outbox import relay_from
+
+    relay = relay_from(c)
+
+    def handle(_tick: Any) -> None:
+        # A tick carries nothing: it is not decoded as an event (and never dead-lettered).
+        relay.run_once()
+
+    return handle
+
+
+EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
+    "fanout_planner": _fanout_planner,
+    "timeline_writer": _timeline_writer,
+    "follow_sync": _follow_sync,
+    "media_processor": _media_processor,
+    "outbox_relay": _outbox_relay,
+}
+
+
+def http_function(
+    name: str, c: Container | None = None
+) -> Callable[[flask.Request], flask.Response]:
+    """The request handler of HTTP function ``name``; nothing connects before the first call."""
+    build = HTTP_FUNCTIONS[name]
+    built: list[Router] = []
+
+    def handle(request: flask.Request) -> flask.Response:
+        if not built:
+            built.append(build(c or container()))
+        return built[0].dispatch(request)
+
+    return handle
+
+
+def event_function(name: str, c: Container | None = None) -> Callable[[Any], None]:
+    """The CloudEvent handler of Pub/Sub function ``name``, built on the first message."""
+    build = EVENT_FUNCTIONS[name]
+    built: list[Callable[[Any], None]] = []
+
+    def handle(cloud_event: Any) -> None:
+        if not built:
+            built.append(build(c or container()))
+        built[0](cloud_event)
+
+    return handle
+
+
 _container: Container | None = None
 
 
 def container() -> Container:
+    """The process's container (functions); tests and tools build their own ``Container``."""
     global _container
     if _container is None:
         _container = Container()

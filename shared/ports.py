@@ -42,3 +42,15 @@ class PostStore(Protocol):
     def list_user_posts(self, author_id: str, limit: int, before: int | None = None) -> list[Post]:
         """An author's live posts, newest first, with ids below ``before``."""
         ...
+
+
+# ---- users (graph) ------------------------------------------------------------------------
+
+
+# ---- posts and the outbox -----------------------------------------------------------------
+
+
+# ---- media --------------------------------------------------------------------------------
+
+
+# ---- timelines ----------------------------------------------------------------------------

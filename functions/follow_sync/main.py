@@ -1,20 +1,14 @@
-"""Pub/Sub function `follow_sync`: social-events; follow backfills, unfollow unmerges."""
+"""Pub/Sub function `follow_sync`: social-events: follow backfills, unfollow unmerges."""
 
 from typing import Any
 
 import functions_framework
 
-from shared.bootstrap import container
-from shared.consumer import consume
-from shared.services.timeline import FollowSync
+from shared import bootstrap
 
-_handler: FollowSync | None = None
+_handle = bootstrap.event_function("follow_sync")
 
 
 @functions_framework.cloud_event
 def follow_sync(cloud_event: Any) -> None:
-    global _handler
-    c = container()
-    if _handler is None:
-        _handler = FollowSync.from_container(c)
-    consume(cloud_event, "follow_sync", _handler.handle, c.publisher)
+    _handle(cloud_event)

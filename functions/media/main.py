@@ -1,14 +1,13 @@
-"""HTTP function `media`: upload sessions, media status, avatars (routes: openapi.yaml)."""
+"""HTTP function `media`: upload sessions, media status, avatars."""
 
 import flask
 import functions_framework
 
-from shared.bootstrap import container
-from shared.services.media import build_router
+from shared import bootstrap
 
-_router = build_router(container())
+_handle = bootstrap.http_function("media")
 
 
 @functions_framework.http
 def media(request: flask.Request) -> flask.Response:
-    return _router.dispatch(request)
+    return _handle(request)

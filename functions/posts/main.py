@@ -1,14 +1,13 @@
-"""HTTP function `posts`: create, read and delete posts (routes: shared/contracts/openapi.yaml)."""
+"""HTTP function `posts`: create, read and delete posts."""
 
 import flask
 import functions_framework
 
-from shared.bootstrap import container
-from shared.services.posts import build_router
+from shared import bootstrap
 
-_router = build_router(container())
+_handle = bootstrap.http_function("posts")
 
 
 @functions_framework.http
 def posts(request: flask.Request) -> flask.Response:
-    return _router.dispatch(request)
+    return _handle(request)

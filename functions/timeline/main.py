@@ -1,14 +1,13 @@
-"""HTTP function `timeline`: home and user timelines (routes: shared/contracts/openapi.yaml)."""
+"""HTTP function `timeline`: home and user timelines."""
 
 import flask
 import functions_framework
 
-from shared.bootstrap import container
-from shared.services.timeline import build_router
+from shared import bootstrap
 
-_router = build_router(container())
+_handle = bootstrap.http_function("timeline")
 
 
 @functions_framework.http
 def timeline(request: flask.Request) -> flask.Response:
-    return _router.dispatch(request)
+    return _handle(request)

@@ -1,14 +1,13 @@
-"""HTTP function `users`: profiles, follows, follower lists, suggestions (shared/services/users)."""
+"""HTTP function `users`: profiles, follows, follower lists, suggestions."""
 
 import flask
 import functions_framework
 
-from shared.bootstrap import container
-from shared.services.users import build_router
+from shared import bootstrap
 
-_router = build_router(container())
+_handle = bootstrap.http_function("users")
 
 
 @functions_framework.http
 def users(request: flask.Request) -> flask.Response:
-    return _router.dispatch(request)
+    return _handle(request)

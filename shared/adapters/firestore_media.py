@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from google.cloud import firestore
 
-from shared import errors
+from shared.domain import errors
 from shared.domain import media as domain
 
 MEDIA = "media"
@@ -213,7 +213,7 @@ class MediaRepository:
             if rec is None or rec.status == "deleted":
                 raise errors.NotFound(f"no media {media_id}", details={"media_id": media_id})
             if rec.owner_id != owner_id:
-                raise errors.Forbidden(
+                raise errors.PermissionDenied(
                     f"media {media_id} belongs to someone else", details={"media_id": media_id}
                 )
             if rec.status != "ready":
@@ -222,7 +222,7 @@ class MediaRepository:
                     details={"media_id": media_id, "status": rec.status, "reason": rec.reason},
                 )
             if rec.purpose != "post":
-                raise errors.Unprocessable(
+                raise errors.ValidationFailed(
                     f"media {media_id} was uploaded as an avatar", details={"media_id": media_id}
                 )
             alt = (alts or {}).get(media_id)
@@ -320,11 +320,11 @@ def _check_avatar(owner_id: str, media_id: str, rec: MediaRecord | None) -> None
     if rec is None or rec.status == "deleted":
         raise errors.NotFound(f"no media {media_id}", details={"media_id": media_id})
     if rec.owner_id != owner_id:
-        raise errors.Forbidden(f"media {media_id} belongs to someone else")
+        raise errors.PermissionDenied(f"media {media_id} belongs to someone else")
     if rec.status != "ready":
         raise errors.Conflict(
             f"media {media_id} is {rec.status}, not ready",
             details={"media_id": media_id, "status": rec.status, "reason": rec.reason},
         )
     if rec.purpose != "avatar":
-        raise errors.Unprocessable(f"media {media_id} was not uploaded as an avatar")
+        raise errors.ValidationFailed(f"media {media_id} was not uploaded as an avatar")

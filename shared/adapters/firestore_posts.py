@@ -25,7 +25,8 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared import errors, events, ids
+from shared import events, ids
+from shared.domain import errors
 from shared.domain.model import Post
 
 POSTS = "posts"
@@ -199,7 +200,7 @@ class FirestorePosts:
             return None
         idem = snap.to_dict() or {}
         if idem.get("text_sha256") != _text_digest(text, media):
-            raise errors.Unprocessable(
+            raise errors.ValidationFailed(
                 "this Idempotency-Key was already used for a post with different text or media"
             )
         post_id = int(idem["post_id"])
@@ -239,7 +240,7 @@ class FirestorePosts:
                 assert isinstance(earlier, events.PostDeleted)
                 return earlier, False
             if post.author_id != caller_id:
-                raise errors.Forbidden("only the author may delete a post")
+                raise errors.PermissionDenied("only the author may delete a post")
             now = _now_ms()
             event = events.PostDeleted(
                 event_id=deleted_event_id(post_id),

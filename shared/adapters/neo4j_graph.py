@@ -31,7 +31,7 @@ from typing import Any, LiteralString
 import neo4j
 from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
-from shared import errors
+from shared.domain import errors
 from shared.domain.model import User
 from shared.domain.users import handle_key
 
@@ -278,9 +278,9 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         edge_ms, uid = json.loads(raw)
     except (binascii.Error, ValueError, TypeError) as exc:
-        raise errors.BadRequest("cursor is not one this API returned") from exc
+        raise errors.InvalidInput("cursor is not one this API returned") from exc
     if not isinstance(edge_ms, int) or isinstance(edge_ms, bool) or not isinstance(uid, str):
-        raise errors.BadRequest("cursor is not one this API returned")
+        raise errors.InvalidInput("cursor is not one this API returned")
     return edge_ms, uid
 
 
@@ -416,7 +416,7 @@ class Neo4jGraph:
     @staticmethod
     def _lock_pair(tx: neo4j.ManagedTransaction, a: str, b: str) -> None:
         if a == b:
-            raise errors.BadRequest("you cannot follow yourself")
+            raise errors.InvalidInput("you cannot follow yourself")
         if tx.run(Q_LOCK_PAIR, a=a, b=b).single() is None:
             found = {r["id"] for r in tx.run(Q_EXISTING_IDS, ids=[a, b])}
             missing = a if a not in found else b

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from shared import errors
+from shared.domain import errors
 
 ALLOWED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 MAX_BYTES = 5 * 1024 * 1024
@@ -49,32 +49,34 @@ def parse_new_media(body: dict[str, Any]) -> NewMedia:
     """A POST /v1/media body: {content_type, byte_size, purpose, alt?}, nothing else."""
     unknown = sorted(set(body) - _BODY_FIELDS)
     if unknown:
-        raise errors.BadRequest(
+        raise errors.InvalidInput(
             f"unknown field(s): {', '.join(unknown)}", details={"unknown_fields": unknown}
         )
     ctype = body.get("content_type")
     if not isinstance(ctype, str) or not ctype:
-        raise errors.BadRequest("content_type is required", details={"field": "content_type"})
+        raise errors.InvalidInput("content_type is required", details={"field": "content_type"})
     ctype = ctype.split(";", 1)[0].strip().lower()
     if ctype not in ALLOWED_TYPES:
-        raise errors.UnsupportedMediaType(
+        raise errors.UnsupportedType(
             f"{ctype} is not accepted; send one of {', '.join(sorted(ALLOWED_TYPES))}",
             details={"field": "content_type", "allowed": sorted(ALLOWED_TYPES)},
         )
     size = body.get("byte_size")
     # bool is an int in Python; JSON true is not a size.
     if not isinstance(size, int) or isinstance(size, bool):
-        raise errors.BadRequest("byte_size must be an integer", details={"field": "byte_size"})
+        raise errors.InvalidInput("byte_size must be an integer", details={"field": "byte_size"})
     if size <= 0:
-        raise errors.Unprocessable("byte_size must be positive", details={"field": "byte_size"})
+        raise errors.ValidationFailed("byte_size must be positive", details={"field": "byte_size"})
     if size > MAX_BYTES:
-        raise errors.PayloadTooLarge(
+        raise errors.TooLarge(
             f"{size} bytes is over the {MAX_BYTES} byte limit",
             details={"field": "byte_size", "max": MAX_BYTES},
         )
     purpose = body.get("purpose")
     if purpose not in PURPOSES:
-        raise errors.BadRequest("purpose must be 'post' or 'avatar'", details={"field": "purpose"})
+        raise errors.InvalidInput(
+            "purpose must be 'post' or 'avatar'", details={"field": "purpose"}
+        )
     return NewMedia(ctype, size, purpose, parse_alt(body.get("alt")))
 
 
@@ -82,10 +84,10 @@ def parse_alt(raw: object) -> str:
     if raw is None:
         return ""
     if not isinstance(raw, str):
-        raise errors.BadRequest("alt must be a string", details={"field": "alt"})
+        raise errors.InvalidInput("alt must be a string", details={"field": "alt"})
     alt = " ".join(raw.split())  # alt text is one line for screen readers
     if len(alt) > MAX_ALT_CHARS:
-        raise errors.Unprocessable(
+        raise errors.ValidationFailed(
             f"alt is {len(alt)} characters; the limit is {MAX_ALT_CHARS}",
             details={"field": "alt", "max": MAX_ALT_CHARS},
         )
@@ -101,16 +103,16 @@ def parse_media_ids(raw: object) -> list[str]:
     if raw is None:
         return []
     if not isinstance(raw, list) or not all(is_media_id(m) for m in raw):
-        raise errors.BadRequest(
+        raise errors.InvalidInput(
             "media_ids must be a list of media ids", details={"field": "media_ids"}
         )
     if len(raw) > MAX_MEDIA_PER_POST:
-        raise errors.Unprocessable(
+        raise errors.ValidationFailed(
             f"at most {MAX_MEDIA_PER_POST} media per post",
             details={"field": "media_ids", "max": MAX_MEDIA_PER_POST},
         )
     if len(set(raw)) != len(raw):
-        raise errors.BadRequest("media_ids repeats a media id", details={"field": "media_ids"})
+        raise errors.InvalidInput("media_ids repeats a media id", details={"field": "media_ids"})
     return list(raw)
 
 

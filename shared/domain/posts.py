@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared import errors
+from shared.domain import errors
 from shared.domain.media import parse_alt, parse_media_ids
 
 MAX_CHARS = 280
@@ -27,29 +27,29 @@ _BODY_FIELDS = {"text", "media_ids", "media_alts"}
 def normalize_text(raw: object) -> str:
     """The text as stored: NFC, newlines as LF, trimmed; BadRequest/Unprocessable otherwise."""
     if raw is None:
-        raise errors.BadRequest("text is required", details={"field": "text"})
+        raise errors.InvalidInput("text is required", details={"field": "text"})
     if not isinstance(raw, str):
-        raise errors.BadRequest("text must be a string", details={"field": "text"})
+        raise errors.InvalidInput("text must be a string", details={"field": "text"})
     # Browsers submit textarea newlines as CRLF; they are still newlines, not control characters.
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.strip().strip(_INVISIBLE).strip()
     if not text:
-        raise errors.Unprocessable(
+        raise errors.ValidationFailed(
             "text is empty after trimming whitespace", details={"field": "text", "length": 0}
         )
     for index, ch in enumerate(text):
         category = unicodedata.category(ch)
         if category == "Cc" and ch not in _ALLOWED_CONTROLS:
-            raise errors.Unprocessable(
+            raise errors.ValidationFailed(
                 f"text contains control character U+{ord(ch):04X}",
                 details={"field": "text", "index": index},
             )
         if category == "Cs":  # a lone surrogate from a JSON "\ud83d" escape: not storable text
-            raise errors.Unprocessable(
+            raise errors.ValidationFailed(
                 "text contains an unpaired surrogate", details={"field": "text", "index": index}
             )
     if len(text) > MAX_CHARS:
-        raise errors.Unprocessable(
+        raise errors.ValidationFailed(
             f"text is {len(text)} characters; the limit is {MAX_CHARS}",
             details={"field": "text", "length": len(text), "max": MAX_CHARS},
         )
@@ -72,7 +72,7 @@ def parse_new_post(body: dict[str, Any]) -> NewPost:
     """
     unknown = sorted(set(body) - _BODY_FIELDS)
     if unknown:
-        raise errors.BadRequest(
+        raise errors.InvalidInput(
             f"unknown field(s): {', '.join(unknown)}", details={"unknown_fields": unknown}
         )
     text = normalize_text(body.get("text"))
@@ -81,7 +81,7 @@ def parse_new_post(body: dict[str, Any]) -> NewPost:
     if raw_alts is None:
         return NewPost(text, media_ids)
     if not isinstance(raw_alts, list) or len(raw_alts) != len(media_ids):
-        raise errors.BadRequest(
+        raise errors.InvalidInput(
             "media_alts must be a list with one alt text (or null) per media id",
             details={"field": "media_alts"},
         )
@@ -95,7 +95,7 @@ def parse_idempotency_key(raw: str | None) -> str | None:
         return None
     key = raw.strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
-        raise errors.BadRequest(
+        raise errors.InvalidInput(
             f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
         )
     return key

@@ -7,7 +7,7 @@ resumable upload session URL on the private uploads bucket. The bucket's notific
 the processor through the ``media-uploads`` topic; it decides from the bytes themselves, writes
 WebP variants to the public media bucket, records ``ready``/``rejected`` and deletes the
 original. GCS notifications are not our event schema, so they are parsed here, not by
-shared.consumer (malformed ones still go to the dead-letter topic, loudly, like consume does).
+the shared consumer (malformed ones still go to the dead-letter topic, loudly, like consume does).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared import errors
 from shared.adapters.firestore_media import MediaRecord, MediaRepository, StoredVariant
-from shared.consumer import RawPublisher, dead_letter_topic
+from shared.domain import errors
 from shared.domain import media as domain
-from shared.httpapi import Request, Response, Router
+from shared.entrypoints.http.api import Request, Response, Router
+from shared.entrypoints.pubsub.consumer import RawPublisher, dead_letter_topic
 
 if TYPE_CHECKING:
     import redis as redis_lib
@@ -129,9 +129,7 @@ class UploadRateLimiter:
             )
         )
         if wait:
-            raise errors.TooManyRequests(
-                f"at most {self._limit} uploads per hour", headers={"Retry-After": str(wait)}
-            )
+            raise errors.RateLimited(f"at most {self._limit} uploads per hour", retry_after_s=wait)
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -219,10 +217,10 @@ def router_for(service_of: Any) -> Router:
         body = req.json()
         unknown = sorted(set(body) - {"media_id"})
         if unknown or "media_id" not in body:
-            raise errors.BadRequest('send {"media_id": <id or null>}')
+            raise errors.InvalidInput('send {"media_id": <id or null>}')
         media_id = body["media_id"]
         if media_id is not None and not domain.is_media_id(media_id):
-            raise errors.BadRequest("media_id is not a media id", details={"field": "media_id"})
+            raise errors.InvalidInput("media_id is not a media id", details={"field": "media_id"})
         return service_of().set_avatar(caller.uid, media_id), 200
 
     return router

@@ -21,12 +21,13 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared import errors, ids, observability
+from shared import ids, observability
 from shared.adapters.firestore_posts import PostEvent
+from shared.domain import errors
 from shared.domain import posts as domain
 from shared.domain.media import MediaRef, media_json
 from shared.domain.model import Post, User
-from shared.httpapi import Request, Response, Router
+from shared.entrypoints.http.api import Request, Response, Router
 from shared.ports import EventPublisher
 
 if TYPE_CHECKING:
@@ -239,19 +240,18 @@ class PostsService:
                 log.warning("rate limiter unavailable; post accepted unlimited", exc_info=True)
                 return
             if wait is not None:
-                raise errors.TooManyRequests(
+                raise errors.RateLimited(
                     f"at most {self._rate_limit} posts per {self._rate_window_ms // 1000} s",
-                    headers={"Retry-After": str(wait)},
+                    retry_after_s=wait,
                 )
             return
         # Without a shared limiter (tests of the service alone): count the author's events.
         since = time.time_ns() // 1_000_000 - self._rate_window_ms
         if self._store.count_recent_events(author_id, since) >= self._rate_limit:
-            retry_after = str(max(1, self._rate_window_ms // 1000))
-            raise errors.TooManyRequests(
+            raise errors.RateLimited(
                 f"at most {self._rate_limit} posts and deletes per "
                 f"{self._rate_window_ms // 1000} s",
-                headers={"Retry-After": retry_after},
+                retry_after_s=self._rate_window_ms // 1000,
             )
 
     def _publish(self, event: PostEvent) -> None:
@@ -274,7 +274,7 @@ def _post_id(req: Request) -> int:
     try:
         return ids.parse_id(req.params["id"])
     except ValueError as exc:
-        raise errors.BadRequest("post id must be a decimal string of up to 19 digits") from exc
+        raise errors.InvalidInput("post id must be a decimal string of up to 19 digits") from exc
 
 
 def router_for(service: PostsService) -> Router:

@@ -19,14 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared import errors, events, ids
+from shared import events, ids
 from shared.adapters.redis_timeline import NewPost, RedisTimelines, tl_key, ut_key
 from shared.config import Settings
+from shared.domain import errors
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
 from shared.domain.media import MediaRef, media_json
 from shared.domain.model import Post, User
 from shared.domain.timeline import fallback_for, merge_newest
-from shared.httpapi import Request, Response, Router
+from shared.entrypoints.http.api import Request, Response, Router
 from shared.ports import EventPublisher, FollowerSource, PostStore
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ def _before(req: Request) -> int | None:
     try:
         return ids.parse_id(raw)
     except ValueError as exc:
-        raise errors.BadRequest("before must be a post id (a string of digits)") from exc
+        raise errors.InvalidInput("before must be a post id (a string of digits)") from exc
 
 
 def build_router(c: Container) -> Router:
@@ -279,7 +280,7 @@ def build_router(c: Container) -> Router:
         req.caller()
         uid = req.params["id"]
         if not 1 <= len(uid) <= 128:
-            raise errors.BadRequest("id must be 1-128 characters")
+            raise errors.InvalidInput("id must be 1-128 characters")
         limit = req.int_query("limit", 20, lo=1, hi=100)
         page = get_reader().user_posts(uid, limit, _before(req))
         return page.to_json(), 200

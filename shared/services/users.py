@@ -19,12 +19,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from shared import errors, events, observability
+from shared import events, observability
 from shared.adapters.neo4j_graph import Neo4jGraph, PendingAnnouncement
+from shared.domain import errors
 from shared.domain import users as domain
 from shared.domain.media import MediaRef, media_json
 from shared.domain.model import User
-from shared.httpapi import Request, Response, Router
+from shared.entrypoints.http.api import Request, Response, Router
 from shared.ports import EventPublisher
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class UsersService:
 
     def follow(self, caller: str, target: str) -> bool:
         if caller == target:
-            raise errors.BadRequest("you cannot follow yourself")
+            raise errors.InvalidInput("you cannot follow yourself")
         res = _as_caller(caller, lambda: self.graph.follow_with_state(caller, target))
         if not res.announced:
             self._announce(follow_event(caller, target, res.created_ms))
@@ -159,7 +160,7 @@ class UsersService:
 
     def unfollow(self, caller: str, target: str) -> bool:
         if caller == target:
-            raise errors.BadRequest("you cannot unfollow yourself")
+            raise errors.InvalidInput("you cannot unfollow yourself")
         res = _as_caller(caller, lambda: self.graph.unfollow_with_state(caller, target))
         if res.pending_at_ms is not None:
             self._announce(unfollow_event(caller, target, res.pending_at_ms))
@@ -176,7 +177,7 @@ class UsersService:
                         exc_info=True)  # fmt: skip
             raise errors.Unavailable(
                 "saved, but its event could not be published yet; retry the same request",
-                headers={"Retry-After": "1"},
+                retry_after_s=1,
             ) from exc
 
     # -- lists ------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def relay_social_events(
 def _path_user_id(req: Request) -> str:
     uid = req.params["id"]
     if not domain.is_valid_user_id(uid):
-        raise errors.BadRequest(
+        raise errors.InvalidInput(
             "user id must be 1-128 characters of A-Z a-z 0-9 _ . : @ -", details={"field": "id"}
         )
     return uid
@@ -248,7 +249,7 @@ def _path_user_id(req: Request) -> str:
 def _caller_id(req: Request) -> str:
     uid = req.caller().uid
     if not domain.is_valid_user_id(uid):
-        raise errors.BadRequest("this account's id cannot be used as a Kwetter user id")
+        raise errors.InvalidInput("this account's id cannot be used as a Kwetter user id")
     return uid
 
 
@@ -259,19 +260,19 @@ def _limit(req: Request) -> int:
 def _cursor(req: Request) -> str | None:
     cursor = req.query.get("cursor") or None
     if cursor is not None and len(cursor) > MAX_CURSOR_LEN:
-        raise errors.BadRequest("cursor is not one this API returned")
+        raise errors.InvalidInput("cursor is not one this API returned")
     return cursor
 
 
 def _body_field(body: dict[str, Any], name: str, check: Callable[[object], str]) -> str:
     if name not in body or body[name] is None:
-        raise errors.BadRequest(f"{name} is required", details={"field": name})
+        raise errors.InvalidInput(f"{name} is required", details={"field": name})
     if not isinstance(body[name], str):
-        raise errors.BadRequest(f"{name} must be a string", details={"field": name})
+        raise errors.InvalidInput(f"{name} must be a string", details={"field": name})
     try:
         return check(body[name])
     except domain.InvalidField as exc:
-        raise errors.Unprocessable(exc.message, details={"field": exc.field}) from exc
+        raise errors.ValidationFailed(exc.message, details={"field": exc.field}) from exc
 
 
 def _page(users: list[User], next_cursor: str | None) -> dict[str, Any]:
@@ -316,7 +317,7 @@ def router_for(service: UsersService) -> Router:
         try:
             handle = domain.validate_handle(req.params["handle"])
         except domain.InvalidField as exc:
-            raise errors.BadRequest(exc.message, details={"field": "handle"}) from exc
+            raise errors.InvalidInput(exc.message, details={"field": "handle"}) from exc
         return _with_follow_state(service.profile_by_handle(handle).to_json(), caller), 200
 
     @router.route("GET", "/v1/users/{id}")

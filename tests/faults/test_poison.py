@@ -3,7 +3,8 @@ once the cause is fixed, ``replay redrive`` brings it back and it is processed.
 
 The subscription is a push subscription like the ones of topology.yaml (same max delivery
 attempts, same dead-letter topic post-events-dlq and its keep subscription), pushing to a real
-HTTP endpoint that runs shared.consumer.consume and fails for one message only. Its backoff is
+HTTP endpoint that runs the shared consumer's consume() and fails for one message only. Its
+backoff is
 shortened to 1-2 s (topology: 10-600 s, i.e. minutes before the fifth attempt) so the drill
 takes seconds; the dead-lettering logic does not depend on the backoff.
 """
@@ -28,7 +29,8 @@ from google.protobuf import duration_pb2
 
 from devstack import pubsub_setup, replay
 from devstack.stack import LocalStack
-from shared import consumer, events, ids, topology
+from shared import events, ids, topology
+from shared.entrypoints.pubsub import consumer
 from tests.faults import harness
 
 pytestmark = pytest.mark.integration

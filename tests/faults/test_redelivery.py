@@ -11,7 +11,7 @@ marked active (the engine only pushes into the timelines of users who read recen
 - run B delivers each message three times in shuffled order, the cascading batches (published
   three times, as a replanned post is) each delivered three times at random later points.
 
-Every delivery goes through ``shared.consumer.consume`` with the real handlers. The timelines
+Every delivery goes through the shared consumer's ``consume`` with the real handlers. The timelines
 every user reads, the Redis timelines themselves, the graph and the post counts must be the same.
 """
 
@@ -27,8 +27,9 @@ from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 
 from devstack.stack import LocalStack
-from shared import consumer, events
+from shared import events
 from shared.bootstrap import Container
+from shared.entrypoints.pubsub import consumer
 from shared.services import users as users_service
 from shared.services.posts import PostsService
 from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter

@@ -18,7 +18,7 @@ from devstack.services import REPO
 from shared import config
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
-from shared.httpapi import USERINFO_HEADER, Router
+from shared.entrypoints.http.api import USERINFO_HEADER, Router
 from shared.services.users import SOCIAL_EVENTS_TOPIC, build_router
 
 REED98 = Path(REPO) / "data" / "socfb-Reed98.edges"

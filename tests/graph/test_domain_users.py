@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared import errors
 from shared.adapters.neo4j_graph import decode_cursor, encode_cursor, fkey
-from shared.domain import users
+from shared.domain import errors, users
 from shared.services.users import event_id, follow_event
 
 
@@ -60,7 +59,7 @@ def test_invalid_user_ids(uid: object) -> None:
 def test_cursor_round_trip_and_rejects_garbage() -> None:
     assert decode_cursor(encode_cursor(1_700_000_000_000, "u42")) == (1_700_000_000_000, "u42")
     for bad in ["!!!", "bm90IGpzb24", encode_cursor(1, "x").upper(), "WzEsMl0"]:
-        with pytest.raises(errors.BadRequest):
+        with pytest.raises(errors.InvalidInput):
             decode_cursor(bad)
 
 

@@ -13,8 +13,8 @@ import pytest
 from neo4j.exceptions import ConstraintError, ResultFailedError
 
 from devstack.import_graph import import_edges, read_edges
-from shared import errors
 from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph, constraint_refused
+from shared.domain import errors
 
 from .conftest import REED98, wipe
 
@@ -146,7 +146,7 @@ def test_follow_is_idempotent_even_concurrently(graph: Neo4jGraph) -> None:
 
 def test_follow_errors(graph: Neo4jGraph) -> None:
     users(graph, "a")
-    with pytest.raises(errors.BadRequest):
+    with pytest.raises(errors.InvalidInput):
         graph.follow("a", "a")
     with pytest.raises(errors.NotFound) as exc:
         graph.follow("a", "ghost")
@@ -243,7 +243,7 @@ def test_following_pagination(graph: Neo4jGraph) -> None:
     assert seen == [f"s{i}" for i in reversed(range(25))]  # newest follow first
     with pytest.raises(errors.NotFound):
         graph.following("ghost", 10, None)
-    with pytest.raises(errors.BadRequest):
+    with pytest.raises(errors.InvalidInput):
         graph.followers("fan", 10, "not-a-cursor")
 
 

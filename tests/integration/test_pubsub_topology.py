@@ -11,8 +11,9 @@ from cloudevents.http import CloudEvent
 from google.cloud import pubsub_v1
 
 from devstack import pubsub_setup
-from shared import consumer, events, topology
+from shared import events, topology
 from shared.adapters.pubsub import PubSubPublisher
+from shared.entrypoints.pubsub import consumer
 from tests.conftest import PROJECT_ID
 
 pytestmark = pytest.mark.integration

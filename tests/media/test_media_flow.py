@@ -18,7 +18,7 @@ import requests
 from google.cloud.firestore_v1.base_query import FieldFilter
 from PIL import Image
 
-from shared import errors
+from shared.domain import errors
 from shared.domain import media as domain
 from shared.services.media import MediaContext
 from tests.media.conftest import (
@@ -244,13 +244,13 @@ def test_claim_for_post_rules(media_ctx: MediaContext, upload: Uploader) -> None
 
     (ref,) = media_ctx.repo.claim_for_post(alice, [ready_id], alts={ready_id: "new alt"})
     assert ref.alt == "new alt" and (ref.width, ref.height) == (500, 300)
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.PermissionDenied):
         media_ctx.repo.claim_for_post(bob, [ready_id])
     with pytest.raises(errors.Conflict):
         media_ctx.repo.claim_for_post(alice, [ready_id, pending_id])
     with pytest.raises(errors.NotFound):
         media_ctx.repo.claim_for_post(alice, [secrets.token_hex(16)])
-    with pytest.raises(errors.Unprocessable):
+    with pytest.raises(errors.ValidationFailed):
         media_ctx.repo.claim_for_post(alice, [secrets.token_hex(16) for _ in range(5)])
     assert media_ctx.repo.claim_for_post(alice, []) == []
 

@@ -25,7 +25,7 @@ from shared.adapters.pubsub import PubSubPublisher
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.bootstrap import Container
 from shared.domain import media as domain
-from shared.httpapi import Router
+from shared.entrypoints.http.api import Router
 from shared.services.media import MediaContext
 from shared.services.posts import ContextMedia, PostsService, router_for
 from shared.services.timeline import FanoutPlanner, TimelineReader

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared import errors
+from shared.domain import errors
 from shared.domain import media as domain
 from shared.services.media import InvalidNotification, parse_notification
 
@@ -21,7 +21,7 @@ def test_a_valid_declaration_is_normalised() -> None:
 
 def test_byte_size_must_be_a_real_integer() -> None:
     for bad in (True, 1.5, None, "3"):
-        with pytest.raises(errors.BadRequest):
+        with pytest.raises(errors.InvalidInput):
             domain.parse_new_media(
                 {"content_type": "image/png", "byte_size": bad, "purpose": "post"}
             )
@@ -31,11 +31,11 @@ def test_media_ids_of_a_post() -> None:
     a, b = "a" * 32, "b" * 32
     assert domain.parse_media_ids(None) == []
     assert domain.parse_media_ids([a, b]) == [a, b]
-    with pytest.raises(errors.BadRequest):
+    with pytest.raises(errors.InvalidInput):
         domain.parse_media_ids([a, a])
-    with pytest.raises(errors.BadRequest):
+    with pytest.raises(errors.InvalidInput):
         domain.parse_media_ids(["../etc"])
-    with pytest.raises(errors.Unprocessable):
+    with pytest.raises(errors.ValidationFailed):
         domain.parse_media_ids([f"{i:032x}" for i in range(5)])
 
 

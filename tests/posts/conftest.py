@@ -17,7 +17,7 @@ from google.cloud import firestore, pubsub_v1
 from shared import events
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.pubsub import PubSubPublisher
-from shared.httpapi import USERINFO_HEADER, Router
+from shared.entrypoints.http.api import USERINFO_HEADER, Router
 from tests.conftest import PROJECT_ID
 
 

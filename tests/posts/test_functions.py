@@ -17,7 +17,7 @@ from google.api_core import exceptions as gexc
 from shared import bootstrap, ids
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.bootstrap import Container
-from shared.httpapi import USERINFO_HEADER
+from shared.entrypoints.http.api import USERINFO_HEADER
 from tests.conftest import PROJECT_ID
 from tests.posts.conftest import PubSub
 

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from google.cloud import firestore
 
-from shared import errors, events, ids
+from shared import events, ids
 from shared.adapters.firestore_posts import EVENTS, USERS, FirestorePosts
+from shared.domain import errors
 
 pytestmark = pytest.mark.integration
 
@@ -45,7 +46,7 @@ def test_idempotency_key_is_per_author_and_checks_the_text(store: FirestorePosts
     assert created and a.id != b.id
     again, event, created = store.create_post("alice", "hi", "k", ids.new_id())
     assert not created and again == a and event.post_id == str(a.id)
-    with pytest.raises(errors.Unprocessable):
+    with pytest.raises(errors.ValidationFailed):
         store.create_post("alice", "something else", "k", ids.new_id())
 
 
@@ -53,7 +54,7 @@ def test_delete_authorization_and_idempotency(store: FirestorePosts) -> None:
     post, _, _ = store.create_post("alice", "mine", None, ids.new_id())
     with pytest.raises(errors.NotFound):
         store.delete_post("alice", ids.new_id())
-    with pytest.raises(errors.Forbidden):
+    with pytest.raises(errors.PermissionDenied):
         store.delete_post("bob", post.id)
     deleted, now = store.delete_post_once("alice", post.id)
     assert now and deleted.post_id == str(post.id) and deleted.created_ms == post.created_ms

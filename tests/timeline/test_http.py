@@ -10,7 +10,7 @@ import flask
 import pytest
 
 from shared.bootstrap import Container
-from shared.httpapi import USERINFO_HEADER
+from shared.entrypoints.http.api import USERINFO_HEADER
 from shared.services.timeline import build_router
 from tests.timeline.conftest import Engine, make_id
 

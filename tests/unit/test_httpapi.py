@@ -4,8 +4,8 @@ import json
 import flask
 import pytest
 
-from shared import errors
-from shared.httpapi import USERINFO_HEADER, Router
+from shared.domain import errors
+from shared.entrypoints.http.api import USERINFO_HEADER, Router
 
 app = flask.Flask(__name__)
 
@@ -25,7 +25,7 @@ def _router() -> Router:
     def create(req):
         body = req.json()
         if "name" not in body:
-            raise errors.Unprocessable("name is required")
+            raise errors.ValidationFailed("name is required")
         return body, 201, {"Location": "/v1/things/1"}
 
     @r.route("GET", "/v1/boom")

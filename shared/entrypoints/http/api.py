@@ -20,7 +20,9 @@ from typing import Any
 
 import flask
 
-from shared import errors, observability
+from shared import observability
+from shared.domain import errors
+from shared.entrypoints.http import errors as http_errors
 
 log = logging.getLogger(__name__)
 
@@ -55,35 +57,35 @@ class Request:
     def caller(self) -> Caller:
         raw = self.raw.headers.get(USERINFO_HEADER)
         if not raw:
-            raise errors.Unauthenticated("a signed-in user is required")
+            raise http_errors.Unauthenticated("a signed-in user is required")
         try:
             padded = raw + "=" * (-len(raw) % 4)
             claims = json.loads(base64.urlsafe_b64decode(padded))
         except (binascii.Error, ValueError) as exc:
-            raise errors.Unauthenticated("unreadable identity") from exc
+            raise http_errors.Unauthenticated("unreadable identity") from exc
         uid = claims.get("sub") or claims.get("user_id")
         if not isinstance(uid, str) or not uid:
-            raise errors.Unauthenticated("token has no subject")
+            raise http_errors.Unauthenticated("token has no subject")
         return Caller(uid=uid, email=claims.get("email"), claims=claims)
 
     def json(self) -> dict[str, Any]:
         length = self.raw.content_length
         if length is not None and length > MAX_BODY_BYTES:
-            raise errors.PayloadTooLarge(f"body over {MAX_BODY_BYTES} bytes")
+            raise errors.TooLarge(f"body over {MAX_BODY_BYTES} bytes")
         data = self.raw.get_data(cache=True)
         if len(data) > MAX_BODY_BYTES:
-            raise errors.PayloadTooLarge(f"body over {MAX_BODY_BYTES} bytes")
+            raise errors.TooLarge(f"body over {MAX_BODY_BYTES} bytes")
         ctype = (self.raw.mimetype or "").lower()
         if ctype != "application/json":
-            raise errors.UnsupportedMediaType("send Content-Type: application/json")
+            raise errors.UnsupportedType("send Content-Type: application/json")
         try:
             body = json.loads(data.decode("utf-8"))
         except UnicodeDecodeError as exc:
-            raise errors.BadRequest("body is not valid UTF-8") from exc
+            raise errors.InvalidInput("body is not valid UTF-8") from exc
         except ValueError as exc:
-            raise errors.BadRequest("body is not valid JSON") from exc
+            raise errors.InvalidInput("body is not valid JSON") from exc
         if not isinstance(body, dict):
-            raise errors.BadRequest("body must be a JSON object")
+            raise errors.InvalidInput("body must be a JSON object")
         return body
 
     def int_query(self, name: str, default: int, *, lo: int, hi: int) -> int:
@@ -91,10 +93,10 @@ class Request:
         if raw is None or raw == "":
             return default
         if not raw.isascii() or not raw.lstrip("-").isdigit():
-            raise errors.BadRequest(f"{name} must be an integer")
+            raise errors.InvalidInput(f"{name} must be an integer")
         value = int(raw)
         if not lo <= value <= hi:
-            raise errors.BadRequest(f"{name} must be between {lo} and {hi}")
+            raise errors.InvalidInput(f"{name} must be between {lo} and {hi}")
         return value
 
 
@@ -127,11 +129,11 @@ class Router:
         )
         try:
             return self._dispatch(raw)
-        except errors.ApiError as exc:
-            return _json(exc.body(), exc.status, exc.headers)
+        except errors.DomainError as exc:
+            return _json(*http_errors.answer(exc))
         except Exception:  # a bug must still answer with JSON, and be logged with its trace
             log.exception("unhandled error on %s %s", raw.method, raw.path)
-            return _json(errors.ApiError("internal error").body(), 500)
+            return _json(http_errors.INTERNAL, 500)
 
     def _dispatch(self, raw: flask.Request) -> flask.Response:
         path_matched = False
@@ -157,7 +159,7 @@ class Router:
             headers = result[2] if len(result) > 2 else {}  # type: ignore[misc]
             return _json(body, status, headers)
         if path_matched:
-            raise errors.MethodNotAllowed(f"{raw.method} is not allowed on {raw.path}")
+            raise http_errors.MethodNotAllowed(f"{raw.method} is not allowed on {raw.path}")
         raise errors.NotFound(f"no route {raw.path}")
 
 
