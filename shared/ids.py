@@ -37,14 +37,14 @@ class IdGenerator:
 
     def next_id(self) -> int:
         with self._lock:
-            now = _now_ms()
+            now = now_ms()
             if now < self._last_ms:  # clock stepped back: keep ids monotonic
                 now = self._last_ms
             if now == self._last_ms:
                 self._sequence = (self._sequence + 1) & _MAX_SEQUENCE
                 if self._sequence == 0:
                     while now <= self._last_ms:
-                        now = _now_ms()
+                        now = now_ms()
             else:
                 self._sequence = 0
             self._last_ms = now
@@ -55,7 +55,8 @@ class IdGenerator:
             )
 
 
-def _now_ms() -> int:
+def now_ms() -> int:
+    """Wall-clock milliseconds: the one clock every part of the platform reads."""
     return time.time_ns() // 1_000_000
 
 
