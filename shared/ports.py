@@ -7,8 +7,9 @@ pure logic may implement them in memory. shared/bootstrap.py wires the real ones
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
+from shared.domain.media import MediaRef
 from shared.domain.model import Post, User
 from shared.events import _Event
 
@@ -41,6 +42,32 @@ class PostStore(Protocol):
 
     def list_user_posts(self, author_id: str, limit: int, before: int | None = None) -> list[Post]:
         """An author's live posts, newest first, with ids below ``before``."""
+        ...
+
+
+class AvatarSource(Protocol):
+    """Avatars by user id (the media repository): one batched read for many users."""
+
+    def get_avatars(self, user_ids: Iterable[str]) -> dict[str, MediaRef]: ...
+
+
+class ProfileCards(Protocol):
+    """What a page shows of a person (handle, display name, avatar), kept write-through in
+    Redis so that reading a timeline or creating a post needs neither Neo4j nor Firestore.
+
+    A card is a ``User`` whose counts are not filled in. Registration and profile changes put
+    the card, an avatar change updates it; a card missing (evicted, Redis wiped) is filled on
+    read from the graph and the media repository, then put.
+    """
+
+    def cards(self, user_ids: Sequence[str]) -> dict[str, User]:
+        """The cards found, by id; missing ones are simply absent."""
+        ...
+
+    def put_cards(self, users: Iterable[User]) -> None: ...
+
+    def set_avatar(self, user_id: str, avatar: dict[str, Any] | None) -> None:
+        """The user's avatar changed (media_json, or None when removed); no-op without a card."""
         ...
 
 
