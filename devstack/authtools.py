@@ -67,3 +67,44 @@ def emulator_token(uid: str, project_id: str, ttl_seconds: int = 3600) -> str:
         return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
 
     return f"{seg({'alg': 'none', 'typ': 'JWT'})}.{seg(claims)}."
+
+
+def signing_key_and_cert() -> tuple[bytes, str]:
+    """A fresh RSA key (PEM) and its self-signed certificate (PEM), standing in for Firebase's
+    token-signing keys in tests and the verification benchmark."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "securetoken.test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem_key, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def signed_token(pem_key: bytes, kid: str, claims: dict[str, object]) -> str:
+    """An RS256 JWT over ``claims``, signed like Firebase's (key id in the header)."""
+    from google.auth import crypt
+    from google.auth import jwt as gjwt
+
+    signer = crypt.RSASigner.from_string(pem_key, key_id=kid)
+    encoded: bytes = gjwt.encode(signer, claims)
+    return encoded.decode()

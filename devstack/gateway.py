@@ -1,7 +1,7 @@
 """The local API gateway: routes by contracts/openapi.yaml, authenticates like API Gateway.
 
 For each request: match the path template and method of the OpenAPI document (unknown → 404,
-wrong method → 405), verify the Firebase ID token (shared.auth), then forward to the function
+wrong method → 405), verify the Firebase ID token (shared/entrypoints/http/auth.py), then forward
 behind ``x-google-backend`` with the whole path appended (APPEND_PATH_TO_ADDRESS) and the token's
 claims in ``X-Apigateway-Api-Userinfo`` — the header API Gateway sends. A client-sent copy of
 that header is dropped, so nobody can claim another identity. Served by gunicorn (gthread).
@@ -24,8 +24,8 @@ import urllib3
 import yaml
 from werkzeug.wrappers import Request, Response
 
-from shared.auth import InvalidToken, TokenVerifier, userinfo_header
 from shared.entrypoints.http.api import CORS_HEADERS
+from shared.entrypoints.http.auth import InvalidToken, TokenVerifier, userinfo_header
 
 OPENAPI_PATH = Path(__file__).resolve().parents[1] / "shared" / "contracts" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options")

@@ -19,6 +19,11 @@ from devstack.stack import LocalStack, Ports
 
 PROJECT_ID = "demo-kwetter-test"
 
+# Functions called in this process verify their caller's token (shared/entrypoints/http/api.py);
+# the tests' tokens are the Auth emulator's, accepted only in emulator mode. The emulator's own
+# address is set by the fixtures that start one; any value turns the mode on.
+os.environ.setdefault("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")
+
 
 @pytest.fixture(scope="session")
 def stack_dir() -> Iterator[Path]:

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 from devstack.gateway import Gateway, load_routes
-from shared.auth import TokenVerifier
+from shared.entrypoints.http.auth import TokenVerifier
 from tests.unit.test_auth import token
 
 

@@ -4,8 +4,10 @@ import json
 import flask
 import pytest
 
+from devstack.authtools import emulator_token
 from shared.domain import errors
-from shared.entrypoints.http.api import USERINFO_HEADER, Router
+from shared.entrypoints.http.api import FORWARDED_AUTH_HEADER, USERINFO_HEADER, Router
+from tests.identity import identity_headers
 
 app = flask.Flask(__name__)
 
@@ -46,7 +48,7 @@ def call(method, path, **kw):
 
 
 def test_identity_comes_from_the_gateway_header():
-    status, body, headers = call("GET", "/v1/users/u1", headers={USERINFO_HEADER: _userinfo("me")})
+    status, body, headers = call("GET", "/v1/users/u1", headers=identity_headers("me"))
     assert (status, body) == (200, {"id": "u1", "by": "me"})
     assert headers["Access-Control-Allow-Origin"] == "*"
 
@@ -54,6 +56,65 @@ def test_identity_comes_from_the_gateway_header():
 def test_missing_identity_is_401_with_a_stable_code():
     status, body, _ = call("GET", "/v1/users/u1")
     assert status == 401 and body["error"]["code"] == "unauthenticated"
+
+
+def test_the_identity_header_alone_is_not_trusted():
+    # What one over-broad run.invoker grant would let anyone send straight to the function.
+    status, body, _ = call("GET", "/v1/users/u1", headers={USERINFO_HEADER: _userinfo("me")})
+    assert status == 401 and body["error"]["code"] == "unauthenticated"
+
+
+def test_an_identity_header_that_disagrees_with_the_token_is_refused():
+    headers = identity_headers("me") | {USERINFO_HEADER: _userinfo("someone-else")}
+    status, body, _ = call("GET", "/v1/users/u1", headers=headers)
+    assert status == 401 and "disagree" in body["error"]["message"]
+
+
+def test_a_token_of_another_project_is_refused():
+    headers = {FORWARDED_AUTH_HEADER: f"Bearer {emulator_token('me', 'another-project')}"}
+    status, _, _ = call("GET", "/v1/users/u1", headers=headers)
+    assert status == 401
+
+
+def test_the_token_alone_identifies_the_caller():
+    headers = {FORWARDED_AUTH_HEADER: identity_headers("me")[FORWARDED_AUTH_HEADER]}
+    status, body, _ = call("GET", "/v1/users/u1", headers=headers)
+    assert (status, body) == (200, {"id": "u1", "by": "me"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 20_000 + "]" * 20_000,
+        '{"name":' + "[" * 40 + "]" * 40 + "}",
+        '{"name": 1' + "0" * 5000 + "}",
+        '{"name": NaN}',
+        '{"name": -Infinity}',
+    ],
+    ids=["deep 20k", "deep 40 in a field", "5000-digit int", "NaN", "Infinity"],
+)
+def test_pathological_json_is_a_400_not_a_server_error(body):
+    status, err, _ = call("POST", "/v1/things", data=body, content_type="application/json")
+    assert status == 400 and err["error"]["code"] == "bad_request"
+
+
+def test_json_nesting_within_the_limit_is_accepted():
+    body = '{"name": ' + "[" * 30 + "]" * 30 + "}"
+    status, _, _ = call("POST", "/v1/things", data=body, content_type="application/json")
+    assert status == 201
+
+
+@pytest.mark.parametrize("limit", ["1" + "0" * 5000, "9" * 21, "-" + "9" * 30])
+def test_integer_query_values_past_any_range_are_a_400(limit):
+    r = Router()
+
+    @r.route("GET", "/v1/list")
+    def listing(req):
+        return {"limit": req.int_query("limit", 20, lo=1, hi=100)}, 200
+
+    with app.test_request_context(f"/v1/list?limit={limit}"):
+        resp = r.dispatch(flask.request)
+    assert resp.status_code == 400
 
 
 def test_literal_segments_win_over_parameters():

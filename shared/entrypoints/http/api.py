@@ -1,9 +1,11 @@
 """A small router for HTTP Cloud Functions that serve several OpenAPI routes.
 
-API Gateway forwards the whole path (``path_translation: APPEND_PATH_TO_ADDRESS``) and the
-verified token's claims in ``X-Apigateway-Api-Userinfo`` (base64url JSON). Functions are not
-publicly invokable, so that header can only come from the gateway; the local gateway sends it
-the same way.
+API Gateway forwards the whole path (``path_translation: APPEND_PATH_TO_ADDRESS``), the verified
+token's claims in ``X-Apigateway-Api-Userinfo`` (base64url JSON) and the caller's own token in
+``X-Forwarded-Authorization``. A function does not take the claims header on trust (one
+over-broad IAM grant would make anyone anyone): it verifies the forwarded token itself
+(shared/entrypoints/http/auth.py) and refuses a request whose claims header names someone else.
+The local gateway sends both headers the same way.
 """
 
 from __future__ import annotations
@@ -23,11 +25,19 @@ import flask
 from shared import observability
 from shared.domain import errors
 from shared.entrypoints.http import errors as http_errors
+from shared.entrypoints.http.auth import InvalidToken, TokenVerifier
 
 log = logging.getLogger(__name__)
 
 USERINFO_HEADER = "X-Apigateway-Api-Userinfo"
+FORWARDED_AUTH_HEADER = "X-Forwarded-Authorization"
 MAX_BODY_BYTES = 64 * 1024
+# No request body of the API nests deeper than 3; 32 leaves room and stays far below the
+# recursion limit that a 64 KiB document of brackets would otherwise hit inside json.loads.
+MAX_JSON_DEPTH = 32
+# An integer query value longer than this is out of range for every parameter of the API; it
+# must be refused before int() (Python refuses >4300 digits with an error of its own).
+MAX_INT_DIGITS = 20
 # Tokens travel in the Authorization header, never in cookies, so any origin may call the API.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": os.environ.get("CORS_ALLOW_ORIGIN", "*"),
@@ -36,6 +46,17 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "Retry-After",
     "Access-Control-Max-Age": "3600",
 }
+
+
+_verifiers: dict[str, TokenVerifier] = {}
+
+
+def token_verifier() -> TokenVerifier:
+    """The verifier for this process's project (its signing keys cached for the process)."""
+    project = os.environ.get("GOOGLE_CLOUD_PROJECT") or "demo-kwetter"
+    if project not in _verifiers:
+        _verifiers[project] = TokenVerifier.from_env(project)
+    return _verifiers[project]
 
 
 @dataclass(frozen=True)
@@ -55,17 +76,23 @@ class Request:
     raw: flask.Request
 
     def caller(self) -> Caller:
-        raw = self.raw.headers.get(USERINFO_HEADER)
-        if not raw:
+        forwarded = self.raw.headers.get(FORWARDED_AUTH_HEADER)
+        if not forwarded:
             raise http_errors.Unauthenticated("a signed-in user is required")
         try:
-            padded = raw + "=" * (-len(raw) % 4)
-            claims = json.loads(base64.urlsafe_b64decode(padded))
-        except (binascii.Error, ValueError) as exc:
-            raise http_errors.Unauthenticated("unreadable identity") from exc
-        uid = claims.get("sub") or claims.get("user_id")
-        if not isinstance(uid, str) or not uid:
-            raise http_errors.Unauthenticated("token has no subject")
+            claims = token_verifier().verify(forwarded)
+        except InvalidToken as exc:
+            raise http_errors.Unauthenticated(f"the caller's token is not valid: {exc}") from exc
+        uid = claims["sub"]
+        info = self.raw.headers.get(USERINFO_HEADER)
+        if info is not None:
+            try:
+                padded = info + "=" * (-len(info) % 4)
+                stated = json.loads(base64.urlsafe_b64decode(padded))
+            except (binascii.Error, ValueError) as exc:
+                raise http_errors.Unauthenticated("unreadable identity") from exc
+            if not isinstance(stated, dict) or stated.get("sub") != uid:
+                raise http_errors.Unauthenticated("the identity header and the token disagree")
         return Caller(uid=uid, email=claims.get("email"), claims=claims)
 
     def json(self) -> dict[str, Any]:
@@ -79,10 +106,14 @@ class Request:
         if ctype != "application/json":
             raise errors.UnsupportedType("send Content-Type: application/json")
         try:
-            body = json.loads(data.decode("utf-8"))
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise errors.InvalidInput("body is not valid UTF-8") from exc
-        except ValueError as exc:
+        if json_depth(text) > MAX_JSON_DEPTH:
+            raise errors.InvalidInput(f"body nests deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            body = json.loads(text, parse_constant=_refuse_constant)
+        except ValueError as exc:  # also int literals over Python's 4300-digit limit
             raise errors.InvalidInput("body is not valid JSON") from exc
         if not isinstance(body, dict):
             raise errors.InvalidInput("body must be a JSON object")
@@ -92,12 +123,42 @@ class Request:
         raw = self.query.get(name)
         if raw is None or raw == "":
             return default
-        if not raw.isascii() or not raw.lstrip("-").isdigit():
+        digits = raw[1:] if raw.startswith("-") else raw
+        if not raw.isascii() or not digits.isdigit() or len(digits) > MAX_INT_DIGITS:
             raise errors.InvalidInput(f"{name} must be an integer")
         value = int(raw)
         if not lo <= value <= hi:
             raise errors.InvalidInput(f"{name} must be between {lo} and {hi}")
         return value
+
+
+def json_depth(text: str) -> int:
+    """How deep brackets nest in a JSON text, ignoring brackets inside strings. Linear, no
+    recursion: it runs before the parser, on input nobody has checked yet."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _refuse_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259); Python would accept them and later echo them
+    # back as invalid JSON.
+    raise ValueError(f"{name} is not a JSON value")
 
 
 Response = tuple[Any, int] | tuple[Any, int, dict[str, str]]
