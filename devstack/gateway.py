@@ -1,9 +1,10 @@
 """The local API gateway: routes by contracts/openapi.yaml, authenticates like API Gateway.
 
 For each request: match the path template and method of the OpenAPI document (unknown → 404,
-wrong method → 405), verify the Firebase ID token (shared/entrypoints/http/auth.py), then forward
-behind ``x-google-backend`` with the whole path appended (APPEND_PATH_TO_ADDRESS) and the token's
-claims in ``X-Apigateway-Api-Userinfo`` — the header API Gateway sends. A client-sent copy of
+wrong method → 405), verify the Firebase ID token (shared/entrypoints/http/auth.py), then
+forward to the function behind ``x-google-backend`` with the whole path appended
+(APPEND_PATH_TO_ADDRESS), the token's claims in ``X-Apigateway-Api-Userinfo`` and the token in
+``X-Forwarded-Authorization`` — the headers API Gateway sends. A client-sent copy of
 that header is dropped, so nobody can claim another identity. Served by gunicorn (gthread).
 
 Backends come from the environment: KWETTER_BACKEND_<NAME>=http://127.0.0.1:PORT per function.
