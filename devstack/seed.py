@@ -8,7 +8,6 @@ posts through the gateway, so they travel the real pipeline into everyone's home
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
@@ -54,16 +53,14 @@ def user_ids(edges: Path) -> list[str]:
 
 
 def create_demo_accounts(env: dict[str, str], uids: list[str]) -> list[str]:
-    import firebase_admin
-    from firebase_admin import auth
+    from shared.adapters.firebase_accounts import FirebaseAccounts
 
     os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = env["FIREBASE_AUTH_EMULATOR_HOST"]
-    app = firebase_admin.initialize_app(options={"projectId": env["GOOGLE_CLOUD_PROJECT"]})
+    accounts = FirebaseAccounts(env["GOOGLE_CLOUD_PROJECT"])
     emails = []
     for uid in uids:
         email = f"{uid.replace('u', 'user', 1)}@kwetter.test"
-        with contextlib.suppress(auth.UidAlreadyExistsError):
-            auth.create_user(uid=uid, email=email, password=DEMO_PASSWORD, app=app)
+        accounts.create(uid, email, DEMO_PASSWORD)
         emails.append(email)
     return emails
 
