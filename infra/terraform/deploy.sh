@@ -19,12 +19,23 @@ tf() { terraform -chdir="$DIR" "$@"; }
 terraform -chdir="$DIR" init -input=false -backend-config="bucket=$TF_STATE_BUCKET"
 mkdir -p "$DIR/.build"
 # DOMAIN=<site domain> overrides terraform.tfvars (prod refuses to plan without a domain).
-tf plan -input=false -var "project_id=$PROJECT" ${DOMAIN:+-var "domain=$DOMAIN"} -out=.build/tfplan
-if [ "${AUTO_APPROVE:-}" != 1 ]; then
-  read -r -p "Apply this plan to project $PROJECT ($ENV)? [y/N] " answer
-  [[ "$answer" =~ ^[yY]$ ]] || { echo "Not applied."; exit 1; }
+plan_and_apply() {
+  tf plan -input=false -var "project_id=$PROJECT" ${DOMAIN:+-var "domain=$DOMAIN"} -out=.build/tfplan || return 1
+  if [ "${AUTO_APPROVE:-}" != 1 ]; then
+    read -r -p "Apply this plan to project $PROJECT ($ENV)? [y/N] " answer
+    [[ "$answer" =~ ^[yY]$ ]] || { echo "Not applied."; exit 1; }
+  fi
+  tf apply -input=false .build/tfplan || return 1
+}
+# API enablement is ordered inside the plan (every module depends on it); IAM grants are
+# eventually consistent (Google documents up to several minutes), so on a fresh project the
+# first function revision can still be refused its new identity's rights. One more plan and
+# apply, after a pause, finishes such a first deployment; a second failure is a real one.
+if ! plan_and_apply; then
+  echo "Apply failed; on a first deployment this is usually IAM propagation. Retrying in 90 s." >&2
+  sleep 90
+  plan_and_apply
 fi
-tf apply -input=false .build/tfplan
 
 # The web app: built against this environment's gateway and Firebase project, then synced to
 # the site bucket. index.html is never cached, the hashed assets are (Vite names them by hash).
