@@ -63,6 +63,16 @@ resource "google_storage_bucket" "media" {
   soft_delete_policy {
     retention_duration_seconds = 0
   }
+  # Versions kept while versioning was on (before this change) go within a day.
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 1
+      with_state                 = "ARCHIVED"
+    }
+    action {
+      type = "Delete"
+    }
+  }
 }
 
 # Everyone may read a variant by its name, nobody may list them (a custom role with
