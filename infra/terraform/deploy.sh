@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploys one environment: terraform plan, confirmation, apply, then the web app to its bucket.
-#   make deploy ENV=dev PROJECT=<gcp project> TF_STATE_BUCKET=<gcs bucket for state>
+#   make deploy ENV=dev PROJECT=<gcp project> TF_STATE_BUCKET=<gcs bucket for state> [DOMAIN=<domain>]
 # AUTO_APPROVE=1 skips the question (CI). Needs terraform, gcloud (authenticated: Application
 # Default Credentials) and npm. docs/deploy.md has the first-time steps (Aura secrets).
 set -euo pipefail
@@ -18,12 +18,24 @@ tf() { terraform -chdir="$DIR" "$@"; }
 
 terraform -chdir="$DIR" init -input=false -backend-config="bucket=$TF_STATE_BUCKET"
 mkdir -p "$DIR/.build"
-tf plan -input=false -var "project_id=$PROJECT" -out=.build/tfplan
-if [ "${AUTO_APPROVE:-}" != 1 ]; then
-  read -r -p "Apply this plan to project $PROJECT ($ENV)? [y/N] " answer
-  [[ "$answer" =~ ^[yY]$ ]] || { echo "Not applied."; exit 1; }
+# DOMAIN=<site domain> overrides terraform.tfvars (prod refuses to plan without a domain).
+plan_and_apply() {
+  tf plan -input=false -var "project_id=$PROJECT" ${DOMAIN:+-var "domain=$DOMAIN"} -out=.build/tfplan || return 1
+  if [ "${AUTO_APPROVE:-}" != 1 ]; then
+    read -r -p "Apply this plan to project $PROJECT ($ENV)? [y/N] " answer
+    [[ "$answer" =~ ^[yY]$ ]] || { echo "Not applied."; exit 1; }
+  fi
+  tf apply -input=false .build/tfplan || return 1
+}
+# API enablement is ordered inside the plan (every module depends on it); IAM grants are
+# eventually consistent (Google documents up to several minutes), so on a fresh project the
+# first function revision can still be refused its new identity's rights. One more plan and
+# apply, after a pause, finishes such a first deployment; a second failure is a real one.
+if ! plan_and_apply; then
+  echo "Apply failed; on a first deployment this is usually IAM propagation. Retrying in 90 s." >&2
+  sleep 90
+  plan_and_apply
 fi
-tf apply -input=false .build/tfplan
 
 # The web app: built against this environment's gateway and Firebase project, then synced to
 # the site bucket. index.html is never cached, the hashed assets are (Vite names them by hash).
@@ -38,8 +50,18 @@ field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]
     VITE_FIREBASE_API_KEY=$(field api_key) VITE_FIREBASE_AUTH_DOMAIN=$(field auth_domain) \
     VITE_AUTH_EMULATOR_URL= npm run build
 )
-gcloud storage rsync --recursive --delete-unmatched-destination-objects frontend/dist "gs://$BUCKET"
-gcloud storage objects update "gs://$BUCKET/index.html" --cache-control="no-cache, max-age=0"
+# Cache-Control drives Cloud CDN (cache_mode USE_ORIGIN_HEADERS) and browsers: Vite's hashed
+# assets never change under a name (a year, immutable); index.html always revalidates; the
+# root files (frontend/public) an hour. Assets first and nothing deleted, so a browser still
+# holding the previous index.html finds its assets; index.html last, once they are all there.
+if [ -d frontend/dist/assets ]; then
+  gcloud storage rsync --recursive frontend/dist/assets "gs://$BUCKET/assets" \
+    --cache-control="public, max-age=31536000, immutable"
+fi
+gcloud storage rsync frontend/dist "gs://$BUCKET" --exclude='^index\.html$' \
+  --cache-control="public, max-age=3600"
+gcloud storage cp frontend/dist/index.html "gs://$BUCKET/index.html" \
+  --cache-control="no-cache, max-age=0"
 echo
 echo "API:  $API_URL"
 echo "Site: $(tf output -raw site_url)"

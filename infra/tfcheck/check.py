@@ -8,6 +8,8 @@ attribute that exists (followed into nested blocks); `var.`, `local.` and `modul
 references are declared; module calls pass only declared variables and every required one; each
 provider's version constraint admits the version the schema was generated from.
 Expressions are not evaluated: types of values and functions are not checked.
+rules.py adds checks of values the schema cannot express (redis_configs keys, YAML aliases in
+API Gateway documents, API enablement ordering).
 """
 
 from __future__ import annotations
@@ -513,10 +515,14 @@ def module_dirs(root: Path) -> list[Path]:
 
 
 def check_tree(root: Path) -> tuple[list[Problem], dict[str, int]]:
+    from infra.tfcheck import rules  # rules builds on this module
+
     checker = Checker()
     problems: list[Problem] = []
-    for directory in module_dirs(root):
+    directories = module_dirs(root)
+    for directory in directories:
         problems += checker.check_module(directory)
+    problems += rules.check_rules(checker, directories)
     return problems, checker.counts
 
 

@@ -8,10 +8,12 @@ with python-hcl2.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from shared import topology
@@ -157,11 +159,12 @@ def test_one_function_per_folder_and_every_one_in_the_topology() -> None:
     )
 
 
-def test_source_zip_holds_the_function_and_shared_without_devstack() -> None:
+def test_source_zip_holds_the_function_and_shared_without_caches() -> None:
     functions = MODULES / "functions"
     shared_files = local_expr(functions, "shared_files")
-    assert '!startswith(f, "devstack/")' in shared_files
     assert '!strcontains(f, "__pycache__")' in shared_files
+    # The laptop's launcher lives outside shared/ (top-level devstack/), so it is never bundled.
+    assert not (REPO / "shared" / "devstack").exists() and (REPO / "devstack").is_dir()
     archive = parse_module(functions)["data"][0]['"archive_file"']['"source"']
     filenames = [d['"source"']["content"][0]["filename"] for d in archive["dynamic"]]
     assert filenames == ["${source.value}", '"shared/${source.value}"']
@@ -173,33 +176,47 @@ def test_source_zip_holds_the_function_and_shared_without_devstack() -> None:
     )
     for path in (REPO / "shared").rglob("*"):
         rel = path.relative_to(REPO / "shared").as_posix()
-        if path.is_file() and pattern.search(rel) and not rel.startswith("devstack/"):
+        if path.is_file() and pattern.search(rel) and "__pycache__" not in rel:
             path.read_text(encoding="utf-8")
 
 
-def render_openapi(evaluate: Evaluate, urls: dict[str, str], project: str) -> str:
+def render_openapi(
+    evaluate: Evaluate, urls: dict[str, str], project: str, quota: int | None = None
+) -> str:
+    """The document the api_gateway module sends: its own locals block, evaluated."""
     gateway = MODULES / "api_gateway"
-    spec_expr = unexpr(local_expr(gateway, "spec"))
     backends = ", ".join(f'{k} = "{v}"' for k, v in urls.items())
+    quota_value = "null" if quota is None else f"{{ requests_per_minute = {quota} }}"
     return str(
         evaluate(
             f'variable "openapi_file" {{\n  default = "{OPENAPI}"\n}}\n'
             f'variable "project_id" {{\n  default = "{project}"\n}}\n'
             f'variable "backend_urls" {{\n  default = {{ {backends} }}\n}}\n'
-            f"locals {{\n  spec = {spec_expr}\n}}\n"
-            'output "spec" {\n  value = local.spec\n}\n'
+            f'variable "quota" {{\n  default = {quota_value}\n}}\n'
+            + block_text(gateway / "main.tf", "locals {")
+            + '\noutput "spec" {\n  value = local.spec\n}\n'
         )["spec"]
     )
 
 
-def test_openapi_routes_reach_the_right_functions(evaluate: Evaluate) -> None:
+def http_urls() -> dict[str, str]:
     topo = topology.load(TOPOLOGY)
-    urls = {
+    return {
         name: f"https://{name.replace('_', '-')}-abc-ew.a.run.app" for name in topo.http_functions
     }
+
+
+def test_openapi_routes_reach_the_right_functions(evaluate: Evaluate) -> None:
+    urls = http_urls()
     rendered_text = render_openapi(evaluate, urls, "kwetter-prod-1")
     assert "${" not in rendered_text
-    rendered = yaml.safe_load(rendered_text)
+    # Sent as JSON: every YAML anchor of the contract resolved, none left for the importer.
+    rendered = json.loads(rendered_text)
+    gateway = resource(MODULES / "api_gateway", "google_api_gateway_api_config", "this")
+    document = gateway["openapi_documents"][0]["document"][0]
+    assert document["path"] == '"openapi.json"'
+    assert unexpr(document["contents"]) == "base64encode(local.spec)"
+    assert "x-google-management" not in rendered  # no quota unless asked for
     source = yaml.safe_load(OPENAPI.read_text())
     assert rendered["swagger"] == "2.0"
     security = rendered["securityDefinitions"]["firebase"]
@@ -218,6 +235,37 @@ def test_openapi_routes_reach_the_right_functions(evaluate: Evaluate) -> None:
             assert backend["path_translation"] == "APPEND_PATH_TO_ADDRESS"
             routes += 1
     assert routes >= 20
+
+
+def test_openapi_quota_when_asked_for(evaluate: Evaluate) -> None:
+    rendered = json.loads(render_openapi(evaluate, http_urls(), "p", quota=6000))
+    management = rendered["x-google-management"]
+    [metric] = management["metrics"]
+    [limit] = management["quota"]["limits"]
+    assert limit == {
+        "name": "kwetter-requests-per-minute",
+        "metric": metric["name"],
+        "unit": "1/min/{project}",
+        "values": {"STANDARD": 6000},
+    }
+    operations = [op for ops in rendered["paths"].values() for op in ops.values()]
+    assert operations and all(
+        op["x-google-quota"] == {"metricCosts": {metric["name"]: 1}} for op in operations
+    )
+    # API Gateway identifies the consumer project by an API key: required with the token.
+    assert rendered["securityDefinitions"]["api_key"] == {
+        "type": "apiKey",
+        "name": "key",
+        "in": "query",
+    }
+    assert rendered["security"] == [{"firebase": [], "api_key": []}]
+    # The backends are untouched.
+    source = yaml.safe_load(OPENAPI.read_text())
+    for path, ops in source["paths"].items():
+        for method in ops:
+            assert rendered["paths"][path][method]["x-google-backend"]["address"].startswith(
+                "https://"
+            )
 
 
 def test_openapi_placeholders_are_exactly_what_the_gateway_module_fills() -> None:
@@ -246,6 +294,18 @@ def test_http_functions_are_not_public_and_only_the_gateway_invokes_them() -> No
     ]
     assert public == [("frontend/main.tf", '"public_read"'), ("media/main.tf", '"media_public"')]
     assert everything.count('"allUsers"') == 2
+    # Read an object by name, never list the bucket (objectViewer would also grant list).
+    for module, name in public:
+        binding = resource(
+            MODULES / module.split("/")[0], "google_storage_bucket_iam_member", name.strip('"')
+        )
+        assert unexpr(binding["role"]) == "var.public_read_role"
+    role = resource(PLATFORM, "google_project_iam_custom_role", "public_object_reader")
+    assert role["permissions"] == ['"storage.objects.get"']
+    for call in ("frontend", "media"):
+        assert unexpr(module_call(PLATFORM, call)["public_read_role"]) == (
+            "google_project_iam_custom_role.public_object_reader.id"
+        )
     assert "allAuthenticatedUsers" not in everything
     assert "roles/editor" not in everything and "roles/owner" not in everything
     invoker = resource(
@@ -281,7 +341,13 @@ def test_environments_are_the_same_code_with_different_values() -> None:
     dev_vals, prod_vals = parse(dev / "terraform.tfvars"), parse(prod / "terraform.tfvars")
     assert dev_vals["redis"] == {"tier": '"BASIC"', "memory_size_gb": 1, "secure": False}
     assert prod_vals["redis"]["tier"] == '"STANDARD_HA"' and prod_vals["redis"]["secure"] is True
+    # prod: Memorystore for Redis Cluster; dev keeps one instance (cluster defaults to false).
+    assert prod_vals["redis"]["cluster"] is True and "cluster" not in dev_vals["redis"]
+    assert prod_vals["redis"]["shard_count"] >= 3 and prod_vals["redis"]["replica_count"] >= 1
     assert prod_vals["firestore_protect"] is True
+    # prod is HTTPS only and no laptop may sign in to it.
+    assert prod_vals["require_https"] is True and "require_https" not in dev_vals
+    assert dev_vals["auth_localhost"] is True and "auth_localhost" not in prod_vals
 
 
 def test_redis_settings_the_timeline_engine_needs() -> None:
@@ -289,11 +355,69 @@ def test_redis_settings_the_timeline_engine_needs() -> None:
     assert unexpr(redis["redis_configs"]) == "var.redis_configs"
     variables = parse(MODULES / "redis" / "variables.tf")["variable"]
     configs = next(v['"redis_configs"'] for v in variables if '"redis_configs"' in v)
-    assert configs["default"] == {'"zset-max-listpack-entries"': '"1024"'}
+    # Neither Memorystore for Redis nor its Cluster accepts zset-max-listpack-entries.
+    assert configs["default"] == {}
     assert unexpr(redis["auth_enabled"]) == "var.secure"
     assert unexpr(redis["transit_encryption_mode"]) == (
         'var.secure ? "SERVER_AUTHENTICATION" : "DISABLED"'
     )
+    assert unexpr(redis["count"]) == "local.cluster ? 0 : 1"
+    cluster = resource(MODULES / "redis", "google_redis_cluster", "this")
+    assert unexpr(cluster["count"]) == "local.cluster ? 1 : 0"
+    for arg in ("shard_count", "replica_count", "node_type", "redis_configs"):
+        assert unexpr(cluster[arg]) == f"var.{arg}"
+    assert unexpr(cluster["psc_configs"][0]["network"]) == "var.network_id"
+    policy = resource(
+        MODULES / "redis", "google_network_connectivity_service_connection_policy", "redis"
+    )
+    assert policy["service_class"] == '"gcp-memorystore-redis"'
+    assert unexpr(policy["psc_config"][0]["subnetworks"][0]) == "var.psc_subnetwork_id"
+    assert cluster["depends_on"] == [
+        "${google_network_connectivity_service_connection_policy.redis}"
+    ]
+    call = module_call(PLATFORM, "redis")
+    assert unexpr(call["mode"]) == 'var.redis.cluster ? "cluster" : "instance"'
+    for arg in ("shard_count", "replica_count", "node_type", "iam_auth"):
+        assert unexpr(call[arg]) == f"var.redis.{arg}"
+
+
+def test_redis_connection_settings_for_instance_and_cluster(evaluate: Evaluate) -> None:
+    """The redis module's own URL and settings expressions, evaluated for both modes with
+    stand-ins for what the two resources report."""
+    url_locals = block_text(MODULES / "redis" / "main.tf", "locals {\n  instance = ")
+    settings = block_text(MODULES / "redis" / "outputs.tf", 'output "environment"')
+    assert "one(google_redis_instance.this[*])" in url_locals
+    url_locals = url_locals.replace(
+        "one(google_redis_instance.this[*])", "var.cluster ? null : var.instance"
+    ).replace("one(google_redis_cluster.this[*])", "var.cluster ? var.clus : null")
+    config = (
+        'variable "cluster" {}\nvariable "secure" {}\nvariable "iam_auth" {}\n'
+        'variable "ca_mount_path" {\n  default = "/etc/secrets/redis-ca"\n}\n'
+        'variable "instance" {\n  default = { host = "10.0.0.3", port = 6378,'
+        ' auth_string = "s3cret",'
+        ' server_ca_certs = [{ cert = "CA1" }, { cert = "CA2" }] }\n}\n'
+        'variable "clus" {\n  default = {'
+        ' discovery_endpoints = [{ address = "10.10.16.5", port = 6379 }],'
+        ' managed_server_ca = [{ ca_certs = [{ certificates = ["C1", "C2"] }] }] }\n}\n'
+        "locals {\n  cluster = var.cluster\n}\n"
+        + url_locals
+        + "\n"
+        + settings
+        + '\noutput "url" {\n  value = local.url\n}\n'
+        + 'output "cas" {\n  value = local.server_cas\n}\n'
+    )
+    instance = evaluate(config, "cluster = false\nsecure = true\niam_auth = false\n")
+    assert instance["url"] == (
+        "rediss://:s3cret@10.0.0.3:6378/0?ssl_cert_reqs=required"
+        "&ssl_ca_certs=/etc/secrets/redis-ca/ca.pem&ssl_check_hostname=false"
+    )
+    assert instance["cas"] == ["CA1", "CA2"]  # every CA: rotation
+    assert instance["environment"] == {"REDIS_CLUSTER": "0", "REDIS_IAM_AUTH": "0"}
+    cluster = evaluate(config, "cluster = true\nsecure = true\niam_auth = false\n")
+    assert cluster["url"].startswith("rediss://10.10.16.5:6379/0?ssl_cert_reqs=required")
+    assert cluster["cas"] == ["C1", "C2"]
+    # What shared/ reads to choose the cluster client (issue 19).
+    assert cluster["environment"] == {"REDIS_CLUSTER": "1", "REDIS_IAM_AUTH": "0"}
 
 
 def index_fields(body: dict[str, Any]) -> list[tuple[str, str]]:
@@ -377,9 +501,11 @@ def test_media_buckets_notification_and_settings() -> None:
     # Variants are named m/<id>/<size>.webp and the load balancer serves /m/* from the bucket.
     assert 'f"m/{media_id}/' in (REPO / "shared" / "domain" / "media.py").read_text()
     url_map = resource(MODULES / "frontend", "google_compute_url_map", "site")
-    dynamic = {k: v for d in url_map["dynamic"] for k, v in d.items()}
-    matcher = dynamic['"path_matcher"']["content"][0]
-    assert matcher["path_rule"][0]["paths"] == ['"/m/*"']
+    matcher = url_map["path_matcher"][0]
+    dynamic = {k: v for d in matcher["dynamic"] for k, v in d.items()}
+    media_rule = dynamic['"route_rules"']["content"][0]
+    assert media_rule["match_rules"][0]["prefix_match"] == '"/m/"'
+    assert media_rule["service"] == "${google_compute_backend_bucket.media[0].id}"
 
 
 def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
@@ -420,7 +546,9 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
         + '    for n in local.all_functions : n => "fn-${n}@p.iam.gserviceaccount.com"\n  }\n}\n'
         + 'output "functions" {\n  value = local.functions\n}\n'
         + 'output "grants" {\n  value = local.publish_grants\n}\n'
-        + 'output "media" {\n  value = local.media_settings\n}\n',
+        + 'output "media" {\n  value = local.media_settings\n}\n'
+        + 'output "cors" {\n  value = local.cors_settings\n}\n'
+        + 'output "static_paths" {\n  value = local.static_paths\n}\n',
         tfvars=kept + '\nproject_id = "p"\n',
     )
     topo = topology.load(TOPOLOGY)
@@ -433,6 +561,17 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
     assert functions["users"]["memory"] == "512Mi"  # dev default
     assert functions["timeline_writer"]["neo4j"] is False
     assert functions["users"]["neo4j"] is True
+    # Redis (its secret, its settings, VPC egress) only where the code uses it.
+    assert {n for n, f in functions.items() if not f["redis"]} == {
+        "outbox_relay",
+        "media_processor",
+    }
+    assert outputs["cors"] == {"CORS_ALLOW_ORIGIN": "http://203.0.113.7"}
+    assert outputs["static_paths"] == sorted(
+        "/" + p.relative_to(REPO / "frontend" / "public").as_posix()
+        for p in (REPO / "frontend" / "public").rglob("*")
+        if p.is_file()
+    )
     expected = {
         "social-events/users",
         "post-events/posts",
@@ -450,3 +589,214 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
         "MEDIA_BUCKET": "p-media",
         "MEDIA_PUBLIC_BASE_URL": "http://203.0.113.7",
     }
+
+
+def test_gunicorn_threads_match_each_function_concurrency() -> None:
+    """functions-framework (the pinned version) runs gunicorn with WORKERS processes of THREADS
+    threads, THREADS defaulting to 4 per CPU: the module sets it to the function's concurrency."""
+    from functions_framework._http import gunicorn
+
+    pinned = re.search(r'"functions-framework==([\d.]+)"', (REPO / "pyproject.toml").read_text())
+    assert pinned and pinned.group(1) == "3.10.2"
+    for req in (REPO / "functions").glob("*/requirements.txt"):
+        assert "functions-framework==3.10.2" in req.read_text(), req
+    source = Path(gunicorn.__file__).read_text()
+    assert 'os.environ.get("THREADS", (os.cpu_count() or 1) * 4)' in source
+    assert 'os.environ.get("WORKERS", 1)' in source
+    fn = resource(MODULES / "functions", "google_cloudfunctions2_function", "this")
+    service = fn["service_config"][0]
+    env = unexpr(service["environment_variables"])
+    assert "THREADS = tostring(each.value.concurrency)" in env
+    assert 'WORKERS = "1"' in env
+    assert unexpr(service["max_instance_request_concurrency"]) == "each.value.concurrency"
+
+
+def test_only_redis_functions_get_its_secret_and_vpc_egress() -> None:
+    fn = resource(MODULES / "functions", "google_cloudfunctions2_function", "this")
+    service = fn["service_config"][0]
+    assert unexpr(service["direct_vpc_egress"]).startswith("each.value.redis && ")
+    dynamic = {k: v for d in service["dynamic"] for k, v in d.items()}
+    assert unexpr(dynamic['"direct_vpc_network_interface"']["for_each"]).startswith(
+        "each.value.redis && "
+    )
+    secret_envs = sorted(
+        unexpr(d['"secret_environment_variables"']["for_each"])
+        for d in service["dynamic"]
+        if '"secret_environment_variables"' in d
+    )
+    assert secret_envs == [
+        "each.value.neo4j ? var.neo4j_secrets : {}",
+        "each.value.redis ? {REDIS_URL = var.redis_url_secret} : {}",
+    ]
+    assert "secret_environment_variables" not in service  # no unconditional REDIS_URL
+    assert unexpr(dynamic['"secret_volumes"']["for_each"]).startswith("each.value.redis && ")
+    grants = local_expr(MODULES / "functions", "redis_grants")
+    assert "if f.redis" in grants
+
+
+def subnet_sizes(
+    evaluate: Evaluate, cidr: str, max_instances: int, services: int
+) -> dict[str, Any]:
+    network_locals = block_text(MODULES / "network" / "main.tf", "locals {")
+    return evaluate(
+        f'variable "functions_cidr" {{\n  default = "{cidr}"\n}}\n'
+        f'variable "vpc_max_instances" {{\n  default = {max_instances}\n}}\n'
+        f'variable "vpc_services" {{\n  default = {services}\n}}\n'
+        + network_locals
+        + '\noutput "have" {\n  value = local.subnet_addresses\n}\n'
+        + 'output "need" {\n  value = local.required_addresses\n}\n'
+    )
+
+
+def test_direct_vpc_egress_subnet_is_sized_from_the_instance_limits(evaluate: Evaluate) -> None:
+    prod = parse(TF_ROOT / "envs" / "prod" / "terraform.tfvars")
+    defaults, overrides = prod["function_defaults"], prod["function_overrides"]
+    vpc = [
+        "users",
+        "posts",
+        "timeline",
+        "media",
+        "fanout_planner",
+        "timeline_writer",
+        "follow_sync",
+    ]
+    total = sum(overrides.get(n, {}).get("max_instances", defaults["max_instances"]) for n in vpc)
+    assert total >= 400  # prod's limits: 2 addresses each would not fit the old /24
+    variables = {
+        k.strip('"'): v
+        for e in parse(MODULES / "network" / "variables.tf")["variable"]
+        for k, v in e.items()
+    }
+    cidr = variables["functions_cidr"]["default"].strip('"')
+    sized = subnet_sizes(evaluate, cidr, total, len(vpc))
+    assert sized["have"] >= sized["need"] >= 4 * total
+    old = subnet_sizes(evaluate, "10.10.0.0/24", total, len(vpc))
+    assert old["have"] < old["need"]  # the precondition refuses the old subnet
+    subnet = resource(MODULES / "network", "google_compute_subnetwork", "functions")
+    [pre] = subnet["lifecycle"][0]["precondition"]
+    assert "local.subnet_addresses >= local.required_addresses" in unexpr(pre["condition"])
+
+
+def test_cors_allows_the_site_only(evaluate: Evaluate) -> None:
+    """The functions module's own validation of environment, applied to good and bad values."""
+    var_block = block_text(MODULES / "functions" / "variables.tf", 'variable "environment"')
+    code = (REPO / "shared" / "httpapi.py").read_text()
+    assert 'os.environ.get("CORS_ALLOW_ORIGIN"' in code
+    ok = evaluate(
+        var_block + '\noutput "ok" {\n  value = true\n}\n',
+        'environment = { CORS_ALLOW_ORIGIN = "https://kwetter.example" }\n',
+    )
+    assert ok == {"ok": True}
+    for bad in ('{ CORS_ALLOW_ORIGIN = "*" }', "{}"):
+        with pytest.raises(AssertionError, match="CORS_ALLOW_ORIGIN must be set"):
+            evaluate(var_block, f"environment = {bad}\n")
+    call = module_call(PLATFORM, "functions")
+    assert "local.cors_settings" in unexpr(call["environment"])
+
+
+def test_builder_reads_only_the_source_buckets(evaluate: Evaluate) -> None:
+    functions = MODULES / "functions"
+    everything = "\n".join(p.read_text() for p in MODULES.rglob("*.tf"))
+    grant = resource(functions, "google_project_iam_member", "builder_sources")
+    assert grant["role"] == '"roles/storage.objectViewer"'
+    expression = unexpr(grant["condition"][0]["expression"])
+    assert "local.build_buckets" in expression
+    # The condition Terraform renders, for two buckets: each bucket and its objects, nothing else.
+    rendered = evaluate(
+        'locals {\n  build_buckets = ["p-function-sources", "gcf-v2-sources-1-r"]\n}\n'
+        f'output "cel" {{\n  value = {expression}\n}}\n'
+    )["cel"]
+    assert rendered == (
+        'resource.name == "projects/_/buckets/p-function-sources" || '
+        'resource.name.startsWith("projects/_/buckets/p-function-sources/") || '
+        'resource.name == "projects/_/buckets/gcf-v2-sources-1-r" || '
+        'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-1-r/")'
+    )
+    buckets = local_expr(functions, "build_buckets")
+    assert "google_storage_bucket.sources.name" in buckets and "gcf-v2-sources-" in buckets
+    # No other objectViewer/admin grant on the project for it, and AR writer on one repository.
+    assert everything.count('"roles/storage.objectViewer"') == 1
+    repo = resource(functions, "google_artifact_registry_repository", "images")
+    assert {p["action"] for p in repo["cleanup_policies"]} == {'"KEEP"', '"DELETE"'}
+    fn = resource(functions, "google_cloudfunctions2_function", "this")
+    assert unexpr(fn["build_config"][0]["docker_repository"]) == (
+        "google_artifact_registry_repository.images.id"
+    )
+    # Live source zips are never deleted by age (Terraform would upload them again).
+    bucket = resource(functions, "google_storage_bucket", "sources")
+    [rule] = bucket["lifecycle_rule"]
+    assert "age" not in rule["condition"][0] and rule["condition"][0]["with_state"] == '"ARCHIVED"'
+
+
+def test_deleted_images_stop_being_served() -> None:
+    media = resource(MODULES / "media", "google_storage_bucket", "media")
+    assert media["versioning"] == [{"enabled": False, "__is_block__": True}]
+    assert media["soft_delete_policy"][0]["retention_duration_seconds"] == 0
+    # Only versions left from when versioning was on are deleted, within a day.
+    [rule] = media["lifecycle_rule"]
+    assert rule["condition"][0] == {
+        "days_since_noncurrent_time": 1,
+        "with_state": '"ARCHIVED"',
+        "__is_block__": True,
+    }
+    backend = resource(MODULES / "frontend", "google_compute_backend_bucket", "media")
+    policy = backend["cdn_policy"][0]
+    assert unexpr(policy["max_ttl"]) == "var.media_cdn_ttl"
+    assert unexpr(policy["client_ttl"]) == "var.media_client_ttl"
+    variables = {
+        k.strip('"'): v
+        for e in parse(MODULES / "frontend" / "variables.tf")["variable"]
+        for k, v in e.items()
+    }
+    assert variables["media_cdn_ttl"]["default"] <= 3600
+    assert variables["media_client_ttl"]["default"] <= 600
+
+
+def test_site_deep_links_compression_and_cache_headers() -> None:
+    frontend = MODULES / "frontend"
+    site = resource(frontend, "google_storage_bucket", "site")
+    assert "not_found_page" not in site["website"][0]
+    url_map = resource(frontend, "google_compute_url_map", "site")
+    rules_ = url_map["path_matcher"][0]["route_rules"]
+    spa = [r for r in rules_ if r.get("route_action")]
+    assert len(spa) == 1
+    assert spa[0]["match_rules"][0]["path_template_match"] == '"/**"'
+    assert spa[0]["route_action"][0]["url_rewrite"][0]["path_template_rewrite"] == '"/index.html"'
+    files = next(r for r in rules_ if r["priority"] == 1)
+    assert files["match_rules"][0]["prefix_match"] == '"/assets/"'
+    assert max(r["priority"] for r in rules_) == spa[0]["priority"]  # the catch-all comes last
+    backend = resource(frontend, "google_compute_backend_bucket", "site")
+    assert backend["compression_mode"] == '"AUTOMATIC"'
+    assert backend["cdn_policy"][0]["cache_mode"] == '"USE_ORIGIN_HEADERS"'
+    vite = (REPO / "frontend" / "vite.config.ts").read_text()
+    assert "assetsDir" not in vite  # Vite's default: hashed files under /assets/
+    deploy = (TF_ROOT / "deploy.sh").read_text()
+    assert 'frontend/dist/assets "gs://$BUCKET/assets"' in deploy
+    assert '--cache-control="public, max-age=31536000, immutable"' in deploy
+    assert '--cache-control="no-cache, max-age=0"' in deploy
+    assert "--delete-unmatched-destination-objects" not in deploy
+    cert = resource(frontend, "google_compute_managed_ssl_certificate", "site")
+    assert cert["lifecycle"][0]["create_before_destroy"] is True
+    assert "sha256(var.domain)" in cert["name"]
+    address = resource(frontend, "google_compute_global_address", "site")
+    [pre] = address["lifecycle"][0]["precondition"]
+    assert unexpr(pre["condition"]) == 'var.domain != "" || !var.require_https'
+
+
+def test_identity_platform_localhost_and_signup_quota() -> None:
+    auth = resource(PLATFORM, "google_identity_platform_config", "auth")
+    assert unexpr(auth["provider"]) == "google-beta"
+    assert 'var.auth_localhost ? "localhost" : ""' in unexpr(auth["authorized_domains"])
+    dynamic = {k: v for d in auth["dynamic"] for k, v in d.items()}
+    quota = dynamic['"quota"']["content"][0]["sign_up_quota_config"][0]
+    assert unexpr(quota["quota"]) == "quota.value.per_ip_per_hour"
+    prod = parse(TF_ROOT / "envs" / "prod" / "terraform.tfvars")
+    assert 1 <= prod["signup_quota"]["per_ip_per_hour"] < 100  # below the default 100/h/address
+    for env in ("dev", "prod"):
+        beta = block_text(TF_ROOT / "envs" / env / "main.tf", 'provider "google-beta"')
+        assert "user_project_override = true" in beta and "billing_project" in beta
+        assert "user_project_override" not in block_text(
+            TF_ROOT / "envs" / env / "main.tf", 'provider "google" {'
+        )
+    firebase = resource(PLATFORM, "google_firebase_project", "this")
+    assert unexpr(firebase["provider"]) == "google-beta"

@@ -3,6 +3,7 @@ env                = "dev"
 region             = "europe-west1"
 firestore_location = "eur3"
 domain             = ""
+auth_localhost     = true # the web app on a laptop may sign in against dev
 vpc_egress         = "direct"
 firestore_protect  = false
 

@@ -1,16 +1,32 @@
-# prod: Memorystore Standard (replica + failover) with AUTH and TLS, warm HTTP functions,
-# Firestore delete protection and point-in-time recovery.
+# prod: Memorystore for Redis Cluster (3 shards, a replica each, TLS), warm HTTP functions,
+# Firestore delete protection and point-in-time recovery, HTTPS only.
 env                = "prod"
 region             = "europe-west1"
 firestore_location = "eur3"
-domain             = "" # set to the site's domain for HTTPS with a managed certificate
+domain             = "" # required: the plan refuses prod without it (require_https)
+require_https      = true
 vpc_egress         = "direct"
 firestore_protect  = true
 
 redis = {
-  tier           = "STANDARD_HA"
-  memory_size_gb = 5
-  secure         = true
+  tier           = "STANDARD_HA" # unused with cluster = true (the instance mode's tier)
+  memory_size_gb = 5             # unused with cluster = true
+  secure         = true          # TLS (server authentication)
+  cluster        = true
+  shard_count    = 3
+  replica_count  = 1
+  node_type      = "REDIS_HIGHMEM_MEDIUM"
+  # The cluster has no AUTH string; IAM auth needs the client to send an access token
+  # (REDIS_IAM_AUTH=1 tells it to): off until shared/ does (docs/deploy.md).
+  iam_auth = false
+}
+
+# Fewer sign-ups per client address than Identity Platform's default 100 an hour, for 90 days
+# from start_time (the API only takes a temporary override: renew it, docs/deploy.md).
+signup_quota = {
+  per_ip_per_hour = 20
+  start_time      = "2026-12-07T00:00:00Z"
+  duration        = "7776000s"
 }
 
 function_defaults = {

@@ -25,11 +25,16 @@ variable "domain" {
 }
 
 variable "redis" {
-  description = "Memorystore tier, size and whether AUTH + TLS are on."
+  description = "Memorystore: tier, size, AUTH + TLS; cluster = true for Memorystore for Redis Cluster (shard_count, replica_count, node_type, iam_auth)."
   type = object({
     tier           = string
     memory_size_gb = number
     secure         = bool
+    cluster        = optional(bool, false)
+    shard_count    = optional(number, 3)
+    replica_count  = optional(number, 1)
+    node_type      = optional(string, "REDIS_HIGHMEM_MEDIUM")
+    iam_auth       = optional(bool, false)
   })
 }
 
@@ -73,4 +78,34 @@ variable "app_settings" {
   description = "Plain function settings (shared/config.py)."
   type        = map(string)
   default     = {}
+}
+
+variable "require_https" {
+  description = "Refuse to plan without a domain (prod)."
+  type        = bool
+  default     = false
+}
+
+variable "auth_localhost" {
+  description = "Allow Firebase sign-in from localhost (dev only)."
+  type        = bool
+  default     = false
+}
+
+variable "signup_quota" {
+  description = "Identity Platform sign-up quota override (per client address per hour, start time, duration); null: the default."
+  type = object({
+    per_ip_per_hour = number
+    start_time      = string
+    duration        = string
+  })
+  default = null
+}
+
+variable "api_quota" {
+  description = "API Gateway quota for the whole API (requests per minute); needs an API key on every request. null: none."
+  type = object({
+    requests_per_minute = number
+  })
+  default = null
 }

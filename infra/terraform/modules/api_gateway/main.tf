@@ -1,10 +1,48 @@
 locals {
   # Every $${...} of openapi.yaml: the project (Firebase token issuer and audience) and one
   # backend address per HTTP function. templatefile fails on any variable left unset.
-  spec = templatefile(var.openapi_file, merge(
+  # The gateway gets JSON: yamldecode resolves the contract's YAML anchors (&users / *users),
+  # which API Gateway's importer is not documented to resolve, and JSON has none.
+  contract = yamldecode(templatefile(var.openapi_file, merge(
     { project_id = var.project_id },
     { for name, url in var.backend_urls : "${name}_url" => url },
-  ))
+  )))
+
+  # Optional quota (var.quota): API Gateway counts requests per minute per consumer project,
+  # identified by an API key on every request, so with one web app it is a ceiling on the whole
+  # API, not a limit per user or per address (docs/deploy.md).
+  quota = {
+    "x-google-management" = {
+      metrics = [{
+        name        = "kwetter-requests"
+        displayName = "Kwetter API requests"
+        valueType   = "INT64"
+        metricKind  = "DELTA"
+      }]
+      quota = {
+        limits = [{
+          name   = "kwetter-requests-per-minute"
+          metric = "kwetter-requests"
+          unit   = "1/min/{project}"
+          values = { STANDARD = try(var.quota.requests_per_minute, 0) }
+        }]
+      }
+    }
+    securityDefinitions = merge(local.contract.securityDefinitions, {
+      api_key = { type = "apiKey", name = "key", "in" = "query" }
+    })
+    # Both: the Firebase ID token and the API key (the web app's Firebase API key).
+    security = [{ for name in concat(keys(local.contract.securityDefinitions), ["api_key"]) : name => [] }]
+    paths = {
+      for path, ops in local.contract.paths : path => {
+        for method, op in ops : method => merge(op, {
+          "x-google-quota" = { metricCosts = { "kwetter-requests" = 1 } }
+        })
+      }
+    }
+  }
+
+  spec = jsonencode(merge(local.contract, { for k, v in local.quota : k => v if var.quota != null }))
 }
 
 resource "google_api_gateway_api" "this" {
@@ -41,7 +79,7 @@ resource "google_api_gateway_api_config" "this" {
 
   openapi_documents {
     document {
-      path     = "openapi.yaml"
+      path     = "openapi.json"
       contents = base64encode(local.spec)
     }
   }

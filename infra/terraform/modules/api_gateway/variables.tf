@@ -34,3 +34,11 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "quota" {
+  description = "API Gateway quota: requests per minute per consumer project (every request must then carry an API key, ?key=). null: no quota."
+  type = object({
+    requests_per_minute = number
+  })
+  default = null
+}

@@ -36,3 +36,32 @@ variable "media_bucket" {
   type        = string
   default     = ""
 }
+
+variable "require_https" {
+  description = "Refuse to plan without a domain (prod: the site is never served over plain HTTP)."
+  type        = bool
+  default     = false
+}
+
+variable "public_read_role" {
+  description = "Role granting allUsers object reads without listing (a custom role with storage.objects.get only)."
+  type        = string
+}
+
+variable "static_paths" {
+  description = "Paths of the files at the site's root (frontend/public), served as they are; every other path outside /assets/ and /m/ is the app (index.html)."
+  type        = list(string)
+  default     = []
+}
+
+variable "media_cdn_ttl" {
+  description = "Seconds Cloud CDN keeps an image variant (how long a deleted image may still be served from the edge)."
+  type        = number
+  default     = 3600
+}
+
+variable "media_client_ttl" {
+  description = "Seconds a browser may keep an image variant."
+  type        = number
+  default     = 600
+}

@@ -31,6 +31,7 @@ variable "functions" {
     concurrency     = number
     neo4j           = bool
     firestore       = bool
+    redis           = bool
   }))
   validation {
     condition     = alltrue([for f in values(var.functions) : contains(["http", "event"], f.kind)])
@@ -49,6 +50,40 @@ variable "environment" {
     ])) == 0
     error_message = "Emulator settings must never reach the cloud."
   }
+  validation {
+    # The browser may call the API from the site's origin only (shared/httpapi.py reads it).
+    condition     = try(var.environment["CORS_ALLOW_ORIGIN"], "") != "" && !strcontains(try(var.environment["CORS_ALLOW_ORIGIN"], ""), "*")
+    error_message = "CORS_ALLOW_ORIGIN must be set to the site's origin, never \"*\"."
+  }
+}
+
+variable "redis_environment" {
+  description = "Plain settings of the functions that use Redis (REDIS_CLUSTER, REDIS_IAM_AUTH)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "redis_iam_auth" {
+  description = "Grant roles/redis.dbConnectionUser to the functions that use Redis (cluster with IAM authentication)."
+  type        = bool
+  default     = false
+}
+
+variable "project_number" {
+  description = "Project number (names the bucket Cloud Functions copies sources to)."
+  type        = string
+}
+
+variable "images_kept" {
+  description = "Artifact Registry cleanup: the most recent image versions kept per function."
+  type        = number
+  default     = 5
+}
+
+variable "image_max_age_days" {
+  description = "Artifact Registry cleanup: older images than this are deleted (the kept ones excepted)."
+  type        = number
+  default     = 30
 }
 
 variable "neo4j_secrets" {

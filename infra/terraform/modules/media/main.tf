@@ -13,6 +13,11 @@ resource "google_storage_bucket" "uploads" {
   force_destroy               = true
   labels                      = var.labels
 
+  # Deleted originals (with their EXIF/GPS) are gone, not kept restorable for a week.
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+
   cors {
     origin          = var.allowed_origins
     method          = ["PUT", "POST", "OPTIONS"]
@@ -40,9 +45,12 @@ resource "google_storage_bucket" "uploads" {
   }
 }
 
+# A deleted image must be gone: no object versions (a noncurrent version stays fetchable by
+# generation) and no soft delete; the CDN forgets it within the site module's media TTL.
 resource "google_storage_bucket" "media" {
   # checkov:skip=CKV_GCP_62: public, CDN-served images; the load balancer logs the requests.
   # checkov:skip=CKV_GCP_114: the variants are public by design (served by Cloud CDN to everyone).
+  # checkov:skip=CKV_GCP_78: versioning would keep deleted images fetchable by generation; deleting a post or an avatar must remove its images.
   project                     = var.project_id
   name                        = "${var.project_id}-media"
   location                    = var.location
@@ -50,11 +58,15 @@ resource "google_storage_bucket" "media" {
   force_destroy               = true
   labels                      = var.labels
   versioning {
-    enabled = true
+    enabled = false
   }
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+  # Versions kept while versioning was on (before this change) go within a day.
   lifecycle_rule {
     condition {
-      days_since_noncurrent_time = 7
+      days_since_noncurrent_time = 1
       with_state                 = "ARCHIVED"
     }
     action {
@@ -63,10 +75,12 @@ resource "google_storage_bucket" "media" {
   }
 }
 
+# Everyone may read a variant by its name, nobody may list them (a custom role with
+# storage.objects.get only; objectViewer would also grant storage.objects.list).
 resource "google_storage_bucket_iam_member" "media_public" {
-  # checkov:skip=CKV_GCP_28: only re-encoded, metadata-free variants of images users posted publicly.
+  # checkov:skip=CKV_GCP_28: only re-encoded, metadata-free variants of images users posted publicly, readable by name, not listable.
   bucket = google_storage_bucket.media.name
-  role   = "roles/storage.objectViewer"
+  role   = var.public_read_role
   member = "allUsers"
 }
 

@@ -50,3 +50,8 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "public_read_role" {
+  description = "Role granting allUsers object reads without listing (a custom role with storage.objects.get only)."
+  type        = string
+}

@@ -22,3 +22,8 @@ output "connector_id" {
   description = "Serverless VPC Access connector id, null with Direct VPC egress."
   value       = one(google_vpc_access_connector.this[*].id)
 }
+
+output "psc_subnetwork_id" {
+  description = "Private Service Connect subnet id, null without psc."
+  value       = one(google_compute_subnetwork.psc[*].id)
+}

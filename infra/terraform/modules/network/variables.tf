@@ -14,9 +14,31 @@ variable "name" {
 }
 
 variable "functions_cidr" {
-  description = "Subnet the functions' Direct VPC egress takes addresses from (/26 or larger)."
+  description = "Subnet the functions' Direct VPC egress takes addresses from (sized from the instance limits: see vpc_max_instances)."
   type        = string
-  default     = "10.10.0.0/24"
+  default     = "10.10.0.0/20"
+}
+
+variable "vpc_max_instances" {
+  description = "Sum of max instances of the functions that use Direct VPC egress (sizes the subnet)."
+  type        = number
+}
+
+variable "vpc_services" {
+  description = "Number of functions that use Direct VPC egress."
+  type        = number
+}
+
+variable "psc" {
+  description = "Create the Private Service Connect subnet (Memorystore for Redis Cluster)."
+  type        = bool
+  default     = false
+}
+
+variable "psc_cidr" {
+  description = "Subnet of the Private Service Connect endpoints (psc = true)."
+  type        = string
+  default     = "10.10.16.0/26"
 }
 
 variable "egress" {

@@ -4,22 +4,24 @@ locals {
   labels    = merge({ app = "kwetter" }, var.labels)
 
   # Who touches what, from the code (shared/services/*, functions/*/main.py): Neo4j through
-  # the follow graph, Firestore through posts/media, and the topics each one publishes to.
-  # Every function gets REDIS_URL; event functions may also publish to their own dead-letter
-  # topic (shared.consumer sends a message that can never be processed there itself).
+  # the follow graph, Firestore through posts/media, Redis through the timelines and the rate
+  # limits (posts, media uploads; users: the sign-up/follow limits of issue 16), and the topics
+  # each one publishes to. Only the Redis users get REDIS_URL and VPC egress. Event functions
+  # may also publish to their own dead-letter topic (shared.consumer sends a message that can
+  # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, publishes = ["social-events"] }
-    posts           = { neo4j = true, firestore = true, publishes = ["post-events"] }
-    timeline        = { neo4j = true, firestore = true, publishes = [] }
-    media           = { neo4j = false, firestore = true, publishes = [] }
-    fanout_planner  = { neo4j = true, firestore = false, publishes = ["fanout-batches"] }
-    timeline_writer = { neo4j = false, firestore = false, publishes = [] }
-    follow_sync     = { neo4j = true, firestore = true, publishes = [] }
-    outbox_relay    = { neo4j = true, firestore = true, publishes = ["post-events", "social-events"] }
-    media_processor = { neo4j = false, firestore = true, publishes = [] }
+    users           = { neo4j = true, firestore = true, redis = true, publishes = ["social-events"] }
+    posts           = { neo4j = true, firestore = true, redis = true, publishes = ["post-events"] }
+    timeline        = { neo4j = true, firestore = true, redis = true, publishes = [] }
+    media           = { neo4j = false, firestore = true, redis = true, publishes = [] }
+    fanout_planner  = { neo4j = true, firestore = false, redis = true, publishes = ["fanout-batches"] }
+    timeline_writer = { neo4j = false, firestore = false, redis = true, publishes = [] }
+    follow_sync     = { neo4j = true, firestore = true, redis = true, publishes = [] }
+    outbox_relay    = { neo4j = true, firestore = true, redis = false, publishes = ["post-events", "social-events"] }
+    media_processor = { neo4j = false, firestore = true, redis = false, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
-  default_access = { neo4j = false, firestore = true, publishes = [] }
+  default_access = { neo4j = false, firestore = true, redis = false, publishes = [] }
 
   all_functions = concat(module.topology.http_functions, module.topology.event_functions)
   functions = {
@@ -30,13 +32,21 @@ locals {
         kind      = contains(module.topology.http_functions, name) ? "http" : "event"
         neo4j     = try(local.access[name].neo4j, local.default_access.neo4j)
         firestore = try(local.access[name].firestore, local.default_access.firestore)
+        redis     = try(local.access[name].redis, local.default_access.redis)
       },
     )
   }
+  vpc_functions = [for name, f in local.functions : name if f.redis]
+
+  # Files at the site's root (frontend/public, copied as is into dist/ by Vite): served as
+  # files; any other path outside /assets/ and /m/ is a client-side route.
+  static_paths = sort([for f in fileset("${local.repo_root}/frontend/public", "**") : "/${f}"])
 
   # The site's address is known before anything else is (a reserved IP, or the domain).
   site_base    = var.domain != "" ? "https://${var.domain}" : "http://${module.frontend.ip_address}"
   site_origins = [local.site_base]
+  # The browser calls the API from the site only (shared/httpapi.py: Access-Control-Allow-Origin).
+  cors_settings = { CORS_ALLOW_ORIGIN = local.site_base }
   # Functions find the buckets and build public image URLs (site/m/<id>/<size>.webp) from these.
   media_settings = {
     UPLOADS_BUCKET        = module.media.uploads_bucket
@@ -70,25 +80,38 @@ module "services" {
   project_id = var.project_id
 }
 
+# Every module that creates something depends on the APIs being enabled (a reference to an
+# output of module.services is not enough: project_number comes from a data source that does
+# not wait for enablement). tfcheck proves it for every module call.
 module "network" {
-  source     = "../network"
-  project_id = var.project_id
-  region     = var.region
-  name       = var.name
-  egress     = var.vpc_egress
-  depends_on = [module.services]
+  source            = "../network"
+  project_id        = var.project_id
+  region            = var.region
+  name              = var.name
+  egress            = var.vpc_egress
+  vpc_max_instances = sum(concat([0], [for name in local.vpc_functions : local.functions[name].max_instances]))
+  vpc_services      = length(local.vpc_functions)
+  psc               = var.redis.cluster
+  depends_on        = [module.services]
 }
 
 module "redis" {
-  source         = "../redis"
-  project_id     = var.project_id
-  region         = var.region
-  name           = "${var.name}-timelines"
-  network_id     = module.network.network_id
-  tier           = var.redis.tier
-  memory_size_gb = var.redis.memory_size_gb
-  secure         = var.redis.secure
-  redis_configs  = var.redis_configs
+  source            = "../redis"
+  project_id        = var.project_id
+  region            = var.region
+  name              = "${var.name}-timelines"
+  network_id        = module.network.network_id
+  mode              = var.redis.cluster ? "cluster" : "instance"
+  tier              = var.redis.tier
+  memory_size_gb    = var.redis.memory_size_gb
+  secure            = var.redis.secure
+  shard_count       = var.redis.shard_count
+  replica_count     = var.redis.replica_count
+  node_type         = var.redis.node_type
+  iam_auth          = var.redis.iam_auth
+  psc_subnetwork_id = module.network.psc_subnetwork_id
+  redis_configs     = var.redis_configs
+  depends_on        = [module.services]
 }
 
 module "secrets" {
@@ -112,10 +135,13 @@ module "firestore" {
 module "functions" {
   source                 = "../functions"
   project_id             = var.project_id
+  project_number         = module.services.project_number
   region                 = var.region
   repo_root              = local.repo_root
   functions              = local.functions
-  environment            = merge(local.media_settings, var.app_settings)
+  environment            = merge(local.media_settings, local.cors_settings, var.app_settings)
+  redis_environment      = module.redis.environment
+  redis_iam_auth         = module.redis.iam_auth
   neo4j_secrets          = module.secrets.neo4j_env
   redis_url_secret       = module.secrets.redis_url_secret
   redis_url_version      = module.secrets.redis_url_version
@@ -130,6 +156,7 @@ module "functions" {
     subnetwork   = module.network.subnetwork_name
     connector_id = module.network.connector_id
   }
+  depends_on = [module.services]
 }
 
 module "pubsub" {
@@ -145,6 +172,7 @@ module "pubsub" {
   function_services     = module.functions.services
   publish_grants        = local.publish_grants
   labels                = local.labels
+  depends_on            = [module.services]
 }
 
 module "scheduler" {
@@ -152,6 +180,7 @@ module "scheduler" {
   project_id = var.project_id
   region     = var.region
   topic_id   = module.pubsub.topic_ids["outbox-ticks"]
+  depends_on = [module.services]
 }
 
 module "api_gateway" {
@@ -162,19 +191,34 @@ module "api_gateway" {
   openapi_file     = "${local.repo_root}/shared/contracts/openapi.yaml"
   backend_urls     = { for name in module.topology.http_functions : name => module.functions.urls[name] }
   backend_services = { for name in module.topology.http_functions : name => module.functions.services[name] }
+  quota            = var.api_quota
   labels           = local.labels
+  depends_on       = [module.services]
+}
+
+# allUsers may read an object of the public buckets by name, not list them.
+resource "google_project_iam_custom_role" "public_object_reader" {
+  project     = var.project_id
+  role_id     = "kwetterPublicObjectReader"
+  title       = "Kwetter public object reader"
+  description = "Read an object by name (no listing): the site's files and the image variants."
+  permissions = ["storage.objects.get"]
+  depends_on  = [module.services]
 }
 
 module "frontend" {
-  source          = "../frontend"
-  project_id      = var.project_id
-  name            = var.name
-  bucket_location = var.region
-  domain          = var.domain
-  serve_media     = true
-  media_bucket    = module.media.media_bucket
-  labels          = local.labels
-  depends_on      = [module.services]
+  source           = "../frontend"
+  project_id       = var.project_id
+  name             = var.name
+  bucket_location  = var.region
+  domain           = var.domain
+  require_https    = var.require_https
+  public_read_role = google_project_iam_custom_role.public_object_reader.id
+  static_paths     = local.static_paths
+  serve_media      = true
+  media_bucket     = module.media.media_bucket
+  labels           = local.labels
+  depends_on       = [module.services]
 }
 
 module "media" {
@@ -183,6 +227,7 @@ module "media" {
   location           = var.region
   notification_topic = module.pubsub.topic_ids["media-uploads"]
   allowed_origins    = local.site_origins
+  public_read_role   = google_project_iam_custom_role.public_object_reader.id
   uploaders          = { media = module.functions.service_accounts["media"] }
   processors         = { media_processor = module.functions.service_accounts["media_processor"] }
   # Deleting a post (posts) or replacing an avatar (media) deletes its variants.
@@ -190,7 +235,8 @@ module "media" {
     media = module.functions.service_accounts["media"]
     posts = module.functions.service_accounts["posts"]
   }
-  labels = local.labels
+  labels     = local.labels
+  depends_on = [module.services]
 }
 
 # The project is also the Firebase project: the web app signs in with Firebase Auth and its
@@ -217,12 +263,15 @@ data "google_firebase_web_app_config" "site" {
 }
 
 # Firebase Authentication (Identity Platform): email/password sign-in, and the web app's
-# domain allowed to sign in. API Gateway verifies the ID tokens (openapi.yaml securityDefinitions).
+# domain allowed to sign in (localhost only where var.auth_localhost: a laptop against dev).
+# API Gateway verifies the ID tokens (openapi.yaml securityDefinitions). google-beta: it bills
+# the calls to the project (user_project_override), which Identity Toolkit requires of users.
 resource "google_identity_platform_config" "auth" {
-  count   = var.identity_platform ? 1 : 0
-  project = var.project_id
+  provider = google-beta
+  count    = var.identity_platform ? 1 : 0
+  project  = var.project_id
   authorized_domains = compact([
-    "localhost",
+    var.auth_localhost ? "localhost" : "",
     "${var.project_id}.firebaseapp.com",
     var.domain,
   ])
@@ -231,6 +280,18 @@ resource "google_identity_platform_config" "auth" {
     email {
       enabled           = true
       password_required = true
+    }
+  }
+  # Identity Platform's sign-up limit per client address (default 100 an hour), lowered for a
+  # period: the API only takes a temporary override (start time + duration; docs/deploy.md).
+  dynamic "quota" {
+    for_each = var.signup_quota == null ? [] : [var.signup_quota]
+    content {
+      sign_up_quota_config {
+        quota          = quota.value.per_ip_per_hour
+        start_time     = quota.value.start_time
+        quota_duration = quota.value.duration
+      }
     }
   }
   depends_on = [google_firebase_project.this]

@@ -26,18 +26,23 @@ variable "domain" {
 }
 
 variable "redis" {
-  description = "Memorystore: BASIC without AUTH/TLS in dev; STANDARD_HA with AUTH and TLS in prod."
+  description = "Memorystore: one instance (BASIC without AUTH/TLS in dev, STANDARD_HA with AUTH and TLS), or with cluster = true a Memorystore for Redis Cluster of shard_count shards with replica_count replicas each (tier and memory_size_gb then unused)."
   type = object({
     tier           = string
     memory_size_gb = number
     secure         = bool
+    cluster        = optional(bool, false)
+    shard_count    = optional(number, 3)
+    replica_count  = optional(number, 1)
+    node_type      = optional(string, "REDIS_HIGHMEM_MEDIUM")
+    iam_auth       = optional(bool, false)
   })
 }
 
 variable "redis_configs" {
-  description = "Redis settings the timeline engine relies on."
+  description = "Redis settings; only keys the service accepts (modules/redis lists them; the plan fails on others). zset-max-listpack-entries is accepted by neither Memorystore for Redis nor its Cluster."
   type        = map(string)
-  default     = { "zset-max-listpack-entries" = "1024" }
+  default     = {}
 }
 
 variable "vpc_egress" {
@@ -89,6 +94,36 @@ variable "app_settings" {
   description = "Plain settings of the functions (shared/config.py), e.g. NEO4J_DATABASE, TIMELINE_CAP, PULL_FOLLOWER_THRESHOLD."
   type        = map(string)
   default     = {}
+}
+
+variable "require_https" {
+  description = "Refuse to plan without a domain (the site would be plain HTTP on the load balancer's IP)."
+  type        = bool
+  default     = false
+}
+
+variable "auth_localhost" {
+  description = "Allow sign-in from localhost (a laptop's web app against this project). Off in prod."
+  type        = bool
+  default     = false
+}
+
+variable "signup_quota" {
+  description = "Identity Platform sign-up quota override: sign-ups per hour per client address (1-1000), from start_time (RFC 3339) for duration (e.g. \"7776000s\"). null keeps the default (100 an hour per address)."
+  type = object({
+    per_ip_per_hour = number
+    start_time      = string
+    duration        = string
+  })
+  default = null
+}
+
+variable "api_quota" {
+  description = "API Gateway quota (requests per minute for the whole API, per consumer project); every request must then carry an API key. null: no quota."
+  type = object({
+    requests_per_minute = number
+  })
+  default = null
 }
 
 variable "identity_platform" {

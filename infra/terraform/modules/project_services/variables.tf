@@ -11,6 +11,8 @@ variable "services" {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    # Needed by user_project_override (the google-beta provider bills calls to the project).
+    "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
     "compute.googleapis.com",
     "firebase.googleapis.com",
@@ -18,12 +20,16 @@ variable "services" {
     "iam.googleapis.com",
     "identitytoolkit.googleapis.com",
     "logging.googleapis.com",
+    # Private Service Connect for Memorystore for Redis Cluster (prod).
+    "networkconnectivity.googleapis.com",
     "pubsub.googleapis.com",
     "redis.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
+    "serviceconsumermanagement.googleapis.com",
     "servicecontrol.googleapis.com",
     "servicemanagement.googleapis.com",
+    "serviceusage.googleapis.com",
     "storage.googleapis.com",
     "vpcaccess.googleapis.com",
   ]

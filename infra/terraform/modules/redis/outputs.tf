@@ -1,20 +1,33 @@
 output "url" {
-  description = "REDIS_URL for the functions (contains the AUTH string when secure)."
+  description = "REDIS_URL for the functions (contains the AUTH string of a secure instance)."
   value       = local.url
   sensitive   = true
 }
 
 output "server_ca_pem" {
-  description = "PEM of the instance's server CA when secure, else null."
-  value       = var.secure ? google_redis_instance.this.server_ca_certs[0].cert : null
+  description = "PEM of every server CA when secure (all of them: CA rotation), else null."
+  value       = var.secure ? join("\n", local.server_cas) : null
 }
 
 output "host" {
-  description = "Private IP of the primary."
-  value       = google_redis_instance.this.host
+  description = "Private IP of the primary (instance) or of the discovery endpoint (cluster)."
+  value       = local.host
 }
 
 output "ca_mount_path" {
   description = "Where functions mount ca.pem."
   value       = var.ca_mount_path
+}
+
+output "environment" {
+  description = "Plain settings of the functions that use Redis: REDIS_CLUSTER (\"1\" for a cluster) and REDIS_IAM_AUTH."
+  value = {
+    REDIS_CLUSTER  = local.cluster ? "1" : "0"
+    REDIS_IAM_AUTH = local.cluster && var.iam_auth ? "1" : "0"
+  }
+}
+
+output "iam_auth" {
+  description = "Whether clients authenticate with an IAM access token (cluster with iam_auth)."
+  value       = local.cluster && var.iam_auth
 }

@@ -47,9 +47,49 @@ variable "redis_version" {
 }
 
 variable "redis_configs" {
-  description = "Redis settings; the timeline engine relies on zset-max-listpack-entries (compact sorted sets up to TIMELINE_CAP)."
+  description = "Redis settings, only keys the service accepts (local.instance_configs / local.cluster_configs; the plan fails on any other)."
   type        = map(string)
-  default     = { "zset-max-listpack-entries" = "1024" }
+  default     = {}
+}
+
+variable "mode" {
+  description = "\"instance\" (one Memorystore for Redis instance) or \"cluster\" (Memorystore for Redis Cluster)."
+  type        = string
+  default     = "instance"
+  validation {
+    condition     = contains(["instance", "cluster"], var.mode)
+    error_message = "mode must be instance or cluster."
+  }
+}
+
+variable "shard_count" {
+  description = "Cluster only: number of shards (primaries)."
+  type        = number
+  default     = 3
+}
+
+variable "replica_count" {
+  description = "Cluster only: replicas per shard (0-2); 1 gives automatic failover."
+  type        = number
+  default     = 1
+}
+
+variable "node_type" {
+  description = "Cluster only: node type (REDIS_SHARED_CORE_NANO, REDIS_HIGHMEM_MEDIUM, REDIS_HIGHMEM_XLARGE, REDIS_STANDARD_SMALL)."
+  type        = string
+  default     = "REDIS_HIGHMEM_MEDIUM"
+}
+
+variable "iam_auth" {
+  description = "Cluster only: clients authenticate with an IAM access token (AUTH_MODE_IAM_AUTH); the cluster has no AUTH string."
+  type        = bool
+  default     = false
+}
+
+variable "psc_subnetwork_id" {
+  description = "Cluster only: subnet the Private Service Connect endpoints take their addresses from."
+  type        = string
+  default     = null
 }
 
 variable "ca_mount_path" {
