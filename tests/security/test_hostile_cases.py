@@ -237,7 +237,7 @@ def _cases(op: Operation, valid: dict[str, str]) -> Iterator[Case]:
 @pytest.fixture(scope="module")
 def world(stack: LocalStack) -> dict[str, Any]:
     """Real ids for the path parameters, so every case reaches the function behind a route."""
-    author, other = harness.register(stack, "hostile", 2)
+    author, other = harness.register(stack, "hw", 2)
     r = author.post("a post to aim at")
     assert r.status_code == 201, r.text
     handle = other.call("GET", "/v1/me").json()["handle"]
@@ -259,7 +259,7 @@ def test_no_input_gets_a_server_error_or_a_slow_answer(
     # 429s that would hide what the function itself answers.
     ops = operations()
     assert len(ops) >= 16, "the document lists every operation"
-    callers = harness.register(stack, "hostile-caller", len(ops))
+    callers = harness.register(stack, "hc", len(ops))
     bad: list[str] = []
     slow: list[str] = []
     per_op: dict[str, Counter[int]] = {}
