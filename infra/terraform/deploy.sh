@@ -23,6 +23,9 @@ if [ "${AUTO_APPROVE:-}" != 1 ]; then
   read -r -p "Apply this plan to project $PROJECT ($ENV)? [y/N] " answer
   [[ "$answer" =~ ^[yY]$ ]] || { echo "Not applied."; exit 1; }
 fi
+# Neo4j's schema before any new function serves (functions no longer make it on cold start).
+sec() { gcloud secrets versions access latest --project="$PROJECT" --secret="kwetter-neo4j-$1"; }
+NEO4J_URI=$(sec uri) NEO4J_USER=$(sec user) NEO4J_PASSWORD=$(sec password) python3 -m shared.migrate
 tf apply -input=false .build/tfplan
 
 # The web app: built against this environment's gateway and Firebase project, then synced to
