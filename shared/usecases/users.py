@@ -22,6 +22,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from shared import events, observability
 from shared.domain import errors
@@ -54,18 +55,19 @@ def event_id(kind: str, follower_id: str, followee_id: str, at_ms: int) -> str:
 
 
 def follow_event(follower_id: str, followee_id: str, created_ms: int) -> events.UserFollowed:
-    return events.UserFollowed(
-        event_id=event_id("fol", follower_id, followee_id, created_ms),
-        occurred_ms=created_ms,
-        trace_id=observability.current_trace(),
-        follower_id=follower_id,
-        followee_id=followee_id,
-    )
+    return _edge_event(events.UserFollowed, "fol", follower_id, followee_id, created_ms)
 
 
 def unfollow_event(follower_id: str, followee_id: str, at_ms: int) -> events.UserUnfollowed:
-    return events.UserUnfollowed(
-        event_id=event_id("unf", follower_id, followee_id, at_ms),
+    return _edge_event(events.UserUnfollowed, "unf", follower_id, followee_id, at_ms)
+
+
+_E = TypeVar("_E", events.UserFollowed, events.UserUnfollowed)
+
+
+def _edge_event(cls: type[_E], kind: str, follower_id: str, followee_id: str, at_ms: int) -> _E:
+    return cls(
+        event_id=event_id(kind, follower_id, followee_id, at_ms),
         occurred_ms=at_ms,
         trace_id=observability.current_trace(),
         follower_id=follower_id,
