@@ -4,40 +4,28 @@ Each line ``a b`` is one undirected friendship, loaded as two follows (a->b and 
 DeathStarBench loads socfb-Reed98. Node N becomes user ``u<N>`` with handle ``user<N>`` and
 display name ``User <N>``. Everything is MERGEd in UNWIND batches, so running it twice changes
 nothing. Imported follows count as already announced: a seed must not replay history as events.
+The writes are the graph adapter's (Neo4jGraph.import_users / import_follows); this module reads
+the file, batches and reports progress.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import LiteralString, TypeVar
-
-import neo4j
+from typing import TypeVar
 
 from shared import config
-from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph
+from shared.adapters.neo4j_graph import Neo4jGraph
+from shared.bootstrap import Container
+from shared.ids import now_ms
+from shared.migrate import migrate
 
 _T = TypeVar("_T")
-
-Q_USERS: LiteralString = """
-    UNWIND $rows AS row
-    MERGE (u:User {id: row.id})
-    ON CREATE SET u.handle = row.handle, u.handle_key = toLower(row.handle),
-                  u.display_name = row.name, u.created_ms = $now
-"""
-Q_FOLLOWS: LiteralString = (
-    """
-    UNWIND $pairs AS pair
-    MATCH (a:User {id: pair[0]})
-    MATCH (b:User {id: pair[1]})
-    MERGE (a)-[r:FOLLOWS]->(b)
-    ON CREATE SET """
-    + EDGE_KEYS
-)
 
 
 @dataclass(frozen=True)
@@ -72,52 +60,33 @@ def _batches(items: list[_T], size: int) -> Iterator[list[_T]]:
 
 
 def import_edges(
-    graph_or_driver: Neo4jGraph | neo4j.Driver,
-    path: Path | str,
-    *,
-    database: str | None = None,
-    batch_size: int = 5000,
-    progress: bool = True,
+    graph: Neo4jGraph, path: Path | str, *, batch_size: int = 5000, progress: bool = True
 ) -> ImportStats:
-    """Load ``path`` into the graph; returns what it created. Idempotent."""
-    if isinstance(graph_or_driver, Neo4jGraph):
-        graph = graph_or_driver
-    else:
-        graph = Neo4jGraph(graph_or_driver, database or config.load().neo4j_database)
-    graph.ensure_schema()
+    """Load ``path`` into the graph (whose schema is in place); returns what it created.
+    Idempotent."""
     started = time.monotonic()
     path = Path(path)
     edges = list(dict.fromkeys(read_edges(path)))
     nodes = sorted({n for e in edges for n in e}, key=lambda n: (len(n), n))
     follows = [(user_id(a), user_id(b)) for a, b in edges]
     follows += [(user_id(b), user_id(a)) for a, b in edges]
-    now = int(time.time() * 1000)
+    now = now_ms()
 
     from tqdm import tqdm
 
     users_created = follows_created = 0
-    with graph.driver.session(database=graph.database) as session:
-        rows = [{"id": user_id(n), "handle": f"user{n}", "name": f"User {n}"} for n in nodes]
-        bar = tqdm(total=len(rows), unit="user", desc="users", disable=not progress)
-        for batch in _batches(rows, batch_size):
+    rows = [(user_id(n), f"user{n}", f"User {n}") for n in nodes]
+    bar = tqdm(total=len(rows), unit="user", desc="users", disable=not progress)
+    for batch in _batches(rows, batch_size):
+        users_created += graph.import_users(batch, now)
+        bar.update(len(batch))
+    bar.close()
 
-            def write_users(tx: neo4j.ManagedTransaction, b: list[dict[str, str]]) -> int:
-                return tx.run(Q_USERS, rows=b, now=now).consume().counters.nodes_created
-
-            users_created += session.execute_write(write_users, batch)
-            bar.update(len(batch))
-        bar.close()
-
-        bar = tqdm(total=len(follows), unit="follow", desc="follows", disable=not progress)
-        for pairs in _batches(follows, batch_size):
-
-            def write_follows(tx: neo4j.ManagedTransaction, p: list[tuple[str, str]]) -> int:
-                result = tx.run(Q_FOLLOWS, pairs=[list(x) for x in p], now=now)
-                return result.consume().counters.relationships_created
-
-            follows_created += session.execute_write(write_follows, pairs)
-            bar.update(len(pairs))
-        bar.close()
+    bar = tqdm(total=len(follows), unit="follow", desc="follows", disable=not progress)
+    for pairs in _batches(follows, batch_size):
+        follows_created += graph.import_follows(pairs, now)
+        bar.update(len(pairs))
+    bar.close()
     return ImportStats(
         users=len(nodes),
         edges=len(edges),
@@ -140,15 +109,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.edges.is_file():
         parser.error(f"no such file: {args.edges}")
-    auth = (args.neo4j_user, args.neo4j_password) if args.neo4j_password else None
-    with neo4j.GraphDatabase.driver(args.neo4j_uri, auth=auth) as driver:
-        stats = import_edges(
-            driver,
-            args.edges,
-            database=args.database,
-            batch_size=args.batch_size,
-            progress=not args.no_progress,
+    c = Container(
+        dataclasses.replace(
+            settings,
+            neo4j_uri=args.neo4j_uri,
+            neo4j_user=args.neo4j_user,
+            neo4j_password=args.neo4j_password,
+            neo4j_database=args.database,
         )
+    )
+    try:
+        # The schema first: MERGE on :User(id) without its constraint would scan every node.
+        migrate(c)
+        stats = import_edges(
+            c.graph, args.edges, batch_size=args.batch_size, progress=not args.no_progress
+        )
+    finally:
+        c.neo4j_driver.close()
     print(
         f"{stats.users} users ({stats.users_created} new), {stats.edges} edges -> "
         f"{stats.follows_created} new follows in {stats.seconds:.1f}s",

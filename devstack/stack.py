@@ -135,6 +135,7 @@ class LocalStack:
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
             self._start_backing_services(say)
+            self._migrate(say)
             self._start_functions(say)
             from devstack import pubsub_setup
 
@@ -180,6 +181,17 @@ class LocalStack:
         )  # fmt: skip
         self._launch(storage, say)
         gcs.create_buckets(p.gcs, self.project_id)
+
+    def _migrate(self, say: Any) -> None:
+        # The deploy step (shared/migrate.py), run as deploy.sh runs it: functions do not
+        # create the Neo4j schema themselves.
+        t0 = time.monotonic()
+        env = {**os.environ, **self.env()}
+        done = subprocess.run([sys.executable, "-m", "shared.migrate"], env=env, cwd=REPO,
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            raise services.ServiceFailed(f"python3 -m shared.migrate failed:\n{done.stderr}")
+        say(f"  neo4j schema     migrated in {time.monotonic() - t0:4.1f}s")
 
     def _start_functions(self, say: Any) -> None:
         ff = Path(sys.executable).parent / "functions-framework"

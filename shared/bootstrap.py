@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router
+    from shared.usecases.users import UsersService
 
 
 class Container:
@@ -81,9 +82,9 @@ class Container:
     def graph(self) -> Neo4jGraph:
         from shared.adapters.neo4j_graph import Neo4jGraph
 
-        graph = Neo4jGraph(self.neo4j_driver, self.settings.neo4j_database)
-        graph.ensure_schema()
-        return graph
+        # No schema work here: constraints and indexes are a deploy step (shared/migrate.py),
+        # not something every cold start of six functions waits for.
+        return Neo4jGraph(self.neo4j_driver, self.settings.neo4j_database)
 
     @cached_property
     def posts(self) -> FirestorePosts:
@@ -97,14 +98,23 @@ class Container:
 
         return RedisTimelines(self.redis, self.settings)
 
+    # ---- users ---------------------------------------------------------------------------
+
+    @cached_property
+    def users(self) -> UsersService:
+        from shared.services.media import MediaContext  # merge: the media block's repository
+        from shared.usecases.users import UsersService
+
+        return UsersService(self.graph, self.publisher, self.posts, avatars=MediaContext(self).repo)
+
 
 # ---- entry points ------------------------------------------------------------------------
 
 
 def _users_router(c: Container) -> Router:
-    from shared.services.users import build_router
+    from shared.entrypoints.http.users import router
 
-    return build_router(c)
+    return router(c.users)
 
 
 def _posts_router(c: Container) -> Router:

@@ -11,6 +11,14 @@ from typing import Any, Protocol
 
 from shared.domain.media import MediaRef
 from shared.domain.model import Post, User
+from shared.domain.users import (
+    FollowResult,
+    MissingUser,
+    PendingAnnouncement,
+    Position,
+    UnfollowResult,
+    UserPage,
+)
 from shared.events import _Event
 
 
@@ -72,6 +80,72 @@ class ProfileCards(Protocol):
 
 
 # ---- users (graph) ------------------------------------------------------------------------
+
+
+class UserDirectory(Protocol):
+    """Profiles in the social graph (Neo4j)."""
+
+    def create_user(self, uid: str, handle: str, display_name: str) -> tuple[User, bool] | None:
+        """(the stored user, whether this call created it); the user ``uid`` already had when
+        it existed (whatever handle it has). None when the handle belongs to someone else."""
+        ...
+
+    def get_user(self, uid: str) -> User | None: ...
+
+    def get_user_by_handle(self, handle: str) -> User | None:
+        """By handle in any case (handles are unique case-insensitively)."""
+        ...
+
+
+class FollowGraph(Protocol):
+    """Follows and the lists they make. A follow or unfollow naming a user the graph does not
+    have writes nothing and answers MissingUser; a list of a missing user answers None."""
+
+    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
+        """Create the follow if missing; says whether its event still has to be published."""
+        ...
+
+    def unfollow_with_state(
+        self, follower_id: str, followee_id: str
+    ) -> UnfollowResult | MissingUser:
+        """Delete the follow if present, leaving a tombstone until its event is published."""
+        ...
+
+    def is_following(self, a: str, b: str) -> bool: ...
+
+    def followers(self, uid: str, limit: int, after: Position | None = None) -> UserPage | None:
+        """Who follows ``uid``, newest follow first, starting after ``after``."""
+        ...
+
+    def following(self, uid: str, limit: int, after: Position | None = None) -> UserPage | None: ...
+
+    def suggestions(self, uid: str, limit: int) -> list[tuple[User, int, int]] | None:
+        """People ``uid`` may know as (user, degree, mutual_count), best first."""
+        ...
+
+
+class FollowAnnouncements(Protocol):
+    """Which follow changes still owe their event (graph-side outbox of the social events)."""
+
+    def mark_follow_announced(
+        self, follower_id: str, followee_id: str, created_ms: int
+    ) -> None: ...
+
+    def mark_unfollow_announced(self, follower_id: str, followee_id: str, at_ms: int) -> None: ...
+
+    def pending_announcements(
+        self, limit: int = 500, older_than_ms: int | None = None
+    ) -> list[PendingAnnouncement]: ...
+
+
+class SocialGraph(UserDirectory, FollowGraph, FollowAnnouncements, Protocol):
+    """Everything the users use cases need of the graph (Neo4jGraph is one)."""
+
+
+class PostCounter(Protocol):
+    """The post store's count of an author's live posts, for the post_count of a profile."""
+
+    def count_user_posts(self, author_id: str) -> int: ...
 
 
 # ---- posts and the outbox -----------------------------------------------------------------

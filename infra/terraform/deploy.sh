@@ -19,13 +19,23 @@ tf() { terraform -chdir="$DIR" "$@"; }
 terraform -chdir="$DIR" init -input=false -backend-config="bucket=$TF_STATE_BUCKET"
 mkdir -p "$DIR/.build"
 # DOMAIN=<site domain> overrides terraform.tfvars (prod refuses to plan without a domain).
+# Neo4j's schema (constraints, indexes) is a deploy step, not a cold-start one: made before new
+# functions serve, and again after the apply (idempotent) for a first deployment, whose secrets
+# only exist once Terraform has made them.
+sec() { gcloud secrets versions access latest --project="$PROJECT" --secret="kwetter-neo4j-$1"; }
+migrate() {
+  NEO4J_URI=$(sec uri) NEO4J_USER=$(sec user) NEO4J_PASSWORD=$(sec password) \
+    PYTHONPATH=$ROOT python3 -m shared.migrate
+}
 plan_and_apply() {
   tf plan -input=false -var "project_id=$PROJECT" ${DOMAIN:+-var "domain=$DOMAIN"} -out=.build/tfplan || return 1
   if [ "${AUTO_APPROVE:-}" != 1 ]; then
     read -r -p "Apply this plan to project $PROJECT ($ENV)? [y/N] " answer
     [[ "$answer" =~ ^[yY]$ ]] || { echo "Not applied."; exit 1; }
   fi
+  if sec uri >/dev/null 2>&1; then migrate; fi
   tf apply -input=false .build/tfplan || return 1
+  migrate
 }
 # API enablement is ordered inside the plan (every module depends on it); IAM grants are
 # eventually consistent (Google documents up to several minutes), so on a fresh project the

@@ -15,25 +15,32 @@ transactions (``execute_read``/``execute_write``, retried by the driver on trans
 in sessions that always name the database, parameters never spliced into Cypher, and every query
 anchored on an index: a ``:User`` through the ``id`` uniqueness constraint, or (follower pages)
 the (followee, fkey) relationship index.
+
+The adapter answers with data: an absent user is None / MissingUser, a refused handle None; the
+use cases (shared/usecases/users.py) turn those into the platform's errors. The schema is made
+by ``ensure_schema``, a deploy step (``python3 -m shared.migrate``), never on a request path.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
-import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, LiteralString
 
 import neo4j
 from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
-from shared.domain import errors
 from shared.domain.model import User
-from shared.domain.users import handle_key
+from shared.domain.users import (
+    FollowResult,
+    MissingUser,
+    PendingAnnouncement,
+    Position,
+    UnfollowResult,
+    UserPage,
+    handle_key,
+)
+from shared.ids import now_ms
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +67,7 @@ Q_CREATE_USER: LiteralString = (
     MERGE (u:User {id: $id})
     ON CREATE SET u.handle = $handle, u.handle_key = $handle_key,
                   u.display_name = $display_name, u.created_ms = $now
-    RETURN u.handle_key AS existing_key, """
+    RETURN """
     + _USER_FIELDS
 )
 Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id}) RETURN " + _USER_FIELDS
@@ -77,7 +84,7 @@ Q_LOCK_PAIR: LiteralString = """
     SET a._lock = true REMOVE a._lock
     RETURN a.id AS a
 """
-# The keys every FOLLOWS edge carries (also set by devstack/import_graph.py).
+# The keys every FOLLOWS edge carries (also set by the bulk import, Q_IMPORT_FOLLOWS).
 EDGE_KEYS: LiteralString = """
     r.created_ms = $now, r.followee = b.id,
     r.fkey = right('0000000000000' + toString($now), 13) + '|' + a.id
@@ -180,6 +187,24 @@ Q_FOLLOWER_KEYS: LiteralString = """
 """
 Q_FOLLOWING_IDS: LiteralString = "MATCH (:User {id: $id})-[:FOLLOWS]->(f) RETURN f.id AS id"
 
+# Bulk import (devstack/import_graph.py): MERGE, so a second run changes nothing. Imported follows
+# carry no ``unannounced`` flag: a seed must not replay history as events.
+Q_IMPORT_USERS: LiteralString = """
+    UNWIND $rows AS row
+    MERGE (u:User {id: row.id})
+    ON CREATE SET u.handle = row.handle, u.handle_key = row.handle_key,
+                  u.display_name = row.name, u.created_ms = $now
+"""
+Q_IMPORT_FOLLOWS: LiteralString = (
+    """
+    UNWIND $pairs AS pair
+    MATCH (a:User {id: pair[0]})
+    MATCH (b:User {id: pair[1]})
+    MERGE (a)-[r:FOLLOWS]->(b)
+    ON CREATE SET """
+    + EDGE_KEYS
+)
+
 # People you may know. The cost is bounded by construction: at most $k_follows of the caller's
 # follows (the most recent) are expanded, each to at most $k_per of its own follows, so the
 # 2nd-degree step visits <= k_follows * k_per relationships whatever the caller's degree.
@@ -217,37 +242,8 @@ Q_SUGGEST_3RD: LiteralString = """
 """
 
 
-@dataclass(frozen=True)
-class FollowResult:
-    changed: bool
-    created_ms: int
-    announced: bool
-
-
-@dataclass(frozen=True)
-class UnfollowResult:
-    changed: bool
-    # Set while a tombstone waits for its UserUnfollowed to be published.
-    pending_at_ms: int | None
-
-    @property
-    def announced(self) -> bool:
-        return self.pending_at_ms is None
-
-
-@dataclass(frozen=True)
-class PendingAnnouncement:
-    kind: str  # "follow" or "unfollow"
-    follower_id: str
-    followee_id: str
-    at_ms: int
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
 def _user(rec: neo4j.Record) -> User:
+    """The one decoding of a ``_USER_FIELDS`` record (every query returning users uses it)."""
     return User(
         id=rec["id"],
         handle=rec["handle"],
@@ -268,22 +264,6 @@ def _follower_keys(tx: neo4j.ManagedTransaction, uid: str, after: str, n: int) -
     return list(rec["keys"])
 
 
-def encode_cursor(edge_ms: int, uid: str) -> str:
-    raw = json.dumps([edge_ms, uid], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        edge_ms, uid = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError) as exc:
-        raise errors.InvalidInput("cursor is not one this API returned") from exc
-    if not isinstance(edge_ms, int) or isinstance(edge_ms, bool) or not isinstance(uid, str):
-        raise errors.InvalidInput("cursor is not one this API returned")
-    return edge_ms, uid
-
-
 def constraint_refused(exc: BaseException) -> bool:
     """Whether a uniqueness constraint refused the write. When the driver retried the
     transaction (e.g. after a connection timed out under load), the attempt's ConstraintError
@@ -299,7 +279,7 @@ def constraint_refused(exc: BaseException) -> bool:
 
 
 class Neo4jGraph:
-    """The FollowerSource of the timeline engine and the store of the users service."""
+    """The FollowerSource of the timeline engine and the SocialGraph of the users use cases."""
 
     def __init__(
         self,
@@ -359,27 +339,27 @@ class Neo4jGraph:
 
     # -- users ------------------------------------------------------------------------------
 
-    def create_user(self, uid: str, handle: str, display_name: str) -> tuple[User, bool]:
-        """(user, created). Conflict when the handle belongs to someone else, or when ``uid``
-        already registered under another handle."""
+    def create_user(self, uid: str, handle: str, display_name: str) -> tuple[User, bool] | None:
+        """(user, created): the user as stored, which keeps its own handle when ``uid`` existed
+        already. None when the uniqueness constraint says the handle is someone else's."""
         key = handle_key(handle)
 
-        def work(tx: neo4j.ManagedTransaction) -> tuple[User, bool, str]:
+        def work(tx: neo4j.ManagedTransaction) -> tuple[User, bool]:
             result = tx.run(
                 Q_CREATE_USER,
                 id=uid,
                 handle=handle,
                 handle_key=key,
                 display_name=display_name,
-                now=_now_ms(),
+                now=now_ms(),
             )
             rec = result.single(strict=True)
             created = result.consume().counters.nodes_created > 0
-            return _user(rec), created, rec["existing_key"]
+            return _user(rec), created
 
         try:
             with self._session() as s:
-                user, created, existing_key = s.execute_write(work)
+                return s.execute_write(work)
         except (ConstraintError, ResultFailedError) as exc:
             if not constraint_refused(exc):
                 raise
@@ -388,14 +368,7 @@ class Neo4jGraph:
             owner = self.get_user_by_handle(handle)
             if owner is not None and owner.id == uid:
                 return owner, False
-            raise errors.Conflict(
-                f"handle @{handle} is taken", details={"field": "handle"}
-            ) from None
-        if existing_key != key:
-            raise errors.Conflict(
-                f"already registered as @{user.handle}", details={"field": "handle"}
-            )
-        return user, created
+            return None
 
     def get_user(self, uid: str) -> User | None:
         recs = self._read(Q_USER_BY_ID, id=uid)
@@ -414,20 +387,20 @@ class Neo4jGraph:
     # -- follows ----------------------------------------------------------------------------
 
     @staticmethod
-    def _lock_pair(tx: neo4j.ManagedTransaction, a: str, b: str) -> None:
-        if a == b:
-            raise errors.InvalidInput("you cannot follow yourself")
+    def _lock_pair(tx: neo4j.ManagedTransaction, a: str, b: str) -> MissingUser | None:
+        """Lock the pair for this transaction; which of the two is missing, if one is."""
         if tx.run(Q_LOCK_PAIR, a=a, b=b).single() is None:
             found = {r["id"] for r in tx.run(Q_EXISTING_IDS, ids=[a, b])}
-            missing = a if a not in found else b
-            raise errors.NotFound(f"no user {missing}", details={"id": missing})
+            return MissingUser(a if a not in found else b)
+        return None
 
-    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult:
+    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
         """Create the follow if missing; says whether its event still has to be published."""
 
-        def work(tx: neo4j.ManagedTransaction) -> FollowResult:
-            self._lock_pair(tx, follower_id, followee_id)
-            result = tx.run(Q_FOLLOW, a=follower_id, b=followee_id, now=_now_ms())
+        def work(tx: neo4j.ManagedTransaction) -> FollowResult | MissingUser:
+            if missing := self._lock_pair(tx, follower_id, followee_id):
+                return missing
+            result = tx.run(Q_FOLLOW, a=follower_id, b=followee_id, now=now_ms())
             rec = result.single(strict=True)
             changed = result.consume().counters.relationships_created > 0
             return FollowResult(changed, int(rec["created_ms"]), not rec["unannounced"])
@@ -435,14 +408,17 @@ class Neo4jGraph:
         with self._session() as s:
             return s.execute_write(work)
 
-    def unfollow_with_state(self, follower_id: str, followee_id: str) -> UnfollowResult:
+    def unfollow_with_state(
+        self, follower_id: str, followee_id: str
+    ) -> UnfollowResult | MissingUser:
         """Delete the follow if present, leaving a tombstone until its event is published."""
 
-        def work(tx: neo4j.ManagedTransaction) -> UnfollowResult:
-            self._lock_pair(tx, follower_id, followee_id)
+        def work(tx: neo4j.ManagedTransaction) -> UnfollowResult | MissingUser:
+            if missing := self._lock_pair(tx, follower_id, followee_id):
+                return missing
             deleted = tx.run(Q_DELETE_FOLLOW, a=follower_id, b=followee_id).single(strict=True)
             if deleted["deleted"]:
-                rec = tx.run(Q_TOMBSTONE, a=follower_id, b=followee_id, now=_now_ms()).single(
+                rec = tx.run(Q_TOMBSTONE, a=follower_id, b=followee_id, now=now_ms()).single(
                     strict=True
                 )
                 return UnfollowResult(True, int(rec["at_ms"]))
@@ -452,11 +428,15 @@ class Neo4jGraph:
         with self._session() as s:
             return s.execute_write(work)
 
+    # Tools and tests set up graphs with these; requests go through the use cases.
     def follow(self, follower_id: str, followee_id: str) -> bool:
-        return self.follow_with_state(follower_id, followee_id).changed
+        """Whether the edge was created (False: it existed, or a user is missing)."""
+        res = self.follow_with_state(follower_id, followee_id)
+        return isinstance(res, FollowResult) and res.changed
 
     def unfollow(self, follower_id: str, followee_id: str) -> bool:
-        return self.unfollow_with_state(follower_id, followee_id).changed
+        res = self.unfollow_with_state(follower_id, followee_id)
+        return isinstance(res, UnfollowResult) and res.changed
 
     def mark_follow_announced(self, follower_id: str, followee_id: str, created_ms: int) -> None:
         with self._session() as s:
@@ -478,7 +458,7 @@ class Neo4jGraph:
         self, limit: int = 500, older_than_ms: int | None = None
     ) -> list[PendingAnnouncement]:
         """Follows and unfollows whose events were never acked, for a relay to re-publish."""
-        before = older_than_ms if older_than_ms is not None else _now_ms() + 1
+        before = older_than_ms if older_than_ms is not None else now_ms() + 1
         out = [
             PendingAnnouncement("follow", r["a"], r["b"], int(r["ms"]))
             for r in self._read(Q_PENDING_FOLLOWS, limit=limit, before=before)
@@ -496,13 +476,9 @@ class Neo4jGraph:
     # -- lists ------------------------------------------------------------------------------
 
     def _page(
-        self,
-        query: LiteralString,
-        uid: str,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[User], str | None]:
-        after_ms, after_id = decode_cursor(cursor) if cursor else (None, None)
+        self, query: LiteralString, uid: str, limit: int, after: Position | None
+    ) -> UserPage | None:
+        after_ms, after_id = after if after else (None, None)
         before = fkey(after_ms, after_id) if after_ms is not None and after_id else "~"
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[list[neo4j.Record], bool]:
@@ -522,22 +498,18 @@ class Neo4jGraph:
         with self._session() as s:
             recs, exists = s.execute_read(work)
         if not exists:
-            raise errors.NotFound(f"no user {uid}", details={"id": uid})
+            return None
         page = recs[:limit]
-        next_cursor = None
+        nxt: Position | None = None
         if len(recs) > limit and page:
-            next_cursor = encode_cursor(int(page[-1]["edge_ms"]), page[-1]["id"])
-        return [_user(r) for r in page], next_cursor
+            nxt = (int(page[-1]["edge_ms"]), page[-1]["id"])
+        return UserPage([_user(r) for r in page], nxt)
 
-    def followers(
-        self, uid: str, limit: int, cursor: str | None = None
-    ) -> tuple[list[User], str | None]:
-        return self._page(Q_FOLLOWERS_PAGE, uid, limit, cursor)
+    def followers(self, uid: str, limit: int, after: Position | None = None) -> UserPage | None:
+        return self._page(Q_FOLLOWERS_PAGE, uid, limit, after)
 
-    def following(
-        self, uid: str, limit: int, cursor: str | None = None
-    ) -> tuple[list[User], str | None]:
-        return self._page(Q_FOLLOWING_PAGE, uid, limit, cursor)
+    def following(self, uid: str, limit: int, after: Position | None = None) -> UserPage | None:
+        return self._page(Q_FOLLOWING_PAGE, uid, limit, after)
 
     def follower_count(self, uid: str) -> int:
         recs = self._read(Q_FOLLOWER_COUNT, id=uid)
@@ -569,10 +541,38 @@ class Neo4jGraph:
         if buf:
             yield buf
 
+    # -- bulk import ------------------------------------------------------------------------
+
+    def import_users(self, rows: Sequence[tuple[str, str, str]], now: int) -> int:
+        """MERGE (id, handle, display name) rows in one transaction; how many were new."""
+        params = [
+            {"id": uid, "handle": handle, "handle_key": handle_key(handle), "name": name}
+            for uid, handle, name in rows
+        ]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            return tx.run(Q_IMPORT_USERS, rows=params, now=now).consume().counters.nodes_created
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def import_follows(self, pairs: Sequence[tuple[str, str]], now: int) -> int:
+        """MERGE (follower, followee) follows, already announced, in one transaction; how many
+        were new. Both users must exist (import them first)."""
+        params = [[a, b] for a, b in pairs]
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            result = tx.run(Q_IMPORT_FOLLOWS, pairs=params, now=now)
+            return result.consume().counters.relationships_created
+
+        with self._session() as s:
+            return s.execute_write(work)
+
     # -- people you may know ----------------------------------------------------------------
 
-    def suggestions(self, uid: str, limit: int) -> list[tuple[User, int, int]]:
-        """(user, degree, mutual_count), 2nd degree by mutual count, then 3rd degree."""
+    def suggestions(self, uid: str, limit: int) -> list[tuple[User, int, int]] | None:
+        """(user, degree, mutual_count), 2nd degree by mutual count, then 3rd degree; None
+        when ``uid`` is not in the graph."""
 
         def work(tx: neo4j.ManagedTransaction) -> list[tuple[str, int, int]] | None:
             if tx.run(Q_EXISTING_IDS, ids=[uid]).single() is None:
@@ -600,7 +600,7 @@ class Neo4jGraph:
         with self._session() as s:
             ranked = s.execute_read(work)
         if ranked is None:
-            raise errors.NotFound(f"no user {uid}", details={"id": uid})
+            return None
         users = self.get_users(i for i, _, _ in ranked)
         return [(users[i], deg, mutual) for i, deg, mutual in ranked if i in users]
 

@@ -1,28 +1,48 @@
-"""Validation of what a client may say about users: ids, handles, display names. Pure, no I/O."""
+"""The users' rules: valid ids, handles and display names, one registration per person, no
+following yourself, and the follower-list cursor. Pure, no I/O.
+
+Also the value types the social graph answers with (shared/ports.py, users section), so that the
+use cases and the Neo4j adapter speak the same words without knowing each other.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 import unicodedata
+from dataclasses import dataclass
+
+from shared.domain import errors
+from shared.domain.model import User
 
 HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{3,30}$")
+HANDLE_RULE = "must be 3-30 characters of A-Z a-z 0-9 _"
 # Firebase uids are at most 128 characters; ours (and the auth emulator's) are URL-safe ASCII.
 # Anything else in a path segment is a client bug, answered 400 before touching the graph.
 USER_ID_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+USER_ID_RULE = "must be 1-128 characters of A-Z a-z 0-9 _ . : @ -"
 DISPLAY_NAME_MAX = 50
+# Longer than any cursor encode_cursor makes (a 128-character id encodes to < 200), so a client
+# cannot make us base64-decode megabytes.
+MAX_CURSOR_LEN = 512
+BAD_CURSOR = "cursor is not one this API returned"
 
 # Cc: C0/C1 controls (newlines, tabs, escape...); Cs: lone surrogates; Zl/Zp: line and paragraph
 # separators, which break one-line rendering just like a newline does.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
-class InvalidField(ValueError):
-    """One field failed validation; ``field`` names it for the client."""
+class InvalidField(errors.ValidationFailed):
+    """One field failed validation; ``field`` names it for the client (details.field)."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+        super().__init__(message, details={"field": field})
         self.field = field
-        self.message = message
+
+
+# ---- ids, handles, names ------------------------------------------------------------------
 
 
 def is_valid_user_id(uid: object) -> bool:
@@ -31,17 +51,21 @@ def is_valid_user_id(uid: object) -> bool:
 
 def validate_user_id(uid: object, field: str = "id") -> str:
     if not is_valid_user_id(uid):
-        raise InvalidField(field, "must be 1-128 characters of A-Z a-z 0-9 _ . : @ -")
+        raise InvalidField(field, USER_ID_RULE)
     assert isinstance(uid, str)
     return uid
+
+
+def is_valid_handle(handle: object) -> bool:
+    return isinstance(handle, str) and HANDLE_RE.fullmatch(handle) is not None
 
 
 def validate_handle(handle: object, field: str = "handle") -> str:
     """The handle as the user typed it (case is kept for display; uniqueness ignores it)."""
     if not isinstance(handle, str):
         raise InvalidField(field, "must be a string")
-    if HANDLE_RE.fullmatch(handle) is None:
-        raise InvalidField(field, "must be 3-30 characters of A-Z a-z 0-9 _")
+    if not is_valid_handle(handle):
+        raise InvalidField(field, HANDLE_RULE)
     return handle
 
 
@@ -65,3 +89,102 @@ def validate_display_name(name: object, field: str = "display_name") -> str:
         if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
             raise InvalidField(field, f"must not contain control characters (U+{ord(ch):04X})")
     return cleaned
+
+
+# ---- registration and follows -------------------------------------------------------------
+
+
+def check_registration(existing: User, handle: str) -> None:
+    """A person registers once: the same handle again (in any case) is a repeat, not a change."""
+    if handle_key(existing.handle) != handle_key(handle):
+        raise errors.Conflict(
+            f"already registered as @{existing.handle}", details={"field": "handle"}
+        )
+
+
+def handle_taken(handle: str) -> errors.Conflict:
+    return errors.Conflict(f"handle @{handle} is taken", details={"field": "handle"})
+
+
+def check_not_self(caller: str, target: str, verb: str = "follow") -> None:
+    """Nobody follows (or unfollows) themselves: a self-follow would put every post of theirs
+    in their own home timeline twice and count them among their followers."""
+    if caller == target:
+        raise errors.InvalidInput(f"you cannot {verb} yourself")
+
+
+def no_user(uid: str, caller: str | None = None) -> errors.NotFound:
+    """The caller gets told what to do about it; anybody else that there is no such user."""
+    if uid == caller:
+        return errors.NotFound("register your profile first (POST /v1/users)", details={"id": uid})
+    return errors.NotFound(f"no user {uid}", details={"id": uid})
+
+
+# ---- follower lists -----------------------------------------------------------------------
+
+# Where a follower/following page ends: (created_ms of the follow edge, the other user's id).
+# Lists are newest follow first, ties broken by id descending; the next page starts after it.
+Position = tuple[int, str]
+
+
+def encode_cursor(edge_ms: int, uid: str) -> str:
+    """Opaque to clients (base64url JSON), so the order it encodes may change without notice."""
+    raw = json.dumps([edge_ms, uid], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> Position:
+    """The position a cursor of ours names; InvalidInput for anything we did not hand out."""
+    if len(cursor) > MAX_CURSOR_LEN:
+        raise errors.InvalidInput(BAD_CURSOR)
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        edge_ms, uid = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise errors.InvalidInput(BAD_CURSOR) from exc
+    if not isinstance(edge_ms, int) or isinstance(edge_ms, bool) or not isinstance(uid, str):
+        raise errors.InvalidInput(BAD_CURSOR)
+    return edge_ms, uid
+
+
+# ---- what the graph answers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingUser:
+    """A follow or unfollow named a user the graph does not have; nothing was written."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    changed: bool
+    created_ms: int
+    announced: bool
+
+
+@dataclass(frozen=True)
+class UnfollowResult:
+    changed: bool
+    # Set while a tombstone waits for its UserUnfollowed to be published.
+    pending_at_ms: int | None
+
+    @property
+    def announced(self) -> bool:
+        return self.pending_at_ms is None
+
+
+@dataclass(frozen=True)
+class PendingAnnouncement:
+    kind: str  # "follow" or "unfollow"
+    follower_id: str
+    followee_id: str
+    at_ms: int
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    # Where this page ended when there is more after it; None on the last page.
+    next: Position | None

@@ -99,7 +99,7 @@ class OutboxRelay:
 
 class TickRelays:
     """One tick's work: post events from Firestore's outbox, then the follow and unfollow
-    events the graph still marks as unannounced (shared.services.users)."""
+    events the graph still marks as unannounced (shared.usecases.users)."""
 
     def __init__(self, posts: OutboxRelay, social: Callable[[], int]) -> None:
         self.posts = posts
@@ -117,7 +117,7 @@ class TickRelays:
 
 
 def relay_from(c: Container) -> TickRelays:
-    from shared.services.users import relay_social_events
+    from shared.usecases.users import relay_social_events
 
     return TickRelays(
         OutboxRelay(c.posts, c.publisher), lambda: relay_social_events(c.graph, c.publisher)

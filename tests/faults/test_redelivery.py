@@ -30,7 +30,6 @@ from devstack.stack import LocalStack
 from shared import events
 from shared.bootstrap import Container
 from shared.entrypoints.pubsub import consumer
-from shared.services import users as users_service
 from shared.services.posts import PostsService
 from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter
 from tests.faults import harness
@@ -130,7 +129,7 @@ def _scenario(c: Container, rng: random.Random) -> tuple[list[str], int, int]:
     import uuid
 
     tag = uuid.uuid4().hex[:6]
-    users = users_service.service_from(c)
+    users = c.users
     posts = PostsService(c.posts, c.publisher)
     uids = [f"dup-{tag}-{i}" for i in range(7)]
     for u in uids:

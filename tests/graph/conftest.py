@@ -18,8 +18,10 @@ from devstack.services import REPO
 from shared import config
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
+from shared.entrypoints.http import users as users_http
 from shared.entrypoints.http.api import USERINFO_HEADER, Router
-from shared.services.users import SOCIAL_EVENTS_TOPIC, build_router
+from shared.migrate import migrate
+from shared.usecases.users import SOCIAL_EVENTS_TOPIC, UsersService
 
 REED98 = Path(REPO) / "data" / "socfb-Reed98.edges"
 
@@ -27,6 +29,8 @@ REED98 = Path(REPO) / "data" / "socfb-Reed98.edges"
 @pytest.fixture(scope="session")
 def neo4j_driver(neo4j_uri: str) -> Iterator[neo4j.Driver]:
     with neo4j.GraphDatabase.driver(neo4j_uri, auth=None) as driver:
+        # The deploy step, once: wiping nodes between tests leaves constraints and indexes.
+        migrate(Container(config.Settings(neo4j_uri=neo4j_uri), neo4j_driver=driver))
         yield driver
 
 
@@ -40,9 +44,20 @@ def wipe(driver: neo4j.Driver) -> None:
 @pytest.fixture
 def graph(neo4j_driver: neo4j.Driver) -> Neo4jGraph:
     wipe(neo4j_driver)
-    g = Neo4jGraph(neo4j_driver, "neo4j")
-    g.ensure_schema()
-    return g
+    return Neo4jGraph(neo4j_driver, "neo4j")
+
+
+class NoPublisher:
+    """For use cases tested where nothing gets as far as publishing."""
+
+    def publish(self, topic: str, event: object) -> None:
+        raise AssertionError(f"unexpected publish to {topic}: {event}")
+
+
+@pytest.fixture
+def service(graph: Neo4jGraph) -> UsersService:
+    """The users use cases on the graph alone (no post store, no avatars, no Pub/Sub)."""
+    return UsersService(graph, NoPublisher())
 
 
 def userinfo(uid: str) -> dict[str, str]:
@@ -98,13 +113,10 @@ def social_subscription(social_topic: str) -> Iterator[str]:
 def container(
     graph: Neo4jGraph, neo4j_uri: str, social_topic: str, firestore_emulator: str
 ) -> Container:
-    c = Container(config.Settings(neo4j_uri=neo4j_uri))
     # The graph fixture's (wiped, schema ready) instance stands in for the lazy one.
-    c.__dict__["neo4j_driver"] = graph.driver
-    c.__dict__["graph"] = graph
-    return c
+    return Container(config.Settings(neo4j_uri=neo4j_uri), neo4j_driver=graph.driver, graph=graph)
 
 
 @pytest.fixture
 def api(container: Container) -> Api:
-    return Api(app_for(build_router(container)))
+    return Api(app_for(users_http.router(container.users)))

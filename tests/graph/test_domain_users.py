@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shared.adapters.neo4j_graph import decode_cursor, encode_cursor, fkey
+from shared.adapters.neo4j_graph import fkey
 from shared.domain import errors, users
-from shared.services.users import event_id, follow_event
+from shared.domain.users import decode_cursor, encode_cursor
+from shared.usecases.users import event_id, follow_event
 
 
 @pytest.mark.parametrize("handle", ["abc", "A_b_9", "x" * 30, "___", "User123"])

@@ -15,6 +15,9 @@ from neo4j.exceptions import ConstraintError, ResultFailedError
 from devstack.import_graph import import_edges, read_edges
 from shared.adapters.neo4j_graph import EDGE_KEYS, Neo4jGraph, constraint_refused
 from shared.domain import errors
+from shared.domain.model import User
+from shared.domain.users import FollowResult, UnfollowResult
+from shared.usecases.users import UsersService
 
 from .conftest import REED98, wipe
 
@@ -45,6 +48,24 @@ def users(graph: Neo4jGraph, *ids: str) -> None:
         graph.create_user(uid, f"h_{uid}", f"User {uid}")
 
 
+def followed(graph: Neo4jGraph, a: str, b: str) -> FollowResult:
+    res = graph.follow_with_state(a, b)
+    assert isinstance(res, FollowResult), res  # MissingUser: a test set-up mistake
+    return res
+
+
+def unfollowed(graph: Neo4jGraph, a: str, b: str) -> UnfollowResult:
+    res = graph.unfollow_with_state(a, b)
+    assert isinstance(res, UnfollowResult), res
+    return res
+
+
+def ranked(graph: Neo4jGraph, uid: str, limit: int) -> list[tuple[User, int, int]]:
+    got = graph.suggestions(uid, limit)
+    assert got is not None, f"no user {uid}"  # the use case answers that one NotFound
+    return got
+
+
 def test_schema_is_idempotent_and_in_place(graph: Neo4jGraph) -> None:
     graph.ensure_schema()
     graph.ensure_schema()
@@ -54,25 +75,27 @@ def test_schema_is_idempotent_and_in_place(graph: Neo4jGraph) -> None:
     assert {"follows_by_followee", "follows_unannounced"} <= {r["name"] for r in recs}
 
 
-def test_register_and_read_back(graph: Neo4jGraph) -> None:
-    user, created = graph.create_user("alice", "Alice", "Alice Liddell")
+def test_register_and_read_back(graph: Neo4jGraph, service: UsersService) -> None:
+    user, created = service.register("alice", "Alice", "Alice Liddell")
     assert created and user.handle == "Alice" and user.follower_count == 0
-    again, created = graph.create_user("alice", "ALICE", "Other name")
+    again, created = service.register("alice", "ALICE", "Other name")
     assert not created and again.display_name == "Alice Liddell"
     assert graph.get_user_by_handle("aLiCe") == graph.get_user("alice")
     assert graph.get_user("nobody") is None and graph.get_user_by_handle("nobody") is None
     with pytest.raises(errors.Conflict):
-        graph.create_user("alice", "another", "A")  # already registered under another handle
+        service.register("alice", "another", "A")  # already registered under another handle
     assert graph.get_users(["alice", "nobody", "alice"]).keys() == {"alice"}
 
 
-def test_concurrent_registration_of_one_handle_has_one_winner(graph: Neo4jGraph) -> None:
+def test_concurrent_registration_of_one_handle_has_one_winner(
+    graph: Neo4jGraph, service: UsersService
+) -> None:
     barrier = threading.Barrier(12)
 
     def register(i: int) -> str:
         barrier.wait()
         try:
-            graph.create_user(f"racer{i}", "TakenName" if i % 2 else "takenname", f"R{i}")
+            service.register(f"racer{i}", "TakenName" if i % 2 else "takenname", f"R{i}")
             return "ok"
         except errors.Conflict:
             return "conflict"
@@ -102,12 +125,14 @@ def test_a_refusal_is_recognised_through_the_drivers_rollback_error() -> None:
     assert not constraint_refused(ValueError("unrelated"))
 
 
-def test_concurrent_registration_of_one_user_creates_it_once(graph: Neo4jGraph) -> None:
+def test_concurrent_registration_of_one_user_creates_it_once(
+    graph: Neo4jGraph, service: UsersService
+) -> None:
     barrier = threading.Barrier(10)
 
     def register(_: int) -> bool:
         barrier.wait()
-        return graph.create_user("same", "same_user", "Same")[1]
+        return service.register("same", "same_user", "Same")[1]
 
     with ThreadPoolExecutor(10) as pool:
         created = list(pool.map(register, range(10)))
@@ -144,59 +169,61 @@ def test_follow_is_idempotent_even_concurrently(graph: Neo4jGraph) -> None:
     assert not graph.is_following("a", "b") and graph.follower_count("b") == 0
 
 
-def test_follow_errors(graph: Neo4jGraph) -> None:
+def test_follow_errors(graph: Neo4jGraph, service: UsersService) -> None:
     users(graph, "a")
     with pytest.raises(errors.InvalidInput):
-        graph.follow("a", "a")
+        service.follow("a", "a")
     with pytest.raises(errors.NotFound) as exc:
-        graph.follow("a", "ghost")
+        service.follow("a", "ghost")
     assert exc.value.details == {"id": "ghost"}
     with pytest.raises(errors.NotFound) as exc:
-        graph.unfollow("ghost", "a")
+        service.unfollow("ghost", "a")
     assert exc.value.details == {"id": "ghost"}
 
 
 def test_announcement_state_survives_until_marked(graph: Neo4jGraph) -> None:
     users(graph, "a", "b")
-    first = graph.follow_with_state("a", "b")
+    first = followed(graph, "a", "b")
     assert first.changed and not first.announced
     # A repeated follow before the event was acked still reports it as unannounced.
-    again = graph.follow_with_state("a", "b")
+    again = followed(graph, "a", "b")
     assert not again.changed and not again.announced and again.created_ms == first.created_ms
     pending = graph.pending_announcements()
     assert [(p.kind, p.follower_id, p.followee_id) for p in pending] == [("follow", "a", "b")]
     graph.mark_follow_announced("a", "b", first.created_ms)
-    assert graph.follow_with_state("a", "b").announced
+    assert followed(graph, "a", "b").announced
     assert graph.pending_announcements() == []
 
-    gone = graph.unfollow_with_state("a", "b")
+    gone = unfollowed(graph, "a", "b")
     assert gone.changed and gone.pending_at_ms is not None
-    retry = graph.unfollow_with_state("a", "b")
+    retry = unfollowed(graph, "a", "b")
     assert not retry.changed and retry.pending_at_ms == gone.pending_at_ms
     assert [p.kind for p in graph.pending_announcements()] == ["unfollow"]
     graph.mark_unfollow_announced("a", "b", gone.pending_at_ms)
-    assert graph.unfollow_with_state("a", "b").announced
+    assert unfollowed(graph, "a", "b").announced
     assert graph.pending_announcements() == []
 
 
-def _all_pages(graph: Neo4jGraph, uid: str, limit: int, **kw: object) -> list[str]:
+def _all_pages(service: UsersService, uid: str, limit: int, **kw: object) -> list[str]:
     seen: list[str] = []
     cursor = None
     while True:
-        page, cursor = graph.followers(uid, limit, cursor)
+        page, cursor = service.followers(uid, limit, cursor)
         seen += [u.id for u in page]
         assert len(page) <= limit
         if cursor is None:
             return seen
 
 
-def test_followers_pagination_over_2500_has_no_gaps_or_repeats(graph: Neo4jGraph) -> None:
+def test_followers_pagination_over_2500_has_no_gaps_or_repeats(
+    graph: Neo4jGraph, service: UsersService
+) -> None:
     users(graph, "star")
     ids = [f"f{i}" for i in range(2500)]
     now = int(time.time() * 1000)
     add_followers(graph, "star", ids[:1200], now - 5000)  # one shared created_ms: id breaks ties
     add_followers(graph, "star", ids[1200:], now - 4000)
-    seen = _all_pages(graph, "star", 100)
+    seen = _all_pages(service, "star", 100)
     assert len(seen) == 2500 and set(seen) == set(ids)
     # Newest follow first, then id descending.
     assert seen[:1300] == sorted(ids[1200:], reverse=True)
@@ -204,7 +231,9 @@ def test_followers_pagination_over_2500_has_no_gaps_or_repeats(graph: Neo4jGraph
     assert star is not None and star.follower_count == 2500
 
 
-def test_followers_pagination_is_stable_under_concurrent_follows(graph: Neo4jGraph) -> None:
+def test_followers_pagination_is_stable_under_concurrent_follows(
+    graph: Neo4jGraph, service: UsersService
+) -> None:
     users(graph, "star")
     ids = [f"f{i:04d}" for i in range(2500)]
     add_followers(graph, "star", ids, int(time.time() * 1000) - 10_000)
@@ -221,7 +250,7 @@ def test_followers_pagination_is_stable_under_concurrent_follows(graph: Neo4jGra
     t = threading.Thread(target=follow_meanwhile)
     t.start()
     try:
-        seen = _all_pages(graph, "star", 50)
+        seen = _all_pages(service, "star", 50)
     finally:
         stop.set()
         t.join()
@@ -230,21 +259,21 @@ def test_followers_pagination_is_stable_under_concurrent_follows(graph: Neo4jGra
     assert len(seen) == len(set(seen))
 
 
-def test_following_pagination(graph: Neo4jGraph) -> None:
+def test_following_pagination(graph: Neo4jGraph, service: UsersService) -> None:
     users(graph, "fan", *[f"s{i}" for i in range(25)])
     for i in range(25):
         graph.follow("fan", f"s{i}")
     seen, cursor = [], None
     while True:
-        page, cursor = graph.following("fan", 7, cursor)
+        page, cursor = service.following("fan", 7, cursor)
         seen += [u.id for u in page]
         if cursor is None:
             break
     assert seen == [f"s{i}" for i in reversed(range(25))]  # newest follow first
     with pytest.raises(errors.NotFound):
-        graph.following("ghost", 10, None)
+        service.following("ghost", 10, None)
     with pytest.raises(errors.InvalidInput):
-        graph.followers("fan", 10, "not-a-cursor")
+        service.followers("fan", 10, "not-a-cursor")
 
 
 def test_iter_follower_pages_streams_every_follower_once(neo4j_driver: neo4j.Driver) -> None:
@@ -264,7 +293,7 @@ def test_iter_follower_pages_streams_every_follower_once(neo4j_driver: neo4j.Dri
     assert graph.follower_count("star") == 2500
 
 
-def test_suggestions_on_a_hand_checked_graph(graph: Neo4jGraph) -> None:
+def test_suggestions_on_a_hand_checked_graph(graph: Neo4jGraph, service: UsersService) -> None:
     #   me -> a, b, c          a -> x, y, me       b -> x, y        c -> x, b
     #   x -> z                 y -> z, w           z -> q
     users(graph, "me", "a", "b", "c", "x", "y", "z", "w", "q", "lonely")
@@ -276,16 +305,16 @@ def test_suggestions_on_a_hand_checked_graph(graph: Neo4jGraph) -> None:
         ("x", "z"), ("y", "z"), ("y", "w"), ("z", "q"),
     ]:  # fmt: skip
         graph.follow(f, t)
-    got = [(u.id, d, m) for u, d, m in graph.suggestions("me", 10)]
+    got = [(u.id, d, m) for u, d, m in ranked(graph, "me", 10)]
     # 2nd degree: x (a, b, c follow it), y (a, b); b is followed already, me is me.
     # 3rd degree (via x, y): z (x and y follow it), w (y).
     assert got == [("x", 2, 3), ("y", 2, 2), ("z", 3, 2), ("w", 3, 1)]
-    assert [(u.id, d, m) for u, d, m in graph.suggestions("me", 1)] == [("x", 2, 3)]
-    x = graph.suggestions("me", 1)[0][0]
+    assert [(u.id, d, m) for u, d, m in ranked(graph, "me", 1)] == [("x", 2, 3)]
+    x = ranked(graph, "me", 1)[0][0]
     assert (x.follower_count, x.following_count) == (3, 1)
     assert graph.suggestions("lonely", 5) == []
     with pytest.raises(errors.NotFound):
-        graph.suggestions("ghost", 5)
+        service.suggestions("ghost", 5)
 
 
 def _reed98_expected(uid: str, limit: int) -> list[tuple[str, int, int]]:
@@ -316,7 +345,7 @@ def test_reed98_import_and_suggestions(neo4j_driver: neo4j.Driver) -> None:
     assert u0.follower_count == u0.following_count > 0
 
     for uid in ("u0", "u1", "u500"):
-        got = [(u.id, d, m) for u, d, m in exact.suggestions(uid, 20)]
+        got = [(u.id, d, m) for u, d, m in ranked(exact, uid, 20)]
         assert got == _reed98_expected(uid, 20)
 
     # Default caps: bounded work, and still only genuine 2nd-degree users with honest counts.
@@ -325,7 +354,7 @@ def test_reed98_import_and_suggestions(neo4j_driver: neo4j.Driver) -> None:
         (exact.get_users([f"u{i}" for i in range(962)])).values(), key=lambda u: u.following_count
     )
     truth = dict((c, m) for c, _, m in _reed98_expected(busiest.id, 10_000))
-    got_capped = capped.suggestions(busiest.id, 20)
+    got_capped = ranked(capped, busiest.id, 20)
     assert len(got_capped) == 20
     for user, degree, mutual in got_capped:
         assert degree == 2 and 1 <= mutual <= truth[user.id]

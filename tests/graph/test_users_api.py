@@ -11,7 +11,8 @@ from google.cloud import pubsub_v1
 from shared import events
 from shared.adapters.pubsub import PubSubPublisher
 from shared.bootstrap import Container
-from shared.services.users import UsersService, build_router, relay_social_events, router_for
+from shared.entrypoints.http.users import router
+from shared.usecases.users import UsersService, relay_social_events
 
 from .conftest import Api, app_for, userinfo
 
@@ -134,14 +135,12 @@ def test_follow_unfollow_publish_events_once(api: Api, social_subscription: str)
 def test_failed_publish_is_answered_503_and_the_retry_publishes(
     container: Container, social_subscription: str
 ) -> None:
-    api = Api(app_for(build_router(container)))
+    api = Api(app_for(router(container.users)))
     register(api, "uid-f", "follower")
     register(api, "uid-s", "star")
     # The same service publishing to a topic that does not exist: a real publish failure.
-    broken = UsersService(
-        lambda: container.graph, lambda: container.publisher, lambda: None, topic="no-such-topic"
-    )
-    broken_api = Api(app_for(router_for(broken)))
+    broken = UsersService(container.graph, container.publisher, None, topic="no-such-topic")
+    broken_api = Api(app_for(router(broken)))
     r = broken_api.call("PUT", "/v1/users/uid-s/follow", "uid-f")
     assert r.status_code == 503 and r.headers["Retry-After"] == "1"
     assert container.graph.is_following("uid-f", "uid-s")  # saved, only unannounced

@@ -1,0 +1,124 @@
+"""The ``users`` HTTP function's routes: every route of shared/contracts/openapi.yaml whose
+backend is ``${users_url}``. Parses ids, limits, cursors and bodies into the use cases' terms
+(shared/usecases/users.py) and their answers into JSON; the rules live in the domain."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.domain import errors
+from shared.domain import users as domain
+from shared.domain.model import User
+from shared.entrypoints.http.api import Request, Response, Router
+from shared.usecases.users import Profile, UsersService
+
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+def _path_user_id(req: Request) -> str:
+    uid = req.params["id"]
+    if not domain.is_valid_user_id(uid):
+        raise errors.InvalidInput(f"user id {domain.USER_ID_RULE}", details={"field": "id"})
+    return uid
+
+
+def _caller_id(req: Request) -> str:
+    uid = req.caller().uid
+    if not domain.is_valid_user_id(uid):
+        raise errors.InvalidInput("this account's id cannot be used as a Kwetter user id")
+    return uid
+
+
+def _path_handle(req: Request) -> str:
+    handle = req.params["handle"]
+    # Malformed in the path is a bad request (400), not a rule broken by a body value (422).
+    if not domain.is_valid_handle(handle):
+        raise errors.InvalidInput(domain.HANDLE_RULE, details={"field": "handle"})
+    return handle
+
+
+def _limit(req: Request) -> int:
+    return req.int_query("limit", DEFAULT_LIMIT, lo=1, hi=MAX_LIMIT)
+
+
+def _body_field(body: dict[str, Any], name: str, parse: Callable[[object], str]) -> str:
+    """A required string field, as the domain's validator returns it (which raises 422)."""
+    if name not in body or body[name] is None:
+        raise errors.InvalidInput(f"{name} is required", details={"field": name})
+    if not isinstance(body[name], str):
+        raise errors.InvalidInput(f"{name} must be a string", details={"field": name})
+    return parse(body[name])
+
+
+def _page(users: list[User], next_cursor: str | None) -> dict[str, Any]:
+    return {"items": [u.to_json() for u in users], "next_cursor": next_cursor}
+
+
+def _profile(p: Profile) -> dict[str, Any]:
+    body = p.user.to_json()
+    if p.followed_by_me is not None:
+        body["followed_by_me"] = p.followed_by_me
+    return body
+
+
+def router(service: UsersService) -> Router:
+    r = Router()
+
+    @r.route("POST", "/v1/users")
+    def register(req: Request) -> Response:
+        uid = _caller_id(req)
+        body = req.json()
+        handle = _body_field(body, "handle", domain.validate_handle)
+        name = _body_field(body, "display_name", domain.validate_display_name)
+        user, created = service.register(uid, handle, name)
+        return user.to_json(), (201 if created else 200), {"Location": f"/v1/users/{user.id}"}
+
+    @r.route("GET", "/v1/me")
+    def me(req: Request) -> Response:
+        return service.me(_caller_id(req)).to_json(), 200
+
+    @r.route("GET", "/v1/me/suggestions")
+    def suggestions(req: Request) -> Response:
+        uid = _caller_id(req)
+        items = [
+            {"user": s.user.to_json(), "degree": s.degree, "mutual_count": s.mutual_count}
+            for s in service.suggestions(uid, _limit(req))
+        ]
+        return {"items": items}, 200
+
+    @r.route("GET", "/v1/users/by-handle/{handle}")
+    def by_handle(req: Request) -> Response:
+        caller = _caller_id(req)
+        return _profile(service.profile_by_handle(_path_handle(req), caller)), 200
+
+    @r.route("GET", "/v1/users/{id}")
+    def get_user(req: Request) -> Response:
+        caller = _caller_id(req)
+        return _profile(service.profile(_path_user_id(req), caller)), 200
+
+    @r.route("PUT", "/v1/users/{id}/follow")
+    def follow(req: Request) -> Response:
+        caller = _caller_id(req)
+        changed = service.follow(caller, _path_user_id(req))
+        return {"following": True, "changed": changed}, 200
+
+    @r.route("DELETE", "/v1/users/{id}/follow")
+    def unfollow(req: Request) -> Response:
+        caller = _caller_id(req)
+        changed = service.unfollow(caller, _path_user_id(req))
+        return {"following": False, "changed": changed}, 200
+
+    @r.route("GET", "/v1/users/{id}/followers")
+    def followers(req: Request) -> Response:
+        _caller_id(req)
+        uid, limit, cursor = _path_user_id(req), _limit(req), req.query.get("cursor") or None
+        return _page(*service.followers(uid, limit, cursor)), 200
+
+    @r.route("GET", "/v1/users/{id}/following")
+    def following(req: Request) -> Response:
+        _caller_id(req)
+        uid, limit, cursor = _path_user_id(req), _limit(req), req.query.get("cursor") or None
+        return _page(*service.following(uid, limit, cursor)), 200
+
+    return r

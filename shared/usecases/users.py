@@ -1,0 +1,272 @@
+"""What people do with each other's profiles: register, look one up, follow and unfollow, page
+through follower lists and get suggestions. Behind the ``users`` HTTP function
+(shared/entrypoints/http/users.py); sees the graph, the post store and the media repository only
+through ports (shared/ports.py).
+
+Promises:
+- profiles are shown with their post count and avatar (a lookup failure of the avatar shows the
+  default picture; a failure of the post store fails the request);
+- registration is idempotent per person and puts the profile card (ProfileCards) when wired;
+- every real follow change publishes UserFollowed / UserUnfollowed to ``social-events`` after
+  the graph commit. A follow stays marked ``unannounced`` (an unfollow leaves a tombstone) until
+  Pub/Sub acked its event; a failed publish raises Unavailable, and the client's retry of the
+  same idempotent PUT/DELETE publishes it again, as does ``relay_social_events`` for requests
+  that are never retried. The event id is derived from the edge, so every re-publish is the
+  same event.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from shared import events, observability
+from shared.domain import errors
+from shared.domain import users as domain
+from shared.domain.media import MediaRef, media_json
+from shared.domain.model import User
+from shared.domain.users import MissingUser, UserPage
+from shared.ids import now_ms
+from shared.ports import (
+    AvatarSource,
+    EventPublisher,
+    FollowAnnouncements,
+    PostCounter,
+    ProfileCards,
+    SocialGraph,
+)
+
+log = logging.getLogger(__name__)
+
+SOCIAL_EVENTS_TOPIC = "social-events"
+# Post counts of a list page come from the post store one author at a time; a few in parallel
+# keep a 100-user page to a few round trips of latency. (Issue 16: one batched read per page.)
+_COUNT_WORKERS = 8
+
+
+def event_id(kind: str, follower_id: str, followee_id: str, at_ms: int) -> str:
+    """Stable per edge change: every re-publish of one follow is the same event for consumers."""
+    digest = hashlib.sha256(f"{kind}\x1f{follower_id}\x1f{followee_id}\x1f{at_ms}".encode())
+    return f"{kind}-{digest.hexdigest()[:40]}"
+
+
+def follow_event(follower_id: str, followee_id: str, created_ms: int) -> events.UserFollowed:
+    return _edge_event(events.UserFollowed, "fol", follower_id, followee_id, created_ms)
+
+
+def unfollow_event(follower_id: str, followee_id: str, at_ms: int) -> events.UserUnfollowed:
+    return _edge_event(events.UserUnfollowed, "unf", follower_id, followee_id, at_ms)
+
+
+_E = TypeVar("_E", events.UserFollowed, events.UserUnfollowed)
+
+
+def _edge_event(cls: type[_E], kind: str, follower_id: str, followee_id: str, at_ms: int) -> _E:
+    return cls(
+        event_id=event_id(kind, follower_id, followee_id, at_ms),
+        occurred_ms=at_ms,
+        trace_id=observability.current_trace(),
+        follower_id=follower_id,
+        followee_id=followee_id,
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A user as someone sees them: ``followed_by_me`` is None when they look at themselves."""
+
+    user: User
+    followed_by_me: bool | None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    user: User
+    degree: int  # 2: followed by someone you follow; 3: one step further
+    mutual_count: int
+
+
+class UsersService:
+    def __init__(
+        self,
+        graph: SocialGraph,
+        publisher: EventPublisher,
+        posts: PostCounter | None = None,
+        *,
+        topic: str = SOCIAL_EVENTS_TOPIC,
+        avatars: AvatarSource | None = None,
+        cards: ProfileCards | None = None,
+    ) -> None:
+        self._graph = graph
+        self._publisher = publisher
+        self._posts = posts
+        self._avatars = avatars
+        self._cards = cards
+        self._topic = topic
+        self._pool = ThreadPoolExecutor(_COUNT_WORKERS, thread_name_prefix="post-count")
+
+    # -- profiles ---------------------------------------------------------------------------
+
+    def register(self, uid: str, handle: str, display_name: str) -> tuple[User, bool]:
+        """(the profile, whether it is new), for a handle and name the domain validated."""
+        stored = self._graph.create_user(uid, handle, display_name)
+        if stored is None:
+            raise domain.handle_taken(handle)
+        user, created = stored
+        domain.check_registration(user, handle)
+        shown = self.complete([user])[0]
+        self._put_card(shown)
+        return shown, created
+
+    def _put_card(self, user: User) -> None:
+        if self._cards is None:
+            return
+        try:
+            self._cards.put_cards([user])
+        except Exception:
+            # The profile is saved; a missing card is filled on its first read (ProfileCards).
+            log.warning("profile card of %s not put; filled on read", user.id, exc_info=True)
+
+    def me(self, uid: str) -> User:
+        user = self._graph.get_user(uid)
+        if user is None:
+            raise domain.no_user(uid, caller=uid)
+        return self.complete([user])[0]
+
+    def profile(self, uid: str, viewer: str) -> Profile:
+        user = self._graph.get_user(uid)
+        if user is None:
+            raise domain.no_user(uid)
+        return self._seen_by(self.complete([user])[0], viewer)
+
+    def profile_by_handle(self, handle: str, viewer: str) -> Profile:
+        user = self._graph.get_user_by_handle(handle)
+        if user is None:
+            raise errors.NotFound(f"no user @{handle}", details={"handle": handle})
+        return self._seen_by(self.complete([user])[0], viewer)
+
+    def _seen_by(self, user: User, viewer: str) -> Profile:
+        # A profile page needs this to draw its follow button; saves the client a second call.
+        if viewer == user.id:
+            return Profile(user, None)
+        return Profile(user, self._graph.is_following(viewer, user.id))
+
+    def complete(self, users: list[User]) -> list[User]:
+        """Users as the API shows them: with post counts and avatars (one batched lookup)."""
+        if not users:
+            return users
+        avatars = self._pool.submit(self._avatars_of, [u.id for u in users])
+        counted = self.with_post_counts(users)
+        found = avatars.result()
+        return [
+            dataclasses.replace(u, avatar=media_json(found[u.id]) if u.id in found else None)
+            for u in counted
+        ]
+
+    def _avatars_of(self, uids: list[str]) -> dict[str, MediaRef]:
+        if self._avatars is None:
+            return {}
+        try:
+            return self._avatars.get_avatars(uids)
+        except Exception:
+            # A picture is not worth failing a profile for: it shows the default one.
+            log.warning("avatar lookup failed; users shown without", exc_info=True)
+            return {}
+
+    def with_post_counts(self, users: list[User]) -> list[User]:
+        posts = self._posts
+        if posts is None or not users:
+            return users
+        counts = list(self._pool.map(posts.count_user_posts, [u.id for u in users]))
+        return [dataclasses.replace(u, post_count=n) for u, n in zip(users, counts, strict=True)]
+
+    # -- follows ----------------------------------------------------------------------------
+
+    def follow(self, caller: str, target: str) -> bool:
+        """Whether this call created the follow (False: it existed)."""
+        domain.check_not_self(caller, target, "follow")
+        res = self._graph.follow_with_state(caller, target)
+        if isinstance(res, MissingUser):
+            raise domain.no_user(res.id, caller=caller)
+        if not res.announced:
+            self._announce(follow_event(caller, target, res.created_ms))
+            self._graph.mark_follow_announced(caller, target, res.created_ms)
+        return res.changed
+
+    def unfollow(self, caller: str, target: str) -> bool:
+        """Whether this call removed the follow (False: there was none)."""
+        domain.check_not_self(caller, target, "unfollow")
+        res = self._graph.unfollow_with_state(caller, target)
+        if isinstance(res, MissingUser):
+            raise domain.no_user(res.id, caller=caller)
+        if res.pending_at_ms is not None:
+            self._announce(unfollow_event(caller, target, res.pending_at_ms))
+            self._graph.mark_unfollow_announced(caller, target, res.pending_at_ms)
+        return res.changed
+
+    def _announce(self, event: events.UserFollowed | events.UserUnfollowed) -> None:
+        try:
+            self._publisher.publish(self._topic, event)
+        except Exception as exc:
+            # The graph change is committed and still marked unannounced: the client's retry
+            # (or the relay) publishes it. Answering 200 here would hide that it is pending.
+            log.warning("publish of %s failed; the edge stays unannounced", event.event_id,
+                        exc_info=True)  # fmt: skip
+            raise errors.Unavailable(
+                "saved, but its event could not be published yet; retry the same request",
+                retry_after_s=1,
+            ) from exc
+
+    # -- lists ------------------------------------------------------------------------------
+
+    def followers(self, uid: str, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
+        """A page of who follows ``uid``, newest first, and the cursor of the next page."""
+        after = domain.decode_cursor(cursor) if cursor else None
+        return self._shown(uid, self._graph.followers(uid, limit, after))
+
+    def following(self, uid: str, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
+        after = domain.decode_cursor(cursor) if cursor else None
+        return self._shown(uid, self._graph.following(uid, limit, after))
+
+    def _shown(self, uid: str, page: UserPage | None) -> tuple[list[User], str | None]:
+        if page is None:
+            raise domain.no_user(uid)
+        nxt = domain.encode_cursor(*page.next) if page.next else None
+        return self.complete(page.users), nxt
+
+    def suggestions(self, uid: str, limit: int) -> list[Suggestion]:
+        ranked = self._graph.suggestions(uid, limit)
+        if ranked is None:
+            raise domain.no_user(uid)
+        users = self.complete([u for u, _, _ in ranked])
+        return [Suggestion(u, d, m) for u, (_, d, m) in zip(users, ranked, strict=True)]
+
+
+def relay_social_events(
+    graph: FollowAnnouncements,
+    publisher: EventPublisher,
+    *,
+    limit: int = 500,
+    min_age_ms: int = 10_000,
+) -> int:
+    """Publish follow/unfollow events a request committed but never got acked; returns how many.
+
+    Meant for a periodic tick (the outbox relay). Events younger than ``min_age_ms`` are left to
+    the request that is probably still publishing them; a duplicate would be harmless.
+    """
+    published = 0
+    for p in graph.pending_announcements(limit, older_than_ms=now_ms() - min_age_ms):
+        if p.kind == "follow":
+            publisher.publish(SOCIAL_EVENTS_TOPIC, follow_event(p.follower_id, p.followee_id,
+                                                                p.at_ms))  # fmt: skip
+            graph.mark_follow_announced(p.follower_id, p.followee_id, p.at_ms)
+        else:
+            publisher.publish(SOCIAL_EVENTS_TOPIC, unfollow_event(p.follower_id, p.followee_id,
+                                                                  p.at_ms))  # fmt: skip
+            graph.mark_unfollow_announced(p.follower_id, p.followee_id, p.at_ms)
+        published += 1
+    return published
