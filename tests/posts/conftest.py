@@ -15,7 +15,7 @@ import pytest
 import redis as redis_lib
 from google.cloud import firestore, pubsub_v1
 
-from shared import events
+from shared import events, ids
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.pubsub import PubSubPublisher
 from shared.adapters.redis_ratelimit import RedisRateLimiter
@@ -47,7 +47,7 @@ class Limiters:
     def __init__(self, client: redis_lib.Redis[bytes]) -> None:
         self._client = client
         self._prefix = f"rl:test-{uuid.uuid4().hex[:8]}:"
-        self.now_ms = time.time_ns() // 1_000_000
+        self.now_ms = ids.now_ms()
 
     def __call__(self, limit: int, window_seconds: int) -> RedisRateLimiter:
         return RedisRateLimiter(
