@@ -81,22 +81,6 @@ def _admin(project: str) -> PubSubAdmin:
     return PubSubAdmin(project)
 
 
-def seek(
-    project: str,
-    subscription: str,
-    *,
-    when: dt.datetime | None = None,
-    snapshot: str | None = None,
-) -> None:
-    """Seek a subscription to a time (redelivers what was published since) or a snapshot."""
-    usecase.seek(_admin(project), subscription, when=when, snapshot=snapshot)
-
-
-def create_snapshot(project: str, subscription: str, name: str) -> None:
-    """Snapshot a subscription's unacked backlog (and, with retained acks, its position)."""
-    _admin(project).create_snapshot(subscription, name)
-
-
 def redrive(
     project: str,
     subscription: str,
@@ -257,12 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(rebuild.main(args.rest) or 0)
     project = args.project or config.load().project_id
     if args.command == "seek":
-        seek(project, args.subscription, when=args.time, snapshot=args.snapshot)
+        usecase.seek(_admin(project), args.subscription, when=args.time, snapshot=args.snapshot)
         print(
             f"{args.subscription} seeked to {args.time.isoformat() if args.time else args.snapshot}"
         )
     elif args.command == "snapshot":
-        create_snapshot(project, args.subscription, args.name)
+        _admin(project).create_snapshot(args.subscription, args.name)
         print(f"snapshot {args.name} of {args.subscription} created")
     elif args.command == "redrive":
         redrive(project, args.subscription, args.topic, max_messages=args.max, out=sys.stdout)
