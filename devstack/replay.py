@@ -1,5 +1,8 @@
 """Replay events for backfills: `make replay ARGS="..."` or `python -m devstack.replay ...`.
 
+The command line of the replay runbook; what each command does is shared/usecases/replay.py,
+over the package's adapters (this module reaches no store or Pub/Sub client itself).
+
 The same code runs against the emulators (PUBSUB_EMULATOR_HOST / FIRESTORE_EMULATOR_HOST set,
 as in `make run`) and against real GCP (unset; Application Default Credentials, project from
 GOOGLE_CLOUD_PROJECT or --project).
@@ -21,15 +24,21 @@ their original topic once the cause is fixed, e.g. after an outage longer than t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import importlib
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TextIO
 
 from shared import config
+from shared.ports import EventLog
+from shared.usecases import replay as usecase
+
+if TYPE_CHECKING:
+    from shared.adapters.pubsub_admin import PubSubAdmin
 
 _RELATIVE = re.compile(r"^-(\d+)([smhd])$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -61,62 +70,15 @@ def iso(ms: int) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).isoformat(timespec="milliseconds")
 
 
-# Pub/Sub seek and snapshots ---------------------------------------------------------------
+# Pub/Sub seek, snapshots and redrive ------------------------------------------------------
+
+original_topic = usecase.original_topic
 
 
-def _subscriber() -> Any:
-    from google.cloud import pubsub_v1
+def _admin(project: str) -> PubSubAdmin:
+    from shared.adapters.pubsub_admin import PubSubAdmin
 
-    return pubsub_v1.SubscriberClient()
-
-
-def seek(
-    project: str,
-    subscription: str,
-    *,
-    when: dt.datetime | None = None,
-    snapshot: str | None = None,
-    subscriber: Any = None,
-) -> None:
-    """Seek a subscription to a time (redelivers what was published since) or a snapshot."""
-    from google.protobuf import timestamp_pb2
-
-    if (when is None) == (snapshot is None):
-        raise ValueError("seek needs exactly one of a time or a snapshot")
-    client = subscriber or _subscriber()
-    request: dict[str, Any] = {"subscription": client.subscription_path(project, subscription)}
-    if when is not None:
-        stamp = timestamp_pb2.Timestamp()
-        stamp.FromDatetime(when.astimezone(dt.UTC).replace(tzinfo=None))
-        request["time"] = stamp
-    else:
-        request["snapshot"] = client.snapshot_path(project, snapshot)
-    client.seek(request=request)
-
-
-def create_snapshot(project: str, subscription: str, name: str, subscriber: Any = None) -> None:
-    """Snapshot a subscription's unacked backlog (and, with retained acks, its position)."""
-    client = subscriber or _subscriber()
-    client.create_snapshot(
-        request={
-            "name": client.snapshot_path(project, name),
-            "subscription": client.subscription_path(project, subscription),
-        }
-    )
-
-
-# Redrive dead letters ---------------------------------------------------------------------
-
-# Attributes Pub/Sub adds when it dead-letters a message; the redriven copy starts afresh.
-_DEAD_LETTER_ATTRIBUTE_PREFIX = "CloudPubSubDeadLetter"
-
-
-def original_topic(keep_subscription: str) -> str:
-    """``post-events-dlq-keep`` -> ``post-events`` (the naming of topology.yaml)."""
-    name = keep_subscription.rsplit("/", 1)[-1].removesuffix("-keep")
-    if not name.endswith("-dlq"):
-        raise ValueError(f"{keep_subscription!r} is not a <topic>-dlq-keep subscription")
-    return name.removesuffix("-dlq")
+    return PubSubAdmin(project)
 
 
 def redrive(
@@ -125,68 +87,16 @@ def redrive(
     topic: str | None = None,
     *,
     max_messages: int | None = None,
-    subscriber: Any = None,
-    publisher: Any = None,
     out: TextIO = sys.stderr,
 ) -> tuple[int, int]:
-    """Republish what a dead-letter subscription holds to the original topic, then ack it.
-
-    Returns (redriven, skipped). Each message is acked only after its copy was accepted, so an
-    interruption makes duplicates at worst (consumers are idempotent). Messages that
-    the consumer (shared.entrypoints.pubsub.consumer) rejected as
-    malformed (attribute ``rejected_by``) would only come straight
-    back: they are skipped and left in the subscription for inspection.
-    """
-    from google.cloud import pubsub_v1
-
-    sub_client = subscriber or pubsub_v1.SubscriberClient()
-    pub_client = publisher or pubsub_v1.PublisherClient()
+    """Move a dead-letter subscription's messages back to their topic (shared.usecases.replay)."""
     topic = topic or original_topic(subscription)
-    sub_path = sub_client.subscription_path(project, subscription)
-    topic_path = pub_client.topic_path(project, topic)
-    redriven = 0
-    skipped: set[str] = set()
-    while max_messages is None or redriven < max_messages:
-        want = 100 if max_messages is None else min(100, max_messages - redriven)
-        resp = sub_client.pull(request={"subscription": sub_path, "max_messages": want}, timeout=10)
-        received = list(resp.received_messages)
-        fresh = [m for m in received if m.message.message_id not in skipped]
-        if not fresh:
-            if received:  # only the skipped ones came back: hand them back at once
-                sub_client.modify_ack_deadline(
-                    request={"subscription": sub_path, "ack_deadline_seconds": 0,
-                             "ack_ids": [m.ack_id for m in received]}
-                )  # fmt: skip
-            break
-        move: list[Any] = []
-        keep: list[Any] = []
-        for m in received:
-            (keep if "rejected_by" in m.message.attributes else move).append(m)
-        futures = []
-        for m in move:
-            attrs = {
-                k: v
-                for k, v in m.message.attributes.items()
-                if not k.startswith(_DEAD_LETTER_ATTRIBUTE_PREFIX)
-            }
-            attrs["redriven_from"] = subscription
-            futures.append(pub_client.publish(topic_path, m.message.data, **attrs))
-        for f in futures:
-            f.result(timeout=60)
-        if move:
-            sub_client.acknowledge(
-                request={"subscription": sub_path, "ack_ids": [m.ack_id for m in move]}
-            )
-        if keep:
-            skipped.update(m.message.message_id for m in keep)
-            sub_client.modify_ack_deadline(
-                request={"subscription": sub_path, "ack_deadline_seconds": 0,
-                         "ack_ids": [m.ack_id for m in keep]}
-            )  # fmt: skip
-        redriven += len(move)
+    redriven, skipped = usecase.redrive(
+        _admin(project), subscription, topic, max_messages=max_messages
+    )
     print(f"redrove {redriven} messages from {subscription} to {topic}; "
-          f"skipped {len(skipped)} rejected as malformed", file=out)  # fmt: skip
-    return redriven, len(skipped)
+          f"skipped {skipped} rejected as malformed", file=out)  # fmt: skip
+    return redriven, skipped
 
 
 # Republish from the Firestore event log ---------------------------------------------------
@@ -222,19 +132,8 @@ class _Progress:
             self._bar.close()
 
 
-def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def republish(
-    store: Any,
+    store: EventLog,
     publish_many: Callable[[str, list[Any]], None],
     *,
     since_ms: int | None,
@@ -243,21 +142,22 @@ def republish(
     batch_size: int = 500,
     out: TextIO = sys.stderr,
 ) -> int:
-    """Publish every logged event with since <= occurred_ms < until to ``topic``, in time order.
+    """Republish a time range of the event log (shared.usecases.replay), with progress.
 
     Returns the count. If it is interrupted, the last line of progress says where to resume
     (``--since`` that time: at most one batch is published twice, which consumers absorb).
     """
     total = store.count_events(since_ms, until_ms)
     progress = _Progress(total, out)
-    sent = 0
-    last_ms = since_ms or 0
+    sent, last_ms = 0, since_ms or 0
+    steps = usecase.republish(
+        store, publish_many, since_ms=since_ms, until_ms=until_ms, topic=topic,
+        batch_size=batch_size,
+    )  # fmt: skip
     try:
-        for batch in _batches(store.iter_events(since_ms, until_ms), batch_size):
-            publish_many(topic, batch)
-            sent += len(batch)
-            last_ms = batch[-1].occurred_ms
-            progress.update(len(batch), last_ms)
+        for done, last_ms in steps:
+            progress.update(done - sent, last_ms)
+            sent = done
     except BaseException:
         progress.close()
         print(f"republish stopped after {sent} events; resume with --since {iso(last_ms)}",
@@ -301,39 +201,66 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# Options whose value may be a relative time such as "-2h". argparse takes any argument that
+# starts with "-" (and is not a negative number) for an option, so `--time -2h`, the form
+# docs/posts.md shows, would fail with "expected one argument"; `--time=-2h` does not.
+_TIME_OPTIONS = ("--time", "--since", "--until")
+
+
+def _attach_time_values(argv: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] in _TIME_OPTIONS and i + 1 < len(argv) and _RELATIVE.match(argv[i + 1]):
+            out.append(f"{argv[i]}={argv[i + 1]}")
+            i += 2
+        else:
+            out.append(argv[i])
+            i += 1
+    return out
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line as main() reads it; SystemExit (argparse's) when it is not valid.
+
+    ``rebuild-timelines`` and everything after it go to devstack.rebuild_timelines as they
+    are (``command="rebuild-timelines"``, ``rest=[...]``).
+    """
+    if "rebuild-timelines" in argv:
+        at = argv.index("rebuild-timelines")
+        args = _parser().parse_args([*argv[:at], "rebuild-timelines"])
+        args.rest = argv[at + 1 :]
+        return args
+    return _parser().parse_args(_attach_time_values(argv))
+
+
 def main(argv: list[str] | None = None) -> int:
-    args_in = list(sys.argv[1:] if argv is None else argv)
-    # rebuild-timelines has its own options; everything after the word is passed on as is.
-    if "rebuild-timelines" in args_in:
-        at = args_in.index("rebuild-timelines")
+    args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.command == "rebuild-timelines":
         rebuild: Any = importlib.import_module("devstack.rebuild_timelines")
-        return int(rebuild.main(args_in[at + 1 :]) or 0)
-    args = _parser().parse_args(args_in)
+        return int(rebuild.main(args.rest) or 0)
     project = args.project or config.load().project_id
     if args.command == "seek":
-        seek(project, args.subscription, when=args.time, snapshot=args.snapshot)
+        usecase.seek(_admin(project), args.subscription, when=args.time, snapshot=args.snapshot)
         print(
             f"{args.subscription} seeked to {args.time.isoformat() if args.time else args.snapshot}"
         )
     elif args.command == "snapshot":
-        create_snapshot(project, args.subscription, args.name)
+        _admin(project).create_snapshot(args.subscription, args.name)
         print(f"snapshot {args.name} of {args.subscription} created")
     elif args.command == "redrive":
         redrive(project, args.subscription, args.topic, max_messages=args.max, out=sys.stdout)
     elif args.command == "republish":
-        from google.cloud import firestore
-
-        from shared.adapters.firestore_posts import FirestorePosts
-        from shared.adapters.pubsub import PubSubPublisher
+        from shared.bootstrap import Container
 
         until = args.until or dt.datetime.now(dt.UTC)
         if until <= args.since:
             print("--until must be after --since", file=sys.stderr)
             return 2
-        store = FirestorePosts(firestore.Client(project=project))
+        c = Container(dataclasses.replace(config.load(), project_id=project))
         republish(
-            store,
-            PubSubPublisher(project).publish_many,
+            c.posts,
+            c.publisher.publish_many,
             since_ms=to_ms(args.since),
             until_ms=to_ms(until),
             topic=args.topic,

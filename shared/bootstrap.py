@@ -30,8 +30,11 @@ if TYPE_CHECKING:
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
+    from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router
+    from shared.usecases.outbox import TickRelays
+    from shared.usecases.posts import PostsService
     from shared.usecases.users import UsersService
 
 
@@ -107,6 +110,48 @@ class Container:
 
         return UsersService(self.graph, self.publisher, self.posts, avatars=MediaContext(self).repo)
 
+    # ---- posts and the outbox ------------------------------------------------------------
+
+    @cached_property
+    def post_limiter(self) -> RedisRateLimiter:
+        from shared.adapters.redis_ratelimit import POSTS_PREFIX, RedisRateLimiter
+
+        s = self.settings
+        # Enforced in Redis: every instance of the function shares one window per user.
+        return RedisRateLimiter(
+            self.redis, POSTS_PREFIX, s.post_rate_limit, s.post_rate_window_seconds
+        )
+
+    @cached_property
+    def posts_service(self) -> PostsService:
+        from shared.services.media import MediaContext
+        from shared.usecases.posts import PostsService
+
+        # Media's adapters, each built on first use (the media part's own entries replace this).
+        media = MediaContext(self)
+        return PostsService(
+            self.posts,
+            self.publisher,
+            # Providers: the graph (schema check, Neo4j) and Cloud Storage are reached only
+            # when a request needs them, so a cold start does not wait for them.
+            authors=lambda: self.graph,
+            limiter=self.post_limiter,
+            media=media.repo,
+            media_files=lambda: media.service,
+            avatars=media.repo,
+        )
+
+    @cached_property
+    def outbox_relays(self) -> TickRelays:
+        from shared.usecases.outbox import OutboxRelay, TickRelays
+
+        def social() -> int:
+            from shared.usecases.users import relay_social_events
+
+            return relay_social_events(self.graph, self.publisher)
+
+        return TickRelays(OutboxRelay(self.posts, self.publisher), social)
+
 
 # ---- entry points ------------------------------------------------------------------------
 
@@ -118,9 +163,9 @@ def _users_router(c: Container) -> Router:
 
 
 def _posts_router(c: Container) -> Router:
-    from shared.services.posts import build_router
+    from shared.entrypoints.http.posts import router
 
-    return build_router(c)
+    return router(c.posts_service)
 
 
 def _timeline_router(c: Container) -> Router:
@@ -181,15 +226,9 @@ def _media_processor(c: Container) -> Callable[[Any], None]:
 
 
 def _outbox_relay(c: Container) -> Callable[[Any], None]:
-    from shared.services.outbox import relay_from
+    from shared.entrypoints.pubsub.outbox_relay import tick_handler
 
-    relay = relay_from(c)
-
-    def handle(_tick: Any) -> None:
-        # A tick carries nothing: it is not decoded as an event (and never dead-lettered).
-        relay.run_once()
-
-    return handle
+    return tick_handler(c.outbox_relays)
 
 
 EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {

@@ -6,11 +6,16 @@ pure logic may implement them in memory. shared/bootstrap.py wires the real ones
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from shared import events
 from shared.domain.media import MediaRef
 from shared.domain.model import Post, User
+from shared.domain.posts import PostEvent
 from shared.domain.users import (
     FollowResult,
     MissingUser,
@@ -25,6 +30,12 @@ from shared.events import _Event
 class EventPublisher(Protocol):
     def publish(self, topic: str, event: _Event) -> None:
         """Publish and wait for the server's ack; raises when it was not accepted."""
+
+
+class RawPublisher(Protocol):
+    """Publishing bytes as they are (dead letters, redriven messages): no event encoding."""
+
+    def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None: ...
 
 
 class FollowerSource(Protocol):
@@ -149,6 +160,139 @@ class PostCounter(Protocol):
 
 
 # ---- posts and the outbox -----------------------------------------------------------------
+
+
+class PostWriter(Protocol):
+    """The write side of posts and their event log (FirestorePosts): facts, no rules."""
+
+    def create_post(
+        self,
+        author_id: str,
+        text: str,
+        idempotency_key: str | None,
+        post_id: int,
+        *,
+        trace_id: str | None = None,
+        media: Sequence[dict[str, Any]] = (),
+    ) -> tuple[Post, events.PostCreated, bool]:
+        """(post, event, created); created is False when the key was used before, and then
+        post and event are that first request's."""
+        ...
+
+    def delete_post_once(
+        self, post_id: int, *, trace_id: str | None = None
+    ) -> tuple[events.PostDeleted, bool] | None:
+        """Tombstone and append PostDeleted: (event, deleted_now); None for an unknown post."""
+        ...
+
+    def get_post(self, post_id: int) -> Post | None:
+        """The post, tombstones included (deleted=True); None when it never existed."""
+        ...
+
+    def mark_published(self, published: list[PostEvent]) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """A sliding window of attempts per key, shared by every instance (RedisRateLimiter).
+
+    ``take(key)`` counts one attempt: None when it is admitted, else the whole seconds (>= 1)
+    until one would be (the Retry-After). Refused attempts are not counted. A ``limit`` of 0 or
+    less admits everything. Store errors propagate: the caller decides whether to fail open.
+    """
+
+    @property
+    def limit(self) -> int: ...
+
+    @property
+    def window_seconds(self) -> int: ...
+
+    def take(self, key: str) -> int | None: ...
+
+
+class AuthorDirectory(Protocol):
+    """Who has registered a profile (Neo4jGraph)."""
+
+    def get_user(self, uid: str) -> User | None: ...
+
+
+class PostMedia(Protocol):
+    """The media records posts claim and attach (the media repository, on Firestore)."""
+
+    def claim_for_post(
+        self, owner_id: str, media_ids: Sequence[str], alts: dict[str, str] | None = None
+    ) -> list[MediaRef]:
+        """The caller's ready media, as they go on the post; refuses others' or unready ones."""
+        ...
+
+    def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None: ...
+
+
+class PostMediaFiles(Protocol):
+    """Deleting a deleted post's media (the media use case: records and files)."""
+
+    def delete_for_post(self, owner_id: str, media_ids: list[str], post_id: int) -> None:
+        """Idempotent; media another post still shows are kept."""
+        ...
+
+
+class AsyncPublisher(Protocol):
+    def publish_async(self, topic: str, event: PostEvent) -> Future[str]: ...
+
+
+class Outbox(Protocol):
+    """The post events committed but not yet acknowledged by Pub/Sub (FirestorePosts)."""
+
+    def unpublished_events(
+        self, limit: int, older_than_ms: int | None = None
+    ) -> Sequence[PostEvent]: ...
+
+    def mark_published(self, published: list[PostEvent]) -> None: ...
+
+
+class EventLog(Protocol):
+    """The post event log in time order (FirestorePosts), for republishing history."""
+
+    def count_events(self, since_ms: int | None = None, until_ms: int | None = None) -> int: ...
+
+    def iter_events(
+        self, since_ms: int | None = None, until_ms: int | None = None, page_size: int = 500
+    ) -> Iterator[PostEvent]: ...
+
+
+# One tick's relay of the graph's unannounced follow/unfollow events: how many it published.
+SocialRelay = Callable[[], int]
+
+
+@dataclass(frozen=True)
+class PulledMessage:
+    """A message pulled from a subscription, as it was published."""
+
+    ack_id: str
+    message_id: str
+    data: bytes
+    attributes: dict[str, str]
+
+
+class SubscriptionAdmin(Protocol):
+    """Pub/Sub's operator side (PubSubAdmin): seek, snapshots, pulling a subscription by hand."""
+
+    def seek_to_time(self, subscription: str, when: dt.datetime) -> None: ...
+
+    def seek_to_snapshot(self, subscription: str, snapshot: str) -> None: ...
+
+    def create_snapshot(self, subscription: str, name: str) -> None: ...
+
+    def pull(self, subscription: str, max_messages: int) -> list[PulledMessage]: ...
+
+    def ack(self, subscription: str, ack_ids: list[str]) -> None: ...
+
+    def release(self, subscription: str, ack_ids: list[str]) -> None:
+        """Hand the messages back at once (ack deadline 0) without acking them."""
+        ...
+
+    def publish_raw_many(self, topic: str, messages: list[tuple[bytes, dict[str, str]]]) -> None:
+        """Publish all, then wait for every ack."""
+        ...
 
 
 # ---- media --------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ Collections (docs/posts.md has the full picture):
 - ``post_idempotency/{sha256(author, key)}``: one doc per Idempotency-Key, created in the same
   transaction as the post; ``expires_at`` is meant for a Firestore TTL policy (24 h).
 
+This adapter stores and returns facts; the rules (who may delete, what a key replays) are
+shared/domain/posts.py's, applied by the use case (shared/usecases/posts.py).
+
 Every write of the request path is one transaction. The create transaction reads nothing: it
 *creates* its three docs, so when 50 identical requests race, the commit's exists=false
 precondition on the idempotency doc lets exactly one through, with no read locks to contend on.
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -26,8 +28,8 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import events, ids
-from shared.domain import errors
 from shared.domain.model import Post
+from shared.domain.posts import PostEvent
 
 POSTS = "posts"
 USERS = "users"
@@ -35,8 +37,6 @@ EVENTS = "post_events"
 IDEMPOTENCY = "post_idempotency"
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 BATCH_LIMIT = 500  # Firestore's limit of writes per batch / commit
-
-PostEvent = events.PostCreated | events.PostDeleted
 
 
 def created_event_id(post_id: int) -> str:
@@ -49,13 +49,10 @@ def deleted_event_id(post_id: int) -> str:
     return f"post-deleted-{post_id}"
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def _text_digest(text: str, media: Sequence[dict[str, Any]] = ()) -> str:
-    """What an Idempotency-Key is bound to: the text, and the media ids when there are any
-    (so digests of posts without media are what they were before media existed)."""
+    """A digest of what an Idempotency-Key was first used for, kept on its doc for audits: the
+    text, and the media ids when there are any (digests of posts without media are what they
+    were before media existed). The replay check itself compares the first PostCreated."""
     payload = text if not media else "\x00".join([text, *(str(m["id"]) for m in media)])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -140,8 +137,9 @@ class FirestorePosts:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
-        post and event are the first request's (Unprocessable if that one had other text or
-        media). ``media`` (media_json items) goes on the read model and the event alike.
+        post and event are the first request's, whatever its text and media were (the use case
+        decides whether this request may replay it). ``media`` (media_json items) goes on the
+        read model and the event alike.
         """
         created_ms = ids.timestamp_ms(post_id)
         post = Post(
@@ -186,23 +184,19 @@ class FirestorePosts:
             # succeeded but whose answer was lost also lands here, and is answered correctly.
             if idem_ref is None:
                 raise
-            earlier = self._earlier_create(idem_ref, text, media)
+            earlier = self._earlier_create(idem_ref)
             if earlier is None:
                 raise
             return earlier[0], earlier[1], False
         return post, event, True
 
     def _earlier_create(
-        self, idem_ref: firestore.DocumentReference, text: str, media: Sequence[dict[str, Any]]
+        self, idem_ref: firestore.DocumentReference
     ) -> tuple[Post, events.PostCreated] | None:
         snap = idem_ref.get()
         if not snap.exists:
             return None
         idem = snap.to_dict() or {}
-        if idem.get("text_sha256") != _text_digest(text, media):
-            raise errors.ValidationFailed(
-                "this Idempotency-Key was already used for a post with different text or media"
-            )
         post_id = int(idem["post_id"])
         author_id = str(idem["author_id"])
         post_ref = self._post_ref(post_id)
@@ -212,36 +206,29 @@ class FirestorePosts:
         assert isinstance(event, events.PostCreated)
         return _post_of(docs.get(post_ref.path) or {}), event
 
-    def delete_post(self, caller_id: str, post_id: int) -> events.PostDeleted:
-        """Tombstone the post and append PostDeleted (see delete_post_once)."""
-        return self.delete_post_once(caller_id, post_id)[0]
-
     def delete_post_once(
-        self, caller_id: str, post_id: int, *, trace_id: str | None = None
-    ) -> tuple[events.PostDeleted, bool]:
-        """(event, deleted_now). NotFound for unknown posts, Forbidden for anyone but the author.
+        self, post_id: int, *, trace_id: str | None = None
+    ) -> tuple[events.PostDeleted, bool] | None:
+        """Tombstone the post and append PostDeleted in one transaction: (event, deleted_now).
 
-        Deleting a deleted post again is idempotent for its author: the original PostDeleted
-        comes back with deleted_now=False, and nothing is appended. Others get NotFound then.
+        None when the post never existed. A post deleted already is left as it is: its original
+        PostDeleted comes back with deleted_now=False, and nothing is appended. Who may delete
+        is not decided here (shared.domain.posts.check_can_delete, before this call).
         """
         post_ref = self._post_ref(post_id)
 
         @firestore.transactional  # type: ignore[untyped-decorator]
-        def run(tx: firestore.Transaction) -> tuple[events.PostDeleted, bool]:
+        def run(tx: firestore.Transaction) -> tuple[events.PostDeleted, bool] | None:
             snap = post_ref.get(transaction=tx)
             if not snap.exists:
-                raise errors.NotFound(f"no post {post_id}")
+                return None
             post = _post_of(snap.to_dict() or {})
             event_ref = self._event_ref(post.author_id, deleted_event_id(post_id))
             if post.deleted:
-                if post.author_id != caller_id:
-                    raise errors.NotFound(f"no post {post_id}")
                 earlier = _event_of(event_ref.get(transaction=tx).to_dict())
                 assert isinstance(earlier, events.PostDeleted)
                 return earlier, False
-            if post.author_id != caller_id:
-                raise errors.PermissionDenied("only the author may delete a post")
-            now = _now_ms()
+            now = ids.now_ms()
             event = events.PostDeleted(
                 event_id=deleted_event_id(post_id),
                 occurred_ms=now,
@@ -251,12 +238,12 @@ class FirestorePosts:
                 trace_id=trace_id,
             )
             # The media stay listed on the tombstone: a DELETE retried after a crash still
-            # knows which files to delete (the posts service does that after the commit).
+            # knows which files to delete (the posts use case does that after the commit).
             tx.update(post_ref, {"deleted": True, "text": "", "deleted_ms": now})
             tx.create(event_ref, _event_doc(event))
             return event, True
 
-        result: tuple[events.PostDeleted, bool] = run(self._db.transaction())
+        result: tuple[events.PostDeleted, bool] | None = run(self._db.transaction())
         return result
 
     # read model -------------------------------------------------------------------------
@@ -300,17 +287,6 @@ class FirestorePosts:
         result = self._live_posts_of(author_id).count(alias="n").get()
         return int(result[0][0].value) if result and result[0] else 0
 
-    def count_recent_events(self, author_id: str, since_ms: int) -> int:
-        """Events the author caused since ``since_ms`` (rate limiting), by count()."""
-        query = (
-            self._db.collection(USERS)
-            .document(author_id)
-            .collection(EVENTS)
-            .where(filter=FieldFilter("occurred_ms", ">=", since_ms))
-        )
-        result = query.count(alias="n").get()
-        return int(result[0][0].value) if result and result[0] else 0
-
     # outbox and event log ---------------------------------------------------------------
 
     def unpublished_events(self, limit: int, older_than_ms: int | None = None) -> list[PostEvent]:
@@ -329,7 +305,7 @@ class FirestorePosts:
 
     def mark_published(self, published: Iterable[PostEvent]) -> None:
         """Set published=True on these events' docs, in batched writes."""
-        now = _now_ms()
+        now = ids.now_ms()
         batch = self._db.batch()
         pending = 0
         for event in published:

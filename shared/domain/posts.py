@@ -1,4 +1,5 @@
-"""What a post's text may be, and what a create request may carry. Pure: no I/O.
+"""The rules of posts: what a post's text may be, what a create request may carry, who may
+delete a post, and what an Idempotency-Key binds. Pure: no I/O.
 
 Length is counted in Unicode code points after NFC normalisation and trimming, so "é" typed as
 e + combining acute counts as one, exactly like its precomposed form. An emoji built from several
@@ -12,8 +13,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared import events
 from shared.domain import errors
 from shared.domain.media import parse_alt, parse_media_ids
+from shared.domain.model import Post
+
+# What the post event log holds and what post-events carries.
+PostEvent = events.PostCreated | events.PostDeleted
 
 MAX_CHARS = 280
 MAX_IDEMPOTENCY_KEY = 128
@@ -57,14 +63,16 @@ def normalize_text(raw: object) -> str:
 
 
 @dataclass(frozen=True)
-class NewPost:
+class PostDraft:
+    """A validated create request: what the author asked to post (not yet a Post)."""
+
     text: str
     media_ids: list[str] = field(default_factory=list)
     # alt text per media id, overriding the one given at upload (the composer may edit it)
     alts: dict[str, str] = field(default_factory=dict)
 
 
-def parse_new_post(body: dict[str, Any]) -> NewPost:
+def parse_post_draft(body: dict[str, Any]) -> PostDraft:
     """A POST /v1/posts body: {"text", "media_ids"?, "media_alts"?}, nothing else.
 
     ``media_alts`` (optional) lists one alt text per media id, in the same order; null keeps
@@ -79,14 +87,14 @@ def parse_new_post(body: dict[str, Any]) -> NewPost:
     media_ids = parse_media_ids(body.get("media_ids"))
     raw_alts = body.get("media_alts")
     if raw_alts is None:
-        return NewPost(text, media_ids)
+        return PostDraft(text, media_ids)
     if not isinstance(raw_alts, list) or len(raw_alts) != len(media_ids):
         raise errors.InvalidInput(
             "media_alts must be a list with one alt text (or null) per media id",
             details={"field": "media_alts"},
         )
     alts = {m: parse_alt(a) for m, a in zip(media_ids, raw_alts, strict=True) if a is not None}
-    return NewPost(text, media_ids, alts)
+    return PostDraft(text, media_ids, alts)
 
 
 def parse_idempotency_key(raw: str | None) -> str | None:
@@ -99,3 +107,28 @@ def parse_idempotency_key(raw: str | None) -> str | None:
             f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} printable ASCII characters"
         )
     return key
+
+
+def check_replay(earlier: events.PostCreated, post: Post, text: str, media_ids: list[str]) -> None:
+    """An Idempotency-Key replays its first create only: the same text and the same media.
+
+    ``earlier`` is the first request's PostCreated (the event log keeps its text even after a
+    delete), ``post`` its read model. ValidationFailed when this request differs; Conflict when
+    the post has since been deleted (replaying it would bring back a post its author removed).
+    """
+    if earlier.text != text or [str(m["id"]) for m in earlier.media] != media_ids:
+        raise errors.ValidationFailed(
+            "this Idempotency-Key was already used for a post with different text or media"
+        )
+    if post.deleted:
+        raise errors.Conflict("the post created with this Idempotency-Key has been deleted")
+
+
+def check_can_delete(caller_id: str, post_id: int, post: Post | None) -> None:
+    """Only the author may delete a post. NotFound for unknown posts, PermissionDenied for
+    anyone else; a post already deleted is simply gone (NotFound) for anyone but its author,
+    for whom deleting again is allowed (idempotent)."""
+    if post is None or (post.deleted and post.author_id != caller_id):
+        raise errors.NotFound(f"no post {post_id}")
+    if post.author_id != caller_id:
+        raise errors.PermissionDenied("only the author may delete a post")

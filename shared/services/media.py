@@ -26,7 +26,8 @@ from shared.adapters.firestore_media import MediaRecord, MediaRepository, Stored
 from shared.domain import errors
 from shared.domain import media as domain
 from shared.entrypoints.http.api import Request, Response, Router
-from shared.entrypoints.pubsub.consumer import RawPublisher, dead_letter_topic
+from shared.entrypoints.pubsub.consumer import dead_letter_topic
+from shared.ports import RawPublisher
 
 if TYPE_CHECKING:
     import redis as redis_lib

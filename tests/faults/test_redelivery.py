@@ -30,8 +30,8 @@ from devstack.stack import LocalStack
 from shared import events
 from shared.bootstrap import Container
 from shared.entrypoints.pubsub import consumer
-from shared.services.posts import PostsService
 from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter
+from shared.usecases.posts import PostsService
 from tests.faults import harness
 
 pytestmark = pytest.mark.integration

@@ -26,9 +26,10 @@ from shared.adapters.redis_timeline import RedisTimelines
 from shared.bootstrap import Container
 from shared.domain import media as domain
 from shared.entrypoints.http.api import Router
+from shared.entrypoints.http.posts import router
 from shared.services.media import MediaContext
-from shared.services.posts import ContextMedia, PostsService, router_for
 from shared.services.timeline import FanoutPlanner, TimelineReader
+from shared.usecases.posts import PostsService
 from tests.conftest import PROJECT_ID
 from tests.media.conftest import Api, Uploader, image_bytes, wait_notification
 
@@ -85,9 +86,14 @@ def posts(media_ctx: MediaContext) -> Iterator[Posts]:
     subscriber.create_subscription(name=sub, topic=publisher.topic_path(PROJECT_ID, topic))
     store = FirestorePosts(media_ctx.c.firestore)
     service = PostsService(
-        store, PubSubPublisher(PROJECT_ID), topic=topic, media=ContextMedia(lambda: media_ctx)
+        store,
+        PubSubPublisher(PROJECT_ID),
+        topic=topic,
+        media=media_ctx.repo,
+        media_files=lambda: media_ctx.service,
+        avatars=media_ctx.repo,
     )
-    yield Posts(_api(router_for(service)), store, topic, sub)
+    yield Posts(_api(router(service)), store, topic, sub)
     subscriber.delete_subscription(subscription=sub)
 
 

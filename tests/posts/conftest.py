@@ -12,11 +12,13 @@ from typing import Any
 
 import flask
 import pytest
+import redis as redis_lib
 from google.cloud import firestore, pubsub_v1
 
-from shared import events
+from shared import events, ids
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.pubsub import PubSubPublisher
+from shared.adapters.redis_ratelimit import RedisRateLimiter
 from shared.entrypoints.http.api import USERINFO_HEADER, Router
 from tests.conftest import PROJECT_ID
 
@@ -36,6 +38,28 @@ def db(firestore_emulator: str) -> Iterator[firestore.Client]:
 @pytest.fixture
 def store(db: firestore.Client) -> FirestorePosts:
     return FirestorePosts(db)
+
+
+class Limiters:
+    """The real Redis rate limiter, with a key prefix of its own per test (no shared windows)
+    and a stopped clock, so that a Retry-After is exact however slow the machine is."""
+
+    def __init__(self, client: redis_lib.Redis[bytes]) -> None:
+        self._client = client
+        self._prefix = f"rl:test-{uuid.uuid4().hex[:8]}:"
+        self.now_ms = ids.now_ms()
+
+    def __call__(self, limit: int, window_seconds: int) -> RedisRateLimiter:
+        return RedisRateLimiter(
+            self._client, self._prefix, limit, window_seconds, clock=lambda: self.now_ms
+        )
+
+
+@pytest.fixture
+def limiters(redis_url: str) -> Iterator[Limiters]:
+    client = redis_lib.Redis.from_url(redis_url)
+    yield Limiters(client)
+    client.close()
 
 
 class PubSub:

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 
 from shared import events, ids
-from shared.adapters.firestore_posts import FirestorePosts, PostEvent
-from shared.ports import EventPublisher
-from shared.services.outbox import OutboxRelay
-from shared.services.posts import PostsService, router_for
-from tests.posts.conftest import Client, PubSub
+from shared.adapters.firestore_posts import FirestorePosts
+from shared.domain.posts import PostEvent
+from shared.entrypoints.http.posts import router
+from shared.ports import EventPublisher, RateLimiter
+from shared.usecases.outbox import OutboxRelay
+from shared.usecases.posts import PostsService
+from tests.posts.conftest import Client, Limiters, PubSub
 
 pytestmark = pytest.mark.integration
 
@@ -39,17 +41,10 @@ def _client(
     store: FirestorePosts,
     publisher: EventPublisher,
     topic: str,
-    rate_limit: int = 300,
-    rate_window_seconds: int = 60,
+    limiter: RateLimiter | None = None,
 ) -> Client:
-    service = PostsService(
-        store,
-        publisher,
-        topic=topic,
-        rate_limit=rate_limit,
-        rate_window_seconds=rate_window_seconds,
-    )
-    return Client(router_for(service))
+    service = PostsService(store, publisher, topic=topic, limiter=limiter)
+    return Client(router(service))
 
 
 def test_create_get_delete_and_events_published(store: FirestorePosts, pubsub: PubSub) -> None:
@@ -133,8 +128,10 @@ def test_bad_ids_unknown_and_unauthenticated(store: FirestorePosts) -> None:
     assert api.call("GET", "/v1/posts/1", uid=None).status_code == 401
 
 
-def test_rate_limit_is_429_with_retry_after(store: FirestorePosts, pubsub: PubSub) -> None:
-    api = _client(store, pubsub.publisher, pubsub.topic(), rate_limit=3, rate_window_seconds=60)
+def test_rate_limit_is_429_with_retry_after(
+    store: FirestorePosts, pubsub: PubSub, limiters: Limiters
+) -> None:
+    api = _client(store, pubsub.publisher, pubsub.topic(), limiters(3, 60))
     codes = [api.call("POST", "/v1/posts", json={"text": f"n{i}"}).status_code for i in range(4)]
     assert codes == [201, 201, 201, 429]
     r = api.call("POST", "/v1/posts", json={"text": "again"})
@@ -189,7 +186,7 @@ def test_crash_between_publish_and_mark_gives_a_duplicate_not_a_loss(
     topic = pubsub.topic()
     sub = pubsub.subscription(topic)
     crashing = CrashBeforeMark(store._db)
-    api = Client(router_for(PostsService(crashing, pubsub.publisher, topic=topic)))
+    api = Client(router(PostsService(crashing, pubsub.publisher, topic=topic)))
     assert api.call("POST", "/v1/posts", json={"text": "at least once"}).status_code == 201
     assert OutboxRelay(store, pubsub.publisher, topic=topic, min_age_ms=0).run_once().published
     got = pubsub.pull(sub, expect=2)
@@ -220,8 +217,8 @@ def test_only_registered_authors_post_and_responses_carry_the_author(
         graph.ensure_schema()
         handle = f"erin_{uuid.uuid4().hex[:6]}"
         graph.create_user("erin", handle, "Erin")
-        service = PostsService(store, pubsub.publisher, authors=graph, topic=pubsub.topic())
-        api = Client(router_for(service))
+        service = PostsService(store, pubsub.publisher, authors=lambda: graph, topic=pubsub.topic())
+        api = Client(router(service))
         r = api.call("POST", "/v1/posts", uid="erin", json={"text": "registered"})
         assert r.status_code == 201
         assert r.json["author"] == {"handle": handle, "display_name": "Erin", "avatar": None}
@@ -237,6 +234,6 @@ def test_graph_outage_does_not_block_posting(store: FirestorePosts, pubsub: PubS
         def get_user(self, uid: str) -> None:
             raise ConnectionError("neo4j unavailable")
 
-    service = PostsService(store, pubsub.publisher, authors=GraphDown(), topic=pubsub.topic())
-    r = Client(router_for(service)).call("POST", "/v1/posts", json={"text": "still works"})
+    service = PostsService(store, pubsub.publisher, authors=GraphDown, topic=pubsub.topic())
+    r = Client(router(service)).call("POST", "/v1/posts", json={"text": "still works"})
     assert r.status_code == 201 and "author" not in r.json

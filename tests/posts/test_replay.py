@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import re
+import shlex
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
+from google.api_core import exceptions as gexc
 
-from devstack import replay
+from devstack import rebuild_timelines, replay
 from shared import events, ids
 from shared.adapters.firestore_posts import FirestorePosts
-from shared.services.posts import PostsService
+from shared.usecases.posts import PostsService
 from tests.conftest import PROJECT_ID
 from tests.posts.conftest import PubSub
 
@@ -65,7 +70,7 @@ def test_republish_a_time_range_from_the_event_log(store: FirestorePosts, pubsub
         post, event, _ = store.create_post(f"user{i % 2}", f"history {i}", None, ids.new_id())
         made.append(event)
         if i % 3 == 2:
-            store.delete_post(post.author_id, post.id)
+            store.delete_post_once(post.id)
         time.sleep(0.003)
     logged = list(store.iter_events())
     assert len(logged) == 12
@@ -125,3 +130,64 @@ def test_cli_rejects_bad_arguments(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         replay.main(["seek", "--subscription", "s", "--time", "soon"])
     assert "not a time" in capsys.readouterr().err
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "posts.md"
+_MAKE_REPLAY = re.compile(r'^make replay ARGS="([^"]*)"')
+
+
+def documented_replays() -> list[list[str]]:
+    """Every `make replay ARGS="..."` line of docs/posts.md's code blocks, as the argv that
+    make hands to devstack.replay (the shell splits ARGS)."""
+    commands: list[list[str]] = []
+    in_code = False
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+            continue
+        m = _MAKE_REPLAY.match(line.strip()) if in_code else None
+        if m:
+            commands.append(shlex.split(m.group(1)))
+    return commands
+
+
+def test_the_documented_replay_commands_parse() -> None:
+    commands = documented_replays()
+    assert {argv[0] for argv in commands} >= {"snapshot", "seek", "republish", "rebuild-timelines"}
+    for argv in commands:
+        replay.parse_args(argv)  # argparse exits (SystemExit) on anything it refuses
+    seek = next(a for a in commands if "--time" in a)
+    assert seek[seek.index("--time") + 1] == "-2h"  # a relative time, the form that broke
+    now = dt.datetime.now(dt.UTC)
+    when = replay.parse_args(seek).time
+    assert abs((now - dt.timedelta(hours=2) - when).total_seconds()) < 60
+
+
+@pytest.mark.integration
+def test_the_documented_replay_commands_run_on_the_emulators(
+    store: FirestorePosts, pubsub: PubSub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docs/posts.md's commands as written (no --project: the emulators' project from the
+    environment), on the topic and subscription they name."""
+    with contextlib.suppress(gexc.AlreadyExists):
+        pubsub.publisher_client.create_topic(
+            name=pubsub.publisher_client.topic_path(PROJECT_ID, "post-events")
+        )
+    with contextlib.suppress(gexc.AlreadyExists):
+        pubsub.subscriber.create_subscription(
+            request={
+                "name": pubsub.subscriber.subscription_path(PROJECT_ID, "fanout-planner"),
+                "topic": pubsub.publisher_client.topic_path(PROJECT_ID, "post-events"),
+                "retain_acked_messages": True,
+            }
+        )
+    rebuilt: list[list[str]] = []
+
+    def rebuild(argv: list[str]) -> int:
+        rebuilt.append(argv)
+        return 0
+
+    monkeypatch.setattr(rebuild_timelines, "main", rebuild)
+    for argv in documented_replays():
+        assert replay.main(argv) == 0, argv
+    assert rebuilt == [[]]  # handed on, with its own (here no) options

@@ -21,13 +21,13 @@ from shared import config, events
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.adapters.redis_timeline import RedisTimelines
-from shared.services.posts import PostsService
 from shared.services.timeline import (
     FANOUT_TOPIC,
     FanoutPlanner,
     TimelineReader,
     TimelineWriter,
 )
+from shared.usecases.posts import PostsService
 from tests.conftest import PROJECT_ID
 from tests.posts.conftest import PubSub
 

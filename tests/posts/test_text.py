@@ -7,10 +7,10 @@ import pytest
 from shared.domain import errors
 from shared.domain.posts import (
     MAX_CHARS,
-    NewPost,
+    PostDraft,
     normalize_text,
     parse_idempotency_key,
-    parse_new_post,
+    parse_post_draft,
 )
 from shared.entrypoints.http.errors import status_of
 
@@ -93,22 +93,24 @@ def test_lone_surrogate_rejected() -> None:
 
 
 def test_body_must_only_have_text() -> None:
-    assert parse_new_post({"text": " hi "}) == NewPost("hi")
+    assert parse_post_draft({"text": " hi "}) == PostDraft("hi")
     with pytest.raises(errors.InvalidInput) as exc:
-        parse_new_post({"text": "hi", "author_id": "mallory"})
+        parse_post_draft({"text": "hi", "author_id": "mallory"})
     assert exc.value.details == {"unknown_fields": ["author_id"]}
     with pytest.raises(errors.InvalidInput):
-        parse_new_post({})
+        parse_post_draft({})
 
 
 M1, M2 = "a" * 32, "b" * 32
 
 
 def test_media_ids_and_alts_parsed() -> None:
-    got = parse_new_post({"text": "pics", "media_ids": [M1, M2], "media_alts": [" a  cat ", None]})
-    assert got == NewPost("pics", [M1, M2], {M1: "a cat"})
-    assert parse_new_post({"text": "x", "media_ids": []}) == NewPost("x")
-    assert parse_new_post({"text": "x", "media_ids": None}) == NewPost("x")
+    got = parse_post_draft(
+        {"text": "pics", "media_ids": [M1, M2], "media_alts": [" a  cat ", None]}
+    )
+    assert got == PostDraft("pics", [M1, M2], {M1: "a cat"})
+    assert parse_post_draft({"text": "x", "media_ids": []}) == PostDraft("x")
+    assert parse_post_draft({"text": "x", "media_ids": None}) == PostDraft("x")
 
 
 @pytest.mark.parametrize(
@@ -126,7 +128,7 @@ def test_media_ids_and_alts_parsed() -> None:
 )
 def test_bad_media_fields(body: dict[str, object], error: type[Exception]) -> None:
     with pytest.raises(error):
-        parse_new_post({"text": "pics", **body})
+        parse_post_draft({"text": "pics", **body})
 
 
 def test_idempotency_key() -> None:

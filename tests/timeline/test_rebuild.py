@@ -64,9 +64,10 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
         _, ev, _ = store.create_post(author, f"post {k}", None, ids.new_id())
         planner.handle(ev)
         made.append((author, int(ev.post_id)))
-    for author, pid in made[::7]:
-        dev = store.delete_post(author, pid)
-        planner.handle(dev)
+    for _author, pid in made[::7]:
+        deleted = store.delete_post_once(pid)
+        assert deleted is not None
+        planner.handle(deleted[0])
     for batch in pub.sent:
         assert isinstance(batch, events.FanoutBatch)
         writer.handle(batch)

@@ -11,15 +11,12 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 from shared import events, observability, topology
+from shared.ports import RawPublisher
 
 log = logging.getLogger(__name__)
-
-
-class RawPublisher(Protocol):
-    def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None: ...
 
 
 def message_of(cloud_event: Any) -> tuple[bytes, dict[str, str], str]:

@@ -1,4 +1,5 @@
-"""The outbox relay: publish every post event the write path committed but did not publish.
+"""The outbox relay: publish every post event the write path committed but did not publish,
+so that a post whose publish failed still reaches its followers.
 
 Runs once per tick on ``outbox-ticks`` (Cloud Scheduler in GCP, the local stack's ticker on a
 laptop). A pass drains the backlog oldest first, in batches, within a time budget that fits one
@@ -10,30 +11,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
 
-from shared.adapters.firestore_posts import PostEvent
-from shared.services.posts import POST_EVENTS_TOPIC
-
-if TYPE_CHECKING:
-    from shared.bootstrap import Container
+from shared import ids
+from shared.domain.posts import PostEvent
+from shared.ports import AsyncPublisher, Outbox, SocialRelay
+from shared.usecases.posts import POST_EVENTS_TOPIC
 
 log = logging.getLogger(__name__)
-
-
-class AsyncPublisher(Protocol):
-    def publish_async(self, topic: str, event: PostEvent) -> Future[str]: ...
-
-
-class Outbox(Protocol):
-    def unpublished_events(
-        self, limit: int, older_than_ms: int | None = None
-    ) -> Sequence[PostEvent]: ...
-
-    def mark_published(self, published: list[PostEvent]) -> None: ...
 
 
 @dataclass
@@ -67,7 +52,7 @@ class OutboxRelay:
         stats = RelayStats()
         deadline = time.monotonic() + self._budget
         while time.monotonic() < deadline:
-            cutoff = time.time_ns() // 1_000_000 - self._min_age_ms
+            cutoff = ids.now_ms() - self._min_age_ms
             batch = list(self._outbox.unpublished_events(self._batch_size, older_than_ms=cutoff))
             if not batch:
                 break
@@ -99,9 +84,9 @@ class OutboxRelay:
 
 class TickRelays:
     """One tick's work: post events from Firestore's outbox, then the follow and unfollow
-    events the graph still marks as unannounced (shared.usecases.users)."""
+    events the graph still marks as unannounced (the users part's relay, behind SocialRelay)."""
 
-    def __init__(self, posts: OutboxRelay, social: Callable[[], int]) -> None:
+    def __init__(self, posts: OutboxRelay, social: SocialRelay) -> None:
         self.posts = posts
         self.social = social
 
@@ -114,11 +99,3 @@ class TickRelays:
             log.exception("social events relay failed; next tick retries")
             stats.failed += 1
         return stats
-
-
-def relay_from(c: Container) -> TickRelays:
-    from shared.usecases.users import relay_social_events
-
-    return TickRelays(
-        OutboxRelay(c.posts, c.publisher), lambda: relay_social_events(c.graph, c.publisher)
-    )
