@@ -27,11 +27,15 @@ if TYPE_CHECKING:
     import redis as redis_lib
     from google.cloud import firestore as firestore_lib
 
+    from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
+    from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
+    from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router
+    from shared.usecases.media import MediaProcessor, MediaService
 
 
 class Container:
@@ -97,6 +101,48 @@ class Container:
 
         return RedisTimelines(self.redis, self.settings)
 
+    # ---- media ---------------------------------------------------------------------------
+
+    @cached_property
+    def media_storage(self) -> GcsMedia:
+        from shared.adapters.gcs_media import GcsMedia, storage_client
+
+        s = self.settings
+        return GcsMedia(storage_client(s.project_id), s.uploads_bucket, s.media_bucket)
+
+    @cached_property
+    def media_repo(self) -> MediaRepository:
+        """The media records; also the AvatarSource of users, posts and timelines."""
+        from shared.adapters.firestore_media import MediaRepository
+
+        return MediaRepository(self.firestore, self.settings.media_base_url)
+
+    @cached_property
+    def media_upload_limiter(self) -> RedisRateLimiter:
+        from shared.adapters.redis_ratelimit import RedisRateLimiter
+
+        # In Redis: every instance of the function shares one window per user.
+        return RedisRateLimiter(
+            self.redis, "media-uploads", self.settings.media_uploads_per_hour, 3600
+        )
+
+    @cached_property
+    def media_service(self) -> MediaService:
+        from shared.usecases.media import MediaService
+
+        return MediaService(
+            self.media_repo,
+            self.media_storage,
+            self.media_upload_limiter,
+            uploads_per_hour=self.settings.media_uploads_per_hour,
+        )
+
+    @cached_property
+    def media_processor(self) -> MediaProcessor:
+        from shared.usecases.media import MediaProcessor
+
+        return MediaProcessor(self.media_repo, self.media_storage)
+
 
 # ---- entry points ------------------------------------------------------------------------
 
@@ -120,9 +166,9 @@ def _timeline_router(c: Container) -> Router:
 
 
 def _media_router(c: Container) -> Router:
-    from shared.services.media import build_router
+    from shared.entrypoints.http import media
 
-    return build_router(c)
+    return media.router(c.media_service)
 
 
 HTTP_FUNCTIONS: dict[str, Callable[[Container], Router]] = {
@@ -158,14 +204,12 @@ def _follow_sync(c: Container) -> Callable[[Any], None]:
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:
-    from shared.entrypoints.pubsub.consumer import message_of
-    from shared.services.media import processor_from
+    from shared.entrypoints.pubsub.media_processor import consume_notification
 
-    processor = processor_from(c)
+    processor, dead_letters = c.media_processor, c.publisher
 
     def handle(ce: Any) -> None:
-        data, attributes, _ = message_of(ce)
-        processor.handle_notification(data, attributes)
+        consume_notification(ce, processor, dead_letters)
 
     return handle
 

@@ -42,6 +42,10 @@ class RedisRateLimiter:
         self.window_ms = max(1, window_seconds) * 1000
         self._script = client.register_script(_SLIDING)
 
+    def key(self, key: str) -> str:
+        """The Redis key of ``key``'s window (for tools and tests that inspect it)."""
+        return f"rl:{self._name}:{key}"
+
     def hit(self, key: str) -> int | None:
         """Count one attempt for ``key``: None when admitted, else whole seconds to wait (>= 1).
 
@@ -53,7 +57,7 @@ class RedisRateLimiter:
         now = time.time_ns() // 1_000_000
         member = f"{now}-{secrets.token_hex(4)}"
         args: list[Any] = [now, self.window_ms, self.limit, member]
-        wait_ms = int(cast(int, self._script(keys=[f"rl:{self._name}:{key}"], args=args)))
+        wait_ms = int(cast(int, self._script(keys=[self.key(key)], args=args)))
         if wait_ms <= 0:
             return None
         return max(1, math.ceil(wait_ms / 1000))

@@ -32,7 +32,6 @@ from shared.ports import EventPublisher
 
 if TYPE_CHECKING:
     from shared.bootstrap import Container
-    from shared.services.media import MediaContext
 
 log = logging.getLogger(__name__)
 
@@ -315,34 +314,29 @@ class _GraphOf:
 
 
 class ContextMedia:
-    """PostMedia over a MediaContext, built on first use: a post without media never needs it."""
+    """PostMedia over the container's media parts, built on first use: a post without media
+    never needs them."""
 
-    def __init__(self, context: Callable[[], MediaContext]) -> None:
+    def __init__(self, context: Callable[[], Container]) -> None:
         self._context = context
 
     @cached_property
-    def _ctx(self) -> MediaContext:
+    def _ctx(self) -> Container:
         return self._context()
 
     def claim_for_post(
         self, owner_id: str, media_ids: Sequence[str], alts: dict[str, str] | None = None
     ) -> list[MediaRef]:
-        return self._ctx.repo.claim_for_post(owner_id, media_ids, alts)
+        return self._ctx.media_service.claim_for_post(owner_id, media_ids, alts)
 
     def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None:
-        self._ctx.repo.attach_to_post(media_ids, post_id)
+        self._ctx.media_service.attach_to_post(media_ids, post_id)
 
     def delete_for_post(self, owner_id: str, media_ids: list[str], post_id: int) -> None:
-        self._ctx.service.delete_for_post(owner_id, media_ids, post_id)
+        self._ctx.media_service.delete_for_post(owner_id, media_ids, post_id)
 
     def get_avatars(self, user_ids: Sequence[str]) -> dict[str, MediaRef]:
-        return self._ctx.repo.get_avatars(user_ids)
-
-
-def _media_context(c: Container) -> MediaContext:
-    from shared.services.media import MediaContext
-
-    return MediaContext(c)
+        return self._ctx.media_repo.get_avatars(user_ids)
 
 
 def service_from(c: Container) -> PostsService:
@@ -358,7 +352,7 @@ def service_from(c: Container) -> PostsService:
         limiter=RedisRateLimiter(
             c.redis, "posts", c.settings.post_rate_limit, c.settings.post_rate_window_seconds
         ),
-        media=ContextMedia(lambda: _media_context(c)),
+        media=ContextMedia(lambda: c),
     )
 
 

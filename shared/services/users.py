@@ -373,9 +373,7 @@ def _avatar_source(c: Container) -> Callable[[], AvatarSource]:
 
     def get() -> AvatarSource:
         if not built:  # on first use: importing the function connects nothing
-            from shared.services.media import MediaContext
-
-            built.append(MediaContext(c).repo)
+            built.append(c.media_repo)
         return built[0]
 
     return get

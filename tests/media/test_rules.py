@@ -8,7 +8,7 @@ import pytest
 
 from shared.domain import errors
 from shared.domain import media as domain
-from shared.services.media import InvalidNotification, parse_notification
+from shared.entrypoints.pubsub.media_processor import InvalidNotification, parse_notification
 
 
 def test_a_valid_declaration_is_normalised() -> None:
