@@ -12,6 +12,7 @@ import os
 import secrets
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -233,6 +234,20 @@ def test_thirty_uploads_per_user_per_hour(media_c: Container, api: Api) -> None:
     assert 3500 <= int(over.headers["Retry-After"]) <= 3600
     # Another user has a budget of their own.
     assert api.call("POST", "/v1/media", _uid(), body).status_code == 201
+
+
+def test_the_hourly_budget_holds_under_40_parallel_requests(api: Api) -> None:
+    # The window is counted in one Lua call per attempt: 40 at once cannot all read "29".
+    uid = _uid()
+    body = {"content_type": "image/png", "byte_size": 1000, "purpose": "post"}
+
+    def attempt(_: int) -> int:
+        own = Api(api.client.application.test_client())  # one client per thread
+        return int(own.call("POST", "/v1/media", uid, body).status_code)
+
+    with ThreadPoolExecutor(40) as pool:
+        codes = sorted(pool.map(attempt, range(40)))
+    assert codes == [201] * 30 + [429] * 10
 
 
 def test_claim_for_post_rules(media_c: Container, upload: Uploader) -> None:
