@@ -47,9 +47,7 @@ class Settings:
     uploads_bucket: str = field(default_factory=lambda: _str("UPLOADS_BUCKET", "kwetter-uploads"))
     media_bucket: str = field(default_factory=lambda: _str("MEDIA_BUCKET", "kwetter-media"))
     # Where the public variants are served (the CDN); empty: derived from the bucket.
-    media_public_base_url: str = field(
-        default_factory=lambda: os.environ.get("MEDIA_PUBLIC_BASE_URL", "")
-    )
+    media_public_base_url: str = field(default_factory=lambda: _str("MEDIA_PUBLIC_BASE_URL", ""))
     media_uploads_per_hour: int = field(default_factory=lambda: _int("MEDIA_UPLOADS_PER_HOUR", 30))
 
     @property
