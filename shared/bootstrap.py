@@ -121,7 +121,7 @@ class Container:
     def media_upload_limiter(self) -> RedisRateLimiter:
         from shared.adapters.redis_ratelimit import RedisRateLimiter
 
-        # In Redis: every instance of the function shares one window per user.
+        # In Redis: every instance of the function shares one sliding hour per user.
         return RedisRateLimiter(
             self.redis, "media-uploads", self.settings.media_uploads_per_hour, 3600
         )
