@@ -106,19 +106,9 @@ def local_env(port: int) -> dict[str, str]:
     }
 
 
-def create_buckets(port: int, project_id: str, buckets: tuple[str, ...] = ()) -> None:
-    """Create the buckets Terraform creates in GCP (idempotent)."""
-    import contextlib
+def create_buckets(port: int, project_id: str) -> None:
+    """Create the buckets Terraform creates in GCP (idempotent), through the media adapter."""
+    from shared.adapters.gcs_media import GcsMedia, storage_client
 
-    from google.api_core.exceptions import Conflict
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import storage
-
-    client = storage.Client(
-        project=project_id,
-        credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
-        client_options={"api_endpoint": f"http://127.0.0.1:{port}"},
-    )
-    for bucket in buckets or (UPLOADS_BUCKET, MEDIA_BUCKET):
-        with contextlib.suppress(Conflict):
-            client.create_bucket(bucket)
+    client = storage_client(project_id, emulator=f"http://127.0.0.1:{port}")
+    GcsMedia(client, UPLOADS_BUCKET, MEDIA_BUCKET).ensure_buckets()

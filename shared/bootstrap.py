@@ -27,12 +27,15 @@ if TYPE_CHECKING:
     import redis as redis_lib
     from google.cloud import firestore as firestore_lib
 
+    from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
+    from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router
+    from shared.usecases.media import MediaProcessor, MediaService
     from shared.usecases.outbox import TickRelays
     from shared.usecases.posts import PostsService
     from shared.usecases.users import UsersService
@@ -105,10 +108,9 @@ class Container:
 
     @cached_property
     def users(self) -> UsersService:
-        from shared.services.media import MediaContext  # merge: the media block's repository
         from shared.usecases.users import UsersService
 
-        return UsersService(self.graph, self.publisher, self.posts, avatars=MediaContext(self).repo)
+        return UsersService(self.graph, self.publisher, self.posts, avatars=self.media_repo)
 
     # ---- posts and the outbox ------------------------------------------------------------
 
@@ -124,11 +126,8 @@ class Container:
 
     @cached_property
     def posts_service(self) -> PostsService:
-        from shared.services.media import MediaContext
         from shared.usecases.posts import PostsService
 
-        # Media's adapters, each built on first use (the media part's own entries replace this).
-        media = MediaContext(self)
         return PostsService(
             self.posts,
             self.publisher,
@@ -136,9 +135,9 @@ class Container:
             # when a request needs them, so a cold start does not wait for them.
             authors=lambda: self.graph,
             limiter=self.post_limiter,
-            media=media.repo,
-            media_files=lambda: media.service,
-            avatars=media.repo,
+            media=self.media_service,
+            media_files=lambda: self.media_service,
+            avatars=self.media_repo,
         )
 
     @cached_property
@@ -151,6 +150,48 @@ class Container:
             return relay_social_events(self.graph, self.publisher)
 
         return TickRelays(OutboxRelay(self.posts, self.publisher), social)
+
+    # ---- media ---------------------------------------------------------------------------
+
+    @cached_property
+    def media_storage(self) -> GcsMedia:
+        from shared.adapters.gcs_media import GcsMedia, storage_client
+
+        s = self.settings
+        return GcsMedia(storage_client(s.project_id), s.uploads_bucket, s.media_bucket)
+
+    @cached_property
+    def media_repo(self) -> MediaRepository:
+        """The media records; also the AvatarSource of users, posts and timelines."""
+        from shared.adapters.firestore_media import MediaRepository
+
+        return MediaRepository(self.firestore, self.settings.media_base_url)
+
+    @cached_property
+    def media_upload_limiter(self) -> RedisRateLimiter:
+        from shared.adapters.redis_ratelimit import UPLOADS_PREFIX, RedisRateLimiter
+
+        # In Redis: every instance of the function shares one sliding hour per user.
+        return RedisRateLimiter(
+            self.redis, UPLOADS_PREFIX, self.settings.media_uploads_per_hour, 3600
+        )
+
+    @cached_property
+    def media_service(self) -> MediaService:
+        from shared.usecases.media import MediaService
+
+        return MediaService(
+            self.media_repo,
+            self.media_storage,
+            self.media_upload_limiter,
+            uploads_per_hour=self.settings.media_uploads_per_hour,
+        )
+
+    @cached_property
+    def media_processor(self) -> MediaProcessor:
+        from shared.usecases.media import MediaProcessor
+
+        return MediaProcessor(self.media_repo, self.media_storage)
 
 
 # ---- entry points ------------------------------------------------------------------------
@@ -175,9 +216,9 @@ def _timeline_router(c: Container) -> Router:
 
 
 def _media_router(c: Container) -> Router:
-    from shared.services.media import build_router
+    from shared.entrypoints.http import media
 
-    return build_router(c)
+    return media.router(c.media_service)
 
 
 HTTP_FUNCTIONS: dict[str, Callable[[Container], Router]] = {
@@ -213,14 +254,12 @@ def _follow_sync(c: Container) -> Callable[[Any], None]:
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:
-    from shared.entrypoints.pubsub.consumer import message_of
-    from shared.services.media import processor_from
+    from shared.entrypoints.pubsub.media_processor import consume_notification
 
-    processor = processor_from(c)
+    processor, dead_letters = c.media_processor, c.publisher
 
     def handle(ce: Any) -> None:
-        data, attributes, _ = message_of(ce)
-        processor.handle_notification(data, attributes)
+        consume_notification(ce, processor, dead_letters)
 
     return handle
 

@@ -43,6 +43,24 @@ class Settings:
         default_factory=lambda: _int("POST_RATE_WINDOW_SECONDS", 60)
     )
 
+    # ---- media ----
+    uploads_bucket: str = field(default_factory=lambda: _str("UPLOADS_BUCKET", "kwetter-uploads"))
+    media_bucket: str = field(default_factory=lambda: _str("MEDIA_BUCKET", "kwetter-media"))
+    # Where the public variants are served (the CDN); empty: derived from the bucket.
+    media_public_base_url: str = field(default_factory=lambda: _str("MEDIA_PUBLIC_BASE_URL", ""))
+    media_uploads_per_hour: int = field(default_factory=lambda: _int("MEDIA_UPLOADS_PER_HOUR", 30))
+
+    @property
+    def media_base_url(self) -> str:
+        """The base URL variant object names are appended to in every media JSON."""
+        if self.media_public_base_url:
+            return self.media_public_base_url.rstrip("/")
+        emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+        if emulator:  # fake-gcs-server serves <host>/<bucket>/<object> with -public-host
+            host = emulator if "://" in emulator else f"http://{emulator}"
+            return f"{host.rstrip('/')}/{self.media_bucket}"
+        return f"https://storage.googleapis.com/{self.media_bucket}"
+
     @property
     def running_in_cloud(self) -> bool:
         # Cloud Run (and so Cloud Functions 2nd gen) always sets K_SERVICE; a laptop does not.

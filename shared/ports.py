@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared import events
-from shared.domain.media import MediaRef
+from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
 from shared.domain.model import Post, User
 from shared.domain.posts import PostEvent
 from shared.domain.users import (
@@ -296,6 +296,79 @@ class SubscriptionAdmin(Protocol):
 
 
 # ---- media --------------------------------------------------------------------------------
+
+
+class Storage(Protocol):
+    """What media needs from Cloud Storage (GcsMedia): the private uploads, the public variants."""
+
+    uploads_bucket: str
+
+    def create_upload_session(
+        self,
+        object_name: str,
+        content_type: str,
+        size: int,
+        metadata: dict[str, str],
+        origin: str | None,
+    ) -> str:
+        """A session URL the browser PUTs exactly that one object to."""
+        ...
+
+    def read_upload(self, object_name: str, generation: int, max_bytes: int) -> bytes | None: ...
+
+    def delete_upload(self, object_name: str, generation: int) -> None: ...
+
+    def write_variant(self, object_name: str, data: bytes, content_type: str) -> None: ...
+
+    def delete_variants(self, media_id: str) -> int: ...
+
+
+class MediaRecords(Protocol):
+    """The media records and avatar choices (MediaRepository on Firestore).
+
+    It returns records and refs and decides no authorization; the few writes whose check must
+    be atomic with them (set_avatar, release_from_post) apply the rules of shared/domain/media.
+    """
+
+    def create_pending(self, media_id: str, owner_id: str, new: NewMedia) -> MediaRecord: ...
+
+    def get(self, media_id: str) -> MediaRecord | None: ...
+
+    def get_many(self, media_ids: Iterable[str]) -> dict[str, MediaRecord]: ...
+
+    def ref_of(self, rec: MediaRecord, alt: str | None = None) -> MediaRef:
+        """The ref to embed, with this deployment's public URLs."""
+        ...
+
+    def finish_ready(
+        self,
+        media_id: str,
+        generation: int,
+        source_type: str,
+        width: int,
+        height: int,
+        variants: Sequence[StoredVariant],
+    ) -> bool:
+        """pending -> ready, once; False when another delivery decided it already."""
+        ...
+
+    def finish_rejected(self, media_id: str, generation: int, reason: str, message: str) -> bool:
+        """pending -> rejected, once; False when another delivery decided it already."""
+        ...
+
+    def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None: ...
+
+    def release_from_post(self, owner_id: str, media_ids: Iterable[str], post_id: int) -> list[str]:
+        """Detach a deleted post; the ids no post shows any more, now marked deleted."""
+        ...
+
+    def mark_deleted(self, owner_id: str, media_ids: Iterable[str]) -> list[str]:
+        """Mark the owner's live media deleted; the ids whose files can go."""
+        ...
+
+    def set_avatar(self, owner_id: str, media_id: str | None) -> tuple[MediaRef | None, str | None]:
+        """(the new avatar's ref or None when cleared, the previous media id if it changed)."""
+        ...
 
 
 # ---- timelines ----------------------------------------------------------------------------

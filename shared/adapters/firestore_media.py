@@ -5,69 +5,29 @@ transaction, to ``ready`` (with its variants) or ``rejected`` (with a reason), r
 object generation it was decided on. Every later delivery of a notification finds it no longer
 pending and changes nothing: that is the processor's idempotency. Variant object names are
 stored, not URLs, so moving the CDN to another host needs no migration.
+
+The repository returns records and refs; it decides nothing about who may use them. Where a
+rule of shared/domain/media.py must hold atomically with a write (setting an avatar, releasing
+a post's media) the transaction evaluates that domain rule on its own snapshot.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 from google.cloud import firestore
 
-from shared.domain import errors
 from shared.domain import media as domain
+from shared.domain.media import MediaRecord, StoredVariant
+from shared.ids import now_ms
+
+__all__ = ["AVATARS", "MEDIA", "MediaRecord", "MediaRepository", "StoredVariant"]
 
 MEDIA = "media"
 AVATARS = "avatars"
 PENDING_TTL = dt.timedelta(days=8)
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
-@dataclass(frozen=True)
-class StoredVariant:
-    label: str
-    width: int
-    height: int
-    object_name: str
-    bytes: int
-
-
-@dataclass(frozen=True)
-class MediaRecord:
-    media_id: str
-    owner_id: str
-    purpose: domain.Purpose
-    status: domain.Status
-    alt: str
-    created_ms: int
-    declared_type: str
-    declared_size: int
-    generation: int | None = None
-    reason: str | None = None
-    message: str | None = None
-    source_type: str | None = None
-    width: int = 0
-    height: int = 0
-    variants: tuple[StoredVariant, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """What the owner sees from GET /v1/media/{id}."""
-        body: dict[str, Any] = {
-            "media_id": self.media_id,
-            "status": self.status,
-            "purpose": self.purpose,
-            "created_ms": self.created_ms,
-        }
-        if self.status == "rejected":
-            body["reason"] = self.reason
-            body["message"] = self.message
-        return body
 
 
 def _record_of(media_id: str, d: dict[str, Any]) -> MediaRecord:
@@ -109,7 +69,7 @@ class MediaRepository:
 
     # -- upload request ---------------------------------------------------------------------
     def create_pending(self, media_id: str, owner_id: str, new: domain.NewMedia) -> MediaRecord:
-        now = _now_ms()
+        now = now_ms()
         doc = {
             "owner_id": owner_id,
             "purpose": new.purpose,
@@ -169,7 +129,7 @@ class MediaRepository:
             if not snap.exists or snap.get("status") != "pending":
                 return False
             txn.update(
-                ref, {**fields, "updated_ms": _now_ms(), "expires_at": firestore.DELETE_FIELD}
+                ref, {**fields, "updated_ms": now_ms(), "expires_at": firestore.DELETE_FIELD}
             )
             return True
 
@@ -177,57 +137,14 @@ class MediaRepository:
 
     # -- use by posts and profiles ----------------------------------------------------------
     def ref_of(self, rec: MediaRecord, alt: str | None = None) -> domain.MediaRef:
-        return domain.MediaRef(
-            media_id=rec.media_id,
-            purpose=rec.purpose,
-            width=rec.width,
-            height=rec.height,
-            alt=rec.alt if alt is None else alt,
-            variants=tuple(
-                domain.Variant(
-                    v.label, v.width, v.height, domain.public_url(self._base, v.object_name)
-                )
-                for v in rec.variants
-            ),
-        )
+        """The embeddable ref, its URLs on this deployment's public base URL."""
+        return domain.media_ref(rec, self._base, alt)
 
     def get_many(self, media_ids: Iterable[str]) -> dict[str, MediaRecord]:
         refs = [self._doc(m) for m in dict.fromkeys(media_ids)]
         if not refs:
             return {}
         return {s.id: _record_of(s.id, s.to_dict()) for s in self._db.get_all(refs) if s.exists}
-
-    def claim_for_post(
-        self, owner_id: str, media_ids: Sequence[str], alts: dict[str, str] | None = None
-    ) -> list[domain.MediaRef]:
-        """The refs to embed in a new post, in the given order; raises the API error otherwise.
-
-        404 unknown (or deleted), 403 someone else's, 409 not ready (pending or rejected), 422
-        avatar media or more than four. ``alts`` optionally overrides the alt text per media id.
-        """
-        ids = domain.parse_media_ids(list(media_ids))
-        found = self.get_many(ids)
-        refs = []
-        for media_id in ids:
-            rec = found.get(media_id)
-            if rec is None or rec.status == "deleted":
-                raise errors.NotFound(f"no media {media_id}", details={"media_id": media_id})
-            if rec.owner_id != owner_id:
-                raise errors.PermissionDenied(
-                    f"media {media_id} belongs to someone else", details={"media_id": media_id}
-                )
-            if rec.status != "ready":
-                raise errors.Conflict(
-                    f"media {media_id} is {rec.status}, not ready",
-                    details={"media_id": media_id, "status": rec.status, "reason": rec.reason},
-                )
-            if rec.purpose != "post":
-                raise errors.ValidationFailed(
-                    f"media {media_id} was uploaded as an avatar", details={"media_id": media_id}
-                )
-            alt = (alts or {}).get(media_id)
-            refs.append(self.ref_of(rec, None if alt is None else domain.parse_alt(alt)))
-        return refs
 
     def attach_to_post(self, media_ids: Sequence[str], post_id: int) -> None:
         """Record that ``post_id`` shows these media (after the post is created; idempotent).
@@ -254,13 +171,13 @@ class MediaRepository:
                 if not snap.exists:
                     return False
                 d = snap.to_dict()
-                if d.get("owner_id") != owner_id or d.get("status") == "deleted":
+                if not domain.deletable_by(_record_of(snap.id, d), owner_id):
                     return False
                 left = [p for p in d.get("post_ids", []) if p != str(post_id)]
                 if left:
-                    txn.update(ref, {"post_ids": left, "updated_ms": _now_ms()})
+                    txn.update(ref, {"post_ids": left, "updated_ms": now_ms()})
                     return False
-                txn.update(ref, {"post_ids": [], "status": "deleted", "updated_ms": _now_ms()})
+                txn.update(ref, {"post_ids": [], "status": "deleted", "updated_ms": now_ms()})
                 return True
 
             if run(self._db.transaction()):
@@ -271,16 +188,21 @@ class MediaRepository:
         """Mark the owner's media deleted; the ids that were live (their variants can go)."""
         changed = []
         for media_id, rec in self.get_many(media_ids).items():
-            if rec.owner_id != owner_id or rec.status == "deleted":
+            if not domain.deletable_by(rec, owner_id):
                 continue
-            self._doc(media_id).update({"status": "deleted", "updated_ms": _now_ms()})
+            self._doc(media_id).update({"status": "deleted", "updated_ms": now_ms()})
             changed.append(media_id)
         return changed
 
     def set_avatar(
         self, owner_id: str, media_id: str | None
     ) -> tuple[domain.MediaRef | None, str | None]:
-        """(new avatar ref or None when cleared, previous avatar media id if it changed)."""
+        """(new avatar ref or None when cleared, previous avatar media id if it changed).
+
+        The avatar rule (domain.check_usable: the caller's, ready, uploaded as an avatar) is
+        checked inside the transaction, on the snapshot the write depends on: a media item
+        deleted or replaced concurrently can then never become an avatar.
+        """
         avatar_ref = self._db.collection(AVATARS).document(owner_id)
         media_ref = self._doc(media_id) if media_id else None
 
@@ -290,13 +212,13 @@ class MediaRepository:
             if media_ref is not None:
                 snap = media_ref.get(transaction=txn)
                 rec = _record_of(snap.id, snap.to_dict()) if snap.exists else None
-                _check_avatar(owner_id, media_id or "", rec)
+                domain.check_usable(rec, owner_id, media_id or "", "avatar")
             current = avatar_ref.get(transaction=txn)
             previous = current.get("media_id") if current.exists else None
             if rec is None:
                 txn.delete(avatar_ref)
             else:
-                txn.set(avatar_ref, {"media_id": rec.media_id, "updated_ms": _now_ms()})
+                txn.set(avatar_ref, {"media_id": rec.media_id, "updated_ms": now_ms()})
             return rec, (previous if previous != media_id else None)
 
         rec, previous = run(self._db.transaction())
@@ -314,17 +236,3 @@ class MediaRepository:
             for uid, m in media_of.items()
             if m in records and records[m].status == "ready"
         }
-
-
-def _check_avatar(owner_id: str, media_id: str, rec: MediaRecord | None) -> None:
-    if rec is None or rec.status == "deleted":
-        raise errors.NotFound(f"no media {media_id}", details={"media_id": media_id})
-    if rec.owner_id != owner_id:
-        raise errors.PermissionDenied(f"media {media_id} belongs to someone else")
-    if rec.status != "ready":
-        raise errors.Conflict(
-            f"media {media_id} is {rec.status}, not ready",
-            details={"media_id": media_id, "status": rec.status, "reason": rec.reason},
-        )
-    if rec.purpose != "avatar":
-        raise errors.ValidationFailed(f"media {media_id} was not uploaded as an avatar")

@@ -25,8 +25,9 @@ from shared.domain import media as domain
 VARIANT_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
-def storage_client(project_id: str) -> storage.Client:
-    emulator = os.environ.get("STORAGE_EMULATOR_HOST")
+def storage_client(project_id: str, emulator: str | None = None) -> storage.Client:
+    """A client on GCS, or on the emulator at ``emulator`` (default: STORAGE_EMULATOR_HOST)."""
+    emulator = emulator or os.environ.get("STORAGE_EMULATOR_HOST")
     if emulator:
         endpoint = emulator if "://" in emulator else f"http://{emulator}"
         return storage.Client(

@@ -62,6 +62,10 @@ class RedisRateLimiter:
         self._window_ms = self.window_seconds * 1000
         self._script = client.register_script(_SLIDING)
 
+    def key(self, key: str) -> str:
+        """The Redis key of ``key``'s window (for tools and tests that inspect it)."""
+        return f"{self._prefix}{key}"
+
     def take(self, key: str) -> int | None:
         """Count one attempt for ``key``: None when admitted, else whole seconds to wait (>= 1).
 
@@ -72,7 +76,7 @@ class RedisRateLimiter:
         now = self._clock()
         member = f"{now}-{secrets.token_hex(4)}"
         args: list[Any] = [now, self._window_ms, self.limit, member]
-        wait_ms = int(cast(int, self._script(keys=[f"{self._prefix}{key}"], args=args)))
+        wait_ms = int(cast(int, self._script(keys=[self.key(key)], args=args)))
         if wait_ms <= 0:
             return None
         return max(1, math.ceil(wait_ms / 1000))

@@ -1,15 +1,20 @@
-"""What an upload may be, what comes out of processing, and how media look in the API. Pure.
+"""What an upload may be, what comes out of processing, who may use it, and how media look in
+the API. Pure.
 
 The limits are checked twice: here on what the client declares (so a bad request gets a 4xx
 before any upload URL exists) and by the media processor on the bytes that actually arrived
 (the declaration is only a claim: the real type and size come from the object).
+
+Who may see or use a media item is decided here once (``visible_to``, ``check_usable``,
+``deletable_by``), over a ``MediaRecord``: the use cases apply these rules, and the Firestore
+adapter calls them inside its transactions where the check and the write must be atomic.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from shared.domain import errors
 
@@ -22,7 +27,6 @@ MAX_FRAMES = 50
 MAX_ANIMATION_PIXELS = 60_000_000
 MAX_ALT_CHARS = 1000
 MAX_MEDIA_PER_POST = 4
-UPLOADS_PER_HOUR = 30
 
 Purpose = Literal["post", "avatar"]
 PURPOSES: tuple[Purpose, ...] = ("post", "avatar")
@@ -92,6 +96,17 @@ def parse_alt(raw: object) -> str:
             details={"field": "alt", "max": MAX_ALT_CHARS},
         )
     return alt
+
+
+def parse_avatar_choice(body: dict[str, Any]) -> str | None:
+    """A PUT /v1/me/avatar body: {"media_id": <id>} sets it, {"media_id": null} clears it."""
+    unknown = sorted(set(body) - {"media_id"})
+    if unknown or "media_id" not in body:
+        raise errors.InvalidInput('send {"media_id": <id or null>}')
+    media_id = body["media_id"]
+    if media_id is not None and not is_media_id(media_id):
+        raise errors.InvalidInput("media_id is not a media id", details={"field": "media_id"})
+    return cast(str | None, media_id)
 
 
 def is_media_id(raw: object) -> bool:
@@ -174,3 +189,110 @@ def media_json(ref: MediaRef) -> dict[str, Any]:
         "alt": ref.alt,
         "variants": [{"url": v.url, "width": v.width, "height": v.height} for v in variants],
     }
+
+
+@dataclass(frozen=True)
+class StoredVariant:
+    """A variant as the media record stores it: the object name, never a URL (see public_url)."""
+
+    label: str
+    width: int
+    height: int
+    object_name: str
+    bytes: int
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """One media item as recorded (Firestore ``media/{media_id}``)."""
+
+    media_id: str
+    owner_id: str
+    purpose: Purpose
+    status: Status
+    alt: str
+    created_ms: int
+    declared_type: str
+    declared_size: int
+    generation: int | None = None
+    reason: str | None = None
+    message: str | None = None
+    source_type: str | None = None
+    width: int = 0
+    height: int = 0
+    variants: tuple[StoredVariant, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """What the owner sees from GET /v1/media/{id}."""
+        body: dict[str, Any] = {
+            "media_id": self.media_id,
+            "status": self.status,
+            "purpose": self.purpose,
+            "created_ms": self.created_ms,
+        }
+        if self.status == "rejected":
+            body["reason"] = self.reason
+            body["message"] = self.message
+        return body
+
+
+def media_ref(rec: MediaRecord, public_base_url: str, alt: str | None = None) -> MediaRef:
+    """The embeddable ref of a ready record; ``alt`` overrides the upload's alt text."""
+    return MediaRef(
+        media_id=rec.media_id,
+        purpose=rec.purpose,
+        width=rec.width,
+        height=rec.height,
+        alt=rec.alt if alt is None else alt,
+        variants=tuple(
+            Variant(v.label, v.width, v.height, public_url(public_base_url, v.object_name))
+            for v in rec.variants
+        ),
+    )
+
+
+# -- who may see and use a media item -------------------------------------------------------
+
+
+def visible_to(rec: MediaRecord | None, caller_id: str, media_id: str) -> MediaRecord:
+    """The record when the caller may see it (GET /v1/media/{id}); NotFound otherwise.
+
+    Someone else's media is "not found", not "forbidden": its existence is not the caller's
+    business (and media ids appear in public URLs).
+    """
+    if rec is None or rec.owner_id != caller_id or rec.status == "deleted":
+        raise errors.NotFound(f"no media {media_id}")
+    return rec
+
+
+def check_usable(
+    rec: MediaRecord | None, owner_id: str, media_id: str, purpose: Purpose
+) -> MediaRecord:
+    """The record when ``owner_id`` may attach it to a post / set it as avatar (``purpose``).
+
+    It must exist (NotFound), be the caller's (PermissionDenied), be ready (Conflict: pending
+    or rejected) and have been uploaded for that purpose (ValidationFailed): the variants of
+    a post image and of an avatar differ, so one cannot stand in for the other.
+    """
+    detail = {"media_id": media_id}
+    if rec is None or rec.status == "deleted":
+        raise errors.NotFound(f"no media {media_id}", details=detail)
+    if rec.owner_id != owner_id:
+        raise errors.PermissionDenied(f"media {media_id} belongs to someone else", details=detail)
+    if rec.status != "ready":
+        raise errors.Conflict(
+            f"media {media_id} is {rec.status}, not ready",
+            details={**detail, "status": rec.status, "reason": rec.reason},
+        )
+    if rec.purpose != purpose:
+        wrong = (
+            "was uploaded as an avatar" if purpose == "post" else "was not uploaded as an avatar"
+        )
+        raise errors.ValidationFailed(f"media {media_id} {wrong}", details=detail)
+    return rec
+
+
+def deletable_by(rec: MediaRecord | None, owner_id: str) -> bool:
+    """Only the owner's live media can be deleted; anything else is silently left alone (a
+    delete is idempotent, and a post's delete must not touch media someone else owns)."""
+    return rec is not None and rec.owner_id == owner_id and rec.status != "deleted"

@@ -242,9 +242,7 @@ class _AvatarsOf:
 
     def get_avatars(self, user_ids: Iterable[str]) -> dict[str, MediaRef]:
         if self._repo is None:
-            from shared.services.media import MediaContext
-
-            self._repo = MediaContext(self._c).repo
+            self._repo = self._c.media_repo
         return self._repo.get_avatars(user_ids)
 
 

@@ -29,7 +29,8 @@ from devstack import gcs, services
 from devstack.pubsub_setup import dlq_subscription
 from shared import config
 from shared.bootstrap import Container
-from shared.services.media import MediaContext, MediaSettings, router_for
+from shared.entrypoints.http import media
+from shared.entrypoints.pubsub.media_processor import handle_notification
 from tests.conftest import PROJECT_ID
 
 UPLOADS = "test-uploads"
@@ -68,15 +69,20 @@ def fake_gcs_host(stack_dir: Path, pubsub_emulator: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def media_ctx(fake_gcs_host: str, firestore_emulator: str, redis_url: str) -> MediaContext:
-    settings = MediaSettings(
-        uploads_bucket=UPLOADS, media_bucket=MEDIA, public_base_url=f"{fake_gcs_host}/{MEDIA}"
-    )
-    ctx = MediaContext(
-        Container(config.Settings(project_id=PROJECT_ID, redis_url=redis_url)), settings
-    )
-    ctx.storage.ensure_buckets()
-    return ctx
+def media_c(fake_gcs_host: str, firestore_emulator: str, redis_url: str) -> Container:
+    """The container the media functions build, on the emulators and the test buckets."""
+    settings = config.Settings(
+        project_id=PROJECT_ID, redis_url=redis_url, uploads_bucket=UPLOADS, media_bucket=MEDIA,
+        media_public_base_url=f"{fake_gcs_host}/{MEDIA}",
+    )  # fmt: skip
+    c = Container(settings)
+    c.media_storage.ensure_buckets()
+    return c
+
+
+def notify(c: Container, data: bytes, attributes: dict[str, str]) -> str:
+    """Hand a notification to the media_processor's entry, as the push subscription does."""
+    return handle_notification(data, attributes, c.media_processor, c.publisher)
 
 
 @dataclass
@@ -94,8 +100,8 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-def api(media_ctx: MediaContext) -> Api:
-    router = router_for(lambda: media_ctx.service)
+def api(media_c: Container) -> Api:
+    router = media.router(media_c.media_service)
     app = flask.Flask("media-test")
 
     @app.route("/<path:_p>", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])

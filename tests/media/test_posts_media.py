@@ -27,11 +27,10 @@ from shared.bootstrap import Container
 from shared.domain import media as domain
 from shared.entrypoints.http.api import Router
 from shared.entrypoints.http.posts import router
-from shared.services.media import MediaContext
 from shared.services.timeline import FanoutPlanner, TimelineReader
 from shared.usecases.posts import PostsService
 from tests.conftest import PROJECT_ID
-from tests.media.conftest import Api, Uploader, image_bytes, wait_notification
+from tests.media.conftest import Api, Uploader, image_bytes, notify, wait_notification
 
 pytestmark = pytest.mark.integration
 
@@ -77,46 +76,46 @@ class Posts:
 
 
 @pytest.fixture(scope="module")
-def posts(media_ctx: MediaContext) -> Iterator[Posts]:
+def posts(media_c: Container) -> Iterator[Posts]:
     publisher = pubsub_v1.PublisherClient()
     subscriber = pubsub_v1.SubscriberClient()
     topic = f"post-events-{uuid.uuid4().hex[:8]}"
     publisher.create_topic(name=publisher.topic_path(PROJECT_ID, topic))
     sub = subscriber.subscription_path(PROJECT_ID, f"sub-{uuid.uuid4().hex[:8]}")
     subscriber.create_subscription(name=sub, topic=publisher.topic_path(PROJECT_ID, topic))
-    store = FirestorePosts(media_ctx.c.firestore)
+    store = FirestorePosts(media_c.firestore)
     service = PostsService(
         store,
         PubSubPublisher(PROJECT_ID),
         topic=topic,
-        media=media_ctx.repo,
-        media_files=lambda: media_ctx.service,
-        avatars=media_ctx.repo,
+        media=media_c.media_service,
+        media_files=lambda: media_c.media_service,
+        avatars=media_c.media_repo,
     )
     yield Posts(_api(router(service)), store, topic, sub)
     subscriber.delete_subscription(subscription=sub)
 
 
-def _ready(ctx: MediaContext, upload: Uploader, uid: str, alt: str = "", **kw: Any) -> str:
+def _ready(mc: Container, upload: Uploader, uid: str, alt: str = "", **kw: Any) -> str:
     media_id, obj = upload(uid, image_bytes("PNG", (1600, 900)), alt=alt, **kw)
     data, attrs = wait_notification(obj)
-    assert ctx.processor.handle_notification(data, attrs) == "ready"
+    assert notify(mc, data, attrs) == "ready"
     return media_id
 
 
-def _variants_exist(ctx: MediaContext, media_id: str) -> list[int]:
-    rec = ctx.repo.get(media_id)
+def _variants_exist(mc: Container, media_id: str) -> list[int]:
+    rec = mc.media_repo.get(media_id)
     assert rec is not None
-    urls = [domain.public_url(ctx.settings.base_url, v.object_name) for v in rec.variants]
+    urls = [domain.public_url(mc.settings.media_base_url, v.object_name) for v in rec.variants]
     return [requests.get(u, timeout=10).status_code for u in urls]
 
 
 def test_post_with_media_is_stored_published_and_replayed(
-    media_ctx: MediaContext, upload: Uploader, posts: Posts
+    media_c: Container, upload: Uploader, posts: Posts
 ) -> None:
     uid = _uid()
-    first = _ready(media_ctx, upload, uid, alt="a gradient")
-    second = _ready(media_ctx, upload, uid, alt="kept")
+    first = _ready(media_c, upload, uid, alt="a gradient")
+    second = _ready(media_c, upload, uid, alt="kept")
     body = {"text": "two pictures", "media_ids": [first, second], "media_alts": ["edited", None]}
     key = {"Idempotency-Key": f"k-{uid}"}
     r = posts.api.call("POST", "/v1/posts", uid, body, headers=key)
@@ -127,7 +126,7 @@ def test_post_with_media_is_stored_published_and_replayed(
     m0 = post["media"][0]
     assert (m0["width"], m0["height"], m0["type"]) == (1200, 675, "image/webp")
     assert [(v["width"], v["height"]) for v in m0["variants"]] == [(400, 225), (1200, 675)]
-    assert all(code == 200 for code in _variants_exist(media_ctx, first))
+    assert all(code == 200 for code in _variants_exist(media_c, first))
 
     got = posts.api.call("GET", f"/v1/posts/{post['id']}", uid).get_json()
     assert got["media"] == post["media"]
@@ -144,7 +143,7 @@ def test_post_with_media_is_stored_published_and_replayed(
     assert event.media == post["media"]
     # Each media item records the post showing it (deleting the post can then free it).
     for media_id in (first, second):
-        doc = media_ctx.c.firestore.collection("media").document(media_id).get().to_dict()
+        doc = media_c.firestore.collection("media").document(media_id).get().to_dict()
         assert doc["post_ids"] == [post["id"]]
 
     plain = posts.api.call("POST", "/v1/posts", uid, {"text": "no pictures"}).get_json()
@@ -152,14 +151,14 @@ def test_post_with_media_is_stored_published_and_replayed(
 
 
 def test_media_that_cannot_be_claimed_is_refused_and_nothing_is_posted(
-    media_ctx: MediaContext, upload: Uploader, api: Api, posts: Posts
+    media_c: Container, upload: Uploader, api: Api, posts: Posts
 ) -> None:
     owner, other = _uid(), _uid()
-    ready = _ready(media_ctx, upload, owner)
+    ready = _ready(media_c, upload, owner)
     # Declared but never uploaded: pending.
     declared = {"content_type": "image/png", "byte_size": 10, "purpose": "post"}
     pending = api.call("POST", "/v1/media", owner, declared).get_json()["media_id"]
-    avatar = _ready(media_ctx, upload, owner, purpose="avatar")
+    avatar = _ready(media_c, upload, owner, purpose="avatar")
 
     def post(uid: str, media_ids: Any) -> tuple[int, Any]:
         r = posts.api.call("POST", "/v1/posts", uid, {"text": "x", "media_ids": media_ids})
@@ -183,25 +182,25 @@ def secrets_id() -> str:
 
 
 def test_deleting_a_post_deletes_its_media_files_unless_another_post_shows_them(
-    media_ctx: MediaContext, upload: Uploader, posts: Posts
+    media_c: Container, upload: Uploader, posts: Posts
 ) -> None:
     uid = _uid()
-    own, shared = _ready(media_ctx, upload, uid), _ready(media_ctx, upload, uid)
+    own, shared = _ready(media_c, upload, uid), _ready(media_c, upload, uid)
     a = posts.api.call("POST", "/v1/posts", uid, {"text": "a", "media_ids": [own, shared]})
     b = posts.api.call("POST", "/v1/posts", uid, {"text": "b", "media_ids": [shared]})
     a_id, b_id = a.get_json()["id"], b.get_json()["id"]
 
     assert posts.api.call("DELETE", f"/v1/posts/{a_id}", "someone-else").status_code == 403
-    assert _variants_exist(media_ctx, own) == [200, 200]
+    assert _variants_exist(media_c, own) == [200, 200]
 
     assert posts.api.call("DELETE", f"/v1/posts/{a_id}", uid).status_code == 204
-    assert _variants_exist(media_ctx, own) == [404, 404]
-    assert media_ctx.repo.get(own).status == "deleted"  # type: ignore[union-attr]
-    assert _variants_exist(media_ctx, shared) == [200, 200]  # post b still shows it
+    assert _variants_exist(media_c, own) == [404, 404]
+    assert media_c.media_repo.get(own).status == "deleted"  # type: ignore[union-attr]
+    assert _variants_exist(media_c, shared) == [200, 200]  # post b still shows it
     assert posts.api.call("DELETE", f"/v1/posts/{a_id}", uid).status_code == 204  # idempotent
 
     assert posts.api.call("DELETE", f"/v1/posts/{b_id}", uid).status_code == 204
-    assert _variants_exist(media_ctx, shared) == [404, 404]
+    assert _variants_exist(media_c, shared) == [404, 404]
     # A deleted media item cannot be put on a new post.
     r = posts.api.call("POST", "/v1/posts", uid, {"text": "again", "media_ids": [shared]})
     assert r.status_code == 404
@@ -209,21 +208,21 @@ def test_deleting_a_post_deletes_its_media_files_unless_another_post_shows_them(
 
 @pytest.fixture(scope="module")
 def timeline_parts(
-    media_ctx: MediaContext, redis_url: str, neo4j_uri: str
+    media_c: Container, redis_url: str, neo4j_uri: str
 ) -> Iterator[tuple[Container, FanoutPlanner, TimelineReader]]:
     c = Container(config.Settings(project_id=PROJECT_ID, redis_url=redis_url, neo4j_uri=neo4j_uri))
     graph: Neo4jGraph = c.graph
     graph.ensure_schema()
     tl = RedisTimelines(c.redis, c.settings)
-    store = FirestorePosts(media_ctx.c.firestore)
+    store = FirestorePosts(media_c.firestore)
     planner = FanoutPlanner(tl, graph, PubSubPublisher(PROJECT_ID), c.settings)
-    reader = TimelineReader(tl, graph, store, background=False, avatars=media_ctx.repo)
+    reader = TimelineReader(tl, graph, store, background=False, avatars=media_c.media_repo)
     yield c, planner, reader
     c.neo4j_driver.close()
 
 
 def test_user_timeline_shows_post_media_and_the_author_avatar(
-    media_ctx: MediaContext,
+    media_c: Container,
     upload: Uploader,
     posts: Posts,
     timeline_parts: tuple[Container, FanoutPlanner, TimelineReader],
@@ -231,9 +230,9 @@ def test_user_timeline_shows_post_media_and_the_author_avatar(
     c, planner, reader = timeline_parts
     uid = _uid()
     c.graph.create_user(uid, f"h{uid[2:]}", "Pictured")
-    avatar = _ready(media_ctx, upload, uid, purpose="avatar")
-    media_ctx.service.set_avatar(uid, avatar)
-    photo = _ready(media_ctx, upload, uid, alt="sky")
+    avatar = _ready(media_c, upload, uid, purpose="avatar")
+    media_c.media_service.set_avatar(uid, avatar)
+    photo = _ready(media_c, upload, uid, alt="sky")
     post = posts.api.call("POST", "/v1/posts", uid, {"text": "look", "media_ids": [photo]})
     assert post.status_code == 201
     created = [e for e in posts.events(1) if isinstance(e, events.PostCreated)]
@@ -253,5 +252,5 @@ def test_user_timeline_shows_post_media_and_the_author_avatar(
     c.redis.delete(f"pc:{item['id']}")
     assert first_item() == item  # from the Firestore read model
 
-    media_ctx.service.set_avatar(uid, None)
+    media_c.media_service.set_avatar(uid, None)
     assert first_item()["author"]["avatar"] is None  # at once: avatars are not cached

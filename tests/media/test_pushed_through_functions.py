@@ -49,7 +49,7 @@ def _function(name: str, port: int, workdir: Path, env: dict[str, str]) -> servi
 @pytest.fixture(scope="module")
 def functions(
     stack_dir: Path, fake_gcs_host: str, firestore_emulator: str, pubsub_emulator: str,
-    redis_url: str, media_ctx: object,
+    redis_url: str, media_c: object,
 ) -> Iterator[dict[str, str]]:  # fmt: skip
     env = {
         "GOOGLE_CLOUD_PROJECT": PROJECT_ID, "PUBSUB_EMULATOR_HOST": pubsub_emulator,

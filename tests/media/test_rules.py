@@ -8,7 +8,7 @@ import pytest
 
 from shared.domain import errors
 from shared.domain import media as domain
-from shared.services.media import InvalidNotification, parse_notification
+from shared.entrypoints.pubsub.media_processor import InvalidNotification, parse_notification
 
 
 def test_a_valid_declaration_is_normalised() -> None:
@@ -85,3 +85,53 @@ def test_media_json_lists_variants_smallest_first_and_points_at_the_largest() ->
     assert body["url"] == "https://cdn/m/f/1200.webp"
     assert (body["width"], body["height"], body["alt"]) == (1200, 600, "alt")
     assert [v["width"] for v in body["variants"]] == [400, 1200]
+
+
+def _record(**kw: object) -> domain.MediaRecord:
+    base: dict[str, object] = {
+        "media_id": "a" * 32, "owner_id": "alice", "purpose": "post", "status": "ready",
+        "alt": "", "created_ms": 1, "declared_type": "image/png", "declared_size": 10,
+    }  # fmt: skip
+    base.update(kw)
+    return domain.MediaRecord(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("purpose", ["post", "avatar"])
+def test_media_must_exist_be_yours_be_ready_and_of_the_purpose(purpose: domain.Purpose) -> None:
+    mid = "a" * 32
+    rec = _record(purpose=purpose)
+    assert domain.check_usable(rec, "alice", mid, purpose) is rec
+    cases: list[tuple[domain.MediaRecord | None, type[errors.DomainError]]] = [
+        (None, errors.NotFound),
+        (_record(purpose=purpose, status="deleted"), errors.NotFound),
+        (_record(purpose=purpose, owner_id="bob"), errors.PermissionDenied),
+        (_record(purpose=purpose, status="pending"), errors.Conflict),
+        (_record(purpose=purpose, status="rejected"), errors.Conflict),
+        (_record(purpose="avatar" if purpose == "post" else "post"), errors.ValidationFailed),
+    ]
+    for bad, error in cases:
+        with pytest.raises(error) as raised:
+            domain.check_usable(bad, "alice", mid, purpose)
+        assert raised.value.details["media_id"] == mid
+
+
+def test_only_the_owner_sees_and_deletes_live_media() -> None:
+    mid = "a" * 32
+    rec = _record()
+    assert domain.visible_to(rec, "alice", mid) is rec
+    for caller, bad in (("bob", rec), ("alice", _record(status="deleted")), ("alice", None)):
+        with pytest.raises(errors.NotFound):
+            domain.visible_to(bad, caller, mid)
+    assert domain.deletable_by(rec, "alice")
+    assert not domain.deletable_by(rec, "bob")
+    assert not domain.deletable_by(_record(status="deleted"), "alice")
+    assert not domain.deletable_by(None, "alice")
+
+
+def test_an_avatar_body_sets_or_clears() -> None:
+    mid = "a" * 32
+    assert domain.parse_avatar_choice({"media_id": mid}) == mid
+    assert domain.parse_avatar_choice({"media_id": None}) is None
+    for bad in ({}, {"media_id": mid, "x": 1}, {"media_id": "nope"}, {"media_id": 3}):
+        with pytest.raises(errors.InvalidInput):
+            domain.parse_avatar_choice(bad)

@@ -494,7 +494,7 @@ def test_media_buckets_notification_and_settings() -> None:
         "media_processor"
     ]
     # The settings the media code reads are the ones Terraform sets.
-    code = (REPO / "shared" / "services" / "media.py").read_text()
+    code = (REPO / "shared" / "config.py").read_text()  # where the media settings are read
     settings = local_expr(PLATFORM, "media_settings")
     for name in ("UPLOADS_BUCKET", "MEDIA_BUCKET", "MEDIA_PUBLIC_BASE_URL"):
         assert f'"{name}"' in code and name in settings

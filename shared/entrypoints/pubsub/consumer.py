@@ -40,6 +40,31 @@ def dead_letter_topic(function: str) -> str:
     raise KeyError(f"{function} has no subscription in the topology")
 
 
+def dead_letter(
+    dead_letters: RawPublisher,
+    function: str,
+    data: bytes,
+    attrs: dict[str, str],
+    reason: str,
+    *,
+    message_id: str = "",
+) -> None:
+    """Send a message ``function`` can never process to its dead-letter topic, loudly.
+
+    The one dead-letter path of every consumer (events here, the media processor's GCS
+    notifications too): the original bytes and attributes, plus who refused it and why. The
+    caller then acks; retrying would only be a retry storm.
+    """
+    topic = dead_letter_topic(function)
+    log.error(
+        "rejected message %s: %s; sent to %s", message_id, reason, topic,
+        extra={"json_fields": {"message_id": message_id, "reason": reason, "attributes": attrs}},
+    )  # fmt: skip
+    dead_letters.publish_raw(
+        topic, data, {**attrs, "rejected_by": function, "reason": reason[:1000]}
+    )
+
+
 def consume(
     cloud_event: Any,
     function: str,
@@ -51,13 +76,6 @@ def consume(
     try:
         event = events.decode(data)
     except events.InvalidEvent as exc:
-        topic = dead_letter_topic(function)
-        log.error(
-            "rejected message %s: %s; sent to %s", msg_id, exc, topic,
-            extra={"json_fields": {"message_id": msg_id, "reason": str(exc)}},
-        )  # fmt: skip
-        dead_letters.publish_raw(
-            topic, data, {**attrs, "rejected_by": function, "reason": str(exc)[:1000]}
-        )
+        dead_letter(dead_letters, function, data, attrs, str(exc), message_id=msg_id)
         return
     handle(event)

@@ -40,7 +40,7 @@ variable "upload_max_age_days" {
 }
 
 variable "upload_prefix" {
-  description = "Object name prefix of uploads (shared/services/media.py); only these notify the processor."
+  description = "Object name prefix of uploads (shared/domain/media.py upload_object_name); only these notify the processor."
   type        = string
   default     = "uploads/"
 }
