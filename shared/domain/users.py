@@ -133,6 +133,10 @@ def encode_cursor(edge_ms: int, uid: str) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_EDGE_MS = 2**63 - 1
+MAX_ID_CHARS = 128
+
+
 def decode_cursor(cursor: str) -> Position:
     """The position a cursor of ours names; InvalidInput for anything we did not hand out."""
     if len(cursor) > MAX_CURSOR_LEN:
@@ -143,6 +147,10 @@ def decode_cursor(cursor: str) -> Position:
     except (binascii.Error, ValueError, TypeError) as exc:
         raise errors.InvalidInput(BAD_CURSOR) from exc
     if not isinstance(edge_ms, int) or isinstance(edge_ms, bool) or not isinstance(uid, str):
+        raise errors.InvalidInput(BAD_CURSOR)
+    # Valid JSON, but outside what the graph can hold (Neo4j integers are 64-bit signed): a
+    # number we never handed out must be a 400 here, not an overflow inside the driver.
+    if not 0 <= edge_ms <= MAX_EDGE_MS or not 0 < len(uid) <= MAX_ID_CHARS:
         raise errors.InvalidInput(BAD_CURSOR)
     return edge_ms, uid
 
