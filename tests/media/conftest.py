@@ -7,10 +7,8 @@ started once per session. It publishes OBJECT_FINALIZE of the uploads bucket to 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
-import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -32,6 +30,7 @@ from shared.bootstrap import Container
 from shared.entrypoints.http import media
 from shared.entrypoints.pubsub.media_processor import handle_notification
 from tests.conftest import PROJECT_ID
+from tests.identity import identity_headers
 
 UPLOADS = "test-uploads"
 MEDIA = "test-media"
@@ -92,8 +91,7 @@ class Api:
     def call(self, method: str, path: str, uid: str | None, body: Any = None, **kw: Any) -> Any:
         headers = dict(kw.pop("headers", {}))
         if uid is not None:
-            claims = json.dumps({"sub": uid}).encode()
-            headers["X-Apigateway-Api-Userinfo"] = base64.urlsafe_b64encode(claims).decode()
+            headers |= identity_headers(uid)
         if body is not None:
             kw["json"] = body
         return self.client.open(path, method=method, headers=headers, **kw)

@@ -7,9 +7,7 @@ side is played against the media HTTP function. Nothing here calls the processor
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import os
 import sys
 import time
@@ -23,6 +21,7 @@ from google.cloud import pubsub_v1
 
 from devstack import services
 from tests.conftest import PROJECT_ID
+from tests.identity import identity_headers
 from tests.media.conftest import (
     MEDIA,
     TOPIC,
@@ -88,8 +87,7 @@ def functions(
 
 
 def _headers(uid: str) -> dict[str, str]:
-    claims = base64.urlsafe_b64encode(json.dumps({"sub": uid}).encode()).decode()
-    return {"X-Apigateway-Api-Userinfo": claims, "Origin": "http://localhost:5173"}
+    return identity_headers(uid) | {"Origin": "http://localhost:5173"}
 
 
 def _wait_status(base: str, uid: str, media_id: str, timeout: float = 30) -> dict[str, object]:

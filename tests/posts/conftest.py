@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 import urllib.request
 import uuid
@@ -19,8 +17,9 @@ from shared import events, ids
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.pubsub import PubSubPublisher
 from shared.adapters.redis_ratelimit import RedisRateLimiter
-from shared.entrypoints.http.api import USERINFO_HEADER, Router
+from shared.entrypoints.http.api import Router
 from tests.conftest import PROJECT_ID
+from tests.identity import identity_headers
 
 
 @pytest.fixture
@@ -138,6 +137,5 @@ class Client:
     def call(self, method: str, path: str, uid: str | None = "alice", **kw: Any) -> Any:
         headers = dict(kw.pop("headers", {}))
         if uid is not None:
-            claims = json.dumps({"sub": uid}).encode()
-            headers[USERINFO_HEADER] = base64.urlsafe_b64encode(claims).decode().rstrip("=")
+            headers |= identity_headers(uid)
         return self._client.open(path, method=method, headers=headers, **kw)

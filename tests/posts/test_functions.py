@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,8 @@ from google.api_core import exceptions as gexc
 from shared import bootstrap, ids
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.bootstrap import Container
-from shared.entrypoints.http.api import USERINFO_HEADER
 from tests.conftest import PROJECT_ID
+from tests.identity import identity_headers
 from tests.posts.conftest import PubSub
 
 pytestmark = pytest.mark.integration
@@ -49,16 +48,16 @@ def test_posts_function_end_to_end(
     fresh_container.graph.create_user("carol", f"carol_{uuid.uuid4().hex[:6]}", "Carol")
     app = functions_framework.create_app("posts", str(FUNCTIONS / "posts" / "main.py"))
     client = app.test_client()
-    who = base64.urlsafe_b64encode(json.dumps({"sub": "carol"}).encode()).decode()
-    r = client.post("/v1/posts", json={"text": "via the function"}, headers={USERINFO_HEADER: who})
+    who = identity_headers("carol")
+    r = client.post("/v1/posts", json={"text": "via the function"}, headers=who)
     assert r.status_code == 201, r.get_data(as_text=True)
     post_id = r.get_json()["id"]
     assert r.get_json()["author"]["display_name"] == "Carol"
-    stranger = base64.urlsafe_b64encode(json.dumps({"sub": "no-profile"}).encode()).decode()
-    r = client.post("/v1/posts", json={"text": "who am I"}, headers={USERINFO_HEADER: stranger})
+    stranger = identity_headers("no-profile")
+    r = client.post("/v1/posts", json={"text": "who am I"}, headers=stranger)
     assert r.status_code == 404 and "register" in r.get_json()["error"]["message"]
     assert client.options("/v1/posts").status_code == 204  # CORS preflight, no token
-    assert client.get(f"/v1/posts/{post_id}", headers={USERINFO_HEADER: who}).status_code == 200
+    assert client.get(f"/v1/posts/{post_id}", headers=who).status_code == 200
     got = [e for e in pubsub.pull(sub, expect=1) if getattr(e, "post_id", None) == post_id]
     assert [e.type for e in got] == ["PostCreated"]
 
