@@ -23,10 +23,8 @@ from shared import config
 
 if TYPE_CHECKING:
     import flask
-    import neo4j
-    import redis as redis_lib
-    from google.cloud import firestore as firestore_lib
 
+    from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
     from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_media import GcsMedia
@@ -55,26 +53,23 @@ class Container:
     # ---- clients -------------------------------------------------------------------------
 
     @cached_property
-    def redis(self) -> redis_lib.Redis[bytes]:
-        import redis as redis_lib
+    def redis(self) -> RedisClient:
+        from shared.adapters.clients import redis_client
 
-        return redis_lib.Redis.from_url(
-            self.settings.redis_url, decode_responses=False, health_check_interval=30
-        )
+        return redis_client(self.settings.redis_url)
 
     @cached_property
-    def neo4j_driver(self) -> neo4j.Driver:
-        from neo4j import GraphDatabase
+    def neo4j_driver(self) -> Neo4jDriver:
+        from shared.adapters.clients import neo4j_driver
 
         s = self.settings
-        auth = (s.neo4j_user, s.neo4j_password) if s.neo4j_password else None
-        return GraphDatabase.driver(s.neo4j_uri, auth=auth)
+        return neo4j_driver(s.neo4j_uri, s.neo4j_user, s.neo4j_password)
 
     @cached_property
-    def firestore(self) -> firestore_lib.Client:
-        from google.cloud import firestore as firestore_lib
+    def firestore(self) -> FirestoreClient:
+        from shared.adapters.clients import firestore_client
 
-        return firestore_lib.Client(project=self.settings.project_id)
+        return firestore_client(self.settings.project_id)
 
     @cached_property
     def publisher(self) -> PubSubPublisher:
