@@ -1,10 +1,11 @@
 """What processing one upload costs the media processor, per upload class (issue 16, media cost).
 
 Each case is one upload processed by ``shared.media.imaging.process`` in a fresh Python process,
-so the peak RSS it reports is that upload's alone: the child records ``ru_maxrss`` after its
-imports and after reading the file, processes once, and records it again; the difference is the
-peak RSS increase the upload caused (Pillow's pixel buffers are C allocations, invisible to
-tracemalloc, so the kernel's high-water mark is the honest figure). CPU is the child's process
+so the peak RSS it reports is that upload's alone: after its imports and reading the file, the
+child resets the kernel's RSS high-water mark (/proc/self/clear_refs), processes once, and reads
+it (VmHWM); the difference from the RSS before is the peak RSS increase the upload caused
+(Pillow's pixel buffers are C allocations, invisible to tracemalloc, so the kernel's high-water
+mark is the honest figure). CPU is the child's process
 time, wall its perf counter, both around ``process`` only. Two baselines are measured in the same
 run, the same way: reading a 12 MP JPEG's header (what a refused bomb should cost) and decoding
 a 1 MP JPEG (one small photo's pixels); every case is also printed as a multiple of the decode.
@@ -14,6 +15,7 @@ thing: photo-like noise for the JPEGs, flat gradients for the ~100 KB lossless i
 expand to 25 MP, a moving box over a gradient for the animations).
 
     python -m devstack.bench_media [--repeat 3] [--only png_25mp,gif_50f] [--json out.json]
+    git archive <commit> shared | tar -x -C /tmp/before   # then: --code /tmp/before
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from PIL import Image, ImageDraw
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".local" / "bench_media"
 # Bumped whenever a generator changes, so a stale cached input is never measured.
-INPUTS_VERSION = 1
+INPUTS_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,20 @@ def _gif_declaring(frames: int, width: int, height: int) -> bytes:
     return out + b"\x3b"
 
 
-# 50 frames of 1095x1095 is just under the 60 M animation-pixel budget.
-_ANIM_SIDE = 1095
+def _shifting(frames: int, size: tuple[int, int]) -> bytes:
+    """Every pixel changes every frame (a gradient sliding diagonally): the encoder's worst
+    case, still small on disk."""
+    from PIL import ImageChops
+
+    base = _gradient(size).quantize(64)
+    pics = [ImageChops.offset(base, i * 21, i * 13) for i in range(frames)]
+    return _save(pics[0], "GIF", save_all=True, append_images=pics[1:], duration=40, loop=0)
+
+
+# 50 frames of 690x690 is just under the 24 M animation-pixel budget, 1095x1095 under the
+# former 60 M; two frames of 3460x3460 are the largest frames an animation may have.
+_ANIM_SIDE = 690
+_OLD_ANIM_SIDE = 1095
 
 CASES: tuple[Case, ...] = (
     Case("header", "baseline: open a 12 MP JPEG, read its header", "header",
@@ -129,16 +143,30 @@ CASES: tuple[Case, ...] = (
          lambda: _save(_gradient((5000, 5000), "RGBA"), "PNG")),
     Case("png_25mp_1bit", "bomb that passes the header check: 5000x5000 1-bit PNG", "post",
          lambda: _save(Image.new("1", (5000, 5000)), "PNG")),
-    Case("webp_25mp", "5000x5000 lossless WebP (gradient), post", "post",
-         lambda: _save(_gradient((5000, 5000)), "WEBP", lossless=True, method=0)),
-    Case("gif_50f", f"50-frame GIF, {_ANIM_SIDE}x{_ANIM_SIDE}, post", "post",
+    Case("webp_8mp", "3840x2160 lossless WebP (gradient), post", "post",
+         lambda: _save(_gradient((3840, 2160)), "WEBP", lossless=True, method=0)),
+    Case("gif_50f", f"50-frame GIF, {_ANIM_SIDE}x{_ANIM_SIDE}, moving box, post", "post",
          lambda: _animation("GIF", 50, (_ANIM_SIDE, _ANIM_SIDE))),
+    Case("gif_50f_full", f"50-frame GIF, {_ANIM_SIDE}x{_ANIM_SIDE}, every pixel changes, post",
+         "post", lambda: _shifting(50, (_ANIM_SIDE, _ANIM_SIDE))),
     Case("gif_50f_avatar", f"50-frame GIF, {_ANIM_SIDE}x{_ANIM_SIDE}, avatar", "avatar",
          lambda: _animation("GIF", 50, (_ANIM_SIDE, _ANIM_SIDE))),
-    Case("gif_2f_25mp", "2-frame GIF, 5000x5000 frames, post", "post",
-         lambda: _animation("GIF", 2, (5000, 5000))),
+    Case("gif_2f_12mp", "2-frame GIF, 3460x3460 frames, post", "post",
+         lambda: _animation("GIF", 2, (3460, 3460))),
     Case("webp_50f", f"50-frame animated WebP, {_ANIM_SIDE}x{_ANIM_SIDE}, post", "post",
          lambda: _animation("WEBP", 50, (_ANIM_SIDE, _ANIM_SIDE), quality=80, method=0)),
+    # What the former limits accepted (and the "before" column measured); refused now.
+    Case("old_gif_50f_1mp", f"50-frame GIF, {_OLD_ANIM_SIDE}x{_OLD_ANIM_SIDE}, post", "post",
+         lambda: _animation("GIF", 50, (_OLD_ANIM_SIDE, _OLD_ANIM_SIDE))),
+    Case("old_gif_50f_1mp_full", f"50-frame GIF, {_OLD_ANIM_SIDE}x{_OLD_ANIM_SIDE}, every "
+         "pixel changes, post", "post", lambda: _shifting(50, (_OLD_ANIM_SIDE, _OLD_ANIM_SIDE))),
+    Case("old_gif_2f_25mp", "2-frame GIF, 5000x5000 frames, post", "post",
+         lambda: _animation("GIF", 2, (5000, 5000))),
+    Case("old_webp_50f_1mp", f"50-frame animated WebP, {_OLD_ANIM_SIDE}x{_OLD_ANIM_SIDE}, post",
+         "post", lambda: _animation("WEBP", 50, (_OLD_ANIM_SIDE, _OLD_ANIM_SIDE), quality=80,
+                                    method=0)),
+    Case("old_webp_25mp", "5000x5000 lossless WebP (gradient), post", "post",
+         lambda: _save(_gradient((5000, 5000)), "WEBP", lossless=True, method=0)),
     Case("bomb_png_100mp", "bomb: 10000x10000 1-bit PNG (refused)", "post", _png_bomb),
     Case("bomb_gif_frames", "bomb: GIF declaring 40 frames of 1500x1100 (refused)", "post",
          lambda: _gif_declaring(40, 1500, 1100)),
@@ -151,16 +179,26 @@ def input_path(case: Case) -> Path:
     path = CACHE / f"v{INPUTS_VERSION}-{case.name}.bin"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")  # concurrent runs each write their own
         tmp.write_bytes(case.make())
         tmp.replace(path)
     return path
 
 
-def _maxrss_kb() -> int:
-    import resource
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {field} in /proc/self/status")
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+def _reset_peak_rss() -> int:
+    """Resets the kernel's peak RSS of this process to its current RSS and returns that (KiB).
+
+    Not ``ru_maxrss``: Linux carries it across exec from the forking parent, so a child of a
+    process that just generated a 25 MP input would report that parent's peak."""
+    Path("/proc/self/clear_refs").write_text("5")
+    return _status_kb("VmRSS")
 
 
 def _child(path: str, purpose: str) -> dict[str, Any]:
@@ -171,7 +209,7 @@ def _child(path: str, purpose: str) -> dict[str, Any]:
 
     assert GifImagePlugin and JpegImagePlugin and PngImagePlugin and WebPImagePlugin
     data = Path(path).read_bytes()
-    before = _maxrss_kb()
+    before = _reset_peak_rss()
     w0, c0 = time.perf_counter(), time.process_time()
     outcome: str
     if purpose == "header":
@@ -195,14 +233,18 @@ def _child(path: str, purpose: str) -> dict[str, Any]:
         "wall_s": wall,
         "cpu_s": cpu,
         "rss_before_mb": before / 1024,
-        "peak_increase_mb": (_maxrss_kb() - before) / 1024,
+        "peak_increase_mb": (_status_kb("VmHWM") - before) / 1024,
         "outcome": outcome,
     }
 
 
-def measure_once(path: Path, purpose: str) -> dict[str, Any]:
-    """One upload processed in a fresh interpreter; its figures as the child reported them."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def measure_once(path: Path, purpose: str, code: Path | None = None) -> dict[str, Any]:
+    """One upload processed in a fresh interpreter; its figures as the child reported them.
+    ``code``: a tree whose ``shared`` package is measured instead of this one (a former
+    version, for before/after figures from the same inputs in the same run)."""
+    paths = [str(code)] if code else []
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, *inherited, str(ROOT)])}
     proc = subprocess.run(
         [sys.executable, "-m", "devstack.bench_media", "--child", str(path), purpose],
         capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=300,
@@ -213,8 +255,8 @@ def measure_once(path: Path, purpose: str) -> dict[str, Any]:
     return result
 
 
-def measure(case: Case, repeat: int) -> dict[str, Any]:
-    runs = [measure_once(input_path(case), case.purpose) for _ in range(repeat)]
+def measure(case: Case, repeat: int, code: Path | None = None) -> dict[str, Any]:
+    runs = [measure_once(input_path(case), case.purpose, code) for _ in range(repeat)]
     return {
         "case": case.name,
         "what": case.what,
@@ -252,6 +294,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated case names")
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument(
+        "--code", type=Path, help="measure the shared/ package of this tree (e.g. a git archive)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("PATH", "PURPOSE"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -262,7 +307,7 @@ def main(argv: list[str] | None = None) -> None:
         names.insert(0, "decode_1mp")
     rows = []
     for name in names:
-        row = measure(BY_NAME[name], args.repeat)
+        row = measure(BY_NAME[name], args.repeat, args.code)
         rows.append(row)
         print(
             f"{name:22} {row['cpu_s']:7.3f} s CPU {row['peak_increase_mb']:7.1f} MB  "
