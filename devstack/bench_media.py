@@ -247,7 +247,8 @@ def measure_once(path: Path, purpose: str, code: Path | None = None) -> dict[str
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, *inherited, str(ROOT)])}
     proc = subprocess.run(
         [sys.executable, "-m", "devstack.bench_media", "--child", str(path), purpose],
-        capture_output=True, text=True, env=env, cwd=ROOT, check=False, timeout=300,
+        # The working directory comes first on a child's path: it picks the measured shared/.
+        capture_output=True, text=True, env=env, cwd=code or ROOT, check=False, timeout=300,
     )  # fmt: skip
     if proc.returncode != 0:
         raise RuntimeError(f"child failed ({proc.returncode}): {proc.stderr[-2000:]}")
