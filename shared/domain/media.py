@@ -19,13 +19,13 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 25_000_000
 # Pillow decodes a WebP whole and holds it three times over (libwebp's canvas, a bytes copy,
 # the image: 12 bytes a pixel) and cannot decode it at reduced scale as libjpeg can: 8.4 MP
-# (a 4K UHD screenshot, 3840x2160, fits; cameras do not ship WebP) keeps that near 100 MB.
+# (a 4K UHD screenshot, 3840x2160, fits; cameras do not ship WebP) keeps it under 150 MB.
 MAX_WEBP_PIXELS = 8_400_000
 MAX_FRAMES = 50
 # An animation is bounded by its total decoded pixels too: 50 frames of 25 MP would be 5 GB.
 # Every frame is re-encoded, so this bounds the encoding time: 24 M (50 frames of 690x690,
-# 10 of 1550x1550) keeps a fully changing animation near 1.5 s of CPU (docs/media.md), and
-# the largest frame of a two-frame animation at 12 MP.
+# 10 of 1550x1550) keeps an ordinary animation near 1 s of CPU and a fully changing one near
+# 2 s (8 s at 60 M; docs/media.md), and the largest frame of a two-frame animation at 12 MP.
 MAX_ANIMATION_PIXELS = 24_000_000
 MAX_ALT_CHARS = 1000
 MAX_MEDIA_PER_POST = 4
