@@ -39,6 +39,7 @@ pytest: ## the test suite on real services the session starts itself, with cover
 
 bench: ## timeline engine benchmarks, token verification cost, end-to-end freshness (docs/benchmarks.md)
 	$(PY) -m devstack.bench_auth
+	$(PY) -m devstack.bench_media
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png
 
 SCENARIO ?= mix

@@ -22,9 +22,16 @@ ALLOWED_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"}
 MAX_BYTES = 5 * 1024 * 1024
 # 25 MP covers every phone photo as shipped (12-24 MP) and keeps one decoded RGBA frame <100 MB.
 MAX_PIXELS = 25_000_000
+# Pillow decodes a WebP whole and holds it three times over (libwebp's canvas, a bytes copy,
+# the image: 12 bytes a pixel) and cannot decode it at reduced scale as libjpeg can: 8.4 MP
+# (a 4K UHD screenshot, 3840x2160, fits; cameras do not ship WebP) keeps it under 150 MB.
+MAX_WEBP_PIXELS = 8_400_000
 MAX_FRAMES = 50
 # An animation is bounded by its total decoded pixels too: 50 frames of 25 MP would be 5 GB.
-MAX_ANIMATION_PIXELS = 60_000_000
+# Every frame is re-encoded, so this bounds the encoding time: 24 M (50 frames of 690x690,
+# 10 of 1550x1550) keeps an ordinary animation near 1 s of CPU and a fully changing one near
+# 2 s (8 s at 60 M; docs/media.md), and the largest frame of a two-frame animation at 12 MP.
+MAX_ANIMATION_PIXELS = 24_000_000
 MAX_ALT_CHARS = 1000
 MAX_MEDIA_PER_POST = 4
 
