@@ -170,7 +170,7 @@ def _posts_router(c: Container) -> Router:
 def _timeline_router(c: Container) -> Router:
     from shared.entrypoints.http.timeline import router
 
-    return router(c.timeline_reader)
+    return router(lambda: c.timeline_reader)
 
 
 def _media_router(c: Container) -> Router:

@@ -4,6 +4,8 @@ are shared.usecases.timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from shared import ids
 from shared.domain import errors
 from shared.entrypoints.http.api import Request, Response, Router
@@ -20,21 +22,23 @@ def _before(req: Request) -> int | None:
         raise errors.InvalidInput("before must be a post id (a string of digits)") from exc
 
 
-def router(reader: TimelineReader) -> Router:
+def router(reader: Callable[[], TimelineReader]) -> Router:
+    """``reader()`` gives the use case; it is first called by the first request, so building
+    the router connects to nothing (bootstrap passes the container's cached entry)."""
     r = Router()
 
     @r.route("GET", "/v1/timeline")
     def home(req: Request) -> Response:
         uid = req.caller().uid
         limit = req.int_query("limit", 20, lo=1, hi=100)
-        page = reader.home(uid, limit, _before(req))
+        page = reader().home(uid, limit, _before(req))
         return page.to_json(), 206 if page.regenerating else 200, {"Cache-Control": "no-store"}
 
     @r.route("GET", "/v1/users/{id}/posts")
     def user_posts(req: Request) -> Response:
         req.caller()
         limit = req.int_query("limit", 20, lo=1, hi=100)
-        page = reader.user_posts(req.params["id"], limit, _before(req))
+        page = reader().user_posts(req.params["id"], limit, _before(req))
         return page.to_json(), 200
 
     return r
