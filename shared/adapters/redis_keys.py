@@ -6,9 +6,8 @@ find every copy. Now a caller asks for ``home(uid)``, a script receives the key 
 
 Hash tags. Redis Cluster places a key by the part between its first ``{`` and the next ``}``,
 so every per-user key carries ``{uid}`` and every per-post key ``{pid}``: all keys of one user
-(home timeline, own timeline, followee cache, activity flag, regeneration lock and scratch key,
-profile card) share one slot, and so do all keys of one post (mode, tombstone, cached body).
-A script or MULTI over one user's keys, or over one post's keys, then never spans two slots.
+(home timeline, own timeline, followee cache, activity flag, regeneration lock, profile card)
+share one slot, and so do all keys of one post (mode, tombstone, cached body). A script or MULTI over one user's keys, or over one post's keys, then never spans two slots.
 (A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
 scatter that user's keys: user ids are Firebase uids, alphanumeric, so that cannot happen today;
 issue 19 should make the id validation say so.)
@@ -23,7 +22,6 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``fw:{uid}``    | set    | user   | followee cache (sentinel ``""`` = loaded)                |
 | ``act:{uid}``   | string | user   | present while the user read within ``inactive_days``    |
 | ``rg:{uid}``    | string | user   | regeneration lock                                        |
-| ``tmp:rg:{uid}``| zset   | user   | regeneration scratch (lives only inside one script run)  |
 | ``pc:{uid}``    | hash   | user   | profile card: handle, display name, avatar (no TTL)      |
 | ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
 | ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
@@ -33,6 +31,8 @@ timeline (``{`` and ``}`` are not glob characters).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 # The one spelling of each per-post key, as a template: the read round's script receives these
 # templates (its post ids are only known once it has merged, so it cannot be handed the keys).
@@ -54,6 +54,11 @@ def home(uid: str) -> str:
     return _tagged("tl", uid)
 
 
+def homes(uids: Iterable[str]) -> list[str]:
+    """``home(u)`` of each; the writer builds 1,000 per batch, inlined as it is the hot loop."""
+    return [f"tl:{{{u}}}" for u in uids]
+
+
 def own(uid: str) -> str:
     return _tagged("ut", uid)
 
@@ -68,10 +73,6 @@ def active(uid: str) -> str:
 
 def regen_lock(uid: str) -> str:
     return _tagged("rg", uid)
-
-
-def regen_scratch(uid: str) -> str:
-    return _tagged("tmp:rg", uid)
 
 
 def card(uid: str) -> str:

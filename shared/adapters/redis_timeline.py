@@ -182,7 +182,7 @@ class RedisTimelines:
     ) -> tuple[list[str], list[Any]]:
         if op not in ("add", "remove"):
             raise ValueError(f"unknown op {op!r}")
-        ks = [keys.tombstone(post_id)] + [keys.home(u) for u in recipients]
+        ks = [keys.tombstone(post_id), *keys.homes(recipients)]
         cap = self.cap if trims(post_id, self.s.timeline_trim_every) else 0
         return ks, [op, post_id, ids.timestamp_ms(post_id), cap]
 
@@ -366,9 +366,10 @@ class RedisTimelines:
 
     def regenerate(self, uid: str, followees: Iterable[str]) -> int:
         """Rebuild the home timeline from the followees' own timelines; marks the user active."""
-        ks = [keys.home(uid), keys.regen_scratch(uid), keys.active(uid)]
-        ks += [keys.own(a) for a in followees]
-        return int(cast(int, self._regenerate(keys=ks, args=[self.cap, self.act_ttl])))
+        ks = [keys.home(uid), keys.active(uid)] + [keys.own(a) for a in followees]
+        # Entries read per source at a time: the merge reads at most cap + sources * chunk.
+        chunk = max(4, min(64, -(-2 * self.cap // max(1, len(ks) - 2))))
+        return int(cast(int, self._regenerate(keys=ks, args=[self.cap, self.act_ttl, chunk])))
 
     def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
         """Replace the author's own timeline with ``posts`` (the live ones), cache their bodies,

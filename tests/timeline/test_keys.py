@@ -11,7 +11,7 @@ from shared.adapters import lua
 from shared.adapters import redis_keys as keys
 
 PER_USER = (keys.home, keys.own, keys.followees, keys.active, keys.regen_lock,
-            keys.regen_scratch, keys.card)  # fmt: skip
+            keys.card)  # fmt: skip
 PER_POST = (keys.post_mode, keys.tombstone, keys.post_body)
 
 
@@ -27,6 +27,7 @@ def test_keys_are_distinct_per_kind() -> None:
     made = [k("42") for k in PER_USER] + [k("42") for k in PER_POST]
     assert len(set(made)) == len(made)
     assert keys.rate_window("posts", "alice") == "rl:posts:{alice}"
+    assert keys.homes(["a", "b"]) == [keys.home("a"), keys.home("b")]
 
 
 def test_templates_are_the_builders_spelling() -> None:
