@@ -7,10 +7,11 @@ find every copy. Now a caller asks for ``home(uid)``, a script receives the key 
 Hash tags. Redis Cluster places a key by the part between its first ``{`` and the next ``}``,
 so every per-user key carries ``{uid}`` and every per-post key ``{pid}``: all keys of one user
 (home timeline, own timeline, followee cache, activity flag, regeneration lock, profile card)
-share one slot, and so do all keys of one post (mode, tombstone, cached body). A script or MULTI over one user's keys, or over one post's keys, then never spans two slots.
+share one slot, and so do all keys of one post (mode, tombstone, cached body). A script or MULTI
+over one user's keys, or over one post's keys, then never spans two slots.
 (A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
-scatter that user's keys: user ids are Firebase uids, alphanumeric, so that cannot happen today;
-issue 19 should make the id validation say so.)
+scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
+it yet: issue 19 should make the user id validation refuse braces.)
 
 The builders also make scan patterns: ``home("*")`` is ``tl:{*}``, which matches every home
 timeline (``{`` and ``}`` are not glob characters).
