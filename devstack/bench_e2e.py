@@ -50,6 +50,7 @@ from devstack.pubsub_setup import push_endpoint
 from devstack.push_forwarder import PushForwarder
 from devstack.stack import LocalStack, Ports
 from shared import topology
+from shared.adapters import redis_keys as keys
 
 PROJECT = "demo-kwetter-bench"
 POLL_S = 0.020
@@ -253,7 +254,7 @@ class Bench:
     def wait_active(self, users: list[User], timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            flags = self.r.mget([f"act:{u.uid}" for u in users])
+            flags = self.r.mget([keys.active(u.uid) for u in users])
             if all(f is not None for f in flags):
                 return
             time.sleep(0.2)
@@ -287,9 +288,9 @@ class Bench:
                     unplanned = [p for p in todo if p not in planned]
                     pipe = self.r.pipeline(transaction=False)
                     for w, pids in by_w.items():
-                        pipe.zmscore(f"tl:{w}", pids)  # type: ignore[arg-type,no-untyped-call]
+                        pipe.zmscore(keys.home(w), pids)  # type: ignore[arg-type,no-untyped-call]
                     if unplanned:
-                        pipe.mget([f"pm:{p}" for p in unplanned])
+                        pipe.mget([keys.post_mode(p) for p in unplanned])
                     res = pipe.execute()
                     now = time.monotonic()
                     for (_, pids), scores in zip(by_w.items(), res, strict=False):

@@ -35,11 +35,15 @@ import redis as redis_lib
 
 from devstack import services
 from shared import ids
-from shared.adapters.redis_timeline import NewPost, RedisTimelines
+from shared.adapters import redis_keys as keys
+from shared.adapters.redis_cards import RedisProfileCards
+from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
 from shared.domain.fanout import Mode
 from shared.domain.model import Post, User
-from shared.services.timeline import FanoutPlanner, TimelineReader
+from shared.domain.timeline import TimelinePost
+from shared.usecases.fanout import FanoutPlanner
+from shared.usecases.timeline import TimelineReader
 
 T0 = 1_770_000_000_000
 
@@ -165,12 +169,12 @@ class Bench:
                 if f != u and graph.follower_count(u) < 300:
                     graph.follow(f, u)
         mint = IdMint()
-        posts: list[NewPost] = []
+        posts: list[TimelinePost] = []
         by_author: dict[str, list[int]] = defaultdict(list)
         for u in users:
             for _ in range(rng.randint(50, 150)):
                 pid = mint.at(T0 + rng.randrange(30_000))
-                posts.append(NewPost(pid, u, f"seed post by {u}", ids.timestamp_ms(pid)))
+                posts.append(TimelinePost(pid, u, f"seed post by {u}", ids.timestamp_ms(pid)))
                 by_author[u].append(pid)
         posts.sort(key=lambda p: p.post_id)  # arrival order = creation order
         logical = sum(graph.follower_count(p.author_id) for p in posts)
@@ -181,7 +185,7 @@ class Bench:
         for i in range(0, n_users, 1000):  # everyone read recently: nobody is skipped
             pipe = self.r.pipeline(transaction=False)
             for u in users[i : i + 1000]:
-                pipe.set(f"act:{u}", b"1", ex=tl.act_ttl)
+                pipe.set(keys.active(u), b"1", ex=tl.act_ttl)
             pipe.execute()
 
         pushed_posts = written = 0
@@ -201,7 +205,7 @@ class Bench:
 
         # Verification: every user's first page against an expectation computed from the raw
         # data alone (followees' posts and their own, newest 20), with no engine code involved.
-        reader = TimelineReader(tl, graph, NoStore(), background=False)
+        reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
         bad = 0
         t = time.perf_counter()
         lat: list[float] = []
@@ -245,10 +249,10 @@ class Bench:
         pipe = self.r.pipeline(transaction=False)
         old = IdMint()
         for u in readers:
-            pipe.set(f"act:{u}", b"1", ex=tl.act_ttl)
+            pipe.set(keys.active(u), b"1", ex=tl.act_ttl)
             if prefill:
                 pids = [old.at(T0 - 86_400_000 + k * 1000) for k in range(prefill)]
-                pipe.zadd(f"tl:{u}", {str(p): ids.timestamp_ms(p) for p in pids})
+                pipe.zadd(keys.home(u), {str(p): ids.timestamp_ms(p) for p in pids})
         pipe.execute()
         rng = random.Random(1)
         mint = IdMint()
@@ -261,7 +265,7 @@ class Bench:
         with Meter(self.r) as m, ThreadPoolExecutor(2) as pool:
             list(pool.map(tl.apply_batches, chunks))
         if prefill:  # bulk trimming keeps every timeline within its slack above the cap
-            over = max(int(self.r.zcard(f"tl:{u}")) for u in readers) - tl.cap
+            over = max(int(self.r.zcard(keys.home(u))) for u in readers) - tl.cap
             if trim_every == 1 and over != 0:
                 raise SystemExit(f"exact trim left a timeline {over} over the cap")
             m.extra["max_over_cap"] = over
@@ -370,16 +374,18 @@ class Bench:
         for k in range(16):  # 16 posts each, a minute apart: nobody bursts
             for a in push_authors + pull_authors:
                 pid = mint.at(T0 + k * 60_000 + rng.randrange(60_000))
-                posts.append(NewPost(pid, a, "x" * rng.randint(20, 200), ids.timestamp_ms(pid)))
+                posts.append(
+                    TimelinePost(pid, a, "x" * rng.randint(20, 200), ids.timestamp_ms(pid))
+                )
         posts.sort(key=lambda p: p.post_id)
         for i in range(0, len(posts), 2000):
             b = planner.plan_posts(posts[i : i + 2000])
             tl.apply_batches((x.op, int(x.post_id), x.recipients) for x in b)
-        modes = self.r.mget([f"pm:{p.post_id}" for p in posts])
+        modes = self.r.mget([keys.post_mode(p.post_id) for p in posts])
         assert {m for m in modes} == {Mode.PUSH.value.encode(), Mode.PULL.value.encode()}
-        reader = TimelineReader(tl, graph, NoStore(), background=False)
+        reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
         for r in readers:
-            reader.home(r, 20)  # warm: followee sets cached, profiles cached
+            reader.home(r, 20)  # warm: followee sets cached, profile cards put
         lat: list[float] = []
         with Meter(self.r) as m:
             for _ in range(max(1, 2000 // n_readers)):
@@ -391,8 +397,8 @@ class Bench:
         p50, p99 = _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3
         cpu_c, cpu_s = m.client_cpu / len(lat) * 1e3, m.server_cpu / len(lat) * 1e3
         bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
-        card = self.r.zcard(f"tl:{readers[0]}")
-        enc = self.r.object("encoding", f"tl:{readers[0]}")
+        card = self.r.zcard(keys.home(readers[0]))
+        enc = self.r.object("encoding", keys.home(readers[0]))
         print(
             f"home read (300 followees, 50 pull, limit 20, hydrated): p50 {p50:.2f} ms, "
             f"p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads\n"

@@ -2,16 +2,9 @@
 
     python -m devstack.rebuild_timelines [--checkpoint PATH] [--restart]
 
-Two phases, each resumable: a checkpoint file (JSON, outside Redis: Redis may be lost again)
-records the phase and the last user id done, after every chunk; a rerun continues from there.
-
-1. authors: every user's own timeline ``ut:{uid}`` (newest ``timeline_cap`` live posts from
-   the post store, bodies cached) and the ``pullers`` set (authors over the follower threshold).
-2. homes: every user's followee set, then their home timeline regenerated server-side from
-   their followees' own timelines (ZUNIONSTORE + ZRANGESTORE, which keeps the listpack encoding).
-
-Users come from the graph in id order. Rebuilt users count as active (their activity was lost
-with Redis); anyone idle simply drops out of fan-out again after ``inactive_days``.
+The CLI of the runbook shared.usecases.rebuild (which says what the two phases do): a checkpoint
+file (JSON, outside Redis: Redis may be lost again) records the phase and the last user id done,
+after every chunk; a rerun continues from there. Users come from the graph in id order.
 """
 
 from __future__ import annotations
@@ -20,21 +13,17 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from shared import ids
-from shared.adapters.redis_timeline import RedisTimelines, ut_key
-from shared.ports import FollowerSource, PostStore
-
-CHUNK = 100
-PHASES = ("authors", "homes", "done")
+from shared.usecases.rebuild import CHUNK, PHASES, TimelineRebuild
 
 
 @dataclass
 class Checkpoint:
+    """ports.RebuildCheckpoint in a JSON file."""
+
     path: Path
     phase: str = "authors"
     after: str = ""  # the last user id done in this phase ("" = none yet)
@@ -74,21 +63,8 @@ def neo4j_user_ids(driver: Any, database: str, page: int = 1000) -> Callable[[st
     return after
 
 
-def _chunks(it: Iterable[str], n: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for x in it:
-        chunk.append(x)
-        if len(chunk) == n:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def rebuild(
-    tl: RedisTimelines,
-    graph: FollowerSource,
-    posts: PostStore,
+    job: TimelineRebuild,
     user_ids_after: Callable[[str], Iterable[str]],
     checkpoint: Checkpoint,
     *,
@@ -98,53 +74,26 @@ def rebuild(
     stop_after_chunks: int | None = None,
     chunk_size: int = CHUNK,
 ) -> Checkpoint:
-    """Run (or resume) the rebuild; returns the final checkpoint.
-
-    ``stop_after_chunks`` stops early (tests use it to prove a resumed run finishes the job).
-    """
+    """Run (or resume) the rebuild with progress bars; returns the final checkpoint."""
     from tqdm import tqdm
 
-    chunks_done = 0
-    threshold = tl.s.pull_follower_threshold
-    with ThreadPoolExecutor(threads) as pool:
-        while checkpoint.phase != "done":
-            phase = checkpoint.phase
-            bar = tqdm(total=total, desc=f"rebuild {phase}", unit="user", disable=not progress)
-            for chunk in _chunks(user_ids_after(checkpoint.after), chunk_size):
-                if phase == "authors":
+    bars: dict[str, Any] = {}
 
-                    def own(uid: str) -> tuple[str, list[Any], int]:
-                        return uid, posts.list_user_posts(uid, tl.cap), graph.follower_count(uid)
+    def advance(phase: str, n: int) -> None:
+        if phase not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[phase] = tqdm(total=total, desc=f"rebuild {phase}", unit="user")
+        bars[phase].update(n)
 
-                    pipe = tl.r.pipeline(transaction=False)
-                    for uid, mine, followers in pool.map(own, chunk):
-                        live = [p for p in mine if not p.deleted]
-                        pipe.delete(ut_key(uid))
-                        if live:
-                            pipe.zadd(
-                                ut_key(uid), {str(p.id): ids.timestamp_ms(p.id) for p in live}
-                            )
-                        if followers >= threshold:
-                            pipe.sadd("pullers", uid)
-                        tl.cache_posts(live)
-                    pipe.execute()
-                else:
-                    for uid, followees in zip(
-                        chunk, pool.map(graph.following_ids, chunk), strict=True
-                    ):
-                        tl.store_followees(uid, followees)
-                        tl.regenerate(uid, followees)
-                checkpoint.after = chunk[-1]
-                checkpoint.save()
-                bar.update(len(chunk))
-                chunks_done += 1
-                if stop_after_chunks is not None and chunks_done >= stop_after_chunks:
-                    bar.close()
-                    return checkpoint
+    try:
+        job.run(
+            user_ids_after, checkpoint, threads=threads, chunk_size=chunk_size,
+            stop_after_chunks=stop_after_chunks, progress=advance if progress else None,
+        )  # fmt: skip
+    finally:
+        for bar in bars.values():
             bar.close()
-            checkpoint.phase = PHASES[PHASES.index(phase) + 1]
-            checkpoint.after = ""
-            checkpoint.save()
     return checkpoint
 
 
@@ -167,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     total = int(recs[0]["n"])
     print(f"rebuilding timelines of {total} users (resuming at {cp.phase} after {cp.after!r})")
     users = neo4j_user_ids(c.neo4j_driver, c.settings.neo4j_database)
-    rebuild(c.timelines, c.graph, c.posts, users, cp, total=total)
+    rebuild(c.timeline_rebuild, users, cp, total=total)
     print("done; delete the checkpoint or pass --restart to rebuild again")
     return 0
 

@@ -30,12 +30,17 @@ if TYPE_CHECKING:
     from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
+    from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router
+    from shared.ports import AvatarSource
+    from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
     from shared.usecases.media import MediaProcessor, MediaService
     from shared.usecases.outbox import TickRelays
     from shared.usecases.posts import PostsService
+    from shared.usecases.rebuild import TimelineRebuild
+    from shared.usecases.timeline import TimelineReader
     from shared.usecases.users import UsersService
 
 
@@ -105,7 +110,13 @@ class Container:
     def users(self) -> UsersService:
         from shared.usecases.users import UsersService
 
-        return UsersService(self.graph, self.publisher, self.posts, avatars=self.media_repo)
+        return UsersService(
+            self.graph,
+            self.publisher,
+            self.posts,
+            avatars=self.media_repo,
+            cards=self.profile_cards,
+        )
 
     # ---- posts and the outbox ------------------------------------------------------------
 
@@ -133,6 +144,7 @@ class Container:
             media=self.media_service,
             media_files=lambda: self.media_service,
             avatars=self.media_repo,
+            cards=self.profile_cards,
         )
 
     @cached_property
@@ -180,6 +192,7 @@ class Container:
             self.media_storage,
             self.media_upload_limiter,
             uploads_per_hour=self.settings.media_uploads_per_hour,
+            cards=self.profile_cards,
         )
 
     @cached_property
@@ -187,6 +200,53 @@ class Container:
         from shared.usecases.media import MediaProcessor
 
         return MediaProcessor(self.media_repo, self.media_storage)
+
+    # ---- timelines -----------------------------------------------------------------------
+
+    @cached_property
+    def profile_cards(self) -> RedisProfileCards:
+        """ports.ProfileCards: put on registration and profile changes, set_avatar on an
+        avatar change; the timeline reads them (and fills the missing ones)."""
+        from shared.adapters.redis_cards import RedisProfileCards
+
+        return RedisProfileCards(self.redis)
+
+    @cached_property
+    def avatars(self) -> AvatarSource:
+        # The media repository; read only to fill a missing profile card.
+        return self.media_repo
+
+    @cached_property
+    def timeline_reader(self) -> TimelineReader:
+        from shared.usecases.timeline import TimelineReader
+
+        return TimelineReader(
+            self.timelines, self.graph, self.posts, self.profile_cards, self.avatars
+        )
+
+    @cached_property
+    def fanout_planner(self) -> FanoutPlanner:
+        from shared.usecases.fanout import FanoutPlanner
+
+        return FanoutPlanner(self.timelines, self.graph, self.publisher, self.settings)
+
+    @cached_property
+    def timeline_writer(self) -> TimelineWriter:
+        from shared.usecases.fanout import TimelineWriter
+
+        return TimelineWriter(self.timelines)
+
+    @cached_property
+    def follow_sync(self) -> FollowSync:
+        from shared.usecases.fanout import FollowSync
+
+        return FollowSync(self.timelines, self.graph, self.posts, self.settings)
+
+    @cached_property
+    def timeline_rebuild(self) -> TimelineRebuild:
+        from shared.usecases.rebuild import TimelineRebuild
+
+        return TimelineRebuild(self.timelines, self.graph, self.posts, self.settings)
 
 
 # ---- entry points ------------------------------------------------------------------------
@@ -205,9 +265,9 @@ def _posts_router(c: Container) -> Router:
 
 
 def _timeline_router(c: Container) -> Router:
-    from shared.services.timeline import build_router
+    from shared.entrypoints.http.timeline import router
 
-    return build_router(c)
+    return router(lambda: c.timeline_reader)
 
 
 def _media_router(c: Container) -> Router:
@@ -226,26 +286,23 @@ HTTP_FUNCTIONS: dict[str, Callable[[Container], Router]] = {
 
 def _fanout_planner(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
-    from shared.services.timeline import FanoutPlanner
 
-    handler = FanoutPlanner.from_container(c)
-    return lambda ce: consume(ce, "fanout_planner", handler.handle, c.publisher)
+    handle = c.fanout_planner.handle
+    return lambda ce: consume(ce, "fanout_planner", handle, c.publisher)
 
 
 def _timeline_writer(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
-    from shared.services.timeline import TimelineWriter
 
-    handler = TimelineWriter.from_container(c)
-    return lambda ce: consume(ce, "timeline_writer", handler.handle, c.publisher)
+    handle = c.timeline_writer.handle
+    return lambda ce: consume(ce, "timeline_writer", handle, c.publisher)
 
 
 def _follow_sync(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
-    from shared.services.timeline import FollowSync
 
-    handler = FollowSync.from_container(c)
-    return lambda ce: consume(ce, "follow_sync", handler.handle, c.publisher)
+    handle = c.follow_sync.handle
+    return lambda ce: consume(ce, "follow_sync", handle, c.publisher)
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared import events
+from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
 from shared.domain.model import Post, User
 from shared.domain.posts import PostEvent
+from shared.domain.timeline import ReaderState, Recorded, Round, Source, TimelinePost
 from shared.domain.users import (
     FollowResult,
     MissingUser,
@@ -372,3 +374,93 @@ class MediaRecords(Protocol):
 
 
 # ---- timelines ----------------------------------------------------------------------------
+
+
+class TimelineStore(Protocol):
+    """Home and own timelines, the fan-out's per-post state and the readers' activity (Redis).
+
+    Every operation is idempotent or guarded (SET NX, tombstones), so a redelivered event leaves
+    the store as one delivery did. shared/adapters/redis_timeline.py says which operations span
+    several keys' slots (issue 19).
+    """
+
+    # the planner
+    def record_posts(self, posts: Sequence[TimelinePost]) -> list[Recorded]:
+        """Add posts (in order) to their authors' timelines; report each author's pace."""
+        ...
+
+    def commit_modes(self, decisions: Sequence[tuple[int, str, Mode]]) -> list[Mode]:
+        """Record each (post id, author, mode) unless one is recorded; the final modes."""
+        ...
+
+    def delete_post(self, post_id: int, author_id: str) -> Mode | None:
+        """Tombstone a post, drop it from its author's timeline; its recorded mode, if any."""
+        ...
+
+    def active_among(self, uids: Sequence[str]) -> list[str]: ...
+
+    def free_inactive(self, uids: Sequence[str]) -> int: ...
+
+    # the writer
+    def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
+        """Add or remove one post in many home timelines; -1 when it was deleted meanwhile."""
+        ...
+
+    # follow sync
+    def recent_entries(self, author_id: str, n: int) -> list[tuple[int, int]]: ...
+
+    def follow(self, follower: str, followee: str, entries: Sequence[tuple[int, int]]) -> int: ...
+
+    def unfollow(self, follower: str, followee: str) -> int: ...
+
+    # reads
+    def reader_state(self, uid: str) -> ReaderState: ...
+
+    def store_followees(self, uid: str, followees: Iterable[str]) -> None: ...
+
+    def followees(self, uid: str) -> frozenset[str]: ...
+
+    def pull_authors_of(self, followees: Iterable[str]) -> list[str]: ...
+
+    def round(
+        self,
+        sources: Sequence[Source],
+        before: int | None,
+        limit: int,
+        owner: str,
+        *,
+        home: bool,
+        truncate_empty: bool = False,
+    ) -> Round:
+        """One page round in one round trip: merge, bodies, tombstones, cards, follow flags."""
+        ...
+
+    def author_info(
+        self, reader: str | None, authors: Sequence[str]
+    ) -> tuple[set[str], dict[str, User]]:
+        """(which ``authors`` the reader follows, their profile cards), one round trip."""
+        ...
+
+    def cache_posts(self, posts: Iterable[Post]) -> None: ...
+
+    # regeneration and the rebuild
+    def try_lock_regeneration(self, uid: str) -> bool: ...
+
+    def unlock_regeneration(self, uid: str) -> None: ...
+
+    def regenerate(self, uid: str, followees: Iterable[str]) -> int:
+        """Rebuild the home timeline from the followees' own timelines; marks the user active."""
+        ...
+
+    def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
+        """Replace the author's own timeline with their live ``posts`` (the rebuild)."""
+        ...
+
+
+class RebuildCheckpoint(Protocol):
+    """Where the timeline rebuild stands (usecases.rebuild), kept outside Redis."""
+
+    phase: str  # "authors", "homes" or "done"
+    after: str  # the last user id done in this phase ("" = none yet)
+
+    def save(self) -> None: ...

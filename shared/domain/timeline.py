@@ -15,7 +15,43 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.domain.fanout import Mode
+from shared.domain.model import Post, User
+
+
+@dataclass(frozen=True)
+class TimelinePost:
+    """A new post as the timeline engine records it (from a PostCreated event)."""
+
+    post_id: int
+    author_id: str
+    text: str
+    created_ms: int
+    media: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    """A newest-first source of a page: a user's home timeline, or a user's own posts."""
+
+    owner: str
+    home: bool = False
+
+    @classmethod
+    def home_of(cls, uid: str) -> Source:
+        return cls(uid, home=True)
+
+    @classmethod
+    def own(cls, uid: str) -> Source:
+        return cls(uid)
+
+    @property
+    def authors(self) -> frozenset[str] | None:
+        """Whose posts it holds; None for a home timeline: it stands for every followee."""
+        return None if self.home else frozenset({self.owner})
 
 
 @dataclass(frozen=True)
@@ -79,8 +115,50 @@ def fallback_for(sources: Sequence[SourceRun]) -> Fallback | None:
     return Fallback(floor=floor, authors=frozenset(authors), all_followees=every)
 
 
-def next_cursor(page: Sequence[int], limit: int, exhausted: bool) -> str | None:
-    """The cursor of the next page: the last id, or None when there is nothing older."""
-    if not page or (exhausted and len(page) < limit):
-        return None
-    return str(page[-1])
+def next_cursor(
+    page: Sequence[int], limit: int, exhausted: bool, scanned: int | None = None
+) -> str | None:
+    """The cursor of the next page: the last id, or None when there is nothing older.
+
+    ``scanned``: the oldest id the read looked at. When everything scanned was filtered out
+    (deleted, unfollowed) and the sources are not exhausted, scrolling goes on from there.
+    """
+    if page and not (exhausted and len(page) < limit):
+        return str(page[-1])
+    if not exhausted and scanned is not None:
+        return str(scanned)
+    return None
+
+
+# ---- what the timeline store reports (ports.TimelineStore) ----------------------------------
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a post saw: a mode already decided (or None), or that it is deleted."""
+
+    gone: bool
+    mode: Mode | None
+    posts_in_window: int
+    window_span_ms: int
+
+
+@dataclass(frozen=True)
+class ReaderState:
+    pull_authors: list[str]
+    active: bool
+    followees_cached: bool
+
+
+@dataclass(frozen=True)
+class Round:
+    """One page round (``TimelineStore.round``)."""
+
+    merged: list[int]
+    runs: list[SourceRun]
+    live: dict[int, Post] = field(default_factory=dict)  # cached bodies of merged ids
+    dead: set[int] = field(default_factory=set)  # merged ids with a tombstone
+    missing: list[int] = field(default_factory=list)  # merged ids to fetch from the store
+    follows: set[str] = field(default_factory=set)  # authors the reader follows (home reads)
+    cards: dict[str, User] = field(default_factory=dict)  # profile cards found (owner too)
+    seen: frozenset[str] = frozenset()  # the authors looked up (owner included)

@@ -109,7 +109,7 @@ def test_redis_lost_under_load_rebuild_restores_every_timeline(
     _assert_stored(c, load)
     t0 = time.monotonic()
     rebuild_timelines.rebuild(
-        c.timelines, c.graph, c.posts,
+        c.timeline_rebuild,
         rebuild_timelines.neo4j_user_ids(c.neo4j_driver, c.settings.neo4j_database),
         rebuild_timelines.Checkpoint(tmp_path / "rebuild.json"), progress=False,
     )  # fmt: skip

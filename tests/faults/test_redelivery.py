@@ -28,9 +28,10 @@ from google.cloud import pubsub_v1
 
 from devstack.stack import LocalStack
 from shared import events
+from shared.adapters import redis_keys as keys
 from shared.bootstrap import Container
 from shared.entrypoints.pubsub import consumer
-from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter
+from shared.usecases.fanout import FanoutPlanner
 from shared.usecases.posts import PostsService
 from tests.faults import harness
 
@@ -79,8 +80,8 @@ class Pipeline:
         self.pub = CountingPublisher(c.publisher)
         self.handlers = {
             "post-events": FanoutPlanner(c.timelines, c.graph, self.pub, c.settings).handle,
-            "social-events": FollowSync.from_container(c).handle,
-            "fanout-batches": TimelineWriter.from_container(c).handle,
+            "social-events": c.follow_sync.handle,
+            "fanout-batches": c.timeline_writer.handle,
         }
         self.batch_sub = subscriber.subscription_path(PROJECT, "drill-fanout-batches")
         self.pulled_batches = 0
@@ -158,12 +159,12 @@ def _state(c: Container, uids: list[str]) -> dict[str, Any]:
     r = c.redis
     raw: dict[str, Any] = {
         k.decode(): r.zrange(k, 0, -1, withscores=True)
-        for pattern in ("tl:*", "ut:*")
+        for pattern in (keys.home("*"), keys.own("*"))
         for k in r.scan_iter(match=pattern)
     }
-    raw["pullers"] = sorted(r.smembers("pullers"))
-    raw["tombstones"] = sorted(k.decode() for k in r.scan_iter(match="px:*"))
-    reader = TimelineReader(c.timelines, c.graph, c.posts, background=False)
+    raw["pullers"] = sorted(r.smembers(keys.PULLERS))
+    raw["tombstones"] = sorted(k.decode() for k in r.scan_iter(match=keys.tombstone("*")))
+    reader = c.timeline_reader
     homes = {u: [(p.id, p.text) for p in reader.home(u, 100).posts] for u in uids}
     own = {u: [p.id for p in reader.user_posts(u, 100).posts] for u in uids}
     g, store = c.graph, c.posts

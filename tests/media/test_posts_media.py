@@ -19,16 +19,19 @@ import requests
 from google.cloud import pubsub_v1
 
 from shared import config, events
+from shared.adapters import redis_keys as keys
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.adapters.pubsub import PubSubPublisher
+from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.bootstrap import Container
 from shared.domain import media as domain
 from shared.entrypoints.http.api import Router
 from shared.entrypoints.http.posts import router
-from shared.services.timeline import FanoutPlanner, TimelineReader
+from shared.usecases.fanout import FanoutPlanner
 from shared.usecases.posts import PostsService
+from shared.usecases.timeline import TimelineReader
 from tests.conftest import PROJECT_ID
 from tests.media.conftest import Api, Uploader, image_bytes, notify, wait_notification
 
@@ -216,7 +219,8 @@ def timeline_parts(
     tl = RedisTimelines(c.redis, c.settings)
     store = FirestorePosts(media_c.firestore)
     planner = FanoutPlanner(tl, graph, PubSubPublisher(PROJECT_ID), c.settings)
-    reader = TimelineReader(tl, graph, store, background=False, avatars=media_c.media_repo)
+    cards = RedisProfileCards(media_c.redis)
+    reader = TimelineReader(tl, graph, store, cards, avatars=media_c.media_repo)
     yield c, planner, reader
     c.neo4j_driver.close()
 
@@ -249,7 +253,7 @@ def test_user_timeline_shows_post_media_and_the_author_avatar(
     assert item["media"] == post.get_json()["media"] and item["media"][0]["alt"] == "sky"
     assert item["author"]["avatar"]["id"] == avatar
     assert [v["width"] for v in item["author"]["avatar"]["variants"]] == [96, 400]
-    c.redis.delete(f"pc:{item['id']}")
+    c.redis.delete(keys.post_body(item["id"]))
     assert first_item() == item  # from the Firestore read model
 
     media_c.media_service.set_avatar(uid, None)

@@ -1,6 +1,6 @@
 """Seek-replay through the real pipeline: posts -> planner -> writer -> Redis, twice, same result.
 
-Uses the timeline engine's consumers as they are deployed (shared.services.timeline), on real
+Uses the timeline engine's consumers as they are deployed (shared.usecases.fanout), on real
 Redis, Neo4j, Pub/Sub and Firestore: redelivered events must leave every timeline unchanged.
 """
 
@@ -20,14 +20,11 @@ from devstack import replay
 from shared import config, events
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
+from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
-from shared.services.timeline import (
-    FANOUT_TOPIC,
-    FanoutPlanner,
-    TimelineReader,
-    TimelineWriter,
-)
+from shared.usecases.fanout import FANOUT_TOPIC, FanoutPlanner, TimelineWriter
 from shared.usecases.posts import PostsService
+from shared.usecases.timeline import TimelineReader
 from tests.conftest import PROJECT_ID
 from tests.posts.conftest import PubSub
 
@@ -46,12 +43,13 @@ def test_seek_replay_leaves_home_timelines_unchanged(
         for uid in (author, fan, other):
             graph.create_user(uid, uid, uid.title())
         graph.follow(fan, author)
-        tl = RedisTimelines(redis_lib.Redis.from_url(redis_url), settings)
+        client = redis_lib.Redis.from_url(redis_url)
+        tl = RedisTimelines(client, settings)
         for uid in (fan, other):
             tl.touch(uid)  # active readers get pushed posts
         planner = FanoutPlanner(tl, graph, pubsub.publisher, settings)
         writer = TimelineWriter(tl)
-        reader = TimelineReader(tl, graph, store, background=False)
+        reader = TimelineReader(tl, graph, store, RedisProfileCards(client))
 
         def home(uid: str) -> list[str]:
             # What GET /v1/timeline serves: pushed entries merged with pulled authors' posts

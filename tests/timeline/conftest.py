@@ -10,10 +10,12 @@ import pytest
 import redis as redis_lib
 
 from shared import events, ids
+from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
 from shared.domain.model import Post
-from shared.services.timeline import FanoutPlanner, FollowSync, TimelineReader, TimelineWriter
+from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
+from shared.usecases.timeline import TimelineReader
 from tests.timeline.fakes import ListPublisher, MemGraph, MemPosts
 
 _seq = itertools.count(1)
@@ -29,6 +31,7 @@ class Engine:
     settings: Settings
     r: redis_lib.Redis[bytes]
     tl: RedisTimelines
+    cards: RedisProfileCards
     graph: MemGraph
     store: MemPosts
     pub: ListPublisher
@@ -132,14 +135,14 @@ def make_engine(redis_url: str, **overrides: Any) -> Engine:
     settings = dataclasses.replace(default_settings(), redis_url=redis_url, **overrides)
     r = redis_lib.Redis.from_url(redis_url)
     r.flushdb()
-    tl = RedisTimelines(r, settings)
+    tl, cards = RedisTimelines(r, settings), RedisProfileCards(r)
     graph, store, pub = MemGraph(), MemPosts(), ListPublisher()
     return Engine(
-        settings=settings, r=r, tl=tl, graph=graph, store=store, pub=pub,
+        settings=settings, r=r, tl=tl, cards=cards, graph=graph, store=store, pub=pub,
         planner=FanoutPlanner(tl, graph, pub, settings),
         writer=TimelineWriter(tl),
         follow_sync=FollowSync(tl, graph, store, settings),
-        reader=TimelineReader(tl, graph, store, background=False),
+        reader=TimelineReader(tl, graph, store, cards),
     )  # fmt: skip
 
 

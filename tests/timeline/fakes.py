@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from shared import events
+from shared.domain.media import MediaRef
 from shared.domain.model import Post, User
 
 
@@ -74,3 +75,10 @@ class ListPublisher:
 
     def publish(self, topic: str, event: events._Event) -> None:
         self.sent.append((topic, event))
+
+
+class NoAvatars:
+    """An AvatarSource where nobody has an avatar."""
+
+    def get_avatars(self, user_ids: Iterable[str]) -> dict[str, MediaRef]:
+        return {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from shared import events, ids
+from shared.adapters import redis_keys as keys
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.domain.fanout import trims
+from shared.domain.timeline import Source
 from tests.timeline.conftest import Engine, created, deleted, followed, make_engine, unfollowed
 
 pytestmark = pytest.mark.integration
@@ -23,7 +25,7 @@ def test_push_reaches_followers_only_and_own_posts_show_at_home(engine: Engine) 
     assert engine.page("f1") == [pid]
     assert engine.page("stranger") == []
     assert engine.page("a") == [pid]
-    assert engine.r.get(f"pm:{pid}") == b"push"
+    assert engine.r.get(keys.post_mode(pid)) == b"push"
 
 
 def test_timeline_is_trimmed_in_bulk_and_stays_a_compact_listpack(redis_url: str) -> None:
@@ -39,11 +41,11 @@ def test_timeline_is_trimmed_in_bulk_and_stays_a_compact_listpack(redis_url: str
         expected += 1
         if trims(pids[-1], every):
             expected = min(expected, cap)
-        assert e.r.zcard("tl:r") == expected
+        assert e.r.zcard(keys.home("r")) == expected
         peak = max(peak, expected)
     assert cap < peak <= cap + 224  # the slack is used, and stays far below the listpack limit
     assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:expected]
-    assert e.r.object("encoding", "tl:r") == b"listpack"
+    assert e.r.object("encoding", keys.home("r")) == b"listpack"
     assert e.tl.bytes_per_entry("r") <= 24.0
 
 
@@ -52,7 +54,7 @@ def test_trim_every_one_caps_exactly_on_every_insert(redis_url: str) -> None:
     e.user("a", "r")
     e.follow("r", "a")
     pids = [e.post("a", T0 + i * 60_000) for i in range(80)]
-    assert e.r.zcard("tl:r") == 50
+    assert e.r.zcard(keys.home("r")) == 50
     assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:50]
 
 
@@ -70,8 +72,8 @@ def test_celebrity_post_costs_one_write_and_is_merged_at_read(redis_url: str) ->
     for f in ("f1", "f2", "f3", "f4"):
         e.follow(f, "star")
     pid = e.post("star", T0)
-    assert e.r.get(f"pm:{pid}") == b"pull"
-    assert not any(e.r.exists(f"tl:{f}") for f in ("f1", "f2", "f3", "f4"))
+    assert e.r.get(keys.post_mode(pid)) == b"pull"
+    assert not any(e.r.exists(keys.home(f)) for f in ("f1", "f2", "f3", "f4"))
     assert all(e.page(f) == [pid] for f in ("f1", "f2", "f3", "f4"))
 
 
@@ -79,14 +81,14 @@ def test_burst_switches_to_pull_without_losing_or_duplicating(engine: Engine) ->
     engine.user("a", "r")
     engine.follow("r", "a")
     pids = [engine.post("a", T0 + i * 300) for i in range(30)]  # the seed's pace
-    modes = [engine.r.get(f"pm:{p}") for p in pids]
+    modes = [engine.r.get(keys.post_mode(p)) for p in pids]
     assert modes[:2] == [b"push", b"push"] and set(modes[2:]) == {b"pull"}
     assert engine.tl.home_ids("r") == pids[1::-1]
     page = engine.page("r", limit=100)
     assert page == sorted(pids, reverse=True)
     # the burst is over: a post an hour later is pushed again, and the page stays exact
     later = engine.post("a", T0 + 3_600_000)
-    assert engine.r.get(f"pm:{later}") == b"push"
+    assert engine.r.get(keys.post_mode(later)) == b"push"
     assert engine.page("r", limit=100) == [later, *sorted(pids, reverse=True)]
 
 
@@ -95,12 +97,12 @@ def test_mode_is_decided_once_even_if_the_author_becomes_a_celebrity(redis_url: 
     e.user("a", "f1")
     e.follow("f1", "a")
     pid = e.post("a", T0)
-    assert e.r.get(f"pm:{pid}") == b"push"
+    assert e.r.get(keys.post_mode(pid)) == b"push"
     for f in ("x1", "x2", "x3"):
         e.user(f)
         e.graph.follow(f, "a")
     e.planner.handle(created(pid, "a", "hi", T0))  # redelivered after the author grew
-    assert e.r.get(f"pm:{pid}") == b"push"
+    assert e.r.get(keys.post_mode(pid)) == b"push"
     assert len(e.pub.sent) == 1  # re-planned as push: one batch of the 4 followers, no switch
 
 
@@ -204,7 +206,7 @@ def test_deleted_posts_are_filtered_at_hydration(engine: Engine) -> None:
     e.follow("r", "a")
     keep = e.post("a", T0)
     gone = e.post("a", T0 + 60_000)
-    e.r.set(f"px:{gone}", b"1")  # tombstoned, but its removal batch has not run yet
+    e.r.set(keys.tombstone(gone), b"1")  # tombstoned, but its removal batch has not run yet
     assert e.page("r") == [keep]
 
 
@@ -216,10 +218,10 @@ def test_inactive_users_are_skipped_then_regenerated_on_read(engine: Engine) -> 
     e.follow("idle", "a")
     pid = e.post("a", T0)
     assert e.tl.home_ids("active") == [pid]
-    assert not e.r.exists("tl:idle")  # skipped (and freed) at fan-out
+    assert not e.r.exists(keys.home("idle"))  # skipped (and freed) at fan-out
     first = e.reader.home("idle", 20)
     assert first.regenerating and [p.id for p in first.posts] == [pid]
-    assert e.tl.home_ids("idle") == [pid]  # regenerated (inline in tests)
+    assert e.tl.home_ids("idle") == [pid]  # regenerated inside the request
     second = e.reader.home("idle", 20)
     assert not second.regenerating and [p.id for p in second.posts] == [pid]
     later = e.post("a", T0 + 60_000)
@@ -232,7 +234,7 @@ def test_scrolling_past_the_cap_falls_back_to_the_store(redis_url: str) -> None:
     e.follow("r", "a")
     e.follow("r", "b")
     pids = [e.post("a" if i % 3 else "b", T0 + i * 60_000) for i in range(31)]
-    assert e.r.zcard("tl:r") < 31  # trimmed: older posts live only in the store
+    assert e.r.zcard(keys.home("r")) < 31  # trimmed: older posts live only in the store
     seen: list[int] = []
     before = None
     while True:
@@ -254,7 +256,7 @@ def test_hydration_is_bulk(engine: Engine) -> None:
     e.user("a", "r")
     e.follow("r", "a")
     pids = [e.post("a", T0 + i * 60_000) for i in range(12)]
-    e.r.delete(*[f"pc:{p}" for p in pids[:6]])  # half the cache expired
+    e.r.delete(*[keys.post_body(p) for p in pids[:6]])  # half the cache expired
     e.store.get_calls = 0
     page = e.reader.home("r", 20)
     assert [p.id for p in page.posts] == pids[::-1]
@@ -276,7 +278,7 @@ def test_read_merges_at_most_limit_from_each_source(redis_url: str) -> None:
         e.follow("r", f"p{i}")
         for j in range(30):
             e.post(f"p{i}", T0 + j * 60_000 + i)
-    merged, runs = e.tl.sources([(f"ut:p{i}", frozenset({f"p{i}"})) for i in range(5)], None, 4)
+    merged, runs = e.tl.sources([Source.own(f"p{i}") for i in range(5)], None, 4)
     assert all(r.got == 4 for r in runs)
     assert len(merged) == 4
     assert len(e.page("r", 4)) == 4
@@ -291,4 +293,4 @@ def test_regeneration_keeps_listpack(redis_url: str) -> None:
         for j in range(400):
             e.post(f"a{i}", T0 + j * 60_000 + i)
     assert tl.regenerate("r", ["a0", "a1", "a2"]) == 800
-    assert e.r.object("encoding", "tl:r") == b"listpack"
+    assert e.r.object("encoding", keys.home("r")) == b"listpack"

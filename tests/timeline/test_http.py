@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import flask
 import pytest
 
-from shared.bootstrap import Container
-from shared.entrypoints.http.api import USERINFO_HEADER
-from shared.services.timeline import build_router
+from shared.bootstrap import HTTP_FUNCTIONS, Container
+from tests.identity import identity_headers
 from tests.timeline.conftest import Engine, make_id
+from tests.timeline.fakes import NoAvatars
 
 pytestmark = pytest.mark.integration
 
@@ -21,13 +19,12 @@ T0 = 1_770_000_000_000
 
 
 def _get(engine: Engine, path: str, uid: str | None = "r") -> tuple[int, Any]:
-    c = Container(engine.settings)
-    c.__dict__.update(timelines=engine.tl, graph=engine.graph, posts=engine.store)
-    router = build_router(c)
-    headers = {}
-    if uid is not None:
-        info = base64.urlsafe_b64encode(json.dumps({"sub": uid}).encode()).decode().rstrip("=")
-        headers[USERINFO_HEADER] = info
+    c = Container(
+        engine.settings, timelines=engine.tl, graph=engine.graph, posts=engine.store,
+        profile_cards=engine.cards, avatars=NoAvatars(),
+    )  # fmt: skip
+    router = HTTP_FUNCTIONS["timeline"](c)
+    headers = identity_headers(uid) if uid is not None else {}
     with app.test_request_context(path, method="GET", headers=headers):
         resp = router.dispatch(flask.request)
     return resp.status_code, resp.get_json()
@@ -96,7 +93,7 @@ def test_writer_logs_the_fanout_lag(engine: Engine, caplog: pytest.LogCaptureFix
         event_id="b1", occurred_ms=created, op="add", post_id=str(make_id(created)),
         author_id="a", created_ms=created, recipients=["x", "y"], batch_no=3,
     )  # fmt: skip
-    with caplog.at_level(logging.INFO, logger="shared.services.timeline"):
+    with caplog.at_level(logging.INFO, logger="shared.usecases.fanout"):
         engine.writer.handle(batch)
     logged = [r for r in caplog.records if r.getMessage() == "fan-out batch written"]
     fields = logged[0].json_fields  # type: ignore[attr-defined]

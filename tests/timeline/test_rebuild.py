@@ -13,11 +13,15 @@ import redis as redis_lib
 
 from devstack.rebuild_timelines import Checkpoint, neo4j_user_ids, rebuild
 from shared import events, ids
+from shared.adapters import redis_keys as keys
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
+from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
-from shared.services.timeline import FanoutPlanner, TimelineReader, TimelineWriter
+from shared.usecases.fanout import FanoutPlanner, TimelineWriter
+from shared.usecases.rebuild import TimelineRebuild
+from shared.usecases.timeline import TimelineReader
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +75,7 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     for batch in pub.sent:
         assert isinstance(batch, events.FanoutBatch)
         writer.handle(batch)
-    reader = TimelineReader(tl, graph, store, background=False)
+    reader = TimelineReader(tl, graph, store, RedisProfileCards(r))
 
     def snapshot() -> dict[str, list[int]]:
         out = {}
@@ -81,7 +85,7 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
         return out
 
     before = snapshot()
-    assert any(before.values()) and r.sismember("pullers", users[7])
+    assert any(before.values()) and r.sismember(keys.PULLERS, users[7])
 
     r.flushdb()  # Redis is lost
     cp_path = tmp_path / "cp.json"
@@ -90,12 +94,13 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     def mine(start: str):  # type: ignore[no-untyped-def]
         return (u for u in after_id(start) if u.startswith(db))
 
-    cp = rebuild(tl, graph, store, mine, Checkpoint.load(cp_path), progress=False,
+    job = TimelineRebuild(tl, graph, store, settings)
+    cp = rebuild(job, mine, Checkpoint.load(cp_path), progress=False,
                  stop_after_chunks=4, chunk_size=3)  # fmt: skip
     assert cp.phase == "homes" and Checkpoint.load(cp_path).after == users[2]  # interrupted
-    cp = rebuild(tl, graph, store, mine, Checkpoint.load(cp_path), progress=False, chunk_size=3)
+    cp = rebuild(job, mine, Checkpoint.load(cp_path), progress=False, chunk_size=3)
     assert cp.phase == "done"
-    assert r.sismember("pullers", users[7])
-    assert all(r.object("encoding", f"tl:{u}") in (None, b"listpack") for u in users)
+    assert r.sismember(keys.PULLERS, users[7])
+    assert all(r.object("encoding", keys.home(u)) in (None, b"listpack") for u in users)
     assert snapshot() == before
     driver.close()

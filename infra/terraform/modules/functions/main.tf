@@ -3,7 +3,7 @@
 # deterministic (the archive provider fixes timestamps), so its MD5 names the uploaded object
 # and a change to either folder, and only a change, rebuilds the function.
 locals {
-  text_file = "\\.(py|pyi|typed|txt|yaml|yml|json|toml|cfg)$"
+  text_file = "\\.(py|pyi|typed|txt|yaml|yml|json|toml|cfg|lua)$"
   shared_files = sort([
     for f in fileset("${var.repo_root}/shared", "**") : f
     if !strcontains(f, "__pycache__") && can(regex(local.text_file, f))

@@ -1,0 +1,103 @@
+"""The Redis key schema of the whole platform: every key any part of the code names is built here.
+
+Why one module: the same key was spelt in the adapter, in Lua strings, in the service, in the
+devstack tools and in the tests; a rename (or the hash tags Redis Cluster needs, issue 19) had to
+find every copy. Now a caller asks for ``home(uid)``, a script receives the key in ``KEYS``.
+
+Hash tags. Redis Cluster places a key by the part between its first ``{`` and the next ``}``,
+so every per-user key carries ``{uid}`` and every per-post key ``{pid}``: all keys of one user
+(home timeline, own timeline, followee cache, activity flag, regeneration lock, profile card)
+share one slot, and so do all keys of one post (mode, tombstone, cached body). A script or MULTI
+over one user's keys, or over one post's keys, then never spans two slots.
+(A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
+scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
+it yet: issue 19 should make the user id validation refuse braces.)
+
+The builders also make scan patterns: ``home("*")`` is ``tl:{*}``, which matches every home
+timeline (``{`` and ``}`` are not glob characters).
+
+| key             | type   | tag    | what                                                     |
+|-----------------|--------|--------|----------------------------------------------------------|
+| ``tl:{uid}``    | zset   | user   | home timeline (pushed posts), capped                     |
+| ``ut:{uid}``    | zset   | user   | the author's own timeline, capped                        |
+| ``fw:{uid}``    | set    | user   | followee cache (sentinel ``""`` = loaded)                |
+| ``act:{uid}``   | string | user   | present while the user read within ``inactive_days``    |
+| ``rg:{uid}``    | string | user   | regeneration lock                                        |
+| ``pc:{uid}``    | hash   | user   | profile card: handle, display name, avatar (no TTL)      |
+| ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
+| ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
+| ``pb:{pid}``    | string | post   | cached post body (JSON)                                  |
+| ``pullers``     | set    | (none) | authors with pull-mode posts: a global hot key, issue 19 |
+| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, uploads)        |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# The one spelling of each per-post key, as a template: the read round's script receives these
+# templates (its post ids are only known once it has merged, so it cannot be handed the keys).
+POST_BODY = "pb:{%s}"
+TOMBSTONE = "px:{%s}"
+CARD = "pc:{%s}"
+
+PULLERS = "pullers"
+
+
+def _tagged(prefix: str, ident: str | int) -> str:
+    return f"{prefix}:{{{ident}}}"
+
+
+# ---- per user -------------------------------------------------------------------------------
+
+
+def home(uid: str) -> str:
+    return _tagged("tl", uid)
+
+
+def homes(uids: Iterable[str]) -> list[str]:
+    """``home(u)`` of each; the writer builds 1,000 per batch, inlined as it is the hot loop."""
+    return [f"tl:{{{u}}}" for u in uids]
+
+
+def own(uid: str) -> str:
+    return _tagged("ut", uid)
+
+
+def followees(uid: str) -> str:
+    return _tagged("fw", uid)
+
+
+def active(uid: str) -> str:
+    return _tagged("act", uid)
+
+
+def regen_lock(uid: str) -> str:
+    return _tagged("rg", uid)
+
+
+def card(uid: str) -> str:
+    return CARD % uid
+
+
+# ---- per post -------------------------------------------------------------------------------
+
+
+def post_mode(pid: int | str) -> str:
+    return _tagged("pm", pid)
+
+
+def tombstone(pid: int | str) -> str:
+    return TOMBSTONE % pid
+
+
+def post_body(pid: int | str) -> str:
+    return POST_BODY % pid
+
+
+# ---- other modules (their adapters adopt these at merge time) --------------------------------
+
+
+def rate_window(name: str, subject: str) -> str:
+    """The sliding window of limiter ``name`` (e.g. ``posts``, ``uploads``) for ``subject``."""
+    return f"rl:{name}:{{{subject}}}"

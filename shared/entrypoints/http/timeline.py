@@ -1,0 +1,44 @@
+"""The timeline function's HTTP routes: ``GET /v1/timeline`` and ``GET /v1/users/{id}/posts``
+(contracts/openapi.yaml, backend ``${timeline_url}``). Parsing and status codes only; the reads
+are shared.usecases.timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from shared import ids
+from shared.domain import errors
+from shared.entrypoints.http.api import Request, Response, Router
+from shared.usecases.timeline import TimelineReader
+
+
+def _before(req: Request) -> int | None:
+    raw = req.query.get("before")
+    if raw is None or raw == "":
+        return None
+    try:
+        return ids.parse_id(raw)
+    except ValueError as exc:
+        raise errors.InvalidInput("before must be a post id (a string of digits)") from exc
+
+
+def router(reader: Callable[[], TimelineReader]) -> Router:
+    """``reader()`` gives the use case; it is first called by the first request, so building
+    the router connects to nothing (bootstrap passes the container's cached entry)."""
+    r = Router()
+
+    @r.route("GET", "/v1/timeline")
+    def home(req: Request) -> Response:
+        uid = req.caller().uid
+        limit = req.int_query("limit", 20, lo=1, hi=100)
+        page = reader().home(uid, limit, _before(req))
+        return page.to_json(), 206 if page.regenerating else 200, {"Cache-Control": "no-store"}
+
+    @r.route("GET", "/v1/users/{id}/posts")
+    def user_posts(req: Request) -> Response:
+        req.caller()
+        limit = req.int_query("limit", 20, lo=1, hi=100)
+        page = reader().user_posts(req.params["id"], limit, _before(req))
+        return page.to_json(), 200
+
+    return r

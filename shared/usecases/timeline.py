@@ -1,0 +1,221 @@
+"""Reading timelines: a user's home page (``GET /v1/timeline``) and own posts
+(``GET /v1/users/{id}/posts``).
+
+Why it exists: a page is a bounded merge of a few newest-first sources (domain.timeline), served
+from Redis in one script run per round, with the post store as the fallback below what Redis
+holds. What it promises:
+
+- a page is the newest ``limit`` live posts below the cursor of the reader's followees and the
+  reader (home), or of the user (own posts), each with its author's profile card;
+- reading touches Redis only, when the cards are there: a missing card is filled from the graph
+  and the avatars, then put (write-through cards, ports.ProfileCards);
+- a reader whose home timeline was dropped while idle is served by pull, and their home timeline
+  is regenerated inside the same request (Cloud Run gives a function CPU only while it serves a
+  request, so work after the response may never run); the regeneration lock keeps it to one
+  request per user, and the work is one server-side script bounded by the followees' capped
+  own timelines.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.domain import errors
+from shared.domain.media import media_json
+from shared.domain.model import Post, User
+from shared.domain.timeline import Source, fallback_for, merge_newest, next_cursor
+from shared.ports import (
+    AvatarSource,
+    FollowerSource,
+    PostStore,
+    ProfileCards,
+    TimelineStore,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 4  # bounded refills when filtering (deleted, unfollowed) thins a page
+STORE_FANOUT_THREADS = 16
+MAX_USER_ID = 128
+
+
+@dataclass
+class Page:
+    posts: list[Post]
+    authors: dict[str, User] = field(default_factory=dict)
+    next_cursor: str | None = None
+    regenerating: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "items": [p.to_json(self.authors.get(p.author_id)) for p in self.posts],
+            "next_cursor": self.next_cursor,
+            "regenerating": self.regenerating,
+        }
+
+
+class TimelineReader:
+    def __init__(
+        self,
+        timelines: TimelineStore,
+        graph: FollowerSource,
+        posts: PostStore,
+        cards: ProfileCards,
+        avatars: AvatarSource | None = None,
+    ) -> None:
+        self.tl = timelines
+        self.graph = graph
+        self.posts = posts
+        self.cards = cards
+        self.avatars = avatars  # fills missing cards; None: cards are filled without avatars
+
+    def home(self, uid: str, limit: int, before: int | None = None) -> Page:
+        st = self.tl.reader_state(uid)
+        pulls = st.pull_authors
+        if not st.followees_cached:
+            loaded = frozenset(self.graph.following_ids(uid))
+            self.tl.store_followees(uid, loaded)
+            pulls = self.tl.pull_authors_of(loaded)
+
+        def everyone() -> frozenset[str]:
+            return self.tl.followees(uid) | {uid}
+
+        sources: list[Source]
+        if st.active:
+            # the home timeline stands for every followee when it runs dry (Source.authors)
+            sources = [Source.home_of(uid), Source.own(uid)] + [Source.own(a) for a in pulls]
+            page = self._collect(uid, sources, limit, before, everyone, home=True)
+        else:
+            # Fan-out skipped this reader while inactive: serve every followee by pull (each
+            # bounded to `limit`), then rebuild their home timeline before answering.
+            authors = everyone()
+            sources = [Source.own(a) for a in sorted(authors)]
+            page = self._collect(uid, sources, limit, before, everyone, home=True)
+            self._regenerate(uid, authors - {uid})
+        page.regenerating = not st.active
+        return page
+
+    def user_posts(self, uid: str, limit: int, before: int | None = None) -> Page:
+        if not 1 <= len(uid) <= MAX_USER_ID:
+            raise errors.InvalidInput(f"id must be 1-{MAX_USER_ID} characters")
+        only = frozenset({uid})
+        page = self._collect(uid, [Source.own(uid)], limit, before, lambda: only, home=False)
+        if not page.posts and uid not in page.authors:
+            raise errors.NotFound(f"no user {uid}")
+        return page
+
+    def _collect(
+        self,
+        uid: str,
+        sources: list[Source],
+        limit: int,
+        before: int | None,
+        everyone: Callable[[], frozenset[str]],
+        *,
+        home: bool,
+    ) -> Page:
+        page: list[Post] = []
+        cards: dict[str, User] = {}
+        cursor = before
+        exhausted = False
+        for _ in range(MAX_ROUNDS):
+            # A user's own timeline missing from Redis (lost, not yet rebuilt) costs one query.
+            # One script run: merge, bodies, tombstones, authors' cards and follow flags.
+            rd = self.tl.round(sources, cursor, limit, uid, home=home, truncate_empty=not home)
+            merged = rd.merged
+            fb = fallback_for(rd.runs)
+            known: dict[int, Post] = {}
+            if fb is not None and fb.needed(merged, limit):
+                authors = fb.authors | (everyone() if fb.all_followees else frozenset())
+                known = self._store_recent(authors, cursor, limit)
+                merged = merge_newest([merged, sorted(known, reverse=True)], limit)
+            posts = {**rd.live, **{k: v for k, v in known.items() if k not in rd.dead}}
+            miss = [m for m in rd.missing if m not in known]
+            if miss:
+                stored = self.posts.get_posts(miss)
+                self.tl.cache_posts(stored.values())
+                posts.update({pid: p for pid, p in stored.items() if not p.deleted})
+            follows = set(rd.follows)
+            cards.update(rd.cards)
+            # authors the script did not see (posts from the store): one more round trip
+            unseen = sorted({p.author_id for p in posts.values()} - rd.seen)
+            if unseen:
+                more, found = self.tl.author_info(uid if home else None, unseen)
+                follows |= more
+                cards.update(found)
+            for pid in merged:
+                p = posts.get(pid)
+                # unfollowed authors' posts may linger in the home timeline: filter them
+                ok = p is not None and (p.author_id == uid or (home and p.author_id in follows))
+                if ok and p is not None and len(page) < limit:
+                    page.append(p)
+            exhausted = len(merged) < limit
+            if len(page) >= limit or exhausted:
+                break
+            cursor = merged[-1]
+        nxt = next_cursor([p.id for p in page], limit, exhausted, scanned=cursor)
+        wanted = {p.author_id for p in page} | {uid}
+        missing = sorted(a for a in wanted if a not in cards)
+        if missing:
+            cards.update(self._fill_cards(missing))
+        shown = {a: u for a, u in cards.items() if a in wanted}
+        return Page(posts=page, authors=shown, next_cursor=nxt)
+
+    def _fill_cards(self, uids: list[str]) -> dict[str, User]:
+        """Cards missing from Redis (never put, or lost with it): from the graph and the
+        avatars, then put, so the next page needs neither."""
+        users = self.graph.get_users(uids)
+        if not users:
+            return {}
+        found = {}
+        if self.avatars is not None:
+            try:
+                found = self.avatars.get_avatars(sorted(users))
+            except Exception:  # a picture is not worth failing the page for
+                log.warning("avatar lookup failed; authors shown without", exc_info=True)
+                # not put: a card without its avatar would hide the avatar until it changes
+                return {u.id: _card(u, None) for u in users.values()}
+        filled = {
+            u.id: _card(u, media_json(found[u.id]) if u.id in found else None)
+            for u in users.values()
+        }
+        self.cards.put_cards(filled.values())
+        return filled
+
+    def _store_recent(
+        self, authors: Iterable[str], before: int | None, limit: int
+    ) -> dict[int, Post]:
+        wanted = sorted(authors)
+        if not wanted:
+            return {}
+
+        def one(a: str) -> list[Post]:
+            return self.posts.list_user_posts(a, limit, before)
+
+        if len(wanted) == 1:
+            lists = [one(wanted[0])]
+        else:
+            with ThreadPoolExecutor(min(STORE_FANOUT_THREADS, len(wanted))) as pool:
+                lists = list(pool.map(one, wanted))
+        found = {p.id: p for ps in lists for p in ps if not p.deleted}
+        self.tl.cache_posts(found.values())
+        return found
+
+    def _regenerate(self, uid: str, followees: Iterable[str]) -> None:
+        if not self.tl.try_lock_regeneration(uid):
+            return  # another request is on it; this read is served by pull meanwhile
+        try:
+            self.tl.regenerate(uid, sorted(followees))
+        except Exception:  # the page is served anyway; the next read retries
+            log.exception("regenerating the home timeline of %s failed", uid)
+        finally:
+            self.tl.unlock_regeneration(uid)
+
+
+def _card(u: User, avatar: dict[str, Any] | None) -> User:
+    """What a page shows of a person: no counts (ports.ProfileCards)."""
+    return User(id=u.id, handle=u.handle, display_name=u.display_name, avatar=avatar)

@@ -1,0 +1,53 @@
+"""The key schema (shared.adapters.redis_keys) and the scripts' use of it, without Redis."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+from redis.crc import key_slot
+
+from shared.adapters import lua
+from shared.adapters import redis_keys as keys
+
+PER_USER = (keys.home, keys.own, keys.followees, keys.active, keys.regen_lock,
+            keys.card)  # fmt: skip
+PER_POST = (keys.post_mode, keys.tombstone, keys.post_body)
+
+
+def test_a_users_keys_share_one_slot_and_a_posts_keys_another() -> None:
+    for uid in ("alice", "u1", "f1", "9xYz0AbC"):
+        slots = {key_slot(k(uid).encode()) for k in PER_USER}
+        assert slots == {key_slot(f"{{{uid}}}".encode())}
+    for pid in (1, 7_234_567_890_123_456_789):
+        assert len({key_slot(k(pid).encode()) for k in PER_POST}) == 1
+
+
+def test_keys_are_distinct_per_kind() -> None:
+    made = [k("42") for k in PER_USER] + [k("42") for k in PER_POST]
+    assert len(set(made)) == len(made)
+    assert keys.rate_window("posts", "alice") == "rl:posts:{alice}"
+    assert keys.homes(["a", "b"]) == [keys.home("a"), keys.home("b")]
+
+
+def test_templates_are_the_builders_spelling() -> None:
+    assert keys.post_body(5) == keys.POST_BODY % 5
+    assert keys.tombstone(5) == keys.TOMBSTONE % 5
+    assert keys.card("a") == keys.CARD % "a"
+
+
+def test_scripts_build_no_key() -> None:
+    """No script spells a key prefix: keys come in KEYS (or, for the read round's hydration,
+    as templates from the keys module)."""
+    names = [
+        f.name[:-4]
+        for f in resources.files("shared.adapters.lua").iterdir()
+        if f.name.endswith(".lua")
+    ]
+    assert "round" in names and len(names) >= 10
+    for name in names:
+        src = lua.source(name)
+        assert not re.search(r"""['"][a-z:]+:['"]\s*\.\.""", src), name
+        assert not re.search(r"""['"](tl|ut|fw|act|rg|pc|pm|px|pb|up):""", src), name
+        code = "\n".join(line.split("--")[0] for line in src.splitlines())
+        assert "pullers" not in code, name
