@@ -181,7 +181,7 @@ class Bench:
         print(f"seed: {n_users} users, {len(posts):,} posts, {logical:,} logical entries")
 
         tl = self.fresh()
-        planner = FanoutPlanner(tl, graph, NullPublisher(), tl.s)
+        planner = FanoutPlanner(tl, graph, NullPublisher(), tl.s, NoStore())
         for i in range(0, n_users, 1000):  # everyone read recently: nobody is skipped
             pipe = self.r.pipeline(transaction=False)
             for u in users[i : i + 1000]:
@@ -367,7 +367,7 @@ class Bench:
             tl.touch(r)
             for a in push_authors + pull_authors:
                 graph.follow(r, a)
-        planner = FanoutPlanner(tl, graph, NullPublisher(), tl.s)
+        planner = FanoutPlanner(tl, graph, NullPublisher(), tl.s, NoStore())
         mint = IdMint()
         posts = []
         rng = random.Random(3)

@@ -228,7 +228,7 @@ class Container:
     def fanout_planner(self) -> FanoutPlanner:
         from shared.usecases.fanout import FanoutPlanner
 
-        return FanoutPlanner(self.timelines, self.graph, self.publisher, self.settings)
+        return FanoutPlanner(self.timelines, self.graph, self.publisher, self.settings, self.posts)
 
     @cached_property
     def timeline_writer(self) -> TimelineWriter:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from shared import events, ids
 from shared.config import Settings
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
+from shared.domain.model import Post
 from shared.domain.timeline import TimelinePost
 from shared.ports import EventPublisher, FollowerSource, PostStore, TimelineStore
 
@@ -61,7 +62,14 @@ class _Followers:
 
 
 class FanoutPlanner:
-    """post-events: record the post, decide push or pull once, page followers into batches."""
+    """post-events: record the post, decide push or pull once, page followers into batches.
+
+    The post store, not the message, is the authority on what a post is: topic IAM limits who
+    may publish, but a message published with any author and text must not become a post in
+    anyone's timeline. So ``handle`` reads the post back (one batched read) and fans out what
+    the store holds — author, text, media — or drops the message when the store disagrees; a
+    deletion is carried out only when the store says the post is deleted.
+    """
 
     def __init__(
         self,
@@ -69,8 +77,10 @@ class FanoutPlanner:
         graph: FollowerSource,
         publisher: EventPublisher,
         settings: Settings,
+        posts: PostStore,
     ) -> None:
         self.tl = timelines
+        self.posts = posts
         self.graph = graph
         self.publisher = publisher
         self.batch_size = settings.fanout_batch_size
@@ -78,22 +88,41 @@ class FanoutPlanner:
 
     def handle(self, event: events.Event) -> None:
         if isinstance(event, events.PostCreated):
+            stored = self._stored(event.post_id, event.author_id, event.type)
+            if stored is None or stored.deleted:
+                return  # forged, or deleted since: the PostDeleted event does the removal
             post = TimelinePost(
-                int(event.post_id),
-                event.author_id,
-                event.text,
-                event.created_ms,
-                tuple(event.media),
+                stored.id, stored.author_id, stored.text, stored.created_ms, stored.media
             )
             out = self.plan_posts([post], trace_id=event.trace_id)
             if out:
                 _publish_all(self.publisher, FANOUT_TOPIC, list(out))
         elif isinstance(event, events.PostDeleted):
-            out = self.plan_delete(int(event.post_id), event.author_id, event.created_ms)
+            stored = self._stored(event.post_id, event.author_id, event.type)
+            if stored is None or not stored.deleted:
+                if stored is not None:
+                    log.warning("fanout_planner drops a PostDeleted of live post %s", stored.id)
+                return
+            out = self.plan_delete(stored.id, stored.author_id, stored.created_ms)
             if out:
                 _publish_all(self.publisher, FANOUT_TOPIC, list(out))
         else:
             log.warning("fanout_planner ignores %s", event.type)
+
+    def _stored(self, post_id: str, author_id: str, kind: str) -> Post | None:
+        """The post as the store has it, when it is the post the message names."""
+        try:
+            pid = ids.parse_id(post_id)
+        except ValueError:
+            pid = -1
+        stored = self.posts.get_posts([pid]).get(pid) if pid >= 0 else None
+        if stored is None or stored.author_id != author_id:
+            log.warning(
+                "fanout_planner drops %s of post %s by %s: the post store has no such post",
+                kind, post_id, author_id,
+            )  # fmt: skip
+            return None
+        return stored
 
     def plan_posts(
         self, posts: Sequence[TimelinePost], *, trace_id: str | None = None

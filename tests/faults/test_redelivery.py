@@ -79,7 +79,9 @@ class Pipeline:
         self.subscriber = subscriber
         self.pub = CountingPublisher(c.publisher)
         self.handlers = {
-            "post-events": FanoutPlanner(c.timelines, c.graph, self.pub, c.settings).handle,
+            "post-events": FanoutPlanner(
+                c.timelines, c.graph, self.pub, c.settings, c.posts
+            ).handle,
             "social-events": c.follow_sync.handle,
             "fanout-batches": c.timeline_writer.handle,
         }

@@ -218,7 +218,7 @@ def timeline_parts(
     graph.ensure_schema()
     tl = RedisTimelines(c.redis, c.settings)
     store = FirestorePosts(media_c.firestore)
-    planner = FanoutPlanner(tl, graph, PubSubPublisher(PROJECT_ID), c.settings)
+    planner = FanoutPlanner(tl, graph, PubSubPublisher(PROJECT_ID), c.settings, store)
     cards = RedisProfileCards(media_c.redis)
     reader = TimelineReader(tl, graph, store, cards, avatars=media_c.media_repo)
     yield c, planner, reader

@@ -47,7 +47,7 @@ def test_seek_replay_leaves_home_timelines_unchanged(
         tl = RedisTimelines(client, settings)
         for uid in (fan, other):
             tl.touch(uid)  # active readers get pushed posts
-        planner = FanoutPlanner(tl, graph, pubsub.publisher, settings)
+        planner = FanoutPlanner(tl, graph, pubsub.publisher, settings, store)
         writer = TimelineWriter(tl)
         reader = TimelineReader(tl, graph, store, RedisProfileCards(client))
 

@@ -139,7 +139,7 @@ def make_engine(redis_url: str, **overrides: Any) -> Engine:
     graph, store, pub = MemGraph(), MemPosts(), ListPublisher()
     return Engine(
         settings=settings, r=r, tl=tl, cards=cards, graph=graph, store=store, pub=pub,
-        planner=FanoutPlanner(tl, graph, pub, settings),
+        planner=FanoutPlanner(tl, graph, pub, settings, store),
         writer=TimelineWriter(tl),
         follow_sync=FollowSync(tl, graph, store, settings),
         reader=TimelineReader(tl, graph, store, cards),

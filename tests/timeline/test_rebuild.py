@@ -59,7 +59,7 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     for u in users[:6]:  # users[7] becomes a celebrity (pull mode)
         graph.follow(u, users[7])
     pub = Collect()
-    planner, writer = FanoutPlanner(tl, graph, pub, settings), TimelineWriter(tl)
+    planner, writer = FanoutPlanner(tl, graph, pub, settings, store), TimelineWriter(tl)
     for u in users:
         tl.touch(u)
     made = []
