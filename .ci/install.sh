@@ -19,15 +19,24 @@ fi
 # Debian's package may start its own redis on 6379; ours run on other ports, so leave it be.
 
 step "Python packages (pyproject.toml: dependencies + dev)"
-python3 - <<'PY' > .local.requirements.txt
+# pip takes seconds even when everything is installed: skip it while the pins it installed
+# (pyproject.toml, for this interpreter) are unchanged since the last successful install.
+mkdir -p .local
+stamp="$(python3 -c 'import sys; print(sys.executable)') $(sha256sum pyproject.toml | cut -c1-64)"
+if [ "$(cat .local/python-deps.stamp 2>/dev/null)" != "$stamp" ]; then
+  python3 - <<'PY' > .local.requirements.txt
 import tomllib
 d = tomllib.load(open("pyproject.toml", "rb"))
 print("\n".join(d["project"]["dependencies"] + d["project"]["optional-dependencies"]["dev"]))
 PY
-if ! python3 -m pip install -q --disable-pip-version-check -r .local.requirements.txt; then
-  echo "pip install failed" >&2; exit 1
+  if ! python3 -m pip install -q --disable-pip-version-check -r .local.requirements.txt; then
+    echo "pip install failed" >&2; exit 1
+  fi
+  rm -f .local.requirements.txt
+  echo "$stamp" > .local/python-deps.stamp
+else
+  echo "unchanged since the last install"
 fi
-rm -f .local.requirements.txt
 
 step "Neo4j Community server jars (Maven Central)"
 if [ ! -f .local/neo4j/lib/neo4j-5.26.17.jar ]; then
