@@ -23,6 +23,7 @@ from shared import config
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
 from shared.ids import now_ms
+from shared.iters import chunked
 from shared.migrate import migrate
 
 _T = TypeVar("_T")
@@ -54,11 +55,6 @@ def read_edges(path: Path) -> Iterator[tuple[str, str]]:
                 yield parts[0], parts[1]
 
 
-def _batches(items: list[_T], size: int) -> Iterator[list[_T]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def import_edges(
     graph: Neo4jGraph, path: Path | str, *, batch_size: int = 5000, progress: bool = True
 ) -> ImportStats:
@@ -77,13 +73,13 @@ def import_edges(
     users_created = follows_created = 0
     rows = [(user_id(n), f"user{n}", f"User {n}") for n in nodes]
     bar = tqdm(total=len(rows), unit="user", desc="users", disable=not progress)
-    for batch in _batches(rows, batch_size):
+    for batch in chunked(rows, batch_size):
         users_created += graph.import_users(batch, now)
         bar.update(len(batch))
     bar.close()
 
     bar = tqdm(total=len(follows), unit="follow", desc="follows", disable=not progress)
-    for pairs in _batches(follows, batch_size):
+    for pairs in chunked(follows, batch_size):
         follows_created += graph.import_follows(pairs, now)
         bar.update(len(pairs))
     bar.close()

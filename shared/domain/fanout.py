@@ -20,11 +20,13 @@ The decision is recorded with the post (Redis SET NX), so a redelivered event ne
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
 from shared.config import Settings
+from shared.iters import chunked
 
 # A pace needs two intervals: a single quick reply after a post is not a burst.
 MIN_POSTS_FOR_PACE = 3
@@ -80,16 +82,7 @@ class Policy:
 
 def batches(pages: Iterable[list[str]], size: int) -> Iterator[list[str]]:
     """Re-slice follower pages into recipient batches of exactly ``size`` (the last one less)."""
-    if size < 1:
-        raise ValueError("batch size must be positive")
-    pending: list[str] = []
-    for page in pages:
-        pending.extend(page)
-        while len(pending) >= size:
-            yield pending[:size]
-            pending = pending[size:]
-    if pending:
-        yield pending
+    return chunked(itertools.chain.from_iterable(pages), size)
 
 
 _M64 = (1 << 64) - 1

@@ -18,26 +18,16 @@ of fan-out again after ``inactive_days``. Once done, every timeline reads as it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from shared.config import Settings
 from shared.domain.model import Post
+from shared.iters import chunked
 from shared.ports import FollowerSource, PostStore, RebuildCheckpoint, TimelineStore
 
 CHUNK = 100
 PHASES = ("authors", "homes", "done")
-
-
-def _chunks(it: Iterable[str], n: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for x in it:
-        chunk.append(x)
-        if len(chunk) == n:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class TimelineRebuild:
@@ -74,7 +64,7 @@ class TimelineRebuild:
         with ThreadPoolExecutor(threads) as pool:
             while checkpoint.phase != "done":
                 phase = checkpoint.phase
-                for chunk in _chunks(user_ids_after(checkpoint.after), chunk_size):
+                for chunk in chunked(user_ids_after(checkpoint.after), chunk_size):
                     if phase == "authors":
                         self._authors(pool, chunk)
                     else:

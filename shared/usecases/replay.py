@@ -15,10 +15,11 @@ the ports SubscriptionAdmin and EventLog and a publisher's ``publish_many``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from shared.domain.posts import PostEvent
+from shared.iters import chunked
 from shared.ports import EventLog, PulledMessage, SubscriptionAdmin
 from shared.usecases.posts import POST_EVENTS_TOPIC
 
@@ -102,17 +103,6 @@ def redrive(
     return redriven, len(skipped)
 
 
-def _batches(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def republish(
     log: EventLog,
     publish_many: Callable[[str, list[PostEvent]], None],
@@ -130,7 +120,7 @@ def republish(
     a cursor, so memory stays flat on any history size.
     """
     sent = 0
-    for batch in _batches(log.iter_events(since_ms, until_ms), batch_size):
+    for batch in chunked(log.iter_events(since_ms, until_ms), batch_size):
         publish_many(topic, batch)
         sent += len(batch)
         yield sent, batch[-1].occurred_ms
