@@ -75,14 +75,20 @@ Q_USER_BY_HANDLE: LiteralString = "MATCH (u:User {handle_key: $key}) RETURN " + 
 Q_USERS_BY_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN " + _USER_FIELDS
 Q_EXISTING_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN u.id AS id"
 
-# Taking the follower's write lock first serialises concurrent follow/unfollow of the same
-# follower (MERGE alone can create a duplicate relationship under concurrency). Locking the
-# follower, not the followee, keeps a celebrity's node free of contention.
+# A follow or unfollow first takes the write locks of BOTH users, in ascending id order, before
+# it reads or writes anything else. Creating or deleting a relationship locks both end nodes
+# anyway (node and relationship-group locks, at commit at the latest); taking them up front in one
+# canonical order means two transactions sharing a user queue on the lower id instead of each
+# holding one of the pair and waiting for the other: A->B and B->A made at the same moment used
+# to deadlock (Neo.TransientError.Transaction.DeadlockDetected, retried by the driver, 179
+# retries in 1,000 follows; see docs/graph.md). The lock also serialises follow/unfollow of one
+# pair, which MERGE alone does not (it can create a duplicate relationship under concurrency).
+# UNWIND keeps the list's order row by row, so the sorted $ids are locked in that order.
 Q_LOCK_PAIR: LiteralString = """
-    MATCH (a:User {id: $a})
-    MATCH (b:User {id: $b})
-    SET a._lock = true REMOVE a._lock
-    RETURN a.id AS a
+    UNWIND $ids AS uid
+    MATCH (u:User {id: uid})
+    SET u._lock = true REMOVE u._lock
+    RETURN u.id AS id
 """
 # The keys every FOLLOWS edge carries (also set by the bulk import, Q_IMPORT_FOLLOWS).
 EDGE_KEYS: LiteralString = """
@@ -388,10 +394,13 @@ class Neo4jGraph:
 
     @staticmethod
     def _lock_pair(tx: neo4j.ManagedTransaction, a: str, b: str) -> MissingUser | None:
-        """Lock the pair for this transaction; which of the two is missing, if one is."""
-        if tx.run(Q_LOCK_PAIR, a=a, b=b).single() is None:
-            found = {r["id"] for r in tx.run(Q_EXISTING_IDS, ids=[a, b])}
-            return MissingUser(a if a not in found else b)
+        """Lock both users for this transaction, lower id first (see Q_LOCK_PAIR); which of
+        the two is missing, if one is (then nothing was locked that matters: nothing is written)."""
+        found = {r["id"] for r in tx.run(Q_LOCK_PAIR, ids=sorted({a, b}))}
+        if a not in found:
+            return MissingUser(a)
+        if b not in found:
+            return MissingUser(b)
         return None
 
     def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
