@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +17,10 @@ from shared import config
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
 from shared.entrypoints.http import users as users_http
-from shared.entrypoints.http.api import USERINFO_HEADER, Router
+from shared.entrypoints.http.api import Router
 from shared.migrate import migrate
 from shared.usecases.users import SOCIAL_EVENTS_TOPIC, UsersService
+from tests.identity import identity_headers
 
 REED98 = Path(REPO) / "data" / "socfb-Reed98.edges"
 
@@ -61,8 +60,9 @@ def service(graph: Neo4jGraph) -> UsersService:
 
 
 def userinfo(uid: str) -> dict[str, str]:
-    claims = json.dumps({"sub": uid, "iss": "test"}).encode()
-    return {USERINFO_HEADER: base64.urlsafe_b64encode(claims).decode().rstrip("=")}
+    """What the gateway sends about a caller: the identity header and the caller's own token,
+    which the functions verify since issue 16 (tests/identity.py)."""
+    return identity_headers(uid)
 
 
 class Api:

@@ -96,7 +96,8 @@ def test_1000_concurrent_follows_both_ways_and_onto_one_celebrity_never_deadlock
     assert retry_log.retries == []
     # The graph is exactly the plan, each edge once, and every count follows from it.
     with graph.driver.session(database=graph.database) as s:
-        edges = [(r["a"], r["b"]) for r in s.run("MATCH (a)-[:FOLLOWS]->(b) RETURN a.id AS a, b.id AS b")]  # fmt: skip
+        rows = s.run("MATCH (a)-[:FOLLOWS]->(b) RETURN a.id AS a, b.id AS b")
+        edges = [(r["a"], r["b"]) for r in rows]
     assert sorted(edges) == sorted(follows)
     followers, following = Counter(b for _, b in follows), Counter(a for a, _ in follows)
     stored = graph.get_users(everyone)
