@@ -22,7 +22,6 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import neo4j
 import requests
 
 from devstack.authtools import emulator_token
@@ -65,17 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     stack.start()
     try:
         os.environ.update(stack.addresses())
-        from google.cloud import firestore
+        from shared import config
+        from shared.bootstrap import Container
 
-        from shared.adapters.firestore_posts import FirestorePosts
-        from shared.adapters.neo4j_graph import Neo4jGraph
-
-        with neo4j.GraphDatabase.driver(stack.neo4j_uri, auth=None) as driver:
-            graph = Neo4jGraph(driver, "neo4j")
-            fans = [(f"bench-fan-{i:03d}", f"bench_fan_{i:03d}", f"Fan {i}") for i in range(100)]
-            graph.import_users([(STAR, "bench_star", "Star"), *fans], now=1)
-            graph.import_follows([(f[0], STAR) for f in fans], now=1)
-        posts = FirestorePosts(firestore.Client(project=PROJECT))
+        c = Container(config.load())  # the stack's addresses, from the environment set above
+        fans = [(f"bench-fan-{i:03d}", f"bench_fan_{i:03d}", f"Fan {i}") for i in range(100)]
+        c.graph.import_users([(STAR, "bench_star", "Star"), *fans], now=1)
+        c.graph.import_follows([(f[0], STAR) for f in fans], now=1)
+        posts = c.posts
         pid = time.time_ns() // 1000
         for uid, _, _ in fans:
             for _ in range(args.posts):
