@@ -7,10 +7,13 @@ REPO=$PWD
 export PYTHONPATH=$REPO
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Debian packages (redis-server, chromium for browser tests)"
+step "Debian packages (redis-server, chromium for browser tests, ICU for PyICU)"
 need=()
 command -v redis-server >/dev/null || need+=(redis-server redis-tools)
 command -v chromium >/dev/null || need+=(chromium)
+# PyICU (handle skeletons) builds from source against the system ICU.
+pkg-config --exists icu-i18n 2>/dev/null || need+=(libicu-dev pkg-config)
+command -v g++ >/dev/null || need+=(g++)
 if ((${#need[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

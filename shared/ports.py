@@ -20,6 +20,7 @@ from shared.domain.posts import PostEvent
 from shared.domain.timeline import ReaderState, Recorded, Round, Source, TimelinePost
 from shared.domain.users import (
     FollowResult,
+    HandleRefused,
     MissingUser,
     PendingAnnouncement,
     Position,
@@ -98,9 +99,12 @@ class ProfileCards(Protocol):
 class UserDirectory(Protocol):
     """Profiles in the social graph (Neo4j)."""
 
-    def create_user(self, uid: str, handle: str, display_name: str) -> tuple[User, bool] | None:
+    def create_user(
+        self, uid: str, handle: str, display_name: str
+    ) -> tuple[User, bool] | HandleRefused:
         """(the stored user, whether this call created it); the user ``uid`` already had when
-        it existed (whatever handle it has). None when the handle belongs to someone else."""
+        it existed (whatever handle it has). HandleRefused when the handle, or a handle it is
+        confusable with (same Unicode TR39 skeleton, domain.handle_skeleton), is someone else's."""
         ...
 
     def get_user(self, uid: str) -> User | None: ...
@@ -159,6 +163,10 @@ class PostCounter(Protocol):
     """The post store's count of an author's live posts, for the post_count of a profile."""
 
     def count_user_posts(self, author_id: str) -> int: ...
+
+    def count_user_posts_many(self, author_ids: Sequence[str]) -> dict[str, int]:
+        """Live post counts of many authors (a list page) in one batched read, by id."""
+        ...
 
 
 # ---- posts and the outbox -----------------------------------------------------------------

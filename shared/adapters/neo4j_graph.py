@@ -1,6 +1,6 @@
 """The social graph on Neo4j: users, follows, follower streams and people-you-may-know.
 
-Model: ``(:User {id, handle, handle_key, display_name, created_ms})`` and
+Model: ``(:User {id, handle, handle_key, handle_skeleton, display_name, created_ms})`` and
 ``(:User)-[:FOLLOWS {created_ms, followee, fkey}]->(:User)``, where ``followee`` is the
 followee's id and ``fkey`` the edge's sort key ``<created_ms, 13 digits>|<follower id>``: with the
 composite index on (followee, fkey), a follower page is an ordered index range, not a scan of
@@ -33,12 +33,14 @@ from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 from shared.domain.model import User
 from shared.domain.users import (
     FollowResult,
+    HandleRefused,
     MissingUser,
     PendingAnnouncement,
     Position,
     UnfollowResult,
     UserPage,
     handle_key,
+    handle_skeleton,
 )
 from shared.ids import now_ms
 
@@ -48,6 +50,10 @@ SCHEMA: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT user_id_unique IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
     "CREATE CONSTRAINT user_handle_unique IF NOT EXISTS"
     " FOR (u:User) REQUIRE u.handle_key IS UNIQUE",
+    # Confusable handles (``paypaI`` for ``paypal``): created after the backfill of skeletons,
+    # see ensure_schema.
+    "CREATE CONSTRAINT user_handle_skeleton_unique IF NOT EXISTS"
+    " FOR (u:User) REQUIRE u.handle_skeleton IS UNIQUE",
     "CREATE INDEX follows_by_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.fkey)",
     # Only pending follows carry the property, so this index holds just the relay's backlog.
     "CREATE INDEX follows_unannounced IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.unannounced)",
@@ -66,23 +72,33 @@ Q_CREATE_USER: LiteralString = (
     """
     MERGE (u:User {id: $id})
     ON CREATE SET u.handle = $handle, u.handle_key = $handle_key,
+                  u.handle_skeleton = $skeleton,
                   u.display_name = $display_name, u.created_ms = $now
     RETURN """
     + _USER_FIELDS
 )
 Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id}) RETURN " + _USER_FIELDS
 Q_USER_BY_HANDLE: LiteralString = "MATCH (u:User {handle_key: $key}) RETURN " + _USER_FIELDS
+Q_USER_BY_SKELETON: LiteralString = (
+    "MATCH (u:User {handle_skeleton: $skeleton}) RETURN " + _USER_FIELDS
+)
 Q_USERS_BY_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN " + _USER_FIELDS
 Q_EXISTING_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN u.id AS id"
 
-# Taking the follower's write lock first serialises concurrent follow/unfollow of the same
-# follower (MERGE alone can create a duplicate relationship under concurrency). Locking the
-# follower, not the followee, keeps a celebrity's node free of contention.
+# A follow or unfollow first takes the write locks of BOTH users, in ascending id order, before
+# it reads or writes anything else. Creating or deleting a relationship locks both end nodes
+# anyway (node and relationship-group locks, at commit at the latest); taking them up front in one
+# canonical order means two transactions sharing a user queue on the lower id instead of each
+# holding one of the pair and waiting for the other: A->B and B->A made at the same moment used
+# to deadlock (Neo.TransientError.Transaction.DeadlockDetected, retried by the driver, 179
+# retries in 1,000 follows; see docs/graph.md). The lock also serialises follow/unfollow of one
+# pair, which MERGE alone does not (it can create a duplicate relationship under concurrency).
+# UNWIND keeps the list's order row by row, so the sorted $ids are locked in that order.
 Q_LOCK_PAIR: LiteralString = """
-    MATCH (a:User {id: $a})
-    MATCH (b:User {id: $b})
-    SET a._lock = true REMOVE a._lock
-    RETURN a.id AS a
+    UNWIND $ids AS uid
+    MATCH (u:User {id: uid})
+    SET u._lock = true REMOVE u._lock
+    RETURN u.id AS id
 """
 # The keys every FOLLOWS edge carries (also set by the bulk import, Q_IMPORT_FOLLOWS).
 EDGE_KEYS: LiteralString = """
@@ -193,7 +209,21 @@ Q_IMPORT_USERS: LiteralString = """
     UNWIND $rows AS row
     MERGE (u:User {id: row.id})
     ON CREATE SET u.handle = row.handle, u.handle_key = row.handle_key,
+                  u.handle_skeleton = row.skeleton,
                   u.display_name = row.name, u.created_ms = $now
+"""
+# The migration's backfill of handle skeletons (users made before they existed), keyset by id.
+Q_MISSING_SKELETONS: LiteralString = """
+    MATCH (u:User) WHERE u.id > $after AND u.handle IS NOT NULL AND u.handle_skeleton IS NULL
+    WITH u ORDER BY u.id LIMIT $n
+    RETURN u.id AS id, u.handle AS handle
+"""
+Q_SET_SKELETONS: LiteralString = """
+    UNWIND $rows AS row
+    MATCH (u:User {id: row.id})
+    WHERE NOT EXISTS { MATCH (o:User) WHERE o.handle_skeleton = row.skeleton }
+    SET u.handle_skeleton = row.skeleton
+    RETURN u.id AS id
 """
 Q_IMPORT_FOLLOWS: LiteralString = (
     """
@@ -264,6 +294,10 @@ def _follower_keys(tx: neo4j.ManagedTransaction, uid: str, after: str, n: int) -
     return list(rec["keys"])
 
 
+def _set_skeletons(tx: neo4j.ManagedTransaction, rows: list[dict[str, str]]) -> set[str]:
+    return {r["id"] for r in tx.run(Q_SET_SKELETONS, rows=rows)}
+
+
 def constraint_refused(exc: BaseException) -> bool:
     """Whether a uniqueness constraint refused the write. When the driver retried the
     transaction (e.g. after a connection timed out under load), the attempt's ConstraintError
@@ -325,6 +359,8 @@ class Neo4jGraph:
             tx.run(stmt).consume()
 
         for stmt in SCHEMA:
+            if "handle_skeleton" in stmt:
+                self.backfill_handle_skeletons()
             try:
                 with self._session() as s:
                     s.execute_write(run, stmt)
@@ -337,12 +373,44 @@ class Neo4jGraph:
         with self._session() as s:
             s.execute_read(run, "CALL db.awaitIndexes(300)")
 
+    def backfill_handle_skeletons(self, batch: int = 5000) -> list[str]:
+        """Give every user made before handle skeletons existed its skeleton; returns the ids of
+        those left without one because their handle looks like one met earlier (in id order).
+
+        Those keep their handle (renaming someone is not a migration's call) and are logged: a
+        node without the property is outside the uniqueness constraint, so their look-alike
+        pair stays, while every new registration is still checked against the stored skeleton.
+        """
+        after, clashing = "", list[str]()
+        while True:
+            recs = self._read(Q_MISSING_SKELETONS, after=after, n=batch)
+            if not recs:
+                if clashing:
+                    log.warning("%d users' handles look like an earlier one's; left without a"
+                                " skeleton: %s", len(clashing), clashing[:50])  # fmt: skip
+                return clashing
+            rows, seen = [], set()
+            for r in recs:
+                sk = handle_skeleton(r["handle"])
+                if sk in seen:
+                    clashing.append(r["id"])
+                    continue
+                seen.add(sk)
+                rows.append({"id": r["id"], "skeleton": sk})
+            with self._session() as s:
+                done = s.execute_write(_set_skeletons, rows)
+            clashing += [row["id"] for row in rows if row["id"] not in done]
+            after = recs[-1]["id"]
+
     # -- users ------------------------------------------------------------------------------
 
-    def create_user(self, uid: str, handle: str, display_name: str) -> tuple[User, bool] | None:
+    def create_user(
+        self, uid: str, handle: str, display_name: str
+    ) -> tuple[User, bool] | HandleRefused:
         """(user, created): the user as stored, which keeps its own handle when ``uid`` existed
-        already. None when the uniqueness constraint says the handle is someone else's."""
-        key = handle_key(handle)
+        already. HandleRefused when a uniqueness constraint says the handle, or one it looks
+        like, is someone else's."""
+        key, skeleton = handle_key(handle), handle_skeleton(handle)
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[User, bool]:
             result = tx.run(
@@ -350,6 +418,7 @@ class Neo4jGraph:
                 id=uid,
                 handle=handle,
                 handle_key=key,
+                skeleton=skeleton,
                 display_name=display_name,
                 now=now_ms(),
             )
@@ -368,7 +437,12 @@ class Neo4jGraph:
             owner = self.get_user_by_handle(handle)
             if owner is not None and owner.id == uid:
                 return owner, False
-            return None
+            if owner is not None:
+                return HandleRefused(owner.handle, lookalike=False)
+            recs = self._read(Q_USER_BY_SKELETON, skeleton=skeleton)
+            if recs and recs[0]["id"] == uid:  # a concurrent registration of this user won
+                return _user(recs[0]), False
+            return HandleRefused(recs[0]["handle"] if recs else handle, lookalike=bool(recs))
 
     def get_user(self, uid: str) -> User | None:
         recs = self._read(Q_USER_BY_ID, id=uid)
@@ -388,10 +462,13 @@ class Neo4jGraph:
 
     @staticmethod
     def _lock_pair(tx: neo4j.ManagedTransaction, a: str, b: str) -> MissingUser | None:
-        """Lock the pair for this transaction; which of the two is missing, if one is."""
-        if tx.run(Q_LOCK_PAIR, a=a, b=b).single() is None:
-            found = {r["id"] for r in tx.run(Q_EXISTING_IDS, ids=[a, b])}
-            return MissingUser(a if a not in found else b)
+        """Lock both users for this transaction, lower id first (see Q_LOCK_PAIR); which of
+        the two is missing, if one is (then nothing was locked that matters: nothing is written)."""
+        found = {r["id"] for r in tx.run(Q_LOCK_PAIR, ids=sorted({a, b}))}
+        if a not in found:
+            return MissingUser(a)
+        if b not in found:
+            return MissingUser(b)
         return None
 
     def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
@@ -546,7 +623,13 @@ class Neo4jGraph:
     def import_users(self, rows: Sequence[tuple[str, str, str]], now: int) -> int:
         """MERGE (id, handle, display name) rows in one transaction; how many were new."""
         params = [
-            {"id": uid, "handle": handle, "handle_key": handle_key(handle), "name": name}
+            {
+                "id": uid,
+                "handle": handle,
+                "handle_key": handle_key(handle),
+                "skeleton": handle_skeleton(handle),
+                "name": name,
+            }
             for uid, handle, name in rows
         ]
 

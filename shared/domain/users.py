@@ -75,8 +75,66 @@ def handle_key(handle: str) -> str:
     return handle.lower()
 
 
+def handle_skeleton(handle: str) -> str:
+    """The confusable-safe identity of a handle: two handles a reader could take for one another
+    have the same skeleton, and only one of them may exist (a uniqueness constraint on the user
+    node, next to the case-insensitive ``handle_key``).
+
+    Unicode TR39 skeletons, computed by ICU's SpoofChecker (PyICU): a maintained confusables
+    table, not ours. skeleton(casefold(skeleton(handle))): the inner skeleton maps what the typed
+    case looks like (``I`` -> ``l``, so ``paypaI`` ~ ``paypal``, ``1`` -> ``l``, ``rn`` ~ ``m``),
+    the case fold makes it case-insensitive (``PayPal`` ~ ``paypal``), the outer skeleton maps
+    what the folded letters look like (``M`` -> ``m`` -> ``rn``). Folding first would lose
+    ``paypaI``: its fold is ``paypai``, which is not confusable with ``paypal``.
+    """
+    import icu  # PyICU, a dependency of the users function only (lazy: other functions import us)
+
+    checker = icu.SpoofChecker()
+    inner = checker.getSkeleton(0, handle)
+    return str(checker.getSkeleton(0, str(icu.UnicodeString(inner).foldCase())))
+
+
+def handle_looks_taken(handle: str, existing: str) -> errors.Conflict:
+    return errors.Conflict(
+        f"handle @{handle} looks like an existing handle (@{existing}); choose another",
+        details={"field": "handle", "reason": "confusable", "existing": existing},
+    )
+
+
+# Bidi controls (ALM, LRM, RLM, embeddings/overrides LRE..RLO, isolates LRI..PDI): they reorder
+# what a reader sees ("evil\u202egpj.exe" shows as "evilexe.jpg").
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f"
+    + "".join(map(chr, range(0x202A, 0x202F)))
+    + "".join(map(chr, range(0x2066, 0x206A)))
+)
+# Variation selectors 15/16 choose text or emoji presentation ("\u2764\ufe0f" is the red heart):
+# allowed right after an emoji, where they change how it looks, never anywhere else.
+_PRESENTATION_SELECTORS = frozenset("\ufe0e\ufe0f")
+
+
+def _invisible(ch: str, previous: str | None) -> bool:
+    """Format characters (Cf: zero-width space/joiners, word joiner, BOM, tags, ...) and every
+    other default-ignorable code point (ICU's property: Hangul fillers, Mongolian selectors,
+    combining grapheme joiner, variation selectors, reserved ones), which render as nothing."""
+    import icu
+
+    if ch in _PRESENTATION_SELECTORS:
+        return previous is None or not icu.Char.hasBinaryProperty(previous, icu.UProperty.EMOJI)
+    return unicodedata.category(ch) == "Cf" or bool(
+        icu.Char.hasBinaryProperty(ch, icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT)
+    )
+
+
 def validate_display_name(name: object, field: str = "display_name") -> str:
-    """The display name trimmed and NFC-normalised, 1-50 characters, without control characters."""
+    """The display name trimmed and NFC-normalised, 1-50 characters, without control, bidi
+    control or invisible characters (the name a reader sees is the name there is: no reordering,
+    no hidden difference between two names that look the same).
+
+    All of them are refused, including the zero-width joiner of emoji sequences (a family emoji
+    is refused, its single emoji are not) and Arabic/Indic ZWNJ: a name is a short label, and
+    the joiners are exactly what lets two equal-looking names differ. The one exception is the
+    emoji presentation selector (U+FE0F/U+FE0E) right after an emoji ("\u2764\ufe0f")."""
     if not isinstance(name, str):
         raise InvalidField(field, "must be a string")
     # NFC first so that "e" + combining accent counts as the one character a reader sees.
@@ -85,9 +143,17 @@ def validate_display_name(name: object, field: str = "display_name") -> str:
         raise InvalidField(field, "must not be empty")
     if len(cleaned) > DISPLAY_NAME_MAX:
         raise InvalidField(field, f"must be at most {DISPLAY_NAME_MAX} characters")
+    previous: str | None = None
     for ch in cleaned:
         if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
             raise InvalidField(field, f"must not contain control characters (U+{ord(ch):04X})")
+        if ch in BIDI_CONTROLS:
+            raise InvalidField(
+                field, f"must not contain bidirectional control characters (U+{ord(ch):04X})"
+            )
+        if _invisible(ch, previous):
+            raise InvalidField(field, f"must not contain invisible characters (U+{ord(ch):04X})")
+        previous = ch
     return cleaned
 
 
@@ -156,6 +222,15 @@ def decode_cursor(cursor: str) -> Position:
 
 
 # ---- what the graph answers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandleRefused:
+    """Registration refused: ``existing`` is someone else's handle, the same case-insensitively
+    (``lookalike`` False) or confusable with the one asked for (``lookalike`` True)."""
+
+    existing: str
+    lookalike: bool
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from shared.domain import errors
 from shared.domain import users as domain
 from shared.domain.media import MediaRef, media_json
 from shared.domain.model import User
-from shared.domain.users import MissingUser, UserPage
+from shared.domain.users import HandleRefused, MissingUser, UserPage
 from shared.ids import now_ms
 from shared.ports import (
     AvatarSource,
@@ -43,9 +43,8 @@ from shared.ports import (
 log = logging.getLogger(__name__)
 
 SOCIAL_EVENTS_TOPIC = "social-events"
-# Post counts of a list page come from the post store one author at a time; a few in parallel
-# keep a 100-user page to a few round trips of latency. (Issue 16: one batched read per page.)
-_COUNT_WORKERS = 8
+# The avatar lookup runs beside the page's batched post count (PostCounter.count_user_posts_many).
+_COUNT_WORKERS = 2
 
 
 def event_id(kind: str, follower_id: str, followee_id: str, at_ms: int) -> str:
@@ -114,7 +113,9 @@ class UsersService:
     def register(self, uid: str, handle: str, display_name: str) -> tuple[User, bool]:
         """(the profile, whether it is new), for a handle and name the domain validated."""
         stored = self._graph.create_user(uid, handle, display_name)
-        if stored is None:
+        if isinstance(stored, HandleRefused):
+            if stored.lookalike:
+                raise domain.handle_looks_taken(handle, stored.existing)
             raise domain.handle_taken(handle)
         user, created = stored
         domain.check_registration(user, handle)
@@ -181,8 +182,8 @@ class UsersService:
         posts = self._posts
         if posts is None or not users:
             return users
-        counts = list(self._pool.map(posts.count_user_posts, [u.id for u in users]))
-        return [dataclasses.replace(u, post_count=n) for u, n in zip(users, counts, strict=True)]
+        counts = posts.count_user_posts_many([u.id for u in users])
+        return [dataclasses.replace(u, post_count=counts.get(u.id, 0)) for u in users]
 
     # -- follows ----------------------------------------------------------------------------
 

@@ -60,6 +60,8 @@ def service(graph: Neo4jGraph) -> UsersService:
 
 
 def userinfo(uid: str) -> dict[str, str]:
+    """What the gateway sends about a caller: the identity header and the caller's own token,
+    which the functions verify since issue 16 (tests/identity.py)."""
     return identity_headers(uid)
 
 
