@@ -33,6 +33,7 @@ from tests.faults import harness
 pytestmark = pytest.mark.integration
 
 SLOW_SECONDS = 2.0
+_JSON = {"Content-Type": "application/json"}
 REPORT = REPO / ".local" / "reports" / "hostile_cases.json"
 
 
@@ -153,6 +154,16 @@ HEADERS: dict[str, dict[str, str]] = {
 }
 
 
+# A body each operation accepts, so that a case changing one field reaches that field's own
+# checks (and the code behind them) instead of stopping at another field's.
+VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/v1/users"): {"handle": "hostile_case", "display_name": "Hostile Case"},
+    ("POST", "/v1/posts"): {"text": "a hostile case"},
+    ("POST", "/v1/media"): {"content_type": "image/png", "byte_size": 1000, "purpose": "post"},
+    ("PUT", "/v1/me/avatar"): {"media_id": None},
+}
+
+
 @dataclass(frozen=True)
 class Operation:
     method: str
@@ -214,7 +225,8 @@ def _cases(op: Operation, valid: dict[str, str]) -> Iterator[Case]:
             path = path.replace("{" + name + "}", quote(value, safe=""))
         return path
 
-    ok_body = json.dumps({f: "x" for f in op.body_fields}).encode() if op.has_body else None
+    valid_body = VALID_BODIES.get((op.method, op.template), {})
+    ok_body = json.dumps(valid_body).encode() if op.has_body else None
     yield Case(op, "baseline", path_with(), body=ok_body)
     for name in op.path_params:
         for label, value in URL_VALUES.items():
@@ -234,7 +246,7 @@ def _cases(op: Operation, valid: dict[str, str]) -> Iterator[Case]:
             yield Case(op, f"body: {label}", path_with(), body=raw)
         for field in op.body_fields:
             for label, value in FIELD_VALUES.items():
-                body = json.dumps({f: "x" for f in op.body_fields} | {field: value}).encode()
+                body = json.dumps(valid_body | {field: value}).encode()
                 yield Case(op, f"field {field}: {label}", path_with(), body=body)
     for label, headers in HEADERS.items():
         yield Case(op, f"header: {label}", path_with(), body=ok_body, headers=headers)
@@ -271,7 +283,12 @@ def test_no_input_gets_a_server_error_or_a_slow_answer(
     per_op: dict[str, Counter[int]] = {}
     for op, caller in zip(ops, callers, strict=True):
         statuses: Counter[int] = Counter()
-        for case in _cases(op, _valid_params(op, world)):
+        cases = list(_cases(op, _valid_params(op, world)))
+        # One untimed valid request first: a function's first call of a route opens its
+        # clients (Neo4j, Pub/Sub, Cloud Storage) — a cold start, whatever the input.
+        warm = cases[0]
+        caller.call(op.method, warm.path, data=warm.body, headers=_JSON if warm.body else {})
+        for case in cases:
             headers: dict[str, str | bytes] = (
                 {"Content-Type": "application/json"} if case.body is not None else {}
             )
@@ -323,4 +340,7 @@ def test_the_suite_reaches_every_operation_of_the_document() -> None:
     assert {"baseline", "path", "query", "body", "field", "header"} <= set(kinds)
     with_body = [op for op in ops if op.has_body]
     assert with_body and all(op.body_fields for op in with_body)
+    # every operation with a body has a valid one, naming only fields the document declares
+    for op in with_body:
+        assert set(VALID_BODIES[(op.method, op.template)]) <= set(op.body_fields), op
     assert Path(OPENAPI_PATH).exists()
