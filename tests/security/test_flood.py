@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import requests
 
 from devstack.stack import LocalStack
 from tests.faults import harness
@@ -97,6 +98,7 @@ def test_a_flood_gets_429s_and_the_others_do_not_notice(stack: LocalStack) -> No
     flood_codes: Counter[str] = Counter()
     flood_posts: list[int] = []
     missing_retry_after: list[str] = []
+    flood_lat_by_status: dict[int, list[float]] = {}
     lock = threading.Lock()
     tag = uuid.uuid4().hex[:6]
 
@@ -106,16 +108,16 @@ def test_a_flood_gets_429s_and_the_others_do_not_notice(stack: LocalStack) -> No
         next_at = time.monotonic()
         while not stop.is_set():
             kind = ("post", "follow", "register")[(n + k) % 3]
-            if kind == "post":
-                r = flooder.post(f"flood {k} {n}")
-            elif kind == "follow":
-                r = flooder.call("PUT" if n % 2 else "DELETE", f"/v1/users/{victim.uid}/follow")
-            else:
-                newcomer = harness.client(stack, f"flood-{tag}-{k}-{n}", flood_address)
-                r = newcomer.call(
-                    "POST", "/v1/users", json={"handle": f"fl_{tag}_{k}_{n}", "display_name": "f"}
-                )
+            t0 = time.perf_counter()
+            try:
+                r = flood_one(kind, k, n)
+            except Exception as exc:  # a dead flood thread would silently end the flood
+                with lock:
+                    flood_codes[f"{kind} {type(exc).__name__}: {str(exc)[:80]}"] += 1
+                n += 1
+                continue
             with lock:
+                flood_lat_by_status.setdefault(r.status_code, []).append(time.perf_counter() - t0)
                 flood_codes[f"{kind} {r.status_code}"] += 1
                 if r.status_code == 201 and kind == "post":
                     flood_posts.append(int(r.json()["id"]))
@@ -124,6 +126,18 @@ def test_a_flood_gets_429s_and_the_others_do_not_notice(stack: LocalStack) -> No
             n += 1
             next_at += interval
             time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def flood_one(kind: str, k: int, n: int) -> requests.Response:
+        if kind == "post":
+            r = flooder.post(f"flood {k} {n}")
+        elif kind == "follow":
+            r = flooder.call("PUT" if n % 2 else "DELETE", f"/v1/users/{victim.uid}/follow")
+        else:
+            newcomer = harness.client(stack, f"flood-{tag}-{k}-{n}", flood_address)
+            r = newcomer.call(
+                "POST", "/v1/users", json={"handle": f"fl_{tag}_{k}_{n}", "display_name": "f"}
+            )
+        return r
 
     threads = [threading.Thread(target=flood, args=(k,), daemon=True) for k in range(FLOOD_THREADS)]
     for t in threads:
@@ -168,6 +182,9 @@ def test_a_flood_gets_429s_and_the_others_do_not_notice(stack: LocalStack) -> No
         "ratio": round(flood_p99 / quiet_p99, 2),
         "flood_rate_per_s": FLOOD_RATE, "flood_requests": sum(flood_codes.values()),
         "flood_429": refused, "flood_by_kind_and_status": dict(sorted(flood_codes.items())),
+        "flood_p50_ms_by_status": {
+            st: round(sorted(v)[len(v) // 2] * 1000, 1) for st, v in flood_lat_by_status.items()
+        },
         "admitted_posts_checked": len(admitted), "lost": lost,
     }, indent=2))  # fmt: skip
     assert refused > 0, flood_codes
