@@ -489,7 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--stack", type=Path, default=None,
         help="stack.json of a running LocalStack to use instead of starting one (it must run "
-        "with BURST_POST_THRESHOLD and POST_RATE_LIMIT raised, as this tool starts it)",
+        "with BURST_POST_THRESHOLD, POST_RATE_LIMIT and the LIMIT_* follow/post windows "
+        "raised, as this tool starts it)",
     )  # fmt: skip
     args = ap.parse_args(argv)
     rates = [float(x) for x in args.rates.split(",") if x]
@@ -504,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
             "BURST_POST_THRESHOLD": "1000000",
             # a steady benchmark, not abuse: the per-author post limit is out of the way
             "POST_RATE_LIMIT": "1000000",
+            "LIMIT_POST_USER_HOUR": "0",
+            # authors and followers are registered and followed as fast as the stack can
+            "LIMIT_FOLLOW_USER_MINUTE": "0",
+            "LIMIT_FOLLOW_USER_DAY": "0",
         },
     )  # fmt: skip
     t = time.monotonic()

@@ -5,7 +5,9 @@ wrong method → 405), verify the Firebase ID token (shared/entrypoints/http/aut
 forward to the function behind ``x-google-backend`` with the whole path appended
 (APPEND_PATH_TO_ADDRESS), the token's claims in ``X-Apigateway-Api-Userinfo`` and the token in
 ``X-Forwarded-Authorization`` — the headers API Gateway sends. A client-sent copy of
-that header is dropped, so nobody can claim another identity. Served by gunicorn (gthread).
+that header is dropped, so nobody can claim another identity. Like Google's front end, it
+appends the connection's address to ``X-Forwarded-For`` (the functions' per-address
+limits). Served by gunicorn (gthread).
 
 Backends come from the environment: KWETTER_BACKEND_<NAME>=http://127.0.0.1:PORT per function.
 """
@@ -139,6 +141,12 @@ class Gateway:
                 return _error(405, "method_not_allowed", f"{request.method} not allowed here")
             return _error(404, "not_found", f"no route {request.path}")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        # As Google's front end does: append the address this connection came from, so the
+        # functions find the client at a fixed position from the right (TRUSTED_PROXY_HOPS)
+        # whatever the client put on the left.
+        sent = [v for k, v in headers.items() if k.lower() == "x-forwarded-for"]
+        headers = {k: v for k, v in headers.items() if k.lower() != "x-forwarded-for"}
+        headers["X-Forwarded-For"] = ", ".join([*sent, request.remote_addr or "unknown"])
         if route.secured:
             try:
                 claims = self.verifier.verify(request.headers.get("Authorization"))

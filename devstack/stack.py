@@ -58,6 +58,18 @@ class Ports:
         return ports
 
 
+# Every local client (the browser, the seed, the benchmarks) is 127.0.0.1, so the per-address
+# windows of shared/domain/limits.py would make them one client: off on a laptop. The per-user
+# windows stay as deployed. The security tests' stack turns them back on (tests/faults/harness.py
+# gives each test client its own loopback address).
+LOCAL_LIMITS = {
+    f"LIMIT_{rule}{tier}": "0"
+    for rule in ("REGISTER_ADDRESS_HOUR", "POST_ADDRESS_MINUTE", "FOLLOW_ADDRESS_MINUTE",
+                 "WRITE_ADDRESS_MINUTE")
+    for tier in ("", "_UNVERIFIED")
+}  # fmt: skip
+
+
 class LocalStack:
     def __init__(
         self,
@@ -97,8 +109,9 @@ class LocalStack:
         return f"http://127.0.0.1:{self.ports.functions[name]}"
 
     def env(self) -> dict[str, str]:
-        """What the stack's own processes get: the addresses plus this stack's extra settings."""
-        return {**self.addresses(), **self.extra_env}
+        """What the stack's own processes get: the addresses, the local limits and this stack's
+        extra settings (which win)."""
+        return {**self.addresses(), **LOCAL_LIMITS, **self.extra_env}
 
     def addresses(self) -> dict[str, str]:
         """What a process needs to talk to this stack (functions, seeders, tests)."""

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
-    from shared.entrypoints.http.api import Router
+    from shared.entrypoints.http.api import Router, WriteLimits
     from shared.ports import AvatarSource
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
     from shared.usecases.media import MediaProcessor, MediaService
@@ -129,6 +129,26 @@ class Container:
         return RedisRateLimiter(
             self.redis, POSTS_PREFIX, s.post_rate_limit, s.post_rate_window_seconds
         )
+
+    # ---- write limits (every write route; shared/domain/limits.py) --------------------------
+
+    @cached_property
+    def write_limiter(self) -> RedisRateLimiter:
+        from shared.adapters.redis_ratelimit import LIMITS_PREFIX, RedisRateLimiter
+
+        # The windows' sizes come with each take_all; this instance's own window is unused.
+        return RedisRateLimiter(self.redis, LIMITS_PREFIX, 0, 1)
+
+    @cached_property
+    def write_limits(self) -> WriteLimits:
+        from shared.domain import limits
+        from shared.entrypoints.http.api import WriteLimits
+
+        s = self.settings
+        rules = limits.scaled(
+            limits.with_overrides(limits.RULES, s.limit_overrides), s.limit_window_max_seconds
+        )
+        return WriteLimits(self.write_limiter, rules, s.trusted_proxy_hops)
 
     @cached_property
     def posts_service(self) -> PostsService:
@@ -340,7 +360,10 @@ def http_function(
 
     def handle(request: flask.Request) -> flask.Response:
         if not built:
-            built.append(build(c or container()))
+            cont = c or container()
+            router = build(cont)
+            router.limits = cont.write_limits  # every write route's limits, one mechanism
+            built.append(router)
         return built[0].dispatch(request)
 
     return handle

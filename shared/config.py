@@ -16,6 +16,14 @@ def _str(name: str, default: str) -> str:
     return raw if raw not in (None, "") else default
 
 
+def _limit_overrides() -> dict[str, int]:
+    return {
+        k.removeprefix("LIMIT_"): int(v)
+        for k, v in os.environ.items()
+        if k.startswith("LIMIT_") and k != "LIMIT_WINDOW_MAX_SECONDS" and v != ""
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     project_id: str = field(default_factory=lambda: _str("GOOGLE_CLOUD_PROJECT", "demo-kwetter"))
@@ -38,10 +46,23 @@ class Settings:
     burst_post_threshold: int = field(default_factory=lambda: _int("BURST_POST_THRESHOLD", 20))
     inactive_days: int = field(default_factory=lambda: _int("INACTIVE_DAYS", 30))
     backfill_limit: int = field(default_factory=lambda: _int("BACKFILL_LIMIT", 200))
-    post_rate_limit: int = field(default_factory=lambda: _int("POST_RATE_LIMIT", 300))
+    # Posts per user per window (verified accounts; the rest of the write limits below).
+    post_rate_limit: int = field(default_factory=lambda: _int("POST_RATE_LIMIT", 30))
     post_rate_window_seconds: int = field(
         default_factory=lambda: _int("POST_RATE_WINDOW_SECONDS", 60)
     )
+
+    # ---- abuse limits (shared/domain/limits.py; docs/faults.md "Abuse limits") ----
+    # LIMIT_<RULE> and LIMIT_<RULE>_UNVERIFIED override a rule's numbers (0: no such window).
+    limit_overrides: dict[str, int] = field(default_factory=lambda: _limit_overrides())
+    # Test stacks only: every window of the table shortened to at most this many seconds.
+    limit_window_max_seconds: int = field(
+        default_factory=lambda: _int("LIMIT_WINDOW_MAX_SECONDS", 0)
+    )
+    # How many proxies append to X-Forwarded-For before the function reads it: the client's
+    # address is that many entries from the right (1: the nearest proxy's view — the local
+    # gateway, or API Gateway in front of a function; see docs/deploy.md).
+    trusted_proxy_hops: int = field(default_factory=lambda: _int("TRUSTED_PROXY_HOPS", 1))
 
     # ---- media ----
     uploads_bucket: str = field(default_factory=lambda: _str("UPLOADS_BUCKET", "kwetter-uploads"))

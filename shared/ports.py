@@ -219,6 +219,14 @@ class RateLimiter(Protocol):
     def take(self, key: str) -> int | None: ...
 
 
+class RateLimits(Protocol):
+    """Several sliding windows counted at once (RedisRateLimiter.take_all): the write limits of
+    shared/domain/limits.py. One attempt goes into every window ``(key, limit, seconds)`` or,
+    when one is full, into none: None, or the whole seconds until all would admit it."""
+
+    def take_all(self, windows: Sequence[tuple[str, int, int]]) -> int | None: ...
+
+
 class AuthorDirectory(Protocol):
     """Who has registered a profile (Neo4jGraph)."""
 

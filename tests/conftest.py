@@ -98,7 +98,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     saved = dict(os.environ)
     stack = LocalStack(
         workdir, Ports.free(), "demo-kwetter-e2e", persist=False, tick_seconds=1.0,
-        extra_env={"BURST_POST_THRESHOLD": "1000"},
+        # The fuzzing posts far more than a person: the posts limit as it was before the
+        # abuse limits (POST_RATE_LIMIT 300 a minute).
+        extra_env={"BURST_POST_THRESHOLD": "1000", "POST_RATE_LIMIT": "300"},
     )  # fmt: skip
     stack.start()
     try:

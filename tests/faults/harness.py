@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
 from google.cloud import pubsub_v1
 
 from devstack import pubsub_setup
@@ -31,6 +32,26 @@ from shared.bootstrap import Container
 PROJECT = "demo-kwetter-faults"
 RATE_LIMIT = 20
 RATE_WINDOW_SECONDS = 10
+# The abuse limits (shared/domain/limits.py) with every window at most 30 s (long enough for a
+# test's requests on a busy machine to fall in one window) and numbers a test reaches in a few
+# requests. Each test client has its own loopback
+# address (``source_address``), so the per-address windows are on here, unlike on a laptop.
+LIMIT_WINDOW_SECONDS = 30
+LIMITS = {
+    "REGISTER_ADDRESS_HOUR": 5,
+    "REGISTER_ADDRESS_HOUR_UNVERIFIED": 5,
+    "POST_USER_MINUTE_UNVERIFIED": 5,
+    "POST_ADDRESS_MINUTE": 40,
+    "POST_ADDRESS_MINUTE_UNVERIFIED": 40,
+    "FOLLOW_USER_MINUTE": 30,
+    "FOLLOW_USER_MINUTE_UNVERIFIED": 8,
+    "FOLLOW_PAIR_HOUR": 6,
+    "FOLLOW_PAIR_HOUR_UNVERIFIED": 6,
+    "FOLLOW_ADDRESS_MINUTE": 40,
+    "FOLLOW_ADDRESS_MINUTE_UNVERIFIED": 40,
+    "WRITE_ADDRESS_MINUTE": 80,
+    "WRITE_ADDRESS_MINUTE_UNVERIFIED": 80,
+}
 
 _stack: LocalStack | None = None
 _refs = 0
@@ -48,6 +69,8 @@ def acquire_stack(workdir: Path) -> LocalStack:
                 "BURST_POST_THRESHOLD": "1000",
                 "POST_RATE_LIMIT": str(RATE_LIMIT),
                 "POST_RATE_WINDOW_SECONDS": str(RATE_WINDOW_SECONDS),
+                "LIMIT_WINDOW_MAX_SECONDS": str(LIMIT_WINDOW_SECONDS),
+                **{f"LIMIT_{k}": str(v) for k, v in LIMITS.items()},
             },
         )  # fmt: skip
         stack.start()
@@ -93,11 +116,43 @@ def container(stack: LocalStack, **overrides: Any) -> Container:
 # -- through the gateway ---------------------------------------------------------------------
 
 
+class _SourceAdapter(requests.adapters.HTTPAdapter):
+    """Connects from a given local address: 127.0.0.0/8 is all loopback on Linux, so each test
+    client can be a client address of its own, as the gateway (and the limits) see it."""
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        super().__init__(pool_maxsize=8)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self._source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+_sessions: dict[str, requests.Session] = {}
+
+
+def session_from(source: str) -> requests.Session:
+    if source not in _sessions:
+        s = requests.Session()
+        s.mount("http://", _SourceAdapter(source))
+        _sessions[source] = s
+    return _sessions[source]
+
+
+def loopback_address(seed: str) -> str:
+    """A loopback address of its own for ``seed`` (127.x.y.z, never 127.0.0.1)."""
+    h = uuid.uuid5(uuid.NAMESPACE_OID, seed).bytes
+    return f"127.{1 + h[0] % 254}.{h[1]}.{1 + h[2] % 254}"
+
+
 @dataclass(frozen=True)
 class Client:
     gateway: str
     uid: str
     token: str
+    # The address the client connects from (the per-address limits key on it).
+    source: str = "127.0.0.1"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -105,7 +160,7 @@ class Client:
 
     def call(self, method: str, path: str, **kw: Any) -> requests.Response:
         headers = {**self.headers, **kw.pop("headers", {})}
-        return requests.request(
+        return session_from(self.source).request(
             method, f"{self.gateway}{path}", headers=headers, timeout=kw.pop("timeout", 60), **kw
         )
 
@@ -121,16 +176,21 @@ class Client:
         return [int(p["id"]) for p in r.json()["items"]]
 
 
-def client(stack: LocalStack, uid: str) -> Client:
-    return Client(stack.gateway_url, uid, emulator_token(uid, stack.project_id))
+def client(stack: LocalStack, uid: str, source: str | None = None) -> Client:
+    """A graph-only user's client, from ``source`` or else a loopback address of its own."""
+    return Client(
+        stack.gateway_url, uid, emulator_token(uid, stack.project_id),
+        source or loopback_address(uid),
+    )  # fmt: skip
 
 
-def register(stack: LocalStack, prefix: str, n: int) -> list[Client]:
-    """n users with profiles, ids ``<prefix>-<tag>-<i>`` (graph-only users, emulator tokens)."""
+def register(stack: LocalStack, prefix: str, n: int, source: str | None = None) -> list[Client]:
+    """n users with profiles, ids ``<prefix>-<tag>-<i>`` (graph-only users, emulator tokens),
+    each from its own loopback address unless ``source`` names one for all."""
     tag = uuid.uuid4().hex[:6]
     out = []
     for i in range(n):
-        c = client(stack, f"{prefix}-{tag}-{i:02d}")
+        c = client(stack, f"{prefix}-{tag}-{i:02d}", source)
         r = c.call(
             "POST", "/v1/users", json={"handle": f"{prefix}_{tag}_{i}", "display_name": c.uid}
         )

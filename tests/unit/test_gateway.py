@@ -96,3 +96,16 @@ def test_hostile_paths_get_json_errors(client):
     assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "bad_request"
     resp = client.get("/v1/users/x/followers?cursor=" + "a" * 5000, headers=auth)
     assert resp.status_code == 414 and resp.get_json()["error"]["code"] == "uri_too_long"
+
+
+def test_appends_the_connection_address_to_x_forwarded_for(client):
+    # As Google's front end does: what the client sent stays on the left, the address the
+    # connection came from is appended, so a function reads the client at a fixed position.
+    auth = {"Authorization": f"Bearer {token(sub='bob')}"}
+    sent = client.get(
+        "/v1/timeline", headers={**auth, "X-Forwarded-For": "6.6.6.6"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )  # fmt: skip
+    assert sent.get_json()["headers"]["X-Forwarded-For"] == "6.6.6.6, 127.0.0.1"
+    plain = client.get("/v1/timeline", headers=auth, environ_base={"REMOTE_ADDR": "127.9.9.9"})
+    assert plain.get_json()["headers"]["X-Forwarded-For"] == "127.9.9.9"

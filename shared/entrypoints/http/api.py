@@ -24,12 +24,16 @@ import flask
 
 from shared import observability
 from shared.domain import errors
+from shared.domain import limits as limits_domain
 from shared.entrypoints.http import errors as http_errors
 from shared.entrypoints.http.auth import InvalidToken, TokenVerifier
+from shared.ports import RateLimits
 
 log = logging.getLogger(__name__)
 
 USERINFO_HEADER = "X-Apigateway-Api-Userinfo"
+FORWARDED_FOR_HEADER = "X-Forwarded-For"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORWARDED_AUTH_HEADER = "X-Forwarded-Authorization"
 MAX_BODY_BYTES = 64 * 1024
 # No request body of the API nests deeper than 3; 32 leaves room and stays far below the
@@ -74,8 +78,15 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     raw: flask.Request
+    _caller: Caller | None = field(default=None, repr=False, compare=False)
 
     def caller(self) -> Caller:
+        """The verified caller (verified once per request: the limits guard asks first)."""
+        if self._caller is None:
+            self._caller = self._verified_caller()
+        return self._caller
+
+    def _verified_caller(self) -> Caller:
         forwarded = self.raw.headers.get(FORWARDED_AUTH_HEADER)
         if not forwarded:
             raise http_errors.Unauthenticated("a signed-in user is required")
@@ -165,19 +176,71 @@ Response = tuple[Any, int] | tuple[Any, int, dict[str, str]]
 Handler = Callable[[Request], Response]
 
 
-class Router:
-    def __init__(self) -> None:
-        self._routes: list[tuple[re.Pattern[str], int, str, Handler]] = []
-        self.templates: set[tuple[str, str]] = set()
+@dataclass(frozen=True)
+class WriteLimits:
+    """What the Router needs to limit the writes routes declare (wired by shared/bootstrap.py):
+    the windows (RedisRateLimiter), the policy table and where the client address is."""
 
-    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
-        """Register ``handler`` for an OpenAPI path template such as ``/v1/users/{id}``."""
+    limiter: RateLimits
+    rules: tuple[limits_domain.Rule, ...]
+    trusted_proxy_hops: int = 1
+
+    def check(self, req: Request, action: limits_domain.Action) -> None:
+        """Count the request in its action's windows; RateLimited (429) when one is full.
+
+        Fails open: a Redis outage must not stop posting (docs/faults.md), so when the windows
+        cannot be counted the request goes on unlimited.
+        """
+        caller = req.caller()
+        address = limits_domain.address_key(
+            limits_domain.client_address(
+                req.raw.headers.get(FORWARDED_FOR_HEADER), self.trusted_proxy_hops
+            )
+        )
+        windows = limits_domain.checks(
+            self.rules, action, uid=caller.uid, address=address,
+            verified=limits_domain.is_verified(caller.claims), target=req.params.get("id"),
+        )  # fmt: skip
+        try:
+            wait = self.limiter.take_all([(w.key, w.limit, w.seconds) for w in windows])
+        except Exception:
+            log.warning("write limits unavailable; %s accepted unlimited", action, exc_info=True)
+            return
+        if wait is not None:
+            raise errors.RateLimited(
+                f"too many {action} requests; retry in {wait} s", retry_after_s=wait,
+                details={"action": str(action)},
+            )  # fmt: skip
+
+
+class Router:
+    def __init__(self, limits: WriteLimits | None = None) -> None:
+        self._routes: list[
+            tuple[re.Pattern[str], int, str, Handler, limits_domain.Action | None]
+        ] = []
+        self.templates: set[tuple[str, str]] = set()
+        # (method, template) -> the action it is limited as; None for reads
+        self.actions: dict[tuple[str, str], limits_domain.Action | None] = {}
+        self.limits = limits
+
+    def route(
+        self, method: str, template: str, *, action: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Register ``handler`` for an OpenAPI path template such as ``/v1/users/{id}``.
+
+        A write route names its ``action`` (shared/domain/limits.py): the Router counts each
+        request in that action's windows before the handler runs and answers 429 when full.
+        """
+        act = limits_domain.Action(action) if action is not None else None
 
         def register(handler: Handler) -> Handler:
             pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
             literal_segments = sum(1 for s in template.split("/") if s and "{" not in s)
-            self._routes.append((re.compile(f"^{pattern}/?$"), literal_segments, method, handler))
+            self._routes.append(
+                (re.compile(f"^{pattern}/?$"), literal_segments, method, handler, act)
+            )
             self.templates.add((method, template))
+            self.actions[(method, template)] = act
             # Literal segments win over parameters: /v1/users/by-handle/x is not user "by-handle".
             self._routes.sort(key=lambda r: -r[1])
             return handler
@@ -198,7 +261,7 @@ class Router:
 
     def _dispatch(self, raw: flask.Request) -> flask.Response:
         path_matched = False
-        for pattern, _, method, handler in self._routes:
+        for pattern, _, method, handler, action in self._routes:
             m = pattern.match(raw.path)
             if not m:
                 continue
@@ -215,6 +278,8 @@ class Router:
                 headers={k: v for k, v in raw.headers.items()},
                 raw=raw,
             )
+            if action is not None and self.limits is not None:
+                self.limits.check(req, action)
             result = handler(req)
             body, status = result[0], result[1]
             headers = result[2] if len(result) > 2 else {}  # type: ignore[misc]

@@ -14,7 +14,7 @@ from shared.usecases.media import MediaService
 def router(media: MediaService) -> Router:
     router = Router()
 
-    @router.route("POST", "/v1/media")
+    @router.route("POST", "/v1/media", action="write")
     def create_media(req: Request) -> Response:
         caller = req.caller()
         new = domain.parse_new_media(req.json())
@@ -27,7 +27,7 @@ def router(media: MediaService) -> Router:
         caller = req.caller()
         return media.get(caller.uid, req.params["id"]).to_json(), 200
 
-    @router.route("PUT", "/v1/me/avatar")
+    @router.route("PUT", "/v1/me/avatar", action="write")
     def put_avatar(req: Request) -> Response:
         caller = req.caller()
         media_id = domain.parse_avatar_choice(req.json())

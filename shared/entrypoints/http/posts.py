@@ -23,7 +23,7 @@ def _post_id(req: Request) -> int:
 def router(posts: PostsService) -> Router:
     r = Router()
 
-    @r.route("POST", "/v1/posts")
+    @r.route("POST", "/v1/posts", action="post")
     def create_post(req: Request) -> Response:
         caller = req.caller()
         key = domain.parse_idempotency_key(req.raw.headers.get("Idempotency-Key"))
@@ -38,7 +38,7 @@ def router(posts: PostsService) -> Router:
         post = posts.get(_post_id(req))
         return post.to_json(posts.author_of(post)), 200
 
-    @r.route("DELETE", "/v1/posts/{id}")
+    @r.route("DELETE", "/v1/posts/{id}", action="write")
     def delete_post(req: Request) -> Response:
         caller = req.caller()
         posts.delete(caller.uid, _post_id(req))

@@ -65,7 +65,7 @@ def _profile(p: Profile) -> dict[str, Any]:
 def router(service: UsersService) -> Router:
     r = Router()
 
-    @r.route("POST", "/v1/users")
+    @r.route("POST", "/v1/users", action="register")
     def register(req: Request) -> Response:
         uid = _caller_id(req)
         body = req.json()
@@ -97,13 +97,13 @@ def router(service: UsersService) -> Router:
         caller = _caller_id(req)
         return _profile(service.profile(_path_user_id(req), caller)), 200
 
-    @r.route("PUT", "/v1/users/{id}/follow")
+    @r.route("PUT", "/v1/users/{id}/follow", action="follow")
     def follow(req: Request) -> Response:
         caller = _caller_id(req)
         changed = service.follow(caller, _path_user_id(req))
         return {"following": True, "changed": changed}, 200
 
-    @r.route("DELETE", "/v1/users/{id}/follow")
+    @r.route("DELETE", "/v1/users/{id}/follow", action="follow")
     def unfollow(req: Request) -> Response:
         caller = _caller_id(req)
         changed = service.unfollow(caller, _path_user_id(req))
