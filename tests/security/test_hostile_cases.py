@@ -281,6 +281,8 @@ def test_no_input_gets_a_server_error_or_a_slow_answer(
     bad: list[str] = []
     slow: list[str] = []
     per_op: dict[str, Counter[int]] = {}
+    # Bounded: the limits of the test stack allow a handful of writes per account and address.
+    fresh_callers, renewed = 400, 0
     for op, caller in zip(ops, callers, strict=True):
         statuses: Counter[int] = Counter()
         cases = list(_cases(op, _valid_params(op, world)))
@@ -300,6 +302,17 @@ def test_no_input_gets_a_server_error_or_a_slow_answer(
                 op.method, case.path + case.query, data=case.body, headers=headers, timeout=30
             )
             took = time.perf_counter() - t0
+            if r.status_code == 429 and fresh_callers > 0:
+                # The write limits did their job; the case is about what the function does
+                # with the input, so it goes again from a fresh account and address.
+                fresh_callers -= 1
+                (caller,) = harness.register(stack, "hf", 1)
+                t0 = time.perf_counter()
+                r = caller.call(
+                    op.method, case.path + case.query, data=case.body, headers=headers, timeout=30
+                )
+                took = time.perf_counter() - t0
+                renewed += 1
             statuses[r.status_code] += 1
             where = f"{op.method} {op.template} [{case.label}]"
             if r.status_code >= 500:
@@ -319,6 +332,7 @@ def test_no_input_gets_a_server_error_or_a_slow_answer(
                 "cases": sum(sum(c.values()) for c in per_op.values()),
                 "server_errors": len(bad),
                 "slower_than_2s": len(slow),
+                "resent_after_429_from_a_fresh_account": renewed,
                 "per_operation": {
                     k: {"cases": sum(c.values()), "statuses": dict(sorted(c.items()))}
                     for k, c in per_op.items()
