@@ -12,7 +12,7 @@ help: ## this list
 deps: ## install everything the stack and tests need (apt, pip, Maven, npm), idempotently
 	bash .ci/install.sh
 
-run: deps ## the whole platform locally on real services (installs what is missing first); Ctrl-C stops it
+run: deps ## the whole platform locally on real services (installs what is missing first; KWETTER_REDIS_CLUSTER=1 for a 3-shard Redis Cluster); Ctrl-C stops it
 	$(PY) -m devstack.stack
 
 seed: ## load the Reed98 follow graph (962 users) and a few posts each into the running stack
