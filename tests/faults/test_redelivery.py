@@ -164,7 +164,7 @@ def _state(c: Container, uids: list[str]) -> dict[str, Any]:
         for pattern in (keys.home("*"), keys.own("*"))
         for k in r.scan_iter(match=pattern)
     }
-    raw["pullers"] = sorted(r.smembers(keys.PULLERS))
+    raw["pullers"] = sorted(k.decode() for k in r.scan_iter(match=keys.author_mode("*")))
     raw["tombstones"] = sorted(k.decode() for k in r.scan_iter(match=keys.tombstone("*")))
     reader = c.timeline_reader
     homes = {u: [(p.id, p.text) for p in reader.home(u, 100).posts] for u in uids}
