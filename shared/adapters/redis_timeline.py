@@ -34,6 +34,7 @@ script's SHA unknown to a node (a new or promoted master) is loaded on every mas
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 from collections import defaultdict
@@ -102,6 +103,7 @@ class RedisTimelines:
         self.s = settings
         self._slot = slot_of(client)
         self._script = {n: client.register_script(lua.source(n)) for n in self.SCRIPTS}
+        self._sha = {n: hashlib.sha1(lua.source(n).encode()).hexdigest() for n in self.SCRIPTS}
 
     @property
     def cap(self) -> int:
@@ -113,6 +115,11 @@ class RedisTimelines:
 
     def _run(self, name: str, keys_: list[str], args: list[Any]) -> Any:
         return self._script[name](keys=keys_, args=args)
+
+    def _call(self, pipe: Any, name: str, keys_: Sequence[str], args: Sequence[Any]) -> None:
+        """Queue script ``name`` on a pipeline as a raw EVALSHA (the cluster pipeline refuses
+        Script objects; it routes EVALSHA by its keys). ``_pipelined`` loads missing scripts."""
+        pipe.execute_command("EVALSHA", self._sha[name], len(keys_), *keys_, *args)
 
     def _by_slot(self, items: Iterable[T], key: Callable[[T], str]) -> list[list[T]]:
         """``items`` grouped by the slot of ``key(item)``, first-seen order (one group on a
@@ -142,7 +149,7 @@ class RedisTimelines:
     def _mget(self, ks: Sequence[str]) -> list[bytes | None]:
         """MGET per slot group, in one pipeline; values in the order of ``ks``."""
         groups = self._by_slot(range(len(ks)), lambda i: ks[i])
-        res = self._pipelined(lambda p: [p.mget([ks[i] for i in g]) for g in groups])
+        res = self._pipelined(lambda p: [p.execute_command("MGET", *(ks[i] for i in g)) for g in groups])
         out: list[bytes | None] = [None] * len(ks)
         for g, vals in zip(groups, res, strict=True):
             for i, v in zip(g, vals, strict=True):
@@ -170,7 +177,7 @@ class RedisTimelines:
                     pid = posts[i].post_id
                     ks += [keys.tombstone(pid), keys.post_body(pid), keys.post_mode(pid)]
                     args.append(_body(posts[i]))
-                self._script["record_post"](keys=ks, args=args, client=pipe)
+                self._call(pipe, "record_post", ks, args)
 
         modes: list[str] = [""] * len(posts)
         for g, res in zip(pgroups, self._pipelined(post_side), strict=True):
@@ -189,7 +196,7 @@ class RedisTimelines:
                 for i in by_author[a]:
                     pid = posts[i].post_id
                     args += [pid, ids.timestamp_ms(pid)]
-                self._script["record_author"](keys=[keys.own(a)], args=args, client=pipe)
+                self._call(pipe, "record_author", [keys.own(a)], args)
 
         pace: dict[int, tuple[int, int]] = {}
         if authors:
@@ -220,7 +227,7 @@ class RedisTimelines:
             for g in groups:
                 ks = [keys.post_mode(decisions[i][0]) for i in g]
                 args: list[Any] = [MODE_TTL_S] + [decisions[i][2].value for i in g]
-                self._script["commit"](keys=ks, args=args, client=pipe)
+                self._call(pipe, "commit", ks, args)
 
         final: list[Mode] = [Mode.PUSH] * len(decisions)
         for g, res in zip(groups, self._pipelined(fill), strict=True):
@@ -237,7 +244,7 @@ class RedisTimelines:
         ks = [keys.post_mode(post_id), keys.tombstone(post_id), keys.post_body(post_id)]
 
         def fill(pipe: Any) -> None:
-            self._script["delete"](keys=ks, args=[MODE_TTL_S], client=pipe)
+            self._call(pipe, "delete", ks, [MODE_TTL_S])
             pipe.zrem(keys.own(author_id), str(post_id))
 
         mode = _s(cast(bytes, self._pipelined(fill)[0]))
@@ -262,7 +269,7 @@ class RedisTimelines:
         def fill(pipe: Any) -> None:
             for g in groups:
                 ks = [k for u in g for k in (keys.home(u), keys.active(u))]
-                self._script["free"](keys=ks, args=[], client=pipe)
+                self._call(pipe, "free", ks, [])
 
         return sum(int(n) for n in self._pipelined(fill))
 
@@ -272,7 +279,7 @@ class RedisTimelines:
         cap = self.cap if trims(post_id, self.s.timeline_trim_every) else 0
         args = [op, post_id, ids.timestamp_ms(post_id), cap]
         for g in groups:
-            self._script["write"](keys=keys.homes(g), args=args, client=pipe)
+            self._call(pipe, "write", keys.homes(g), args)
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
         """Add (or remove) one post in many home timelines: one script run per slot group of
@@ -418,7 +425,7 @@ class RedisTimelines:
         def read(pipe: Any) -> None:
             for g in groups:
                 ks = [_key(sources[i]) for i in g]
-                self._script["round"](keys=ks, args=[maxs, cur, limit], client=pipe)
+                self._call(pipe, "round", ks, [maxs, cur, limit])
 
         got: list[list[int]] = [[] for _ in sources]
         card: list[int] = [0] * len(sources)
