@@ -261,6 +261,9 @@ def redis_cluster_node(port: int, bus_port: int, workdir: Path) -> Service:
         "--cluster-config-file", str(workdir / "nodes.conf"),
         "--cluster-node-timeout", str(CLUSTER_NODE_TIMEOUT_MS),
         "--cluster-announce-ip", "127.0.0.1",
+        # Replicas sync at once (the default waits 5 s): a replica that never synced cannot be
+        # promoted, and the failover drill kills a master seconds after the cluster formed.
+        "--repl-diskless-sync-delay", "0",
         "--zset-max-listpack-entries", "1024", "--zset-max-listpack-value", "64",
         "--save", "", "--appendonly", "no",
     ]  # fmt: skip
@@ -357,6 +360,25 @@ class RedisCluster:
         if done.returncode != 0:
             raise ServiceFailed(f"redis-cli --cluster create failed:\n{done.stdout}{done.stderr}")
         self.wait_ok(timeout)
+        self.wait_replicas_synced(timeout)
+
+    def wait_replicas_synced(self, timeout: float = 60.0) -> None:
+        """Until every replica's link to its master is up (it holds the master's data)."""
+        import redis as redis_lib
+
+        deadline = time.monotonic() + timeout
+        pending: list[int] = []
+        while time.monotonic() < deadline:
+            pending = []
+            for port in self.ports:
+                with redis_lib.Redis(port=port, socket_timeout=2) as r:
+                    info = r.info("replication")
+                if info["role"] == "slave" and info.get("master_link_status") != "up":
+                    pending.append(port)
+            if not pending:
+                return
+            time.sleep(0.2)
+        raise ServiceFailed(f"Redis Cluster replicas not in sync after {timeout:.0f}s: {pending}")
 
     def wait_ok(self, timeout: float = 60.0) -> None:
         """Until every live node reports ``cluster_state:ok`` with all 16384 slots assigned."""

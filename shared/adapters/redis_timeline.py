@@ -149,7 +149,9 @@ class RedisTimelines:
     def _mget(self, ks: Sequence[str]) -> list[bytes | None]:
         """MGET per slot group, in one pipeline; values in the order of ``ks``."""
         groups = self._by_slot(range(len(ks)), lambda i: ks[i])
-        res = self._pipelined(lambda p: [p.execute_command("MGET", *(ks[i] for i in g)) for g in groups])
+        res = self._pipelined(
+            lambda p: [p.execute_command("MGET", *(ks[i] for i in g)) for g in groups]
+        )
         out: list[bytes | None] = [None] * len(ks)
         for g, vals in zip(groups, res, strict=True):
             for i, v in zip(g, vals, strict=True):

@@ -25,7 +25,7 @@ def test_three_masters_three_replicas_all_slots(redis_cluster: services.RedisClu
 def test_cross_slot_is_refused_and_tagged_keys_colocate(
     redis_cluster: services.RedisCluster,
 ) -> None:
-    rc: RedisCluster = RedisCluster(host="127.0.0.1", port=redis_cluster.ports[0])
+    rc: RedisCluster[bytes] = RedisCluster(host="127.0.0.1", port=redis_cluster.ports[0])
     try:
         rc.set("tl:{alice}", b"1")
         rc.set("ut:{alice}", b"2")
