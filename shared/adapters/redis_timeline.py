@@ -47,7 +47,7 @@ from redis.exceptions import NoScriptError
 from shared import ids
 from shared.adapters import lua
 from shared.adapters import redis_keys as keys
-from shared.adapters.clients import slot_of
+from shared.adapters.clients import node_client, slot_of
 from shared.adapters.redis_cards import card_of
 from shared.config import Settings
 from shared.domain.fanout import Mode, trims
@@ -102,6 +102,7 @@ class RedisTimelines:
         self.r = client
         self.s = settings
         self._slot = slot_of(client)
+        self._node = node_client(client)
         self._script = {n: client.register_script(lua.source(n)) for n in self.SCRIPTS}
         self._sha = {n: hashlib.sha1(lua.source(n).encode()).hexdigest() for n in self.SCRIPTS}
 
@@ -311,6 +312,24 @@ class RedisTimelines:
         if not live:
             return n
         grouped = [(op, pid, self._by_slot(rs, keys.home)) for op, pid, rs in live]
+        # The hot path: one plain pipeline per node (on one Redis: one), the script runs in
+        # slot groups; any error (MOVED/ASK after a failover or resharding, TRYAGAIN, NOSCRIPT,
+        # a dead node) falls back to the cluster client's pipeline, which follows redirections.
+        per_node: dict[int, tuple[Any, list[tuple[str, int, list[list[str]]]]]] = {}
+        for op, pid, groups in grouped:
+            for g in groups:
+                node = self._node(keys.home(g[0]))
+                per_node.setdefault(id(node), (node, []))[1].append((op, pid, [g]))
+        try:
+            total = 0
+            for node, calls in per_node.values():
+                pipe = node.pipeline(transaction=False)
+                for op, pid, groups in calls:
+                    self._queue_write(pipe, op, pid, groups)
+                total += sum(max(0, int(x)) for x in pipe.execute())
+            return total
+        except redis.exceptions.RedisError:
+            pass
 
         def fill(pipe: Any) -> None:
             for op, pid, groups in grouped:
