@@ -12,7 +12,7 @@ help: ## this list
 deps: ## install everything the stack and tests need (apt, pip, Maven, npm), idempotently
 	bash .ci/install.sh
 
-run: deps ## the whole platform locally on real services (installs what is missing first); Ctrl-C stops it
+run: deps ## the whole platform locally on real services (installs what is missing first; KWETTER_REDIS_CLUSTER=1 for a 3-shard Redis Cluster); Ctrl-C stops it
 	$(PY) -m devstack.stack
 
 seed: ## load the Reed98 follow graph (962 users) and a few posts each into the running stack
@@ -41,6 +41,7 @@ bench: ## timeline engine benchmarks, token verification cost, end-to-end freshn
 	$(PY) -m devstack.bench_auth
 	$(PY) -m devstack.bench_media
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png
+	$(PY) -m devstack.bench_cluster
 
 SCENARIO ?= mix
 USERS ?= 50

@@ -243,3 +243,172 @@ def auth(port: int, project_id: str, workdir: Path) -> Service:
     ]  # fmt: skip
     env = {"CI": "1", "NO_UPDATE_NOTIFIER": "1", "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "1"}
     return Service("auth", cmd, lambda: http_ok(f"http://127.0.0.1:{port}/"), workdir, env)
+
+
+# ---- Redis Cluster (issue 19) ---------------------------------------------------------------
+
+CLUSTER_NODE_TIMEOUT_MS = 2000  # failover drills: a dead master is replaced within seconds
+
+
+def redis_cluster_node(port: int, bus_port: int, workdir: Path) -> Service:
+    """One node of a local Redis Cluster: the same server and encoding settings as ``redis``,
+    with ``cluster-enabled yes`` and its cluster bus on ``bus_port`` (loopback only)."""
+    server = shutil.which("redis-server") or "/usr/bin/redis-server"
+    cmd = [
+        server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
+        "--daemonize", "no", "--protected-mode", "yes",
+        "--cluster-enabled", "yes", "--cluster-port", str(bus_port),
+        "--cluster-config-file", str(workdir / "nodes.conf"),
+        "--cluster-node-timeout", str(CLUSTER_NODE_TIMEOUT_MS),
+        "--cluster-announce-ip", "127.0.0.1",
+        # Replicas sync at once (the default waits 5 s): a replica that never synced cannot be
+        # promoted, and the failover drill kills a master seconds after the cluster formed.
+        "--repl-diskless-sync-delay", "0",
+        "--zset-max-listpack-entries", "1024", "--zset-max-listpack-value", "64",
+        "--save", "", "--appendonly", "no",
+    ]  # fmt: skip
+
+    def ready() -> bool:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(16).startswith(b"+PONG")
+
+    return Service(f"redis-cluster-{port}", cmd, ready, workdir)
+
+
+def cluster_info(port: int) -> dict[str, str]:
+    """CLUSTER INFO of the node on ``port``, parsed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"CLUSTER INFO\r\n")
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            head, _, rest = buf.partition(b"\r\n")
+            if head.startswith(b"$") and len(rest) >= int(head[1:]):
+                break
+            if head.startswith(b"-"):
+                raise ServiceFailed(head.decode())
+    _, _, body = buf.partition(b"\r\n")
+    out = {}
+    for line in body.decode().splitlines():
+        k, sep, v = line.partition(":")
+        if sep:
+            out[k] = v.strip()
+    return out
+
+
+@dataclass
+class RedisCluster:
+    """A local Redis Cluster of ``masters`` masters with ``replicas`` replicas each, from the
+    Debian redis-server, every node its own process group, ports on loopback."""
+
+    workdir: Path
+    ports: list[int]
+    bus_ports: list[int]
+    replicas: int = 1
+    nodes: list[Service] = field(default_factory=list)
+
+    name: str = "redis-cluster"
+
+    @classmethod
+    def on_free_ports(cls, workdir: Path, masters: int = 3, replicas: int = 1) -> RedisCluster:
+        n = masters * (1 + replicas)
+        return cls(workdir, [free_port() for _ in range(n)], [free_port() for _ in range(n)],
+                   replicas)  # fmt: skip
+
+    @classmethod
+    def on_ports(
+        cls, workdir: Path, first: int, masters: int = 3, replicas: int = 1
+    ) -> RedisCluster:
+        n = masters * (1 + replicas)
+        ports = list(range(first, first + n))
+        return cls(workdir, ports, [p + 10000 for p in ports], replicas)
+
+    @property
+    def url(self) -> str:
+        """The URL the settings read (shared.config): a seed node; the client discovers the rest."""
+        return f"redis+cluster://127.0.0.1:{self.ports[0]}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "cluster-create.log"
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            for port, bus in zip(self.ports, self.bus_ports, strict=True):
+                d = self.workdir / str(port)
+                (d / "nodes.conf").unlink(missing_ok=True)
+                node = redis_cluster_node(port, bus, d)
+                node.start(timeout=timeout)
+                self.nodes.append(node)
+            self._create(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _create(self, timeout: float) -> None:
+        cli = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+        cmd = [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in self.ports),
+               "--cluster-replicas", str(self.replicas), "--cluster-yes"]  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)  # fmt: skip
+        self.log_path.write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise ServiceFailed(f"redis-cli --cluster create failed:\n{done.stdout}{done.stderr}")
+        self.wait_ok(timeout)
+        self.wait_replicas_synced(timeout)
+
+    def wait_replicas_synced(self, timeout: float = 60.0) -> None:
+        """Until every replica's link to its master is up (it holds the master's data)."""
+        import redis as redis_lib
+
+        deadline = time.monotonic() + timeout
+        pending: list[int] = []
+        while time.monotonic() < deadline:
+            pending = []
+            for port in self.ports:
+                with redis_lib.Redis(port=port, socket_timeout=2) as r:
+                    info = r.info("replication")
+                if info["role"] == "slave" and info.get("master_link_status") != "up":
+                    pending.append(port)
+            if not pending:
+                return
+            time.sleep(0.2)
+        raise ServiceFailed(f"Redis Cluster replicas not in sync after {timeout:.0f}s: {pending}")
+
+    def wait_ok(self, timeout: float = 60.0) -> None:
+        """Until every live node reports ``cluster_state:ok`` with all 16384 slots assigned."""
+        deadline = time.monotonic() + timeout
+        last: dict[int, str] = {}
+        while time.monotonic() < deadline:
+            states = {}
+            for node, port in zip(self.nodes, self.ports, strict=False):
+                if node.proc is None or node.proc.poll() is not None:
+                    continue
+                try:
+                    info = cluster_info(port)
+                except (OSError, ServiceFailed) as e:
+                    states[port] = f"error {e}"
+                    continue
+                ok = info.get("cluster_state") == "ok" and info.get("cluster_slots_ok") == "16384"
+                states[port] = "ok" if ok else info.get("cluster_state", "?")
+            if states and all(v == "ok" for v in states.values()):
+                return
+            last = states
+            time.sleep(0.2)
+        raise ServiceFailed(f"Redis Cluster not ok after {timeout:.0f}s: {last}")
+
+    def node_on(self, port: int) -> Service:
+        return self.nodes[self.ports.index(port)]
+
+    def stop(self, grace: float = 10.0) -> None:
+        for node in self.nodes:
+            node.stop(grace)
+        self.nodes.clear()
+
+    def tail(self, lines: int = 30) -> str:
+        return "\n\n".join(f"{n.name}:\n{n.tail(lines)}" for n in self.nodes)

@@ -1,6 +1,7 @@
 """`make run`: the whole platform on this machine, on real services, no cloud account.
 
-Starts Redis, Neo4j, the Pub/Sub, Firestore and Auth emulators, every function under
+Starts Redis (or, with KWETTER_REDIS_CLUSTER=1, a local 3-master + 3-replica Redis Cluster on
+ports 7001-7006), Neo4j, the Pub/Sub, Firestore and Auth emulators, every function under
 functions-framework on its own port, the topology of topology.yaml as push subscriptions, the
 local API gateway, the outbox ticker and (when built) the web app; waits until each answers,
 prints the URLs, and stops everything on Ctrl-C. The test session uses the same class on free
@@ -82,8 +83,21 @@ class LocalStack:
         tick_seconds: float = TICK_SECONDS,
         extra_env: dict[str, str] | None = None,
         with_web: bool = False,
+        redis_cluster: bool | None = None,
     ) -> None:
         self.with_web = with_web
+        # A 3-master + 3-replica Redis Cluster instead of one Redis (KWETTER_REDIS_CLUSTER=1).
+        if redis_cluster is None:
+            redis_cluster = os.environ.get("KWETTER_REDIS_CLUSTER", "") not in ("", "0")
+        self.redis_cluster: services.RedisCluster | None = None
+        if redis_cluster:
+            cdir = workdir.resolve() / "redis-cluster"
+            default = ports.redis == Ports.redis
+            self.redis_cluster = (
+                services.RedisCluster.on_ports(cdir, 7001)
+                if default
+                else services.RedisCluster.on_free_ports(cdir)
+            )
         # Services run with their own cwd, so a relative path would mean something else to them.
         self.workdir = workdir.resolve()
         self.ports = ports
@@ -100,6 +114,12 @@ class LocalStack:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.gateway}"
+
+    @property
+    def redis_url(self) -> str:
+        if self.redis_cluster is not None:
+            return self.redis_cluster.url
+        return f"redis://127.0.0.1:{self.ports.redis}/0"
 
     @property
     def neo4j_uri(self) -> str:
@@ -120,7 +140,7 @@ class LocalStack:
             "PUBSUB_EMULATOR_HOST": f"127.0.0.1:{self.ports.pubsub}",
             "FIRESTORE_EMULATOR_HOST": f"127.0.0.1:{self.ports.firestore}",
             "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{self.ports.auth}",
-            "REDIS_URL": f"redis://127.0.0.1:{self.ports.redis}/0",
+            "REDIS_URL": self.redis_url,
             "NEO4J_URI": self.neo4j_uri,
             "KWETTER_LOCAL": "1",
             "PYTHONPATH": str(REPO),
@@ -176,12 +196,18 @@ class LocalStack:
 
     def _start_backing_services(self, say: Any) -> None:
         w, p = self.workdir, self.ports
+        if self.redis_cluster is not None:
+            t0 = time.monotonic()
+            self.redis_cluster.start()
+            say(f"  redis cluster    ready in {time.monotonic() - t0:4.1f}s  "
+                f"({len(self.redis_cluster.ports)} nodes, {self.redis_cluster.url})")  # fmt: skip
         backing = [
-            services.redis(p.redis, w / "redis", persist=self.persist),
             services.pubsub(p.pubsub, w / "pubsub"),
             services.firestore(p.firestore, w / "firestore"),
             services.auth(p.auth, self.project_id, w / "auth"),
         ]
+        if self.redis_cluster is None:
+            backing.insert(0, services.redis(p.redis, w / "redis", persist=self.persist))
         if not self.external_neo4j:
             backing.append(services.neo4j(p.neo4j_bolt, p.neo4j_http, w / "neo4j"))
         # JVMs start faster side by side than one after another.
@@ -287,6 +313,8 @@ class LocalStack:
             with ThreadPoolExecutor(len(self.started)) as pool:
                 list(pool.map(lambda s: s.stop(), self.started))
         self.started.clear()
+        if self.redis_cluster is not None:
+            self.redis_cluster.stop()
 
 
 def _port_ready(port: int) -> Any:
@@ -326,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  Web app          {d['web']}")
     print(f"  API gateway      {d['gateway']}   (routes: shared/contracts/openapi.yaml)")
     print(f"  Auth emulator    {d['auth_emulator']}   (project {d['project_id']})")
-    print(f"  Redis            redis://127.0.0.1:{ports.redis}")
+    print(f"  Redis            {stack.redis_url}")
     print(f"  Neo4j (Bolt)     {stack.neo4j_uri}")
     print(f"  Pub/Sub emulator 127.0.0.1:{ports.pubsub}")
     print(f"  Firestore emul.  127.0.0.1:{ports.firestore}")

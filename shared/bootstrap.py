@@ -61,7 +61,7 @@ class Container:
     def redis(self) -> RedisClient:
         from shared.adapters.clients import redis_client
 
-        return redis_client(self.settings.redis_url)
+        return redis_client(self.settings.redis_url, self.settings.redis_cluster)
 
     @cached_property
     def neo4j_driver(self) -> Neo4jDriver:

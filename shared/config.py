@@ -28,6 +28,11 @@ def _limit_overrides() -> dict[str, int]:
 class Settings:
     project_id: str = field(default_factory=lambda: _str("GOOGLE_CLOUD_PROJECT", "demo-kwetter"))
     redis_url: str = field(default_factory=lambda: _str("REDIS_URL", "redis://127.0.0.1:6380/0"))
+    # REDIS_CLUSTER=1 (or a redis+cluster:// / rediss+cluster:// URL): REDIS_URL names one node
+    # of a Redis Cluster (Memorystore for Redis Cluster in prod), the client discovers the rest.
+    redis_cluster_flag: bool = field(
+        default_factory=lambda: _str("REDIS_CLUSTER", "0") not in ("0", "false", "no")
+    )
     neo4j_uri: str = field(default_factory=lambda: _str("NEO4J_URI", "bolt://127.0.0.1:7687"))
     neo4j_user: str = field(default_factory=lambda: _str("NEO4J_USER", "neo4j"))
     neo4j_password: str = field(default_factory=lambda: _str("NEO4J_PASSWORD", ""))
@@ -70,6 +75,10 @@ class Settings:
     # Where the public variants are served (the CDN); empty: derived from the bucket.
     media_public_base_url: str = field(default_factory=lambda: _str("MEDIA_PUBLIC_BASE_URL", ""))
     media_uploads_per_hour: int = field(default_factory=lambda: _int("MEDIA_UPLOADS_PER_HOUR", 30))
+
+    @property
+    def redis_cluster(self) -> bool:
+        return self.redis_cluster_flag or "+cluster://" in self.redis_url
 
     @property
     def media_base_url(self) -> str:

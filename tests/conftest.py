@@ -54,6 +54,23 @@ def redis_url(redis_server: services.Service) -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_cluster(stack_dir: Path) -> Iterator[services.RedisCluster]:
+    """A real 3-master + 3-replica Redis Cluster (issue 19), started once when a test needs it;
+    a cluster that does not form fails the test with the nodes' logs."""
+    cluster = services.RedisCluster.on_free_ports(stack_dir / "redis-cluster")
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url(redis_cluster: services.RedisCluster) -> str:
+    return redis_cluster.url
+
+
+@pytest.fixture(scope="session")
 def neo4j_uri(stack_dir: Path) -> Iterator[str]:
     if os.environ.get("KWETTER_TEST_NEO4J_URI"):  # an already running server, e.g. a debug session
         yield os.environ["KWETTER_TEST_NEO4J_URI"]

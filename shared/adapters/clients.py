@@ -1,15 +1,23 @@
 """The store clients, built here so that nothing outside adapters imports a store library.
 
 shared/bootstrap.py calls these once per process; the types are named here for its annotations.
+
+Redis: one code path for both topologies (issue 19). ``redis_client`` builds a ``redis.Redis``
+for a single node or a ``redis.cluster.RedisCluster`` (which follows MOVED/ASK and pipelines one
+round trip per node); ``slot_of`` is the only place that tells them apart: the adapters group the
+keys of a call by it and run one script or command per group, which on one Redis is one group.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 import neo4j
 import redis
 from google.cloud import firestore
+from redis.cluster import RedisCluster
+from redis.crc import key_slot
 
 if TYPE_CHECKING:
     RedisClient: TypeAlias = redis.Redis[bytes]
@@ -19,8 +27,49 @@ Neo4jDriver: TypeAlias = neo4j.Driver
 FirestoreClient: TypeAlias = firestore.Client
 
 
-def redis_client(url: str) -> RedisClient:
+def _plain_url(url: str) -> str:
+    return url.replace("redis+cluster://", "redis://").replace("rediss+cluster://", "rediss://")
+
+
+def redis_client(url: str, cluster: bool = False) -> RedisClient:
+    """A single-node client, or (``cluster``, or a ``redis+cluster://`` URL) a cluster client.
+
+    The cluster client is typed as the single-node one: the adapters only use the commands,
+    pipelines and scripts both provide, with keys grouped per slot (``slot_of``)."""
+    if cluster or "+cluster://" in url:
+        rc: RedisCluster[bytes] = RedisCluster.from_url(
+            _plain_url(url), decode_responses=False, health_check_interval=30
+        )
+        return rc  # type: ignore[return-value]
     return redis.Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+def is_cluster(client: object) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+def slot_of(client: object) -> Callable[[str], int]:
+    """The hash slot of a key on a cluster; 0 for every key on a single Redis (one group)."""
+    if is_cluster(client):
+        return lambda k: int(key_slot(k.encode()))
+    return lambda k: 0
+
+
+def node_client(client: object) -> Callable[[str], RedisClient]:
+    """The single-node client that serves a key: the client itself on one Redis, the key's
+    master's connection on a cluster (from the cluster client's slot map, which it refreshes
+    on MOVED). For hot paths that pipeline per node themselves (the cluster pipeline costs
+    ~90 µs of client CPU per command); they fall back to the cluster client on any error."""
+    if isinstance(client, RedisCluster):
+        nodes = client.nodes_manager
+
+        def of(k: str) -> RedisClient:
+            node = nodes.get_node_from_slot(key_slot(k.encode()))  # type: ignore[arg-type]
+            return cast(RedisClient, node.redis_connection)
+
+        return of
+    single = cast(RedisClient, client)
+    return lambda k: single
 
 
 def neo4j_driver(uri: str, user: str, password: str) -> Neo4jDriver:

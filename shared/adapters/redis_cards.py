@@ -61,7 +61,11 @@ class RedisProfileCards:
         for u in users:
             n += 1
             args = [u.handle, u.display_name, _avatar_arg(u.avatar)]
-            self._put(keys=[keys.card(u.id)], args=args, client=pipe)
+            # A raw EVAL of the (tiny) script: a Redis Cluster pipeline takes no Script objects
+            # and routes EVAL by its one key; no NOSCRIPT on a fresh or promoted master.
+            pipe.execute_command(  # type: ignore[no-untyped-call]
+                "EVAL", lua.source("put_card"), 1, keys.card(u.id), *args
+            )
         if n:
             pipe.execute()
 

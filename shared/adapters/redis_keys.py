@@ -9,6 +9,9 @@ so every per-user key carries ``{uid}`` and every per-post key ``{pid}``: all ke
 (home timeline, own timeline, followee cache, activity flag, regeneration lock, profile card)
 share one slot, and so do all keys of one post (mode, tombstone, cached body). A script or MULTI
 over one user's keys, or over one post's keys, then never spans two slots.
+Issue 19 (Redis Cluster): no script touches two slots; the adapter groups the keys of a call
+by slot (``shared.adapters.clients.slot_of``; one group on a single Redis) and runs one script
+or command per group, in one pipeline (the cluster client sends one round trip per node).
 (A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
 scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
 it yet: issue 19 should make the user id validation refuse braces.)
@@ -27,7 +30,8 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
 | ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
 | ``pb:{pid}``    | string | post   | cached post body (JSON)                                  |
-| ``pullers``     | set    | (none) | authors with pull-mode posts: a global hot key, issue 19 |
+| ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
+|                 |        |        | global ``pullers`` set: a hot key on one shard)          |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, uploads)        |
 """
 
@@ -40,8 +44,6 @@ from collections.abc import Iterable
 POST_BODY = "pb:{%s}"
 TOMBSTONE = "px:{%s}"
 CARD = "pc:{%s}"
-
-PULLERS = "pullers"
 
 
 def _tagged(prefix: str, ident: str | int) -> str:
@@ -78,6 +80,11 @@ def regen_lock(uid: str) -> str:
 
 def card(uid: str) -> str:
     return CARD % uid
+
+
+def author_mode(uid: str) -> str:
+    """Present (``1``) when the author has pull-mode posts: readers merge their own timeline."""
+    return _tagged("am", uid)
 
 
 # ---- per post -------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ What each key holds (the keys module has the table and the hash tags; docs/timel
   readers merge it; ``GET /v1/users/{id}/posts`` serves it.
 - followee cache ``fw:{uid}``: SET of the reader's followees (sentinel member ``""`` tells
   "loaded" from "absent"), kept in step by follow_sync.
-- ``pullers``: SET of authors who have pull-mode posts: a reader merges ``fw ∩ pullers``.
+- ``am:{uid}``: present when the author has pull-mode posts: a reader merges the own
+  timelines of the followees that have it (it replaced the global ``pullers`` set, issue 19).
 - ``pm:{pid}`` the post's fan-out mode, set once (SET NX): redelivery never flips it;
   ``px:{pid}`` tombstone of a deleted post (guards late adds, filters reads); ``pb:{pid}`` post
   body cache (JSON), hydrated with MGET.
@@ -22,34 +23,31 @@ What each key holds (the keys module has the table and the hash tags; docs/timel
   frees) the home timeline of anyone without it, and their next read regenerates it.
 - ``rg:{uid}`` regeneration lock.
 
-Cross-slot accesses left for Redis Cluster (issue 19); on one Redis they are one round trip each,
-which is why they are shaped so:
-
-- ``record_posts``: the author's ``ut`` and the post's ``pm/px/pb`` (two slots per post, more
-  per batch); ``delete_post``: the post's keys and the author's ``ut``.
-- ``commit_modes``: the global hot ``pullers`` set and each post's ``pm``.
-- ``apply_batch(es)``: the post's ``px`` and up to a batch of readers' ``tl``.
-- ``active_among`` (MGET) and ``free_inactive``: many users' ``act``/``tl``.
-- ``unfollow`` and ``regenerate``: the followees' ``ut`` and the reader's keys.
-- ``reader_state``: SINTER of the reader's ``fw`` with the global ``pullers``.
-- ``pull_authors_of``: the global ``pullers``.
-- ``round``: every source's slot, every merged post's and every author's card (see round.lua);
-  ``author_info``: many users' cards (a pipeline of single-key reads: fine on a cluster) and
-  one SMISMEMBER.
-- ``restore_author`` (the rebuild): the author's ``ut`` and ``pullers`` in one pipeline.
+Redis Cluster (issue 19): no script or multi-key command spans two slots. Each call groups
+its keys by slot (``clients.slot_of``: every key is slot 0 on a single Redis, so one group) and
+sends one script or command per group, all in one pipeline: the cluster client splits a
+pipeline into one round trip per node. Paths that read one slot and write another (unfollow,
+regeneration, the read round's hydration) read first, merge in the client, then write. A
+script's SHA unknown to a node (a new or promoted master) is loaded on every master and the
+(idempotent) pipeline sent again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import json
-from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar, cast
 
 import redis
+from redis.exceptions import NoScriptError
 
 from shared import ids
 from shared.adapters import lua
 from shared.adapters import redis_keys as keys
+from shared.adapters.clients import node_client, slot_of
 from shared.adapters.redis_cards import card_of
 from shared.config import Settings
 from shared.domain.fanout import Mode, trims
@@ -61,7 +59,10 @@ from shared.domain.timeline import (
     Source,
     SourceRun,
     TimelinePost,
+    merge_newest,
 )
+
+T = TypeVar("T")
 
 POST_CACHE_TTL_S = 3 * 86400
 # Longer than post-events retention (31 days): a seek-replay must still see the decision.
@@ -94,13 +95,16 @@ def _key(src: Source) -> str:
 
 
 class RedisTimelines:
+    SCRIPTS = ("record_post", "record_author", "commit", "write", "free", "delete", "follow",
+               "unfollow", "regenerate", "round")  # fmt: skip
+
     def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
         self.r = client
         self.s = settings
-        scripts = ("record", "commit", "write", "free", "delete", "follow", "unfollow")
-        self._script = {n: client.register_script(lua.source(n)) for n in scripts}
-        self._regenerate = client.register_script(lua.source("regenerate"))
-        self._round = client.register_script(lua.source("round"))
+        self._slot = slot_of(client)
+        self._node = node_client(client)
+        self._script = {n: client.register_script(lua.source(n)) for n in self.SCRIPTS}
+        self._sha = {n: hashlib.sha1(lua.source(n).encode()).hexdigest() for n in self.SCRIPTS}
 
     @property
     def cap(self) -> int:
@@ -113,25 +117,98 @@ class RedisTimelines:
     def _run(self, name: str, keys_: list[str], args: list[Any]) -> Any:
         return self._script[name](keys=keys_, args=args)
 
+    def _call(self, pipe: Any, name: str, keys_: Sequence[str], args: Sequence[Any]) -> None:
+        """Queue script ``name`` on a pipeline as a raw EVALSHA (the cluster pipeline refuses
+        Script objects; it routes EVALSHA by its keys). ``_pipelined`` loads missing scripts."""
+        pipe.execute_command("EVALSHA", self._sha[name], len(keys_), *keys_, *args)
+
+    def _by_slot(self, items: Iterable[T], key: Callable[[T], str]) -> list[list[T]]:
+        """``items`` grouped by the slot of ``key(item)``, first-seen order (one group on a
+        single Redis)."""
+        groups: dict[int, list[T]] = defaultdict(list)
+        for it in items:
+            groups[self._slot(key(it))].append(it)
+        return list(groups.values())
+
+    def _pipelined(self, fill: Callable[[Any], object]) -> list[Any]:
+        """Queue commands with ``fill(pipe)`` and send them: one round trip per node."""
+        for attempt in (0, 1):
+            pipe = self.r.pipeline(transaction=False)
+            fill(pipe)
+            try:
+                res: list[Any] = pipe.execute()
+                return res
+            except NoScriptError:
+                # A node that never loaded the scripts (a promoted replica: SCRIPT LOAD is not
+                # replicated). Load them on every master; the engine's writes are idempotent.
+                if attempt:
+                    raise
+                for n in self.SCRIPTS:
+                    self.r.script_load(lua.source(n))  # type: ignore[no-untyped-call]
+        raise AssertionError("unreachable")
+
+    def _mget(self, ks: Sequence[str]) -> list[bytes | None]:
+        """MGET per slot group, in one pipeline; values in the order of ``ks``."""
+        groups = self._by_slot(range(len(ks)), lambda i: ks[i])
+        res = self._pipelined(
+            lambda p: [p.execute_command("MGET", *(ks[i] for i in g)) for g in groups]
+        )
+        out: list[bytes | None] = [None] * len(ks)
+        for g, vals in zip(groups, res, strict=True):
+            for i, v in zip(g, vals, strict=True):
+                out[i] = v
+        return out
+
     # ---- planner -------------------------------------------------------------------------
 
     def record_posts(self, posts: Sequence[TimelinePost]) -> list[Recorded]:
         """Add posts to their authors' timelines and the body cache; report each author's pace.
 
         Posts are processed in order, so several posts of one author in one call each see the
-        ones before them, exactly as if they had arrived one by one.
+        ones before them, exactly as if they had arrived one by one. Two pipelines: the posts'
+        slots (tombstone, body, recorded mode), then the authors' (own timeline, pace).
         """
-        ks: list[str] = []
-        args: list[Any] = [self.cap, self.s.burst_window_seconds * 1000, POST_CACHE_TTL_S]
-        for p in posts:
-            pid = p.post_id
-            ks += [keys.own(p.author_id), keys.post_mode(pid), keys.tombstone(pid)]
-            ks.append(keys.post_body(pid))
-            args += [pid, ids.timestamp_ms(pid), _body(p)]
-        raw = cast(list[Any], self._run("record", ks, args))
+        if not posts:
+            return []
+        pgroups = self._by_slot(range(len(posts)), lambda i: keys.tombstone(posts[i].post_id))
+
+        def post_side(pipe: Any) -> None:
+            for g in pgroups:
+                ks: list[str] = []
+                args: list[Any] = [POST_CACHE_TTL_S]
+                for i in g:
+                    pid = posts[i].post_id
+                    ks += [keys.tombstone(pid), keys.post_body(pid), keys.post_mode(pid)]
+                    args.append(_body(posts[i]))
+                self._call(pipe, "record_post", ks, args)
+
+        modes: list[str] = [""] * len(posts)
+        for g, res in zip(pgroups, self._pipelined(post_side), strict=True):
+            for i, m in zip(g, res, strict=True):
+                modes[i] = _s(m)
+        by_author: dict[str, list[int]] = defaultdict(list)
+        for i, p in enumerate(posts):
+            if modes[i] != "gone":
+                by_author[p.author_id].append(i)
+        authors = list(by_author)
+        win = self.s.burst_window_seconds * 1000
+
+        def author_side(pipe: Any) -> None:
+            for a in authors:
+                args: list[Any] = [self.cap, win]
+                for i in by_author[a]:
+                    pid = posts[i].post_id
+                    args += [pid, ids.timestamp_ms(pid)]
+                self._call(pipe, "record_author", [keys.own(a)], args)
+
+        pace: dict[int, tuple[int, int]] = {}
+        if authors:
+            for a, res in zip(authors, self._pipelined(author_side), strict=True):
+                for j, i in enumerate(by_author[a]):
+                    pace[i] = (int(res[2 * j]), int(res[2 * j + 1]))
         out = []
-        for i in range(len(posts)):
-            mode, count, span = _s(raw[3 * i]), int(raw[3 * i + 1]), int(raw[3 * i + 2])
+        for i, mode in enumerate(modes):
+            count, span = pace.get(i, (0, 0))
             out.append(
                 Recorded(
                     gone=mode == "gone",
@@ -143,64 +220,122 @@ class RedisTimelines:
         return out
 
     def commit_modes(self, decisions: Sequence[tuple[int, str, Mode]]) -> list[Mode]:
-        """Record each (post id, author, mode) unless one is recorded already; the final modes."""
+        """Record each (post id, author, mode) unless one is recorded already; the final modes.
+        The authors of pull-mode posts get their ``am`` flag (their own slot)."""
         if not decisions:
             return []
-        ks = [keys.PULLERS] + [keys.post_mode(pid) for pid, _, _ in decisions]
-        args: list[Any] = [MODE_TTL_S]
-        for _, author, mode in decisions:
-            args += [mode.value, author]
-        raw = cast(list[Any], self._run("commit", ks, args))
-        return [Mode(_s(m)) for m in raw]
+        groups = self._by_slot(range(len(decisions)), lambda i: keys.post_mode(decisions[i][0]))
+
+        def fill(pipe: Any) -> None:
+            for g in groups:
+                ks = [keys.post_mode(decisions[i][0]) for i in g]
+                args: list[Any] = [MODE_TTL_S] + [decisions[i][2].value for i in g]
+                self._call(pipe, "commit", ks, args)
+
+        final: list[Mode] = [Mode.PUSH] * len(decisions)
+        for g, res in zip(groups, self._pipelined(fill), strict=True):
+            for i, m in zip(g, res, strict=True):
+                final[i] = Mode(_s(m))
+        pullers = sorted({decisions[i][1] for i, m in enumerate(final) if m == Mode.PULL})
+        if pullers:
+            self._pipelined(lambda p: [p.set(keys.author_mode(a), b"1") for a in pullers])
+        return final
 
     def delete_post(self, post_id: int, author_id: str) -> Mode | None:
-        """Tombstone a post, drop it from its author's timeline; its recorded mode, if any."""
+        """Tombstone a post, drop it from its author's timeline; its recorded mode, if any.
+        One pipeline: the post's slot (a script) and the author's (a ZREM)."""
         ks = [keys.post_mode(post_id), keys.tombstone(post_id), keys.post_body(post_id)]
-        ks.append(keys.own(author_id))
-        mode = _s(cast(bytes, self._run("delete", ks, [post_id, MODE_TTL_S])))
+
+        def fill(pipe: Any) -> None:
+            self._call(pipe, "delete", ks, [MODE_TTL_S])
+            pipe.zrem(keys.own(author_id), str(post_id))
+
+        mode = _s(cast(bytes, self._pipelined(fill)[0]))
         return Mode(mode) if mode in ("push", "pull") else None
 
     def active_among(self, uids: Sequence[str]) -> list[str]:
-        """The ``uids`` who read within ``inactive_days`` (one MGET): fan-out writes only these;
-        inactive ones are freed (``free_inactive``) and regenerated on their next read."""
+        """The ``uids`` who read within ``inactive_days`` (one MGET per slot group, pipelined):
+        fan-out writes only these; inactive ones are freed (``free_inactive``) and regenerated
+        on their next read."""
         if not uids:
             return []
-        flags = self.r.mget([keys.active(u) for u in uids])
+        flags = self._mget([keys.active(u) for u in uids])
         return [u for u, f in zip(uids, flags, strict=True) if f is not None]
 
     def free_inactive(self, uids: Sequence[str]) -> int:
-        """Drop the home timelines of ``uids`` that are still inactive (atomically re-checked)."""
+        """Drop the home timelines of ``uids`` that are still inactive (atomically re-checked
+        per user)."""
         if not uids:
             return 0
-        ks = [k for u in uids for k in (keys.home(u), keys.active(u))]
-        return int(cast(int, self._run("free", ks, [])))
+        groups = self._by_slot(uids, keys.home)
+
+        def fill(pipe: Any) -> None:
+            for g in groups:
+                ks = [k for u in g for k in (keys.home(u), keys.active(u))]
+                self._call(pipe, "free", ks, [])
+
+        return sum(int(n) for n in self._pipelined(fill))
 
     # ---- writer --------------------------------------------------------------------------
 
-    def _write_args(
-        self, op: str, post_id: int, recipients: Sequence[str]
-    ) -> tuple[list[str], list[Any]]:
-        if op not in ("add", "remove"):
-            raise ValueError(f"unknown op {op!r}")
-        ks = [keys.tombstone(post_id), *keys.homes(recipients)]
+    def _queue_write(self, pipe: Any, op: str, post_id: int, groups: list[list[str]]) -> None:
         cap = self.cap if trims(post_id, self.s.timeline_trim_every) else 0
-        return ks, [op, post_id, ids.timestamp_ms(post_id), cap]
+        args = [op, post_id, ids.timestamp_ms(post_id), cap]
+        for g in groups:
+            self._call(pipe, "write", keys.homes(g), args)
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
-        """Add (or remove) one post in many home timelines, in one server-side script run.
+        """Add (or remove) one post in many home timelines: one script run per slot group of
+        recipients (one on a single Redis), one pipeline.
 
         Returns the number of timelines written, or -1 when the post was deleted meanwhile.
         """
-        ks, args = self._write_args(op, post_id, recipients)
-        return int(cast(int, self._run("write", ks, args)))
+        return self.apply_batches([(op, post_id, recipients)], deleted_as=-1)
 
-    def apply_batches(self, batches: Iterable[tuple[str, int, Sequence[str]]]) -> int:
-        """Several batches in one pipeline (the benchmark uses this)."""
-        pipe = self.r.pipeline(transaction=False)
+    def apply_batches(
+        self, batches: Iterable[tuple[str, int, Sequence[str]]], *, deleted_as: int = 0
+    ) -> int:
+        """Several batches: the tombstones of the added posts (one pipeline), then every slot
+        group of every batch of a live post in one pipeline (the benchmark uses this)."""
+        todo = []
         for op, pid, recipients in batches:
-            ks, args = self._write_args(op, pid, recipients)
-            self._script["write"](keys=ks, args=args, client=pipe)
-        return sum(max(0, int(n)) for n in pipe.execute())
+            if op not in ("add", "remove"):
+                raise ValueError(f"unknown op {op!r}")
+            todo.append((op, pid, recipients))
+        adds = [pid for op, pid, _ in todo if op == "add"]
+        gone: set[int] = set()
+        if adds:
+            flags = self._pipelined(lambda p: [p.exists(keys.tombstone(x)) for x in adds])
+            gone = {pid for pid, f in zip(adds, flags, strict=True) if f}
+        live = [(op, pid, rs) for op, pid, rs in todo if not (op == "add" and pid in gone)]
+        n = deleted_as if gone else 0
+        if not live:
+            return n
+        grouped = [(op, pid, self._by_slot(rs, keys.home)) for op, pid, rs in live]
+        # The hot path: one plain pipeline per node (on one Redis: one), the script runs in
+        # slot groups; any error (MOVED/ASK after a failover or resharding, TRYAGAIN, NOSCRIPT,
+        # a dead node) falls back to the cluster client's pipeline, which follows redirections.
+        per_node: dict[int, tuple[Any, list[tuple[str, int, list[list[str]]]]]] = {}
+        for op, pid, groups in grouped:
+            for g in groups:
+                node = self._node(keys.home(g[0]))
+                per_node.setdefault(id(node), (node, []))[1].append((op, pid, [g]))
+        try:
+            total = 0
+            for node, calls in per_node.values():
+                pipe = node.pipeline(transaction=False)
+                for op, pid, groups in calls:
+                    self._queue_write(pipe, op, pid, groups)
+                total += sum(max(0, int(x)) for x in pipe.execute())
+            return total
+        except redis.exceptions.RedisError:
+            pass
+
+        def fill(pipe: Any) -> None:
+            for op, pid, groups in grouped:
+                self._queue_write(pipe, op, pid, groups)
+
+        return sum(max(0, int(x)) for x in self._pipelined(fill))
 
     # ---- follow graph --------------------------------------------------------------------
 
@@ -218,8 +353,10 @@ class RedisTimelines:
         return int(cast(int, self._run("follow", ks, args)))
 
     def unfollow(self, follower: str, followee: str) -> int:
-        ks = [keys.followees(follower), keys.home(follower), keys.own(followee)]
-        return int(cast(int, self._run("unfollow", ks, [followee])))
+        """Read the followee's own timeline (its slot), unmerge it from the follower's."""
+        members = self.r.zrange(keys.own(followee), 0, -1)
+        ks = [keys.followees(follower), keys.home(follower)]
+        return int(cast(int, self._run("unfollow", ks, [followee, *members])))
 
     def store_followees(self, uid: str, followees: Iterable[str]) -> None:
         # MULTI over one key: one slot.
@@ -231,14 +368,17 @@ class RedisTimelines:
     # ---- reads ---------------------------------------------------------------------------
 
     def reader_state(self, uid: str) -> ReaderState:
+        """The reader's slot in one pipeline (followee cache, activity), then the pull-mode
+        flags of the followees (one MGET per slot group, pipelined)."""
         pipe = self.r.pipeline(transaction=False)
         pipe.sismember(keys.followees(uid), SENTINEL)
-        pipe.sinter(keys.followees(uid), keys.PULLERS)
+        pipe.smembers(keys.followees(uid))
         # Refresh activity only if present: a lapsed reader must first be regenerated.
         pipe.set(keys.active(uid), b"1", ex=self.act_ttl, xx=True, get=True)
-        cached, pulls, active = pipe.execute()
+        cached, members, active = pipe.execute()
+        fl = sorted(_s(m) for m in members if m != b"")
         return ReaderState(
-            pull_authors=sorted(_s(m) for m in pulls if m != b""),
+            pull_authors=self.pull_authors_of(fl),
             active=bool(active),
             followees_cached=bool(cached),
         )
@@ -272,8 +412,8 @@ class RedisTimelines:
         fl = list(followees)
         if not fl:
             return []
-        flags = self.r.smismember(keys.PULLERS, fl)  # type: ignore[no-untyped-call]
-        return [a for a, f in zip(fl, flags, strict=True) if f]
+        flags = self._mget([keys.author_mode(a) for a in fl])
+        return [a for a, f in zip(fl, flags, strict=True) if f is not None]
 
     def touch(self, uid: str) -> None:
         """The user just read: keep them in fan-out for ``inactive_days`` more."""
@@ -300,41 +440,72 @@ class RedisTimelines:
             return Round([], [])
         maxs = "+inf" if before is None else str(ids.timestamp_ms(before))
         cur = "" if before is None else str(before)
-        ks = [_key(s) for s in sources] + [keys.card(owner), keys.followees(owner)]
-        args = [maxs, cur, limit, owner, "1" if home else "0", len(sources)]
-        args += [keys.POST_BODY, keys.TOMBSTONE, keys.CARD]
-        raw = cast(list[Any], self._round(keys=ks, args=args))
-        out, meta, bodies, tombs, authors, cards, follows = raw
-        merged = [int(m) for m in out]
-        runs = []
-        for i, src in enumerate(sources):
-            card, got, last = int(meta[3 * i]), int(meta[3 * i + 1]), _s(meta[3 * i + 2])
-            runs.append(
-                SourceRun(
-                    got=got,
-                    last=int(last) if last else None,
-                    asked=limit,
-                    truncated=card >= self.cap or (truncate_empty and card == 0),
-                    authors=src.authors,
-                )
+        # 1. the bounded read of each source: one script per slot group, one pipeline
+        groups = self._by_slot(range(len(sources)), lambda i: _key(sources[i]))
+
+        def read(pipe: Any) -> None:
+            for g in groups:
+                ks = [_key(sources[i]) for i in g]
+                self._call(pipe, "round", ks, [maxs, cur, limit])
+
+        got: list[list[int]] = [[] for _ in sources]
+        card: list[int] = [0] * len(sources)
+        for g, res in zip(groups, self._pipelined(read), strict=True):
+            for j, i in enumerate(g):
+                card[i] = int(res[2 * j])
+                got[i] = [int(m) for m in res[2 * j + 1]]
+        runs = [
+            SourceRun(
+                got=len(got[i]),
+                last=got[i][-1] if got[i] else None,
+                asked=limit,
+                truncated=card[i] >= self.cap or (truncate_empty and card[i] == 0),
+                authors=src.authors,
             )
+            for i, src in enumerate(sources)
+        ]
+        # 2. the merge, in the client
+        merged = merge_newest(got, limit)
+        # 3. the merged posts' bodies and tombstones (single-key reads, one pipeline)
+        bodies: list[Any] = []
+        if merged:
+
+            def hydrate(pipe: Any) -> None:
+                for pid in merged:
+                    pipe.get(keys.post_body(pid))
+                    pipe.get(keys.tombstone(pid))
+
+            bodies = self._pipelined(hydrate)
         live: dict[int, Post] = {}
         dead: set[int] = set()
         missing: list[int] = []
-        for pid, body, tomb in zip(merged, bodies, tombs, strict=False):
+        names, seen = [owner], {owner}
+        for j, pid in enumerate(merged):
+            body, tomb = bodies[2 * j], bodies[2 * j + 1]
             if tomb is not None:
                 dead.add(pid)
             elif body is None:
                 missing.append(pid)
             else:
-                live[pid] = _post(pid, body)
-        names = [_s(a) for a in authors]
+                live[pid] = p = _post(pid, body)
+                if p.author_id not in seen:
+                    seen.add(p.author_id)
+                    names.append(p.author_id)
+
+        # 4. their authors' cards and (home) whether the owner follows each
+        def people(pipe: Any) -> None:
+            for a in names:
+                pipe.hmget(keys.card(a), ["h", "d", "a"])
+            if home:
+                pipe.smismember(keys.followees(owner), names)
+
+        res = self._pipelined(people)
         found = {}
-        for a, fields in zip(names, cards, strict=True):
+        for a, fields in zip(names, res[: len(names)], strict=True):
             c = card_of(a, fields)
             if c is not None:
                 found[a] = c
-        followed = {a for a, f in zip(names, follows, strict=False) if f}
+        followed = {a for a, f in zip(names, res[len(names)], strict=True) if f} if home else set()
         return Round(merged, runs, live, dead, missing, followed, found, frozenset(names))
 
     def sources(
@@ -365,22 +536,53 @@ class RedisTimelines:
         self.r.delete(keys.regen_lock(uid))
 
     def regenerate(self, uid: str, followees: Iterable[str]) -> int:
-        """Rebuild the home timeline from the followees' own timelines; marks the user active."""
-        ks = [keys.home(uid), keys.active(uid)] + [keys.own(a) for a in followees]
-        # Entries read per source at a time: the merge reads at most cap + sources * chunk.
-        chunk = max(4, min(64, -(-2 * self.cap // max(1, len(ks) - 2))))
-        return int(cast(int, self._regenerate(keys=ks, args=[self.cap, self.act_ttl, chunk])))
+        """Rebuild the home timeline from the followees' own timelines; marks the user active.
+
+        The followees' timelines are read a chunk at a time (pipelined: one round trip per
+        node), merged in the client, and only the sources that may still reach the newest
+        ``cap`` are read further; at most about cap + sources * chunk entries are read. Then
+        one script on the user's slot stores the result: the newest ``cap``, ties by member.
+        """
+        srcs = [keys.own(a) for a in followees]
+        cap = self.cap
+        chunk = max(4, min(64, -(-2 * cap // max(1, len(srcs)))))
+        got: dict[str, list[tuple[int, int]]] = {k: [] for k in srcs}
+        need = list(srcs)
+        top: list[tuple[int, int]] = []
+        while need:
+            asked = [(k, len(got[k])) for k in need]
+
+            def fill(pipe: Any, asked: list[tuple[str, int]] = asked, n: int = chunk) -> None:
+                for k, off in asked:
+                    pipe.zrevrange(k, off, off + n - 1, withscores=True)
+
+            done = set()
+            for (k, _), res in zip(asked, self._pipelined(fill), strict=True):
+                got[k] += [(int(sc), int(m)) for m, sc in res]
+                if len(res) < chunk:
+                    done.add(k)
+            top = heapq.nlargest(cap, {e for es in got.values() for e in es})
+            floor = top[-1] if len(top) >= cap else None
+            need = [
+                k for k in need
+                if k not in done and got[k] and (floor is None or got[k][-1] > floor)
+            ]  # fmt: skip
+            chunk *= 2
+        args: list[Any] = [self.act_ttl]
+        for sc, m in top:
+            args += [sc, m]
+        return int(cast(int, self._run("regenerate", [keys.home(uid), keys.active(uid)], args)))
 
     def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
         """Replace the author's own timeline with ``posts`` (the live ones), cache their bodies,
-        and list the author among the pullers when ``puller`` (the rebuild runbook)."""
+        and flag the author as pull-mode (``am``) when ``puller`` (the rebuild runbook)."""
         live = [p for p in posts if not p.deleted]
         pipe = self.r.pipeline(transaction=False)
         pipe.delete(keys.own(uid))
         if live:
             pipe.zadd(keys.own(uid), {str(p.id): ids.timestamp_ms(p.id) for p in live})
         if puller:
-            pipe.sadd(keys.PULLERS, uid)
+            pipe.set(keys.author_mode(uid), b"1")
         for p in live:
             pipe.set(keys.post_body(p.id), _body(p), ex=POST_CACHE_TTL_S)
         pipe.execute()

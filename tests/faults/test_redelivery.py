@@ -164,7 +164,7 @@ def _state(c: Container, uids: list[str]) -> dict[str, Any]:
         for pattern in (keys.home("*"), keys.own("*"))
         for k in r.scan_iter(match=pattern)
     }
-    raw["pullers"] = sorted(r.smembers(keys.PULLERS))
+    raw["pullers"] = sorted(k.decode() for k in r.scan_iter(match=keys.author_mode("*")))
     raw["tombstones"] = sorted(k.decode() for k in r.scan_iter(match=keys.tombstone("*")))
     reader = c.timeline_reader
     homes = {u: [(p.id, p.text) for p in reader.home(u, 100).posts] for u in uids}
@@ -187,15 +187,19 @@ def _fresh(c: Container, uids: list[str]) -> None:
 # threshold makes the planner choose pull for some posts; that choice depends on which of the
 # author's posts it has seen (arrival order, by design), so push/pull placement may differ
 # between runs while what every reader sees must not.
+# Both Redis topologies (issue 19): one node, and the 3-master local Redis Cluster.
+@pytest.mark.parametrize("topology", ["single", "cluster"])
 @pytest.mark.parametrize("burst_threshold", [10**9, 2], ids=["push", "bursty"])
 def test_three_deliveries_out_of_order_equal_one_clean_run(
-    stack: LocalStack, burst_threshold: int
+    stack: LocalStack, burst_threshold: int, topology: str, request: pytest.FixtureRequest
 ) -> None:
     rng = random.Random(8)
-    port = stack.ports.redis
+    if topology == "cluster":
+        redis_url = str(request.getfixturevalue("redis_cluster_url"))
+    else:
+        redis_url = f"redis://127.0.0.1:{stack.ports.redis}/1"
     c = harness.container(
-        stack, project_id=PROJECT, redis_url=f"redis://127.0.0.1:{port}/1",
-        burst_post_threshold=burst_threshold,
+        stack, project_id=PROJECT, redis_url=redis_url, burst_post_threshold=burst_threshold,
     )  # fmt: skip
     subscriber = pubsub_v1.SubscriberClient()
     _setup_topics(subscriber)

@@ -10,6 +10,7 @@ import pytest
 import redis as redis_lib
 
 from shared import events, ids
+from shared.adapters.clients import redis_client
 from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
@@ -133,7 +134,7 @@ def default_settings() -> Settings:
 
 def make_engine(redis_url: str, **overrides: Any) -> Engine:
     settings = dataclasses.replace(default_settings(), redis_url=redis_url, **overrides)
-    r = redis_lib.Redis.from_url(redis_url)
+    r = redis_client(redis_url)
     r.flushdb()
     tl, cards = RedisTimelines(r, settings), RedisProfileCards(r)
     graph, store, pub = MemGraph(), MemPosts(), ListPublisher()
@@ -146,8 +147,15 @@ def make_engine(redis_url: str, **overrides: Any) -> Engine:
     )  # fmt: skip
 
 
+@pytest.fixture(params=["single", "cluster"])
+def topology_url(request: pytest.FixtureRequest) -> str:
+    """The same engine tests on one Redis and on the local 3-master Redis Cluster (issue 19)."""
+    name = "redis_url" if request.param == "single" else "redis_cluster_url"
+    return str(request.getfixturevalue(name))
+
+
 @pytest.fixture
-def engine(redis_url: str) -> Iterator[Engine]:
-    e = make_engine(redis_url)
+def engine(topology_url: str) -> Iterator[Engine]:
+    e = make_engine(topology_url)
     yield e
     e.r.close()

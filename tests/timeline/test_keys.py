@@ -11,7 +11,7 @@ from shared.adapters import lua
 from shared.adapters import redis_keys as keys
 
 PER_USER = (keys.home, keys.own, keys.followees, keys.active, keys.regen_lock,
-            keys.card)  # fmt: skip
+            keys.card, keys.author_mode)  # fmt: skip
 PER_POST = (keys.post_mode, keys.tombstone, keys.post_body)
 
 

@@ -85,7 +85,7 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
         return out
 
     before = snapshot()
-    assert any(before.values()) and r.sismember(keys.PULLERS, users[7])
+    assert any(before.values()) and r.exists(keys.author_mode(users[7]))
 
     r.flushdb()  # Redis is lost
     cp_path = tmp_path / "cp.json"
@@ -100,7 +100,7 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     assert cp.phase == "homes" and Checkpoint.load(cp_path).after == users[2]  # interrupted
     cp = rebuild(job, mine, Checkpoint.load(cp_path), progress=False, chunk_size=3)
     assert cp.phase == "done"
-    assert r.sismember(keys.PULLERS, users[7])
+    assert r.exists(keys.author_mode(users[7]))
     assert all(r.object("encoding", keys.home(u)) in (None, b"listpack") for u in users)
     assert snapshot() == before
     driver.close()

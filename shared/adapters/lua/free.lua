@@ -1,7 +1,7 @@
 -- Frees the home timelines of followers found inactive at fan-out, unless they became active
 -- meanwhile (a read regenerates the timeline, then sets act: an unconditional UNLINK could race
--- with it and drop the fresh timeline). KEYS: per user tl, act (one user's pair: one slot).
--- Cluster (issue 19): several users per call, so several slots: group the pairs per shard.
+-- with it and drop the fresh timeline). KEYS: per user tl, act; the users of one call share a
+-- slot (the adapter groups them; a user's pair is always one slot).
 local n = 0
 for i = 1, #KEYS, 2 do
   if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('EXISTS', KEYS[i+1]) == 0 then

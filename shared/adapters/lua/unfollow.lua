@@ -1,11 +1,9 @@
--- An unfollow: drop the followee from the follower's followee cache and unmerge the followee's
--- own timeline from the follower's home timeline. KEYS: fw, tl (follower), ut (followee).
--- ARGV: followee.
--- Cluster (issue 19): ut is the followee's slot: read it there, write the follower's slot.
+-- An unfollow, the follower's slot: drop the followee from the follower's followee cache and
+-- unmerge the followee's posts (read from the followee's own timeline, its own slot, by the
+-- caller) from the follower's home timeline. KEYS: fw, tl. ARGV: followee, then post ids.
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('SREM', KEYS[1], ARGV[1]) end
-local members = redis.call('ZRANGE', KEYS[3], 0, -1)
 local n = 0
-for i = 1, #members, 500 do
-  n = n + redis.call('ZREM', KEYS[2], unpack(members, i, math.min(i + 499, #members)))
+for i = 2, #ARGV, 500 do
+  n = n + redis.call('ZREM', KEYS[2], unpack(ARGV, i, math.min(i + 499, #ARGV)))
 end
 return n

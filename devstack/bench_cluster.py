@@ -1,0 +1,149 @@
+"""The push writer and the home read on a local 3-master Redis Cluster vs one Redis (issue 19).
+
+Same workload on both: 3,000 users active, posts each fanned out to 1,000 of them in one
+``apply_batches`` call; CPU per timeline entry of the Redis servers (their /proc utime+stime)
+and of this client process, side by side; keys and memory per shard; home read p50/p99 with
+100 followees of which 10 pull. Prints one JSON object. ``python -m devstack.bench_cluster``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from devstack import services
+from shared import ids
+from shared.adapters.clients import redis_client
+from shared.adapters.redis_cards import RedisProfileCards
+from shared.adapters.redis_timeline import RedisTimelines
+from shared.config import Settings
+from shared.domain.model import Post
+from shared.usecases.timeline import TimelineReader
+from tests.timeline.fakes import MemGraph, MemPosts
+
+USERS, FANOUT, POSTS = 3000, 1000, 300
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICKS
+
+
+def _client_cpu() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
+    settings = dataclasses.replace(Settings(), redis_url=url)
+    r = redis_client(url)
+    r.flushdb()
+    tl = RedisTimelines(r, settings)
+    users = [f"u{i}" for i in range(USERS)]
+    for u in users:
+        tl.touch(u)
+    rng = random.Random(1)
+    t0 = int(time.time() * 1000)
+    batches = []
+    for k in range(POSTS):
+        pid = ((t0 + k - ids.KWETTER_EPOCH_MS) << 22) | k
+        batches.append(("add", pid, rng.sample(users, FANOUT)))
+    s0, c0, w0 = _cpu_s(pids), _client_cpu(), time.monotonic()
+    for i in range(0, POSTS, 10):
+        tl.apply_batches(batches[i : i + 10])
+    s1, c1, w1 = _cpu_s(pids), _client_cpu(), time.monotonic()
+    entries = POSTS * FANOUT
+    import redis as redis_lib
+
+    shards = []
+    for port in ports:
+        with redis_lib.Redis(port=port) as node:
+            if node.info("replication")["role"] != "master":
+                continue
+            shards.append({"port": port, "keys": node.dbsize(),
+                           "used_memory": node.info("memory")["used_memory"]})  # fmt: skip
+    # home reads: 100 followees, 10 of them pull authors with own timelines
+    graph, store = MemGraph(), MemPosts()
+    reader = TimelineReader(tl, graph, store, RedisProfileCards(r))
+    for u in ["reader", *(f"a{j}" for j in range(100))]:
+        graph.add_user(u)
+    posts = []
+    for j in range(100):
+        graph.follow("reader", f"a{j}")
+        for n in range(20):
+            ms = t0 - (j * 20 + n) * 1000
+            posts.append(Post(((ms - ids.KWETTER_EPOCH_MS) << 22) | (j * 20 + n), f"a{j}", "x", ms))
+    for p in posts:
+        store.add(p)
+    tl.cache_posts(posts)
+    for j in range(10):
+        tl.restore_author(f"a{j}", [p for p in posts if p.author_id == f"a{j}"], puller=True)
+    tl.regenerate("reader", [f"a{j}" for j in range(100)])
+    tl.store_followees("reader", [f"a{j}" for j in range(100)])
+    for _ in range(50):
+        reader.home("reader", 20, None)
+    lat = []
+    for _ in range(500):
+        t = time.perf_counter()
+        reader.home("reader", 20, None)
+        lat.append((time.perf_counter() - t) * 1000)
+    lat.sort()
+    r.close()
+    return {
+        "entries": entries,
+        "redis_cpu_us_per_entry": (s1 - s0) / entries * 1e6,
+        "client_cpu_us_per_entry": (c1 - c0) / entries * 1e6,
+        "total_cpu_us_per_entry": ((s1 - s0) + (c1 - c0)) / entries * 1e6,
+        "wall_entries_per_s": entries / (w1 - w0),
+        "shards": shards,
+        "home_read_ms": {"p50": statistics.median(lat), "p99": lat[int(len(lat) * 0.99)]},
+    }
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    single = services.redis(services.free_port(), work / "single")
+    single.start()
+    cluster = services.RedisCluster.on_free_ports(work / "cluster")
+    try:
+        port = int(single.cmd[single.cmd.index("--port") + 1])
+        assert single.proc is not None
+        one = run(f"redis://127.0.0.1:{port}/0", [single.proc.pid], [port])
+        cluster.start()
+        import redis as redis_lib
+
+        pids = []  # the masters' CPU (one Redis has no replica to compare with)
+        for n, p in zip(cluster.nodes, cluster.ports, strict=True):
+            with redis_lib.Redis(port=p) as node:
+                if node.info("replication")["role"] == "master" and n.proc is not None:
+                    pids.append(n.proc.pid)
+        three = run(cluster.url, pids, cluster.ports)
+    finally:
+        single.stop()
+        cluster.stop()
+    mem = [s["used_memory"] for s in three["shards"]]
+    out = {
+        "single": one,
+        "cluster": three,
+        "cluster_vs_single_total_cpu_per_entry": three["total_cpu_us_per_entry"]
+        / one["total_cpu_us_per_entry"],
+        "cluster_shard_memory_max_over_min": max(mem) / min(mem),
+    }
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
