@@ -30,6 +30,7 @@ DEVSTACK_CLIENT_USERS = {
     "bench_timeline.py": "reads Redis INFO / MEMORY USAGE to measure bytes per entry",
     "bench_e2e.py": "reads Redis INFO and drives Pub/Sub for the freshness benchmark",
     "bench_graph.py": "measures Neo4j query latency",
+    "bench_cluster.py": "reads each shard's INFO memory/CPU to compare the cluster with one Redis",
     "gcs.py": "creates the emulator's buckets, as Terraform does in the cloud",
     "services.py": "waits until a started Neo4j answers a query",
     "stack.py": "publishes the empty ticks Cloud Scheduler publishes in the cloud",
