@@ -37,8 +37,6 @@ class Settings:
     neo4j_user: str = field(default_factory=lambda: _str("NEO4J_USER", "neo4j"))
     neo4j_password: str = field(default_factory=lambda: _str("NEO4J_PASSWORD", ""))
     neo4j_database: str = field(default_factory=lambda: _str("NEO4J_DATABASE", "neo4j"))
-    # Deployed functions never set this; shared/entrypoints/http/auth.py refuses it there too.
-    auth_emulator_host: str = field(default_factory=lambda: _str("FIREBASE_AUTH_EMULATOR_HOST", ""))
     timeline_cap: int = field(default_factory=lambda: _int("TIMELINE_CAP", 800))
     # One post in N trims the home timelines it lands in back to the cap (domain.fanout.trims);
     # 1 = trim on every insert. Keep cap + slack under Redis' zset-max-listpack-entries.
