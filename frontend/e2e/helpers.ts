@@ -94,7 +94,7 @@ export async function followOnProfile(page: Page, p: Person) {
   );
   await follow.click();
   expect((await answered).status()).toBe(200);
-  await expect(page.getByRole('button', { name: `Unfollow @${p.handle}`, exact: true })).toHaveAttribute(
+  await expect(page.getByRole('button', { name: `Following @${p.handle}`, exact: true })).toHaveAttribute(
     'aria-pressed',
     'true',
   );

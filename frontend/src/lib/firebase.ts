@@ -1,11 +1,17 @@
-/** Firebase Auth, on the local emulator unless VITE_AUTH_EMULATOR_URL is set to empty. */
+/**
+ * Firebase Auth, on the local emulator unless VITE_AUTH_EMULATOR_URL is set to empty.
+ *
+ * `initializeAuth` with IndexedDB persistence only, not `getAuth`: getAuth also bundles the
+ * popup/redirect sign-in machinery and every persistence, which this app never uses — a third of
+ * the first load's JavaScript. The sign-in, sign-up and password reset calls live in
+ * auth-forms.ts, loaded with those screens.
+ */
 import { initializeApp } from 'firebase/app';
 import {
   connectAuthEmulator,
-  createUserWithEmailAndPassword,
-  getAuth,
+  indexedDBLocalPersistence,
+  initializeAuth,
   onIdTokenChanged,
-  signInWithEmailAndPassword,
   signOut as fbSignOut,
   type Auth,
   type User as FirebaseUser,
@@ -21,7 +27,7 @@ export function firebaseAuth(): Auth {
     authDomain: config.firebaseAuthDomain,
     projectId: config.firebaseProjectId,
   });
-  auth = getAuth(app);
+  auth = initializeAuth(app, { persistence: indexedDBLocalPersistence });
   if (config.authEmulatorUrl) {
     connectAuthEmulator(auth, config.authEmulatorUrl, { disableWarnings: true });
   }
@@ -30,14 +36,6 @@ export function firebaseAuth(): Auth {
 
 export function watchAuth(cb: (user: FirebaseUser | null) => void): () => void {
   return onIdTokenChanged(firebaseAuth(), cb);
-}
-
-export async function signIn(email: string, password: string): Promise<void> {
-  await signInWithEmailAndPassword(firebaseAuth(), email.trim(), password);
-}
-
-export async function signUp(email: string, password: string): Promise<void> {
-  await createUserWithEmailAndPassword(firebaseAuth(), email.trim(), password);
 }
 
 export async function signOut(): Promise<void> {
