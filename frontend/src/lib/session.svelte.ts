@@ -51,12 +51,13 @@ class Session {
         this.early = persisted.token;
         this.uid = persisted.uid;
         this.email = persisted.email;
-        this.firstPage = this.api.timeline({ limit: 20 });
-        this.firstPage.catch(() => {}); // Home asks again if this one failed
+        const first = this.api.timeline({ limit: 20 });
+        first.catch(() => {}); // Home asks again if this one failed
+        this.firstPage = first;
         await this.loadProfile();
         // Starting the SDK costs main-thread time (~0.8 s, 3 s at 4x CPU): after the first
         // timeline page has had its chance to render, not in its way.
-        await Promise.race([this.firstPage.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+        await Promise.race([first.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
         await new Promise((r) => setTimeout(r, 50));
       }
       const fb = await loadFirebase();
