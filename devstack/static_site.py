@@ -3,7 +3,7 @@ the CDN's cache rules.
 
 - ``/assets/*`` are content-hashed by Vite: ``Cache-Control: public, max-age=31536000, immutable``.
 - ``index.html`` (and every client-side route answered with it): ``no-cache``, so a deploy shows
-  up at once.
+  up at once; the other root files (``frontend/public``: the favicon) an hour.
 - Text types are sent gzip-encoded to clients that accept it (``Vary: Accept-Encoding``), as the
   CDN does (``compression_mode = "AUTOMATIC"``); compressed once per file version, in memory.
 """
@@ -46,7 +46,10 @@ def _gzipped(path: Path) -> bytes:
 
 
 def cache_control(url_path: str) -> str:
-    return IMMUTABLE if url_path.startswith("/assets/") else "no-cache"
+    # The same rules as infra/terraform/deploy.sh sets on the bucket's objects.
+    if url_path.startswith("/assets/"):
+        return IMMUTABLE
+    return "no-cache" if url_path == "/index.html" else "public, max-age=3600"
 
 
 class SpaHandler(SimpleHTTPRequestHandler):
