@@ -26,6 +26,24 @@ class Session {
   private early: string | null = null;
   /** The home timeline's first page, asked for together with the profile. */
   private firstPage: Promise<TimelineResult> | null = null;
+  private firstMe: Promise<User | null> | null = null;
+  /**
+   * Read as this module loads, before the app mounts: the two first calls leave while Svelte
+   * renders the shell.
+   */
+  private readonly boot =
+    typeof indexedDB === 'undefined'
+      ? Promise.resolve(null)
+      : readPersistedSession(config.firebaseApiKey).then((p) => {
+          if (!p) return null;
+          this.early = p.token;
+          this.firstMe = this.api.meOrNull();
+          this.firstPage = this.api.timeline({ limit: 20 });
+          // Callers ask again if these failed.
+          this.firstMe.catch(() => {});
+          this.firstPage.catch(() => {});
+          return p;
+        });
 
   /** Firebase has reported who is signed in: from then on its tokens, not the early one. */
   private sdkReady = false;
@@ -46,14 +64,11 @@ class Session {
     let stopped = false;
     let unwatch = () => {};
     void (async () => {
-      const persisted = await readPersistedSession(config.firebaseApiKey);
-      if (persisted && !stopped && this.phase === 'starting') {
-        this.early = persisted.token;
+      const persisted = await this.boot;
+      const first = this.firstPage;
+      if (persisted && first && !stopped && this.phase === 'starting') {
         this.uid = persisted.uid;
         this.email = persisted.email;
-        const first = this.api.timeline({ limit: 20 });
-        first.catch(() => {}); // Home asks again if this one failed
-        this.firstPage = first;
         await this.loadProfile();
         // Starting the SDK costs main-thread time (~0.8 s, 3 s at 4x CPU): after the first
         // timeline page has had its chance to render, not in its way.
@@ -80,6 +95,7 @@ class Session {
       this.me = null;
       this.early = null;
       this.firstPage = null;
+      this.firstMe = null;
       if (!user) {
         this.phase = 'signedOut';
         return;
@@ -92,7 +108,10 @@ class Session {
     this.phase = 'loadingProfile';
     this.error = null;
     try {
-      const me = await this.api.meOrNull();
+      const early = this.firstMe;
+      this.firstMe = null;
+      const got = early ? await early.catch(() => undefined) : undefined;
+      const me = got !== undefined ? got : await this.api.meOrNull();
       this.me = me;
       this.phase = me ? 'ready' : 'needsHandle';
     } catch (exc) {
