@@ -8,7 +8,8 @@
  * takes over (refreshes, sign-out), and the server checks the token as always. The layout read
  * is Firebase's `indexedDBLocalPersistence` (database firebaseLocalStorageDb, store
  * firebaseLocalStorage, key firebase:authUser:<apiKey>:[DEFAULT]); anything unexpected there
- * simply means "no fast path".
+ * simply means "no fast path". Firebase keeps it in localStorage (read synchronously, instant);
+ * a session an older version left in IndexedDB (firebaseLocalStorageDb) is read from there.
  */
 export interface PersistedSession {
   uid: string;
@@ -32,7 +33,20 @@ export function parsePersisted(value: unknown, now: number): PersistedSession | 
   return { uid: u.uid, email: typeof u.email === 'string' ? u.email : null, token };
 }
 
+export const storageKey = (apiKey: string) => `firebase:authUser:${apiKey}:[DEFAULT]`;
+
+export function readLocalSession(apiKey: string): PersistedSession | null {
+  try {
+    const raw = localStorage.getItem(storageKey(apiKey));
+    return raw ? parsePersisted(JSON.parse(raw), Date.now()) : null;
+  } catch {
+    return null;
+  }
+}
+
 export function readPersistedSession(apiKey: string, timeoutMs = 1000): Promise<PersistedSession | null> {
+  const local = readLocalSession(apiKey);
+  if (local) return Promise.resolve(local);
   return new Promise((resolve) => {
     const done = (v: PersistedSession | null) => resolve(v);
     setTimeout(() => done(null), timeoutMs);
@@ -50,7 +64,7 @@ export function readPersistedSession(apiKey: string, timeoutMs = 1000): Promise<
           const get = db
             .transaction('firebaseLocalStorage', 'readonly')
             .objectStore('firebaseLocalStorage')
-            .get(`firebase:authUser:${apiKey}:[DEFAULT]`);
+            .get(storageKey(apiKey));
           get.onsuccess = () => done(parsePersisted(get.result, Date.now()));
           get.onerror = () => done(null);
         } catch {

@@ -13,6 +13,13 @@ export function loadFirebase(): Promise<Firebase> {
   return firebase;
 }
 
+/** What index.html's boot script started (see there). */
+interface BootRequests {
+  token: string;
+  me: Promise<Response>;
+  timeline: Promise<Response>;
+}
+
 export type Phase = 'starting' | 'signedOut' | 'loadingProfile' | 'needsHandle' | 'ready' | 'error';
 
 class Session {
@@ -37,8 +44,11 @@ class Session {
       : readPersistedSession(config.firebaseApiKey).then((p) => {
           if (!p) return null;
           this.early = p.token;
-          this.firstMe = this.api.meOrNull();
-          this.firstPage = this.api.timeline({ limit: 20 });
+          // index.html's inline script may have asked already, before any module loaded.
+          const asked = (window as { __kwetterBoot?: BootRequests }).__kwetterBoot;
+          const same = asked && asked.token === p.token;
+          this.firstMe = same ? asked.me.then(ApiClient.meOf) : this.api.meOrNull();
+          this.firstPage = same ? asked.timeline.then(ApiClient.timelineOf) : this.api.timeline({ limit: 20 });
           // Callers ask again if these failed.
           this.firstMe.catch(() => {});
           this.firstPage.catch(() => {});
