@@ -46,6 +46,9 @@ export async function signUpInBrowser(page: Page, p: Person, screenshots = false
   await page.getByRole('textbox', { name: 'Display name', exact: true }).fill(p.name);
   if (screenshots) await shot(page, '02-choose-handle');
   await page.getByRole('button', { name: 'Continue' }).click();
+  // The onboarding step: follow a few people, or skip it.
+  await expect(page.getByRole('heading', { name: 'Follow a few people' })).toBeVisible();
+  await page.getByTestId('welcome-done').click();
   await expect(page.getByRole('heading', { name: 'Home' })).toBeVisible();
   await expect(page.getByTestId('nav-profile')).toHaveText(`@${p.handle}`);
 }

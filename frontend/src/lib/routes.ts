@@ -4,6 +4,7 @@ export type Route =
   | { name: 'profile'; handle: string; tab: 'posts' | 'followers' | 'following' }
   | { name: 'post'; id: string }
   | { name: 'suggestions' }
+  | { name: 'welcome' }
   | { name: 'signin' }
   | { name: 'signup' }
   | { name: 'forgot' }
@@ -20,6 +21,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   path = path.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/home') return { name: 'home' };
   if (path === '/suggestions') return { name: 'suggestions' };
+  if (path === '/welcome') return { name: 'welcome' };
   if (path === '/signin') return { name: 'signin' };
   if (path === '/signup') return { name: 'signup' };
   if (path === '/forgot-password') return { name: 'forgot' };
