@@ -94,7 +94,7 @@ test('an idle reader: requests and bytes per minute', async ({ browser }) => {
   await signInInBrowser(page, reader);
   await expect(page.getByTestId('post').first()).toBeVisible();
   await page.waitForTimeout(1500);
-  const seen: { at: number; method: string; url: string; bytes: number }[] = [];
+  const seen: { at: number; method: string; url: string; bytes: number; body: number }[] = [];
   const pending: Promise<void>[] = [];
   page.on('requestfinished', (req) => {
     if (!req.url().startsWith(API)) return;
@@ -105,6 +105,7 @@ test('an idle reader: requests and bytes per minute', async ({ browser }) => {
           method: req.method(),
           url: req.url().slice(API.length),
           bytes: s.requestHeadersSize + s.requestBodySize + s.responseHeadersSize + s.responseBodySize,
+          body: s.responseBodySize,
         });
       }),
     );
@@ -123,9 +124,15 @@ test('an idle reader: requests and bytes per minute', async ({ browser }) => {
     requests_per_min_at_test_interval: perMin(seen.length),
     bytes_per_min_at_test_interval: perMin(seen.reduce((n, s) => n + s.bytes, 0)),
     bytes_per_request: Math.round(perPoll),
+    response_body_bytes_per_request: Math.round(seen.reduce((n, s) => n + s.body, 0) / seen.length),
     // The app polls every 5 s in production (VITE_POLL_MS in the tests is faster).
     requests_per_min_at_5s: 12,
     bytes_per_min_at_5s: Math.round(perPoll * 12),
     urls: [...new Set(seen.map((s) => `${s.method} ${s.url.replace(/\d{6,}/g, '{id}')}`))],
   });
+  // Idle, the reader only asks "anything newer?" (GET /v1/timeline/newer), never the page again.
+  expect(seen.every((s) => s.url.startsWith('/v1/timeline/newer?after='))).toBe(true);
+  // Most of what is left is the request's own headers (the ID token alone is ~1 KB).
+  expect(Math.max(...seen.map((s) => s.body)), 'response body of an idle poll').toBeLessThan(200);
+  expect(perPoll, 'bytes per idle poll, headers included').toBeLessThan(2048);
 });

@@ -8,6 +8,7 @@ import type {
   Post,
   PostPage,
   SuggestionList,
+  TimelineNewer,
   User,
   UserList,
 } from './types';
@@ -191,6 +192,11 @@ export class ApiClient {
 
   async timeline(q: PageQuery = {}): Promise<TimelineResult> {
     return ApiClient.timelineOf(await this.raw('GET', `/v1/timeline${query({ ...q })}`));
+  }
+
+  /** The cheap poll: how many head posts are newer than `after`, and the head's tag. */
+  timelineNewer(after: string): Promise<TimelineNewer> {
+    return this.json('GET', `/v1/timeline/newer${query({ after })}`);
   }
 
   static async timelineOf(res: Response): Promise<TimelineResult> {
