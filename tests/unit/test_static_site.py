@@ -22,7 +22,9 @@ def site(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "index.html").write_text("<!doctype html><title>app</title>" * 20)
     (tmp_path / "assets" / "index-abc123.js").write_text("console.log('kwetter');\n" * 200)
     (tmp_path / "favicon.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(SpaHandler, directory=str(tmp_path)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(SpaHandler, directory=str(tmp_path))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
