@@ -293,3 +293,33 @@ test('someone who follows nobody is told so, not that a timeline is being rebuil
   await expect(page.getByTestId('regenerating')).toHaveCount(0);
   await ctx.close();
 });
+
+test('a new account is asked to follow a few people, from cold-start suggestions', async ({ browser }) => {
+  const who = person('ob', 'Onboarding Person', TAG);
+  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await ctx.newPage();
+  await page.goto('/signup');
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill('correct-horse-9');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('textbox', { name: 'Handle', exact: true }).fill(who.handle);
+  await page.getByRole('textbox', { name: 'Display name', exact: true }).fill(who.name);
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/welcome$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Follow a few people' })).toBeFocused();
+  await expect(page).toHaveTitle('Follow a few people · Kwetter');
+  // The graph knows nothing about a new account: these are active, popular accounts.
+  const rows = page.getByTestId('user-row');
+  await expect(rows.first()).toBeVisible();
+  await expect(rows.first().getByTestId('mutual')).toHaveText('Popular on Kwetter');
+  await expect(rows.filter({ hasText: `@${who.handle}` })).toHaveCount(0);
+  await expect(page.getByTestId('welcome-count')).toHaveText('Following nobody yet');
+  const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith('/follow'));
+  await rows.first().getByTestId('follow-button').click();
+  expect((await answered).status()).toBe(200);
+  await expect(page.getByTestId('welcome-count')).toHaveText('Following 1');
+  await shot(page, 'welcome-phone');
+  await page.getByRole('link', { name: 'Continue to your timeline' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Home' })).toBeFocused();
+  await ctx.close();
+});
