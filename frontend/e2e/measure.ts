@@ -7,7 +7,7 @@ import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { API, AUTH, PASSWORD, type Person } from './helpers';
+import { API, PASSWORD, verifiedToken, type Person } from './helpers';
 
 export const METRICS = process.env.E2E_METRICS || 'test-results/metrics.json';
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -108,13 +108,7 @@ export interface Account {
 
 /** An account made as a script would: Auth emulator sign-up, then POST /v1/users. */
 export async function account(p: Person): Promise<Account> {
-  const res = await fetch(`${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signUp?key=demo-key`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: p.email, password: PASSWORD, returnSecureToken: true }),
-  });
-  expect(res.status).toBe(200);
-  const { idToken } = (await res.json()) as { idToken: string };
+  const idToken = await verifiedToken(p.email);
   const reg = await api(idToken, 'POST', '/v1/users', { handle: p.handle, display_name: p.name });
   expect(reg.status, await reg.clone().text()).toBe(201);
   return { token: idToken, id: ((await reg.json()) as { id: string }).id };
