@@ -140,6 +140,14 @@ class FollowGraph(Protocol):
         """People ``uid`` may know as (user, degree, mutual_count), best first."""
         ...
 
+    def popular(self, limit: int) -> list[User]:
+        """The ``limit`` most-followed accounts, best first (a whole-graph read: cache it)."""
+        ...
+
+    def followed_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` ``uid`` follows."""
+        ...
+
 
 class FollowAnnouncements(Protocol):
     """Which follow changes still owe their event (graph-side outbox of the social events)."""

@@ -67,7 +67,7 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
     await expect(follower.getByTestId('follower-count')).toHaveText('1');
     // The server kept it: a fresh load shows the same.
     await follower.reload();
-    await expect(follower.getByRole('button', { name: `Unfollow @${ada.handle}`, exact: true })).toBeVisible();
+    await expect(follower.getByRole('button', { name: `Following @${ada.handle}`, exact: true })).toBeVisible();
     await expect(follower.getByTestId('follower-count')).toHaveText('1');
     await expect(follower.getByTestId('following-count')).toHaveText('1');
     await shot(follower, '04-profile-phone');
@@ -90,7 +90,7 @@ test('sign up, follow, post, see it arrive, delete it, see it go', async ({ brow
     );
     await row.getByRole('button', { name: `Follow @${cy.handle}`, exact: true }).click();
     expect((await answered).status()).toBe(200);
-    await expect(row.getByRole('button', { name: `Unfollow @${cy.handle}`, exact: true })).toBeVisible();
+    await expect(row.getByRole('button', { name: `Following @${cy.handle}`, exact: true })).toBeVisible();
   });
 
   await test.step('a profile pages older posts in as one scrolls (before cursor)', async () => {

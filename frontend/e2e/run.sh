@@ -21,14 +21,15 @@ trap 'for c in "${cleanup[@]}"; do eval "$c" || true; done' EXIT
 
 if [ -z "${E2E_APP_URL:-}" ] && [ -n "${E2E_API_URL:-}" ] && [ -n "${E2E_AUTH_EMULATOR_URL:-}" ]; then
   # A stack without the web app (the pytest fixture's): build the app against it and serve it
-  # with `vite preview`, which falls back to index.html like the bucket does.
+  # with devstack/static_site.py — index.html fallback, gzip and cache headers like the CDN, so
+  # the performance spec measures what production sends.
   work=$(mktemp -d -t kwetter-e2e-web.XXXXXX)
   cleanup+=("rm -rf '$work'")
   VITE_API_BASE=$E2E_API_URL VITE_AUTH_EMULATOR_URL=$E2E_AUTH_EMULATOR_URL \
     VITE_FIREBASE_PROJECT_ID=${E2E_PROJECT_ID:-demo-kwetter} VITE_POLL_MS=${VITE_POLL_MS:-2000} \
     ./node_modules/.bin/vite build --outDir "$work/dist" --emptyOutDir --logLevel warn
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  ./node_modules/.bin/vite preview --outDir "$work/dist" --host 127.0.0.1 --port "$port" --strictPort >"$work/preview.log" 2>&1 &
+  (cd "$REPO" && PYTHONPATH="$REPO" exec python3 -m devstack.static_site --dir "$work/dist" --port "$port") >"$work/preview.log" 2>&1 &
   preview_pid=$!
   cleanup+=("kill $preview_pid 2>/dev/null; wait $preview_pid 2>/dev/null || true")
   export E2E_APP_URL="http://127.0.0.1:$port"
@@ -102,8 +103,11 @@ fi
 # UPDATE_DOCS_SCREENSHOTS=1 refreshes the few committed, README-linked screenshots.
 if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
   mkdir -p "$REPO/docs/screenshots"
-  for s in 01-sign-up 03-home-empty 04-profile-phone 05-home-timeline-phone 06-home-timeline 07-suggestions-phone 08-post-with-image 10-composer-with-image; do
-    cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
+  for s in 01-sign-up 03-home-empty 04-profile-phone 05-home-timeline-phone 06-home-timeline 07-suggestions-phone 08-post-with-image 10-composer-with-image \
+    tour-home-desktop tour-home-phone tour-home-dark tour-post-desktop tour-post-dark tour-profile-dark tour-sign-in-dark \
+    image-viewer-phone new-posts-pill-phone phone-header-long-handle welcome-phone; do
+    # Only the shots of the specs that ran (npm run metrics runs a subset).
+    [ -f "e2e/screenshots/$s.png" ] && cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
   done
   echo "e2e: docs/screenshots updated"
 fi

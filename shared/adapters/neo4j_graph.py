@@ -164,6 +164,24 @@ Q_IS_FOLLOWING: LiteralString = """
     RETURN EXISTS { (a)-[:FOLLOWS]->(b) } AS following
 """
 
+# Cold-start suggestions: the most-followed accounts. A scan of every user's in-degree (a degree
+# lookup each, no relationship visited): callers bound it and cache the answer.
+Q_POPULAR: LiteralString = (
+    """
+    MATCH (u:User)
+    WITH u, COUNT { (u)<-[:FOLLOWS]-() } AS popularity
+    ORDER BY popularity DESC, u.id ASC
+    LIMIT $limit
+    RETURN """
+    + _USER_FIELDS
+)
+
+Q_FOLLOWED_AMONG: LiteralString = """
+    MATCH (a:User {id: $id})-[:FOLLOWS]->(b:User)
+    WHERE b.id IN $ids
+    RETURN b.id AS id
+"""
+
 # Keyset pages, newest follow first, ordered by (created_ms, id) of the edge/other user: a follow
 # made while a client pages gets a newer created_ms, so it lands before the cursor and never
 # shifts the pages still to come (no gaps, no repeats). Followers come from an ordered range of
@@ -545,6 +563,12 @@ class Neo4jGraph:
             for r in self._read(Q_PENDING_UNFOLLOWS, limit=limit, before=before)
         ]
         return out
+
+    def popular(self, limit: int) -> list[User]:
+        return [_user(r) for r in self._read(Q_POPULAR, limit=limit)]
+
+    def followed_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        return {r["id"] for r in self._read(Q_FOLLOWED_AMONG, id=uid, ids=list(ids))}
 
     def is_following(self, a: str, b: str) -> bool:
         recs = self._read(Q_IS_FOLLOWING, a=a, b=b)

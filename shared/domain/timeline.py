@@ -13,6 +13,7 @@ is no longer known complete, and for whose posts the reader must ask the store.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -162,3 +163,19 @@ class Round:
     follows: set[str] = field(default_factory=set)  # authors the reader follows (home reads)
     cards: dict[str, User] = field(default_factory=dict)  # profile cards found (owner too)
     seen: frozenset[str] = frozenset()  # the authors looked up (owner included)
+
+
+# ---- polling an open timeline ----------------------------------------------------------------
+
+HEAD_SIZE = 20  # the head an open timeline shows first and polls: GET /v1/timeline/newer
+
+
+def head_tag(post_ids: Sequence[int]) -> str:
+    """A short tag of the newest ``HEAD_SIZE`` ids: equal tags mean the same head, so a poller
+    learns of new and of deleted posts from 16 characters instead of a page of bodies."""
+    head = ",".join(str(i) for i in list(post_ids)[:HEAD_SIZE])
+    return hashlib.sha256(head.encode()).hexdigest()[:16]
+
+
+def count_newer(post_ids: Sequence[int], after: int) -> int:
+    return sum(1 for i in post_ids if i > after)

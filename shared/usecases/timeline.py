@@ -27,7 +27,15 @@ from typing import Any
 from shared.domain import errors
 from shared.domain.media import media_json
 from shared.domain.model import Post, User
-from shared.domain.timeline import Source, fallback_for, merge_newest, next_cursor
+from shared.domain.timeline import (
+    HEAD_SIZE,
+    Source,
+    count_newer,
+    fallback_for,
+    head_tag,
+    merge_newest,
+    next_cursor,
+)
 from shared.ports import (
     AvatarSource,
     FollowerSource,
@@ -56,6 +64,16 @@ class Page:
             "next_cursor": self.next_cursor,
             "regenerating": self.regenerating,
         }
+
+
+@dataclass(frozen=True)
+class Newer:
+    count: int
+    head: str
+    regenerating: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"count": self.count, "head": self.head, "regenerating": self.regenerating}
 
 
 class TimelineReader:
@@ -96,8 +114,17 @@ class TimelineReader:
             sources = [Source.own(a) for a in sorted(authors)]
             page = self._collect(uid, sources, limit, before, everyone, home=True)
             self._regenerate(uid, authors - {uid})
-        page.regenerating = not st.active
+        # Following nobody there is nothing to rebuild: "being rebuilt" would be a wrong message.
+        page.regenerating = not st.active and bool(self.tl.followees(uid))
         return page
+
+    def newer(self, uid: str, after: int) -> Newer:
+        """What a poller needs to know: how many head posts are newer than ``after``, and the
+        head's tag (a deletion changes it too). The read is the head page's (one script round);
+        the answer leaves out every body and profile."""
+        page = self.home(uid, HEAD_SIZE)
+        ids = [p.id for p in page.posts]
+        return Newer(count_newer(ids, after), head_tag(ids), page.regenerating)
 
     def user_posts(self, uid: str, limit: int, before: int | None = None) -> Page:
         if not 1 <= len(uid) <= MAX_USER_ID:

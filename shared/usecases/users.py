@@ -20,6 +20,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -43,6 +45,11 @@ from shared.ports import (
 log = logging.getLogger(__name__)
 
 SOCIAL_EVENTS_TOPIC = "social-events"
+# Cold-start suggestions (the graph has nothing to offer: a new account, or one whose follows
+# lead nowhere): the most-followed accounts that have posted, from a pool of POPULAR_POOL read
+# from the graph at most every POPULAR_TTL_S per process.
+POPULAR_POOL = 100
+POPULAR_TTL_S = 300.0
 # The avatar lookup runs beside the page's batched post count (PostCounter.count_user_posts_many).
 _COUNT_WORKERS = 2
 
@@ -107,6 +114,8 @@ class UsersService:
         self._cards = cards
         self._topic = topic
         self._pool = ThreadPoolExecutor(_COUNT_WORKERS, thread_name_prefix="post-count")
+        self._popular: tuple[float, list[User]] | None = None
+        self._popular_lock = threading.Lock()
 
     # -- profiles ---------------------------------------------------------------------------
 
@@ -243,8 +252,30 @@ class UsersService:
         ranked = self._graph.suggestions(uid, limit)
         if ranked is None:
             raise domain.no_user(uid)
+        if not ranked:
+            return self._cold_start(uid, limit)
         users = self.complete([u for u, _, _ in ranked])
         return [Suggestion(u, d, m) for u, (_, d, m) in zip(users, ranked, strict=True)]
+
+    def _cold_start(self, uid: str, limit: int) -> list[Suggestion]:
+        """Active, popular accounts (degree 0: no path in the graph), minus the caller and
+        whom they follow. Per request one graph read (the follow check); the pool is cached."""
+        pool = [u for u in self._popular_pool() if u.id != uid]
+        followed = self._graph.followed_among(uid, [u.id for u in pool]) if pool else set()
+        return [Suggestion(u, 0, 0) for u in pool if u.id not in followed][:limit]
+
+    def _popular_pool(self) -> list[User]:
+        now = time.monotonic()
+        with self._popular_lock:
+            hit = self._popular
+            if hit is not None and now - hit[0] < POPULAR_TTL_S:
+                return hit[1]
+            # "Active": has posted. Counted once per pool (post counts and avatars are part of
+            # what is cached), not per request.
+            pool = self.complete(self._graph.popular(POPULAR_POOL))
+            shown = [u for u in pool if u.post_count > 0]
+            self._popular = (now, shown)
+            return shown
 
 
 def relay_social_events(

@@ -56,6 +56,43 @@ def test_regenerating_timeline_answers_206(engine: Engine) -> None:
     assert [i["id"] for i in body["items"]] == [str(pid)]
 
 
+def test_following_nobody_is_not_regenerating(engine: Engine) -> None:
+    """Issue 17: a new account's first read said "being rebuilt" (206) with nothing to rebuild."""
+    engine.user("r", active=False)
+    status, body = _get(engine, "/v1/timeline")
+    assert status == 200 and body["regenerating"] is False and body["items"] == []
+
+
+def test_newer_counts_and_tags_the_head(engine: Engine) -> None:
+    engine.user("a", "r")
+    engine.follow("r", "a")
+    pids = [engine.post("a", T0 + i * 60_000, f"post {i}") for i in range(3)]
+    _, page = _get(engine, "/v1/timeline?limit=20")
+    status, news = _get(engine, f"/v1/timeline/newer?after={pids[2]}")
+    assert status == 200 and news == {"count": 0, "head": page["head"], "regenerating": False}
+    _, news = _get(engine, f"/v1/timeline/newer?after={pids[0]}")
+    assert news["count"] == 2
+    _, news = _get(engine, "/v1/timeline/newer?after=0")
+    assert news["count"] == 3
+    # A new post and a deleted one both change the tag; the count says only what is new.
+    fresh = engine.post("a", T0 + 600_000, "new")
+    _, news = _get(engine, f"/v1/timeline/newer?after={pids[2]}")
+    assert news["count"] == 1 and news["head"] != page["head"]
+    _, page = _get(engine, "/v1/timeline?limit=20")
+    assert page["items"][0]["id"] == str(fresh)
+    tag = page["head"]
+    engine.delete("a", pids[1])
+    _, news = _get(engine, f"/v1/timeline/newer?after={fresh}")
+    assert news["count"] == 0 and news["head"] != tag
+
+
+@pytest.mark.parametrize("after", ["", "x", "-1", "99999999999999999999", "1.5"])
+def test_newer_refuses_a_bad_after(engine: Engine, after: str) -> None:
+    engine.user("r")
+    status, body = _get(engine, f"/v1/timeline/newer?after={after}")
+    assert status == 400 and body["error"]["code"] in ("bad_request", "invalid_input")
+
+
 def test_user_posts(engine: Engine) -> None:
     engine.user("a", "r")
     pid = engine.post("a", T0)

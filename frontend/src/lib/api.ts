@@ -8,6 +8,7 @@ import type {
   Post,
   PostPage,
   SuggestionList,
+  TimelineNewer,
   User,
   UserList,
 } from './types';
@@ -190,9 +191,25 @@ export class ApiClient {
   }
 
   async timeline(q: PageQuery = {}): Promise<TimelineResult> {
-    const res = await this.raw('GET', `/v1/timeline${query({ ...q })}`);
+    return ApiClient.timelineOf(await this.raw('GET', `/v1/timeline${query({ ...q })}`));
+  }
+
+  /** The cheap poll: how many head posts are newer than `after`, and the head's tag. */
+  timelineNewer(after: string): Promise<TimelineNewer> {
+    return this.json('GET', `/v1/timeline/newer${query({ after })}`);
+  }
+
+  static async timelineOf(res: Response): Promise<TimelineResult> {
+    if (!res.ok) throw await errorFrom(res);
     const page = (await res.json()) as PostPage;
     return { ...page, regenerating: res.status === 206 || page.regenerating === true };
+  }
+
+  /** GET /v1/me's answer as meOrNull gives it (requests index.html's boot script made). */
+  static async meOf(res: Response): Promise<User | null> {
+    if (res.status === 404) return null;
+    if (!res.ok) throw await errorFrom(res);
+    return (await res.json()) as User;
   }
 
   /**

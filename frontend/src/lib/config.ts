@@ -35,4 +35,5 @@ export function resolveConfig(env: Env): AppConfig {
   };
 }
 
-export const config: AppConfig = resolveConfig(import.meta.env as Env);
+// `?? {}`: vite.config.ts imports this module in Node, where import.meta.env is not set.
+export const config: AppConfig = resolveConfig((import.meta.env ?? {}) as Env);

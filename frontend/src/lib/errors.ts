@@ -14,7 +14,9 @@ export type Action =
   | 'signup'
   | 'profile'
   | 'upload'
-  | 'avatar';
+  | 'avatar'
+  | 'reset'
+  | 'post-page';
 
 const BY_CODE: Record<string, string> = {
   network: "Can't reach Kwetter. Check your connection and try again.",
@@ -75,6 +77,7 @@ const BY_ACTION: Partial<Record<Action, Partial<Record<string, string>>>> = {
   },
   unfollow: { not_found: 'That account no longer exists.' },
   profile: { not_found: 'No one has that handle.' },
+  'post-page': { not_found: 'This post does not exist, or it was deleted.' },
 };
 
 // Firebase Auth's codes (FirebaseError.code), for the sign-in and sign-up screens.
@@ -92,6 +95,8 @@ const AUTH: Record<string, string> = {
   'auth/too-many-requests': 'Too many attempts. Wait a minute and try again.',
   'auth/network-request-failed': "Can't reach the sign-in service. Check your connection.",
   'auth/operation-not-allowed': 'Email sign-in is not enabled for this project.',
+  'auth/expired-action-code': 'This reset link has expired. Ask for a new one.',
+  'auth/invalid-action-code': 'This reset link is not valid (anymore). Ask for a new one.',
 };
 
 function byStatus(status: number): string {

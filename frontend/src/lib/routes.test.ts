@@ -46,3 +46,18 @@ describe('isInAppClick', () => {
     expect(isInAppClick(click, a(`${origin}/x`, '', true), origin)).toBe(false);
   });
 });
+
+describe('new screens', () => {
+  it('parses post pages and the password reset pages', () => {
+    expect(parseRoute('/post/123456789012')).toEqual({ name: 'post', id: '123456789012' });
+    expect(parseRoute('/post/abc')).toMatchObject({ name: 'notfound' });
+    expect(parseRoute('/forgot-password')).toEqual({ name: 'forgot' });
+    expect(parseRoute('/reset-password', '?mode=resetPassword&oobCode=XYZ')).toEqual({ name: 'reset', code: 'XYZ' });
+  });
+  it('leaves a same-page fragment (the skip link) to the browser', () => {
+    const click = { button: 0, metaKey: false, ctrlKey: false, shiftKey: false, altKey: false, defaultPrevented: false };
+    const a = { href: 'http://h/@ada#main', target: '', hasAttribute: () => false };
+    expect(isInAppClick(click, a, 'http://h', { pathname: '/@ada', search: '' })).toBe(false);
+    expect(isInAppClick(click, a, 'http://h', { pathname: '/', search: '' })).toBe(true);
+  });
+});

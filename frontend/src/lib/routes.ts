@@ -2,12 +2,16 @@
 export type Route =
   | { name: 'home' }
   | { name: 'profile'; handle: string; tab: 'posts' | 'followers' | 'following' }
+  | { name: 'post'; id: string }
   | { name: 'suggestions' }
+  | { name: 'welcome' }
   | { name: 'signin' }
   | { name: 'signup' }
+  | { name: 'forgot' }
+  | { name: 'reset'; code: string }
   | { name: 'notfound'; path: string };
 
-export function parseRoute(pathname: string): Route {
+export function parseRoute(pathname: string, search = ''): Route {
   let path = pathname;
   try {
     path = decodeURIComponent(pathname);
@@ -17,8 +21,16 @@ export function parseRoute(pathname: string): Route {
   path = path.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/home') return { name: 'home' };
   if (path === '/suggestions') return { name: 'suggestions' };
+  if (path === '/welcome') return { name: 'welcome' };
   if (path === '/signin') return { name: 'signin' };
   if (path === '/signup') return { name: 'signup' };
+  if (path === '/forgot-password') return { name: 'forgot' };
+  if (path === '/reset-password') {
+    // Firebase's action link: ?mode=resetPassword&oobCode=… (the email template's action URL).
+    return { name: 'reset', code: new URLSearchParams(search).get('oobCode') ?? '' };
+  }
+  const post = /^\/post\/([0-9]{1,20})$/.exec(path);
+  if (post) return { name: 'post', id: post[1] };
   const m = /^\/@([A-Za-z0-9_]{1,64})(?:\/(followers|following))?$/.exec(path);
   if (m) {
     const tab = (m[2] as 'followers' | 'following' | undefined) ?? 'posts';
@@ -31,17 +43,27 @@ export function profilePath(handle: string, tab: 'posts' | 'followers' | 'follow
   return tab === 'posts' ? `/@${handle}` : `/@${handle}/${tab}`;
 }
 
+export const postPath = (id: string) => `/post/${id}`;
+
+/** Routes a signed-out visitor may see as themselves (everything else shows sign-in). */
+export const PUBLIC_ROUTES: ReadonlySet<Route['name']> = new Set(['signin', 'signup', 'forgot', 'reset']);
+
 /** Whether a click on a link should stay in the app instead of loading a page. */
 export function isInAppClick(
   e: Pick<MouseEvent, 'button' | 'metaKey' | 'ctrlKey' | 'shiftKey' | 'altKey' | 'defaultPrevented'>,
   anchor: { href: string; target: string; hasAttribute(n: string): boolean },
   origin: string,
+  here?: { pathname: string; search: string },
 ): boolean {
   if (e.defaultPrevented || e.button !== 0) return false;
   if (e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return false;
   if ((anchor.target && anchor.target !== '_self') || anchor.hasAttribute('download')) return false;
   try {
-    return new URL(anchor.href).origin === origin;
+    const url = new URL(anchor.href);
+    if (url.origin !== origin) return false;
+    // A fragment of this very page (the skip link's #main) is the browser's to follow.
+    if (here && url.hash && url.pathname === here.pathname && url.search === here.search) return false;
+    return true;
   } catch {
     return false;
   }

@@ -1,9 +1,24 @@
 /** Who is signed in, their Kwetter profile, and the API client acting for them. */
-import { ApiClient } from './api';
+import { ApiClient, type TimelineResult } from './api';
 import { config } from './config';
 import { humanMessage } from './errors';
-import { idToken, watchAuth } from './firebase';
+import { readPersistedSession } from './persisted';
 import type { User } from './types';
+
+type Firebase = typeof import('./firebase');
+let firebase: Promise<Firebase> | null = null;
+/** The Firebase SDK, in its own chunk: it is not needed before the first post shows. */
+export function loadFirebase(): Promise<Firebase> {
+  firebase ??= import('./firebase');
+  return firebase;
+}
+
+/** What index.html's boot script started (see there). */
+interface BootRequests {
+  token: string;
+  me: Promise<Response>;
+  timeline: Promise<Response>;
+}
 
 export type Phase = 'starting' | 'signedOut' | 'loadingProfile' | 'needsHandle' | 'ready' | 'error';
 
@@ -13,16 +28,84 @@ class Session {
   email: string | null = $state(null);
   me: User | null = $state(null);
   error: string | null = $state(null);
-  readonly api = new ApiClient(config.apiBase, idToken);
+  readonly api = new ApiClient(config.apiBase, (force) => this.token(force));
+  /** A token read from Firebase's store before the SDK is up (lib/persisted.ts). */
+  private early: string | null = null;
+  /** The home timeline's first page, asked for together with the profile. */
+  private firstPage: Promise<TimelineResult> | null = null;
+  private firstMe: Promise<User | null> | null = null;
+  /**
+   * Read as this module loads, before the app mounts: the two first calls leave while Svelte
+   * renders the shell.
+   */
+  private readonly boot =
+    typeof indexedDB === 'undefined'
+      ? Promise.resolve(null)
+      : readPersistedSession(config.firebaseApiKey).then((p) => {
+          if (!p) return null;
+          this.early = p.token;
+          // index.html's inline script may have asked already, before any module loaded.
+          const asked = (window as { __kwetterBoot?: BootRequests }).__kwetterBoot;
+          const same = asked && asked.token === p.token;
+          this.firstMe = same ? asked.me.then(ApiClient.meOf) : this.api.meOrNull();
+          this.firstPage = same ? asked.timeline.then(ApiClient.timelineOf) : this.api.timeline({ limit: 20 });
+          // Callers ask again if these failed.
+          this.firstMe.catch(() => {});
+          this.firstPage.catch(() => {});
+          return p;
+        });
+
+  /** Firebase has reported who is signed in: from then on its tokens, not the early one. */
+  private sdkReady = false;
+
+  private async token(force: boolean): Promise<string | null> {
+    if (!this.sdkReady && !force && this.early) return this.early;
+    return (await loadFirebase()).idToken(force);
+  }
+
+  /** The prefetched first timeline page, once (Home takes it instead of asking again). */
+  takeFirstPage(): Promise<TimelineResult> | null {
+    const p = this.firstPage;
+    this.firstPage = null;
+    return p;
+  }
 
   start(): () => void {
-    return watchAuth((user) => {
+    let stopped = false;
+    let unwatch = () => {};
+    void (async () => {
+      const persisted = await this.boot;
+      const first = this.firstPage;
+      if (persisted && first && !stopped && this.phase === 'starting') {
+        this.uid = persisted.uid;
+        this.email = persisted.email;
+        await this.loadProfile();
+        // Starting the SDK costs main-thread time (~0.8 s, 3 s at 4x CPU): after the first
+        // timeline page has had its chance to render, not in its way.
+        await Promise.race([first.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const fb = await loadFirebase();
+      if (!stopped) unwatch = this.watch(fb);
+    })();
+    return () => {
+      stopped = true;
+      unwatch();
+    };
+  }
+
+  private watch(fb: Firebase): () => void {
+    return fb.watchAuth((user) => {
+      this.sdkReady = true;
       // onIdTokenChanged also fires hourly on refresh: only a new account reloads the profile.
       const uid = user?.uid ?? null;
       if (uid !== null && uid === this.uid && this.phase !== 'signedOut') return;
       this.uid = uid;
       this.email = user?.email ?? null;
       this.me = null;
+      this.early = null;
+      this.firstPage = null;
+      this.firstMe = null;
       if (!user) {
         this.phase = 'signedOut';
         return;
@@ -35,13 +118,20 @@ class Session {
     this.phase = 'loadingProfile';
     this.error = null;
     try {
-      const me = await this.api.meOrNull();
+      const early = this.firstMe;
+      this.firstMe = null;
+      const got = early ? await early.catch(() => undefined) : undefined;
+      const me = got !== undefined ? got : await this.api.meOrNull();
       this.me = me;
       this.phase = me ? 'ready' : 'needsHandle';
     } catch (exc) {
       this.error = humanMessage(exc, 'load');
       this.phase = 'error';
     }
+  }
+
+  async signOut(): Promise<void> {
+    await (await loadFirebase()).signOut();
   }
 
   registered(me: User): void {

@@ -55,6 +55,15 @@ export interface PostPage {
   items: Post[];
   next_cursor?: string | null;
   regenerating?: boolean;
+  /** Home timeline, first page: the tag GET /v1/timeline/newer answers while nothing changed. */
+  head?: string;
+}
+
+/** GET /v1/timeline/newer (definitions/TimelineNewer). */
+export interface TimelineNewer {
+  count: number;
+  head: string;
+  regenerating: boolean;
 }
 
 export type MediaPurpose = 'post' | 'avatar';

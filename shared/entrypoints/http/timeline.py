@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from shared import ids
 from shared.domain import errors
+from shared.domain.timeline import head_tag
 from shared.entrypoints.http.api import Request, Response, Router
 from shared.usecases.timeline import TimelineReader
 
@@ -31,8 +32,22 @@ def router(reader: Callable[[], TimelineReader]) -> Router:
     def home(req: Request) -> Response:
         uid = req.caller().uid
         limit = req.int_query("limit", 20, lo=1, hi=100)
-        page = reader().home(uid, limit, _before(req))
-        return page.to_json(), 206 if page.regenerating else 200, {"Cache-Control": "no-store"}
+        before = _before(req)
+        page = reader().home(uid, limit, before)
+        body = page.to_json()
+        if before is None:
+            body["head"] = head_tag([p.id for p in page.posts])
+        return body, 206 if page.regenerating else 200, {"Cache-Control": "no-store"}
+
+    @r.route("GET", "/v1/timeline/newer")
+    def newer(req: Request) -> Response:
+        uid = req.caller().uid
+        raw = req.query.get("after")
+        try:
+            after = ids.parse_id(raw or "")
+        except ValueError as exc:
+            raise errors.InvalidInput("after must be a post id (a string of digits)") from exc
+        return reader().newer(uid, after).to_json(), 200, {"Cache-Control": "no-store"}
 
     @r.route("GET", "/v1/users/{id}/posts")
     def user_posts(req: Request) -> Response:
