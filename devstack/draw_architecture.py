@@ -104,11 +104,13 @@ def svg(found: Counter[tuple[str, str]]) -> str:
             f'stroke="#1565c0"/><text x="{x + bw / 2}" y="{y + 28}" text-anchor="middle">'
             f"{escape(name)}</text>"
         )
-    x, y = pos["adapters"]
     out.append(
-        f'<text x="{w / 2}" y="{h - 14}" text-anchor="middle" fill="#333">adapters talk to: '
-        f"{escape(STORES)}; arrows: imports between layers (count), red = against the layers"
-        "</text>"
+        f'<text x="{w / 2}" y="{h - 32}" text-anchor="middle" fill="#333">adapters talk to: '
+        f"{escape(STORES)}</text>"
+    )
+    out.append(
+        f'<text x="{w / 2}" y="{h - 12}" text-anchor="middle" fill="#333">arrows: imports '
+        "between layers (how many); red would be an import against the layers</text>"
     )
     out.append("</svg>")
     return "\n".join(out) + "\n"
