@@ -49,6 +49,8 @@ SOCIAL_EVENTS_TOPIC = "social-events"
 # lead nowhere): the most-followed accounts that have posted, from a pool of POPULAR_POOL read
 # from the graph at most every POPULAR_TTL_S per process.
 POPULAR_POOL = 100
+POPULAR_PAGES = 3  # candidates read for the pool: at most this many pools' worth
+POPULAR_ENOUGH = 20  # stop reading candidates once this many have posted
 POPULAR_TTL_S = 300.0
 # The avatar lookup runs beside the page's batched post count (PostCounter.count_user_posts_many).
 _COUNT_WORKERS = 2
@@ -271,10 +273,19 @@ class UsersService:
             if hit is not None and now - hit[0] < POPULAR_TTL_S:
                 return hit[1]
             # "Active": has posted. Counted once per pool (post counts and avatars are part of
-            # what is cached), not per request.
-            pool = self.complete(self._graph.popular(POPULAR_POOL))
-            shown = [u for u in pool if u.post_count > 0]
-            self._popular = (now, shown)
+            # what is cached), not per request. The most-followed accounts need not have
+            # posted (imported or idle ones), so candidates are read in pages of the pool's
+            # size, a bounded few, until enough of them have.
+            shown: list[User] = []
+            candidates = self._graph.popular(POPULAR_POOL * POPULAR_PAGES)
+            for i in range(0, len(candidates), POPULAR_POOL):
+                page = self.complete(candidates[i : i + POPULAR_POOL])
+                shown += [u for u in page if u.post_count > 0]
+                if len(shown) >= POPULAR_ENOUGH:
+                    break
+            shown = shown[:POPULAR_POOL]
+            # An empty pool is not kept: on a young platform the first posts must show at once.
+            self._popular = (now, shown) if shown else None
             return shown
 
 

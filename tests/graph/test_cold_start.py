@@ -80,3 +80,23 @@ def test_the_pool_is_bounded_and_refreshed(
     assert "c" not in [s.user.id for s in svc.suggestions("new", 10)]  # cached
     monkeypatch.setattr(users_mod, "POPULAR_TTL_S", 0.0)
     assert svc.suggestions("new", 10)[0].user.id == "c"  # refreshed: most followed
+
+
+def test_silent_celebrities_do_not_hide_the_active_and_an_empty_pool_is_not_kept(
+    graph: Neo4jGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The most-followed accounts have never posted (as after a graph import): the pool reads
+    # past them, a bounded few pages, to the ones who have.
+    for uid in ("new", "s1", "s2", "poster", "f1", "f2", "f3"):
+        graph.create_user(uid, f"h_{uid}", uid)
+    for fan in ("f1", "f2", "f3"):
+        graph.follow_with_state(fan, "s1")
+        graph.follow_with_state(fan, "s2")
+    graph.follow_with_state("f1", "poster")
+    monkeypatch.setattr(users_mod, "POPULAR_POOL", 2)
+    counts = Counts({})
+    svc = UsersService(graph, NoPublisher(), counts)  # type: ignore[arg-type]
+    assert svc.suggestions("new", 5) == []  # nobody has posted yet
+    counts.counts["poster"] = 1
+    # Not an empty answer cached for minutes: the first post shows at once.
+    assert [s.user.id for s in svc.suggestions("new", 5)] == ["poster"]
