@@ -680,7 +680,7 @@ def test_direct_vpc_egress_subnet_is_sized_from_the_instance_limits(evaluate: Ev
 def test_cors_allows_the_site_only(evaluate: Evaluate) -> None:
     """The functions module's own validation of environment, applied to good and bad values."""
     var_block = block_text(MODULES / "functions" / "variables.tf", 'variable "environment"')
-    code = (REPO / "shared" / "httpapi.py").read_text()
+    code = (REPO / "shared" / "entrypoints" / "http" / "api.py").read_text()
     assert 'os.environ.get("CORS_ALLOW_ORIGIN"' in code
     ok = evaluate(
         var_block + '\noutput "ok" {\n  value = true\n}\n',

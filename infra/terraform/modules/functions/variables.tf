@@ -43,7 +43,7 @@ variable "environment" {
   description = "Plain environment variables of every function (no secrets)."
   type        = map(string)
   validation {
-    # These point the clients at local emulators; shared/auth.py would accept unsigned tokens.
+    # These point the clients at local emulators; shared/entrypoints/http/auth.py would accept unsigned tokens.
     condition = length(setintersection(keys(var.environment), [
       "FIREBASE_AUTH_EMULATOR_HOST", "PUBSUB_EMULATOR_HOST", "FIRESTORE_EMULATOR_HOST",
       "STORAGE_EMULATOR_HOST", "KWETTER_LOCAL",
@@ -51,7 +51,7 @@ variable "environment" {
     error_message = "Emulator settings must never reach the cloud."
   }
   validation {
-    # The browser may call the API from the site's origin only (shared/httpapi.py reads it).
+    # The browser may call the API from the site's origin only (shared/entrypoints/http/api.py reads it).
     condition     = try(var.environment["CORS_ALLOW_ORIGIN"], "") != "" && !strcontains(try(var.environment["CORS_ALLOW_ORIGIN"], ""), "*")
     error_message = "CORS_ALLOW_ORIGIN must be set to the site's origin, never \"*\"."
   }

@@ -3,7 +3,7 @@ locals {
   repo_root = abspath("${path.module}/../../../..")
   labels    = merge({ app = "kwetter" }, var.labels)
 
-  # Who touches what, from the code (shared/services/*, functions/*/main.py): Neo4j through
+  # Who touches what, from the code (shared/usecases/*, shared/bootstrap.py, functions/*/main.py): Neo4j through
   # the follow graph, Firestore through posts/media, Redis through the timelines and the rate
   # limits (posts, media uploads; users: the sign-up/follow limits of issue 16), and the topics
   # each one publishes to. Only the Redis users get REDIS_URL and VPC egress. Event functions
@@ -45,7 +45,7 @@ locals {
   # The site's address is known before anything else is (a reserved IP, or the domain).
   site_base    = var.domain != "" ? "https://${var.domain}" : "http://${module.frontend.ip_address}"
   site_origins = [local.site_base]
-  # The browser calls the API from the site only (shared/httpapi.py: Access-Control-Allow-Origin).
+  # The browser calls the API from the site only (shared/entrypoints/http/api.py: Access-Control-Allow-Origin).
   cors_settings = { CORS_ALLOW_ORIGIN = local.site_base }
   # Functions find the buckets and build public image URLs (site/m/<id>/<size>.webp) from these.
   media_settings = {
