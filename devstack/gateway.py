@@ -27,10 +27,12 @@ import urllib3
 import yaml
 from werkzeug.wrappers import Request, Response
 
+from shared import topology
 from shared.entrypoints.http.api import CORS_HEADERS
 from shared.entrypoints.http.auth import InvalidToken, TokenVerifier, userinfo_header
 
-OPENAPI_PATH = Path(__file__).resolve().parents[1] / "shared" / "contracts" / "openapi.yaml"
+# The contract ships inside the package (beside shared/topology.py's topology.yaml).
+OPENAPI_PATH = Path(topology.__file__).resolve().parent / "contracts" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options")
 MAX_BODY_BYTES = 32 * 1024 * 1024  # API Gateway's own request size limit
 # No documented route needs more (ids ≤ 128, cursors ≤ 512); the functions' gunicorn would
