@@ -1,13 +1,18 @@
 /** The API client: every route of shared/contracts/openapi.yaml the app uses, nothing else. */
 import type {
   FollowState,
+  LikeState,
   Media,
   MediaPurpose,
   MediaStatus,
   MediaUpload,
   Post,
   PostPage,
+  ProfileChange,
+  RepostState,
   SuggestionList,
+  Thread,
+  ThreadOrder,
   TimelineNewer,
   User,
   UserList,
@@ -53,7 +58,7 @@ export interface CursorQuery {
   cursor?: string | null;
 }
 
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 function query(params: Record<string, string | number | null | undefined>): string {
   const q = new URLSearchParams();
@@ -153,6 +158,11 @@ export class ApiClient {
     }
   }
 
+  /** PATCH /v1/me: 409 handle_taken, 422 validation_failed with details.field. */
+  updateMe(change: ProfileChange): Promise<User> {
+    return this.json('PATCH', '/v1/me', { body: change });
+  }
+
   register(handle: string, displayName: string): Promise<User> {
     return this.json('POST', '/v1/users', { body: { handle, display_name: displayName } });
   }
@@ -215,14 +225,16 @@ export class ApiClient {
   /**
    * The key makes a retried submit of the same composition return the first post (200).
    * `media` are ready post uploads in display order, each with its alt text (null keeps the
-   * alt text given at upload).
+   * alt text given at upload). `replyTo` makes it a reply (404 unknown, 409 deleted parent).
    */
   createPost(
     text: string,
     idempotencyKey: string,
     media: { id: string; alt: string | null }[] = [],
+    replyTo: string | null = null,
   ): Promise<Post> {
     const body: Record<string, unknown> = { text };
+    if (replyTo) body.reply_to = replyTo;
     if (media.length) {
       body.media_ids = media.map((m) => m.id);
       body.media_alts = media.map((m) => m.alt);
@@ -239,6 +251,29 @@ export class ApiClient {
 
   async deletePost(id: string): Promise<void> {
     await this.raw('DELETE', `/v1/posts/${encodeURIComponent(id)}`);
+  }
+
+  // -- conversations --------------------------------------------------------------------------
+  thread(id: string, q: CursorQuery & { order?: ThreadOrder } = {}): Promise<Thread> {
+    return this.json('GET', `/v1/posts/${encodeURIComponent(id)}/thread${query({ ...q })}`);
+  }
+
+  /** PUT (like) or DELETE (unlike); idempotent either way. */
+  like(id: string, on: boolean): Promise<LikeState> {
+    return this.json(on ? 'PUT' : 'DELETE', `/v1/posts/${encodeURIComponent(id)}/like`);
+  }
+
+  repost(id: string, on: boolean): Promise<RepostState> {
+    return this.json(on ? 'PUT' : 'DELETE', `/v1/posts/${encodeURIComponent(id)}/repost`);
+  }
+
+  postLikes(id: string, q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/posts/${encodeURIComponent(id)}/likes${query({ ...q })}`);
+  }
+
+  /** The posts a user liked, newest like first (a cursor, not post ids, pages it). */
+  userLikes(id: string, q: CursorQuery = {}): Promise<PostPage> {
+    return this.json('GET', `/v1/users/${encodeURIComponent(id)}/likes${query({ ...q })}`);
   }
 
   // -- media ----------------------------------------------------------------------------------

@@ -16,7 +16,14 @@ export type Action =
   | 'upload'
   | 'avatar'
   | 'reset'
-  | 'post-page';
+  | 'post-page'
+  | 'like'
+  | 'unlike'
+  | 'repost'
+  | 'unrepost'
+  | 'reply'
+  | 'likes'
+  | 'edit-profile';
 
 const BY_CODE: Record<string, string> = {
   network: "Can't reach Kwetter. Check your connection and try again.",
@@ -34,6 +41,10 @@ const BY_CODE: Record<string, string> = {
   backend_unavailable: 'Kwetter is busy right now. Try again in a moment.',
   internal: 'Something went wrong on our side. Try again in a moment.',
   bad_response: 'The server sent an answer the app could not read. Try again.',
+  post_not_found: 'That post does not exist (anymore).',
+  post_deleted: 'That post was deleted.',
+  handle_taken: 'That handle is taken. Try another one.',
+  account_deleted: 'This account has been deleted.',
 };
 
 const BY_ACTION: Partial<Record<Action, Partial<Record<string, string>>>> = {
@@ -77,7 +88,38 @@ const BY_ACTION: Partial<Record<Action, Partial<Record<string, string>>>> = {
   },
   unfollow: { not_found: 'That account no longer exists.' },
   profile: { not_found: 'No one has that handle.' },
-  'post-page': { not_found: 'This post does not exist, or it was deleted.' },
+  'post-page': {
+    not_found: 'This post does not exist, or it was deleted.',
+    post_not_found: 'This post does not exist, or it was deleted.',
+  },
+  like: {
+    not_found: "Couldn't like: that post was deleted.",
+    post_not_found: "Couldn't like: that post was deleted.",
+    post_deleted: "Couldn't like: that post was deleted.",
+  },
+  unlike: { not_found: "Couldn't unlike: that post was deleted.", post_deleted: "Couldn't unlike: that post was deleted." },
+  repost: {
+    not_found: "Couldn't repost: that post was deleted.",
+    post_not_found: "Couldn't repost: that post was deleted.",
+    post_deleted: "Couldn't repost: that post was deleted.",
+  },
+  unrepost: {
+    not_found: "Couldn't undo the repost: that post was deleted.",
+    post_deleted: "Couldn't undo the repost: that post was deleted.",
+  },
+  reply: {
+    validation_failed: 'A reply needs 1 to 280 characters and at most 4 images.',
+    payload_too_large: 'A reply needs 1 to 280 characters.',
+    not_found: 'The post you are replying to no longer exists.',
+    post_not_found: 'The post you are replying to no longer exists.',
+    post_deleted: 'The post you are replying to was deleted.',
+    forbidden: 'One of the images is not yours. Remove it and try again.',
+    conflict: 'An image is still being processed. Try again in a moment.',
+  },
+  'edit-profile': {
+    conflict: 'That handle is taken. Try another one.',
+    validation_failed: 'Some of that isn\'t valid. Check the fields marked below.',
+  },
 };
 
 // Firebase Auth's codes (FirebaseError.code), for the sign-in and sign-up screens.

@@ -14,14 +14,15 @@ describe('parseRoute', () => {
       tab: 'followers',
     });
     expect(parseRoute('/@ada/following')).toMatchObject({ tab: 'following' });
+    expect(parseRoute('/@ada/likes')).toEqual({ name: 'profile', handle: 'ada', tab: 'likes' });
   });
   it('sends anything else to not found, even a malformed escape', () => {
-    expect(parseRoute('/@ada/likes')).toMatchObject({ name: 'notfound' });
+    expect(parseRoute('/@ada/replies')).toMatchObject({ name: 'notfound' });
     expect(parseRoute('/%E0%A4%A')).toMatchObject({ name: 'notfound' });
     expect(parseRoute('/@bad-handle')).toMatchObject({ name: 'notfound' });
   });
   it('builds profile paths that parse back', () => {
-    for (const tab of ['posts', 'followers', 'following'] as const) {
+    for (const tab of ['posts', 'likes', 'followers', 'following'] as const) {
       expect(parseRoute(profilePath('bob', tab))).toEqual({ name: 'profile', handle: 'bob', tab });
     }
   });

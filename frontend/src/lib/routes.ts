@@ -1,7 +1,9 @@
 /** The app's URLs. Pure parsing here; navigation state lives in router.svelte.ts. */
+export type ProfileTab = 'posts' | 'likes' | 'followers' | 'following';
+
 export type Route =
   | { name: 'home' }
-  | { name: 'profile'; handle: string; tab: 'posts' | 'followers' | 'following' }
+  | { name: 'profile'; handle: string; tab: ProfileTab }
   | { name: 'post'; id: string }
   | { name: 'suggestions' }
   | { name: 'welcome' }
@@ -31,15 +33,15 @@ export function parseRoute(pathname: string, search = ''): Route {
   }
   const post = /^\/post\/([0-9]{1,20})$/.exec(path);
   if (post) return { name: 'post', id: post[1] };
-  const m = /^\/@([A-Za-z0-9_]{1,64})(?:\/(followers|following))?$/.exec(path);
+  const m = /^\/@([A-Za-z0-9_]{1,64})(?:\/(likes|followers|following))?$/.exec(path);
   if (m) {
-    const tab = (m[2] as 'followers' | 'following' | undefined) ?? 'posts';
+    const tab = (m[2] as ProfileTab | undefined) ?? 'posts';
     return { name: 'profile', handle: m[1], tab };
   }
   return { name: 'notfound', path: pathname };
 }
 
-export function profilePath(handle: string, tab: 'posts' | 'followers' | 'following' = 'posts') {
+export function profilePath(handle: string, tab: ProfileTab = 'posts') {
   return tab === 'posts' ? `/@${handle}` : `/@${handle}/${tab}`;
 }
 

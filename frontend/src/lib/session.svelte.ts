@@ -139,6 +139,11 @@ class Session {
     this.phase = 'ready';
   }
 
+  /** The profile as PATCH /v1/me answered it: the header and own posts show it at once. */
+  updated(me: User): void {
+    if (this.me && this.me.id === me.id) this.me = { ...this.me, ...me };
+  }
+
   /** Keeps the header's counts right after the person posts, deletes or follows. */
   adjustMe(change: Partial<Pick<User, 'post_count' | 'following_count'>>): void {
     if (!this.me) return;

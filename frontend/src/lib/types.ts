@@ -20,6 +20,15 @@ export interface User {
   created_ms?: number;
   followed_by_me?: boolean;
   avatar?: Media | null;
+  /** Issue 23: "" when none. */
+  bio?: string;
+}
+
+/** PATCH /v1/me: any of these (contract 23). */
+export interface ProfileChange {
+  display_name?: string;
+  bio?: string;
+  handle?: string;
 }
 
 export interface UserList {
@@ -42,13 +51,65 @@ export interface FollowState {
   changed: boolean;
 }
 
+/** A reposter as a home item names them (contract 20). */
+export interface UserRef {
+  id: string;
+  handle: string;
+  display_name: string;
+}
+
+/** Who among the people the reader follows reposted a home item: up to 3 named, `count` in all. */
+export interface RepostedBy {
+  users: UserRef[];
+  count: number;
+}
+
 export interface Post {
   id: string;
   author_id: string;
   text: string;
   created_ms: number;
-  author?: { handle?: string; display_name?: string; avatar?: Media | null };
+  /** null for a deleted post's placeholder in a thread. */
+  author?: { handle?: string; display_name?: string; avatar?: Media | null } | null;
   media?: Media[] | null;
+  // Conversations (contract 20); optional so an older server's posts still render.
+  reply_to?: string | null;
+  root_id?: string | null;
+  like_count?: number;
+  reply_count?: number;
+  repost_count?: number;
+  liked_by_me?: boolean;
+  reposted_by_me?: boolean;
+  /** A thread placeholder of a deleted post: text "", no media, author null; replies stay. */
+  deleted?: boolean;
+  /** Home timeline items only: the original post's fields, plus who reposted it. */
+  reposted_by?: RepostedBy | null;
+}
+
+/** GET /v1/posts/{id}/thread. */
+export interface Thread {
+  post: Post;
+  /** Root first, at most 50. */
+  ancestors: Post[];
+  /** Direct replies of `post`, in the order asked for. */
+  replies: Post[];
+  next_cursor?: string | null;
+}
+
+export type ThreadOrder = 'oldest' | 'newest';
+
+/** PUT/DELETE /v1/posts/{id}/like. */
+export interface LikeState {
+  post_id: string;
+  liked: boolean;
+  like_count: number;
+}
+
+/** PUT/DELETE /v1/posts/{id}/repost. */
+export interface RepostState {
+  post_id: string;
+  reposted: boolean;
+  repost_count: number;
 }
 
 export interface PostPage {

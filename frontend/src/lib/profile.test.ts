@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from './api';
+import { changesOf, draftOf, fieldErrorOf, FIELD_RULES, validateProfile } from './profile';
+import type { User } from './types';
+
+const ada: User = {
+  id: '1',
+  handle: 'ada',
+  display_name: 'Ada',
+  bio: '',
+  follower_count: 0,
+  following_count: 0,
+  post_count: 0,
+};
+
+describe('validateProfile', () => {
+  it('accepts the limits, counting code points', () => {
+    expect(validateProfile({ display_name: '😀'.repeat(50), bio: 'é'.repeat(160), handle: 'a_1' })).toEqual({});
+    expect(validateProfile({ display_name: '  Ada  ', bio: '', handle: 'x'.repeat(30) })).toEqual({});
+  });
+  it('names each field that is out of bounds', () => {
+    expect(validateProfile({ display_name: '   ', bio: 'b'.repeat(161), handle: 'ab' })).toEqual({
+      display_name: FIELD_RULES.display_name,
+      bio: FIELD_RULES.bio,
+      handle: FIELD_RULES.handle,
+    });
+    expect(validateProfile({ display_name: 'a'.repeat(51), bio: '', handle: 'bad-handle' })).toMatchObject({
+      display_name: FIELD_RULES.display_name,
+      handle: FIELD_RULES.handle,
+    });
+  });
+  it('refuses control characters (a bio keeps its line breaks)', () => {
+    const e = validateProfile({ display_name: 'A\u0007da', bio: 'line\u0000', handle: 'ada' });
+    expect(e.display_name).toMatch(/control/);
+    expect(e.bio).toMatch(/control/);
+    expect(validateProfile({ display_name: 'Ada', bio: 'one\ntwo', handle: 'ada' })).toEqual({});
+  });
+});
+
+describe('changesOf', () => {
+  it('sends only what changed, trimmed', () => {
+    expect(changesOf(ada, draftOf(ada))).toEqual({});
+    expect(changesOf(ada, { display_name: ' Ada L. ', bio: ' hi ', handle: 'ada' })).toEqual({
+      display_name: 'Ada L.',
+      bio: 'hi',
+    });
+    expect(changesOf(ada, { ...draftOf(ada), handle: 'Ada' })).toEqual({ handle: 'Ada' });
+  });
+  it('treats a missing bio as empty', () => {
+    const { bio: _bio, ...noBio } = ada;
+    expect(changesOf(noBio, { ...draftOf(noBio), bio: '' })).toEqual({});
+  });
+});
+
+describe('fieldErrorOf', () => {
+  it('puts 409 handle_taken on the handle', () => {
+    expect(fieldErrorOf(new ApiError(409, 'handle_taken', 'taken'))).toEqual({
+      field: 'handle',
+      message: 'That handle is taken. Try another one.',
+    });
+  });
+  it('reads the field of a 422 from error.details', () => {
+    const err = new ApiError(422, 'validation_failed', 'bad', { details: { field: 'bio', max: 160 } });
+    expect(fieldErrorOf(err)).toEqual({ field: 'bio', message: FIELD_RULES.bio });
+    const list = new ApiError(422, 'validation_failed', 'bad', { details: [{ field: 'display_name' }] });
+    expect(fieldErrorOf(list)?.field).toBe('display_name');
+  });
+  it('is null for errors about no field', () => {
+    expect(fieldErrorOf(new ApiError(422, 'validation_failed', 'bad', { details: { field: 'email' } }))).toBeNull();
+    expect(fieldErrorOf(new ApiError(429, 'rate_limited', 'slow'))).toBeNull();
+    expect(fieldErrorOf(new Error('x'))).toBeNull();
+  });
+});

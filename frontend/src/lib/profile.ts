@@ -1,0 +1,77 @@
+/** The edit-profile form's rules: the same limits as PATCH /v1/me, checked before sending. */
+import { ApiError } from './api';
+import type { ProfileChange, User } from './types';
+
+export type ProfileField = 'display_name' | 'bio' | 'handle';
+export type FieldErrors = Partial<Record<ProfileField, string>>;
+
+export interface ProfileDraft {
+  display_name: string;
+  bio: string;
+  handle: string;
+}
+
+export const MAX_NAME_CHARS = 50;
+export const MAX_BIO_CHARS = 160;
+export const HANDLE_RE = /^[A-Za-z0-9_]{3,30}$/;
+
+export const FIELD_RULES: Record<ProfileField, string> = {
+  display_name: `A display name has 1 to ${MAX_NAME_CHARS} characters.`,
+  bio: `A bio has at most ${MAX_BIO_CHARS} characters.`,
+  handle: 'A handle has 3 to 30 letters, digits or underscores.',
+};
+
+// C0 and C1 controls, as the server refuses them; a bio may keep its line breaks.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** Code points, as the server (Python's len) counts them: an emoji is one. */
+export const charCount = (s: string) => [...s].length;
+
+export const draftOf = (u: User): ProfileDraft => ({
+  display_name: u.display_name,
+  bio: u.bio ?? '',
+  handle: u.handle,
+});
+
+export function validateProfile(d: ProfileDraft): FieldErrors {
+  const errors: FieldErrors = {};
+  const name = d.display_name.trim();
+  if (charCount(name) < 1 || charCount(name) > MAX_NAME_CHARS) errors.display_name = FIELD_RULES.display_name;
+  else if (CONTROL_OR_NEWLINE.test(name)) errors.display_name = 'A display name cannot contain control characters.';
+  const bio = d.bio.trim();
+  if (charCount(bio) > MAX_BIO_CHARS) errors.bio = FIELD_RULES.bio;
+  else if (CONTROL.test(bio)) errors.bio = 'A bio cannot contain control characters.';
+  if (!HANDLE_RE.test(d.handle.trim())) errors.handle = FIELD_RULES.handle;
+  return errors;
+}
+
+/** Only what changed goes in the PATCH (a handle differing only in case is a change). */
+export function changesOf(u: User, d: ProfileDraft): ProfileChange {
+  const change: ProfileChange = {};
+  const name = d.display_name.trim();
+  const bio = d.bio.trim();
+  const handle = d.handle.trim();
+  if (name !== u.display_name) change.display_name = name;
+  if (bio !== (u.bio ?? '')) change.bio = bio;
+  if (handle !== u.handle) change.handle = handle;
+  return change;
+}
+
+const isField = (f: unknown): f is ProfileField => f === 'display_name' || f === 'bio' || f === 'handle';
+
+/**
+ * The field a refused PATCH names: 409 handle_taken is the handle; 422 validation_failed
+ * names it in `error.details.field`. Null when the error is about no field (network, 429…).
+ */
+export function fieldErrorOf(err: unknown): { field: ProfileField; message: string } | null {
+  if (!(err instanceof ApiError)) return null;
+  if (err.code === 'handle_taken' || (err.status === 409 && err.code === 'conflict')) {
+    return { field: 'handle', message: 'That handle is taken. Try another one.' };
+  }
+  if (err.status !== 422 && err.code !== 'validation_failed') return null;
+  const details = err.details as { field?: unknown } | Array<{ field?: unknown }> | null | undefined;
+  const field = Array.isArray(details) ? details.find((x) => isField(x?.field))?.field : details?.field;
+  if (!isField(field)) return null;
+  return { field, message: FIELD_RULES[field] };
+}
