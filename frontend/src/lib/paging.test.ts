@@ -4,6 +4,7 @@ import {
   appendPage,
   compareIdsDesc,
   emptyCursorList,
+  newestId,
   emptyFeed,
   mergeHead,
   prependPost,
@@ -106,6 +107,39 @@ describe('mergeHead (polling the newest page)', () => {
     const m = mergeHead(f, { items: [post(3), post(2)], next_cursor: '2' });
     expect(ids(m.feed)).toEqual(['3', '2']);
     expect(m.added).toBe(0);
+  });
+});
+
+describe('reposts (an old post id at a new place)', () => {
+  it('asks the poll for posts newer than the highest id shown, not the first one', () => {
+    expect(newestId([post(3), post(20), post(19)])).toBe('20');
+    expect(newestId([])).toBe('0');
+  });
+
+  it('keeps the server order of pages instead of sorting by id', () => {
+    let f = appendPage(emptyFeed(), { items: [post(3), post(20), post(19)], next_cursor: 'c1' });
+    f = appendPage(f, { items: [post(18), post(3)], next_cursor: null });
+    expect(ids(f)).toEqual(['3', '20', '19', '18']);
+  });
+
+  it('a repost arriving on top does not drop the older pages already loaded', () => {
+    const f = feedOf([20, 19, 18, 17, 16], 'c2'); // 18..16 came from a second page
+    const m = mergeHead(f, { items: [post(3), post(20), post(19)], next_cursor: 'c1' });
+    expect(ids(m.feed)).toEqual(['3', '20', '19', '18', '17', '16']);
+    expect(m.added).toBe(1);
+    expect(m.feed.cursor).toBe('c2');
+  });
+
+  it('a repost already on top, with a new post above it, stays in place', () => {
+    const f = feedOf([3, 20, 19], 'c1');
+    const m = mergeHead(f, { items: [post(21), post(3), post(20)], next_cursor: 'c1' });
+    expect(ids(m.feed)).toEqual(['21', '3', '20', '19']);
+    expect(m.added).toBe(1);
+  });
+
+  it('an un-repost removes it within the span the page covers', () => {
+    const m = mergeHead(feedOf([3, 20, 19, 18], 'c2'), { items: [post(20), post(19)], next_cursor: 'c1' });
+    expect(ids(m.feed)).toEqual(['20', '19', '18']);
   });
 });
 

@@ -17,17 +17,31 @@ export function compareIdsDesc(a: string, b: string): number {
   return x === y ? 0 : x > y ? -1 : 1;
 }
 
-function sortedUnique(posts: Post[]): Post[] {
-  const seen = new Map<string, Post>();
-  for (const p of posts) if (!seen.has(p.id)) seen.set(p.id, p);
-  return [...seen.values()].sort((a, b) => compareIdsDesc(a.id, b.id));
+/**
+ * Repeats dropped, the first copy kept, in the server's order. Not sorted by id: a home
+ * timeline places a repost where it was reposted, so an old post id can sit at the top.
+ */
+/** The highest id among the first posts shown (a repost on top may carry an old one). */
+export function newestId(posts: readonly Post[], scan = 20): string {
+  let best: string | null = null;
+  for (const p of posts.slice(0, scan)) if (best === null || compareIdsDesc(p.id, best) < 0) best = p.id;
+  return best ?? '0';
+}
+
+function unique(posts: Post[]): Post[] {
+  const seen = new Set<string>();
+  return posts.filter((p) => {
+    if (seen.has(p.id)) return false;
+    seen.add(p.id);
+    return true;
+  });
 }
 
 /** An older page arrived (infinite scroll). */
 export function appendPage(feed: Feed, page: PostPage): Feed {
   const cursor = page.next_cursor ?? null;
   return {
-    items: sortedUnique([...feed.items, ...page.items]),
+    items: unique([...feed.items, ...page.items]),
     cursor,
     done: cursor === null,
   };
@@ -41,12 +55,14 @@ export interface HeadMerge {
 
 /**
  * The newest page, fetched again by the poller. Within the span it covers it is the truth, so
- * posts deleted since disappear; older posts already loaded stay. When it does not reach the
- * posts shown (more new posts than one page), the feed restarts from it rather than keep a gap.
+ * posts deleted since disappear; older posts already loaded stay. The span is found by
+ * position, not by comparing ids (reposts break id order): it ends at the last post of the page
+ * that is already shown. When the page shares no post with what is shown (more new posts than
+ * one page), the feed restarts from it rather than keep a gap.
  *
  * `keep` holds ids that must survive although the page lacks them: the person's own fresh posts,
- * which fan out asynchronously and may not be in the timeline yet. A partial page (a timeline
- * being regenerated) adds posts but never removes any.
+ * which fan out asynchronously and may not be in the timeline yet (kept on top). A partial page
+ * (a timeline being regenerated) adds posts but never removes any.
  */
 export function mergeHead(
   feed: Feed,
@@ -56,39 +72,41 @@ export function mergeHead(
   const before = new Set(feed.items.map((p) => p.id));
   const headCursor = page.next_cursor ?? null;
   const count = (items: Post[]) => items.filter((p) => !before.has(p.id)).length;
+  const kept = (items: Post[]) => items.filter((p) => opts.keep?.has(p.id));
 
   if (page.items.length === 0) {
     if (opts.partial || headCursor !== null) return { feed, added: 0 };
-    const kept = feed.items.filter((p) => opts.keep?.has(p.id));
-    return { feed: { items: kept, cursor: null, done: true }, added: 0 };
+    return { feed: { items: kept(feed.items), cursor: null, done: true }, added: 0 };
   }
-  const headItems = sortedUnique(page.items);
-  const oldestHead = BigInt(headItems[headItems.length - 1].id);
-  const newestShown = feed.items.length ? BigInt(feed.items[0].id) : null;
+  const head = unique(page.items);
+  const headIds = new Set(head.map((p) => p.id));
+  let anchor = -1;
+  for (let i = head.length - 1; i >= 0 && anchor < 0; i--) {
+    if (before.has(head[i].id)) anchor = feed.items.findIndex((p) => p.id === head[i].id);
+  }
 
-  if (newestShown === null || (headCursor !== null && oldestHead > newestShown)) {
-    if (feed.items.length && opts.partial) {
-      const items = sortedUnique([...headItems, ...feed.items]);
+  if (anchor < 0 || (headCursor === null && !opts.partial)) {
+    if (anchor < 0 && feed.items.length && opts.partial) {
+      const items = unique([...head, ...feed.items]);
       return { feed: { ...feed, items }, added: count(items) };
     }
-    const keptOwn = feed.items.filter((p) => opts.keep?.has(p.id));
-    const items = sortedUnique([...headItems, ...keptOwn]);
+    // A restart, or a last page: the page is the whole timeline's head, own fresh posts on top.
+    const items = unique([...kept(feed.items).filter((p) => !headIds.has(p.id)), ...head]);
     return { feed: { items, cursor: headCursor, done: headCursor === null }, added: count(items) };
   }
 
-  const covered = (p: Post) => headCursor === null || BigInt(p.id) >= oldestHead;
-  const pageIds = new Set(headItems.map((p) => p.id));
-  const survivors = feed.items.filter(
-    (p) => !covered(p) || pageIds.has(p.id) || opts.partial || opts.keep?.has(p.id),
-  );
-  // Prefer the page's copy of a post: it may carry fresher author details.
-  const items = sortedUnique([...headItems, ...survivors]);
-  const cursor = headCursor === null && !opts.partial ? null : feed.cursor;
-  return { feed: { items, cursor, done: cursor === null }, added: count(items) };
+  const span = feed.items.slice(0, anchor + 1);
+  const rest = feed.items.slice(anchor + 1);
+  const spanKept = span.filter((p) => !headIds.has(p.id) && (opts.partial || opts.keep?.has(p.id)));
+  const own = spanKept.filter((p) => opts.keep?.has(p.id));
+  const others = spanKept.filter((p) => !opts.keep?.has(p.id));
+  // Prefer the page's copy of a post: it may carry fresher author details and counts.
+  const items = unique([...own, ...head, ...others, ...rest]);
+  return { feed: { ...feed, items }, added: count(items) };
 }
 
 export function prependPost(feed: Feed, post: Post): Feed {
-  return { ...feed, items: sortedUnique([post, ...feed.items]) };
+  return { ...feed, items: unique([post, ...feed.items]) };
 }
 
 export function removePost(feed: Feed, id: string): Feed {
