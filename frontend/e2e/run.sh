@@ -105,7 +105,9 @@ if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
   mkdir -p "$REPO/docs/screenshots"
   for s in 01-sign-up 03-home-empty 04-profile-phone 05-home-timeline-phone 06-home-timeline 07-suggestions-phone 08-post-with-image 10-composer-with-image \
     tour-home-desktop tour-home-phone tour-home-dark tour-post-desktop tour-post-dark tour-profile-dark tour-sign-in-dark \
-    image-viewer-phone new-posts-pill-phone phone-header-long-handle welcome-phone; do
+    image-viewer-phone new-posts-pill-phone phone-header-long-handle welcome-phone \
+    conversation-liked conversation-reposted-by conversation-thread conversation-deleted-phone profile-likes-phone \
+    profile-edit-errors profile-edited; do
     # Only the shots of the specs that ran (npm run metrics runs a subset).
     [ -f "e2e/screenshots/$s.png" ] && cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
   done

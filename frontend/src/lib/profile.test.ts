@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
-import { changesOf, draftOf, fieldErrorOf, FIELD_RULES, validateProfile } from './profile';
+import { changesOf, draftOf, fieldErrorOf, FIELD_RULES, SERVER_REFUSED, validateProfile } from './profile';
 import type { User } from './types';
 
 const ada: User = {
@@ -61,7 +61,7 @@ describe('fieldErrorOf', () => {
   });
   it('reads the field of a 422 from error.details', () => {
     const err = new ApiError(422, 'validation_failed', 'bad', { details: { field: 'bio', max: 160 } });
-    expect(fieldErrorOf(err)).toEqual({ field: 'bio', message: FIELD_RULES.bio });
+    expect(fieldErrorOf(err)).toEqual({ field: 'bio', message: SERVER_REFUSED.bio });
     const list = new ApiError(422, 'validation_failed', 'bad', { details: [{ field: 'display_name' }] });
     expect(fieldErrorOf(list)?.field).toBe('display_name');
   });

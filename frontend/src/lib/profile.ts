@@ -58,6 +58,13 @@ export function changesOf(u: User, d: ProfileDraft): ProfileChange {
   return change;
 }
 
+/** A field the server refused although the form's checks passed (control characters, say). */
+export const SERVER_REFUSED: Record<ProfileField, string> = {
+  display_name: `Kwetter did not accept this display name: use 1 to ${MAX_NAME_CHARS} characters, without control characters.`,
+  bio: `Kwetter did not accept this bio: use at most ${MAX_BIO_CHARS} characters, without control characters.`,
+  handle: 'Kwetter did not accept this handle: use 3 to 30 letters, digits or underscores.',
+};
+
 const isField = (f: unknown): f is ProfileField => f === 'display_name' || f === 'bio' || f === 'handle';
 
 /**
@@ -73,5 +80,5 @@ export function fieldErrorOf(err: unknown): { field: ProfileField; message: stri
   const details = err.details as { field?: unknown } | Array<{ field?: unknown }> | null | undefined;
   const field = Array.isArray(details) ? details.find((x) => isField(x?.field))?.field : details?.field;
   if (!isField(field)) return null;
-  return { field, message: FIELD_RULES[field] };
+  return { field, message: SERVER_REFUSED[field] };
 }
