@@ -24,7 +24,8 @@ def truth(store: FirestorePosts, author: str) -> int:
 
 
 def stats_doc(db: firestore.Client, author: str) -> dict[str, object] | None:
-    return db.collection(AUTHOR_STATS).document(author).get().to_dict()
+    data: dict[str, object] | None = db.collection(AUTHOR_STATS).document(author).get().to_dict()
+    return data
 
 
 def test_counter_follows_creates_retries_and_deletes(
