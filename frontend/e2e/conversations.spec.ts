@@ -8,7 +8,7 @@
  */
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { newTag, person, shot } from './helpers';
-import { account, api, follow, inTimeline, post, signInInBrowser, type Account } from './measure';
+import { account, api, axeScan, follow, inTimeline, post, signInInBrowser, type Account } from './measure';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -78,6 +78,11 @@ async function open(browser: Browser, opts: { phone?: boolean; dark?: boolean } 
   return page;
 }
 
+/** axe-core on the page as it is now: the new controls must add no violation. */
+async function noAxeViolations(page: Page) {
+  expect(await axeScan(page)).toEqual([]);
+}
+
 const card = (page: Page, text: string) => page.getByTestId('post').filter({ hasText: text });
 
 test('like and unlike: shown at once, kept by the server, counted', async ({ browser }) => {
@@ -103,6 +108,7 @@ test('like and unlike: shown at once, kept by the server, counted', async ({ bro
     await expect(again.getByTestId('like-count')).toHaveText('1', { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
   await shot(page, 'conversation-liked');
+  await noAxeViolations(page);
 
   // The likes tab of the reader's profile lists it.
   await page.getByTestId('nav-profile').click();
@@ -112,6 +118,7 @@ test('like and unlike: shown at once, kept by the server, counted', async ({ bro
   await expect(page).toHaveTitle(`Posts liked by @${reader.handle} · Kwetter`);
   await page.setViewportSize({ width: 390, height: 844 });
   await shot(page, 'profile-likes-phone');
+  await noAxeViolations(page);
 
   // Unlike from the likes tab.
   const unlike = card(page, `Like me ${TAG}`).getByTestId('like-button');
@@ -169,6 +176,7 @@ test('reposts: "reposted by" on home, and reposting from the card', async ({ bro
   await expect(c.getByTestId('repost-count')).toHaveText('3');
   await expect(c.getByTestId('post-author')).toHaveText('Stranger Person');
   await shot(page, 'conversation-reposted-by');
+  await noAxeViolations(page);
 
   const own = card(page, `Like me ${TAG}`).getByTestId('repost-button');
   const answered = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/posts/${likeMeId}/repost`));
@@ -220,6 +228,7 @@ test('thread page: ancestors root first, replies paged, both orders, a reply fro
   await expect(page.getByTestId('thread-post').getByTestId('reply-count')).toHaveText('23');
   await page.getByLabel('Post your reply').fill('');
   await shot(page, 'conversation-thread');
+  await noAxeViolations(page);
   await expect(async () => {
     await page.reload();
     await page.getByRole('button', { name: 'Newest first' }).click();
@@ -244,6 +253,7 @@ test('a deleted post in a thread stays as a placeholder; its replies stay readab
   await expect(page.getByTestId('ancestors').getByTestId('post-text')).toHaveText([`Root of the thread ${TAG}`]);
   await expect(page.getByTestId('thread-post').getByTestId('post-text')).toHaveText(`The leaf ${TAG}`);
   await shot(page, 'conversation-deleted-phone');
+  await noAxeViolations(page);
   await page.context().close();
 });
 
@@ -291,6 +301,7 @@ test('edit profile: name and bio saved, a taken handle and a refused field shown
     'Kwetter did not accept this display name: use 1 to 50 characters, without control characters.',
   );
   await shot(page, 'profile-edit-errors');
+  await noAxeViolations(page);
   await page.unroute('**/v1/me');
 
   // Saved: the profile and the header show it at once, and after a reload.
