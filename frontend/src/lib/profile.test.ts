@@ -29,11 +29,17 @@ describe('validateProfile', () => {
       handle: FIELD_RULES.handle,
     });
   });
-  it('refuses control characters (a bio keeps its line breaks)', () => {
-    const e = validateProfile({ display_name: 'A\u0007da', bio: 'line\u0000', handle: 'ada' });
-    expect(e.display_name).toMatch(/control/);
-    expect(e.bio).toMatch(/control/);
-    expect(validateProfile({ display_name: 'Ada', bio: 'one\ntwo', handle: 'ada' })).toEqual({});
+  it('refuses what the server refuses: controls, line breaks, bidi controls, invisible characters', () => {
+    for (const bad of ['A\u0007da', 'two\nlines', 'tab\there', 'evil\u202egpj', 'zero\u200bwidth', 'sep\u2028x', 'lone\ud800']) {
+      const e = validateProfile({ display_name: bad, bio: bad, handle: 'ada' });
+      expect(e.display_name, JSON.stringify(bad)).toMatch(/one line, without control or invisible/);
+      expect(e.bio, JSON.stringify(bad)).toMatch(/one line, without control or invisible/);
+    }
+    // Edges are stripped as Python strips them; accents and emoji are fine.
+    expect(validateProfile({ display_name: '\n Zoë 👩🏽 \t', bio: ' café ☕ ', handle: 'ada' })).toEqual({});
+  });
+  it('counts after NFC: e + combining accent is one character', () => {
+    expect(validateProfile({ display_name: 'e\u0301'.repeat(50), bio: '', handle: 'ada' })).toEqual({});
   });
 });
 

@@ -1,5 +1,6 @@
 /** The edit-profile form's rules: the same limits as PATCH /v1/me, checked before sending. */
 import { ApiError } from './api';
+import { HANDLE_RE, normalizePost } from './text';
 import type { ProfileChange, User } from './types';
 
 export type ProfileField = 'display_name' | 'bio' | 'handle';
@@ -13,7 +14,7 @@ export interface ProfileDraft {
 
 export const MAX_NAME_CHARS = 50;
 export const MAX_BIO_CHARS = 160;
-export const HANDLE_RE = /^[A-Za-z0-9_]{3,30}$/;
+export { HANDLE_RE };
 
 export const FIELD_RULES: Record<ProfileField, string> = {
   display_name: `A display name has 1 to ${MAX_NAME_CHARS} characters.`,
@@ -21,12 +22,19 @@ export const FIELD_RULES: Record<ProfileField, string> = {
   handle: 'A handle has 3 to 30 letters, digits or underscores.',
 };
 
-// C0 and C1 controls, as the server refuses them; a bio may keep its line breaks.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
-const CONTROL_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f]/;
+// What the server refuses in a name or bio (shared/domain/users.py): controls and line breaks
+// (Cc, Zl, Zp, lone surrogates), and format characters (Cf: bidi controls that reorder what a
+// reader sees, zero-width spaces and joiners). Both are one line.
+const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]|\p{Cs}/u;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Code points, as the server (Python's len) counts them: an emoji is one. */
-export const charCount = (s: string) => [...s].length;
+/** NFC-normalised and stripped as the server strips (Python's str.strip()). */
+export const cleaned = (s: string) => normalizePost(s);
+
+/** Code points of the cleaned text, as the server (Python's len) counts them: an emoji is one. */
+export const charCount = (s: string) => [...cleaned(s)].length;
+
+const forbidden = (s: string) => FORBIDDEN.test(s) || LONE_SURROGATE.test(s);
 
 export const draftOf = (u: User): ProfileDraft => ({
   display_name: u.display_name,
@@ -36,12 +44,12 @@ export const draftOf = (u: User): ProfileDraft => ({
 
 export function validateProfile(d: ProfileDraft): FieldErrors {
   const errors: FieldErrors = {};
-  const name = d.display_name.trim();
+  const name = cleaned(d.display_name);
   if (charCount(name) < 1 || charCount(name) > MAX_NAME_CHARS) errors.display_name = FIELD_RULES.display_name;
-  else if (CONTROL_OR_NEWLINE.test(name)) errors.display_name = 'A display name cannot contain control characters.';
-  const bio = d.bio.trim();
+  else if (forbidden(name)) errors.display_name = 'A display name is one line, without control or invisible characters.';
+  const bio = cleaned(d.bio);
   if (charCount(bio) > MAX_BIO_CHARS) errors.bio = FIELD_RULES.bio;
-  else if (CONTROL.test(bio)) errors.bio = 'A bio cannot contain control characters.';
+  else if (forbidden(bio)) errors.bio = 'A bio is one line, without control or invisible characters.';
   if (!HANDLE_RE.test(d.handle.trim())) errors.handle = FIELD_RULES.handle;
   return errors;
 }
@@ -49,8 +57,8 @@ export function validateProfile(d: ProfileDraft): FieldErrors {
 /** Only what changed goes in the PATCH (a handle differing only in case is a change). */
 export function changesOf(u: User, d: ProfileDraft): ProfileChange {
   const change: ProfileChange = {};
-  const name = d.display_name.trim();
-  const bio = d.bio.trim();
+  const name = cleaned(d.display_name);
+  const bio = cleaned(d.bio);
   const handle = d.handle.trim();
   if (name !== u.display_name) change.display_name = name;
   if (bio !== (u.bio ?? '')) change.bio = bio;
