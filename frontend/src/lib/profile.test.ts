@@ -65,6 +65,12 @@ describe('fieldErrorOf', () => {
       message: 'That handle is taken. Try another one.',
     });
   });
+  it('says which handle a look-alike resembles', () => {
+    const err = new ApiError(409, 'handle_taken', 'taken', {
+      details: { field: 'handle', reason: 'confusable', existing: 'ada_l' },
+    });
+    expect(fieldErrorOf(err)?.message).toBe('That handle looks like @ada_l, which is taken. Try another one.');
+  });
   it('reads the field of a 422 from error.details', () => {
     const err = new ApiError(422, 'validation_failed', 'bad', { details: { field: 'bio', max: 160 } });
     expect(fieldErrorOf(err)).toEqual({ field: 'bio', message: SERVER_REFUSED.bio });

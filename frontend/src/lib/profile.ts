@@ -82,6 +82,10 @@ const isField = (f: unknown): f is ProfileField => f === 'display_name' || f ===
 export function fieldErrorOf(err: unknown): { field: ProfileField; message: string } | null {
   if (!(err instanceof ApiError)) return null;
   if (err.code === 'handle_taken' || (err.status === 409 && err.code === 'conflict')) {
+    const d = err.details as { reason?: unknown; existing?: unknown } | null | undefined;
+    if (d?.reason === 'confusable' && typeof d.existing === 'string') {
+      return { field: 'handle', message: `That handle looks like @${d.existing}, which is taken. Try another one.` };
+    }
     return { field: 'handle', message: 'That handle is taken. Try another one.' };
   }
   if (err.status !== 422 && err.code !== 'validation_failed') return null;
