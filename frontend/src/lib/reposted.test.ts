@@ -22,6 +22,14 @@ describe('repostedByText', () => {
   it('never says fewer than it names', () => {
     expect(repostedByText({ users: [ada, bob], count: 1 })).toBe('Reposted by Ada and Bob');
   });
+  it('says "you" for your own repost, first', () => {
+    expect(repostedByText({ users: [ada], count: 1 }, '1')).toBe('Reposted by you');
+    expect(repostedByText({ users: [bob, ada], count: 2 }, '1')).toBe('Reposted by you and Bob');
+    expect(repostedByPieces({ users: [ada], count: 1 }, '1')).toEqual([
+      { kind: 'text', text: 'Reposted by ' },
+      { kind: 'text', text: 'you' },
+    ]);
+  });
   it('falls back to the handle for an empty display name', () => {
     expect(repostedByText({ users: [{ ...ada, display_name: '' }], count: 1 })).toBe('Reposted by @ada');
   });
