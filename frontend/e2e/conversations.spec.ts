@@ -110,6 +110,12 @@ test('like and unlike: shown at once, kept by the server, counted', async ({ bro
   await shot(page, 'conversation-liked');
   await noAxeViolations(page);
 
+  // The post's page says who liked it.
+  await card(page, `Like me ${TAG}`).getByTestId('post-link').click();
+  await page.getByTestId('liked-by-toggle').click();
+  await expect(page.getByTestId('liked-by').getByTestId('user-row')).toHaveText([new RegExp(`Reader Person\\s*@${reader.handle}`)]);
+  await page.goBack();
+
   // The likes tab of the reader's profile lists it.
   await page.getByTestId('nav-profile').click();
   await page.getByRole('link', { name: 'Likes', exact: true }).click();
