@@ -12,9 +12,11 @@ over one user's keys, or over one post's keys, then never spans two slots.
 Issue 19 (Redis Cluster): no script touches two slots; the adapter groups the keys of a call
 by slot (``shared.adapters.clients.slot_of``; one group on a single Redis) and runs one script
 or command per group, in one pipeline (the cluster client sends one round trip per node).
-(A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
-scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
-it yet: issue 19 should make the user id validation refuse braces.)
+(A user id with a brace in it would move or empty the tag and scatter that user's keys: the
+user id rule, ``shared.domain.users.USER_ID_RE``, admits no braces, and the users function
+refuses such a caller before any profile, post or timeline exists for them. Rate-limit windows
+are tagged by their subject, which may be any string: their limiter groups keys by the slot
+Redis computes, so a brace there only changes which slot, never correctness.)
 
 The builders also make scan patterns: ``home("*")`` is ``tl:{*}``, which matches every home
 timeline (``{`` and ``}`` are not glob characters).
