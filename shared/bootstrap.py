@@ -169,6 +169,7 @@ class Container:
             media_files=lambda: self.media_service,
             avatars=self.media_repo,
             cards=self.profile_cards,
+            on_reply=lambda post: self.engagement.count_reply(post),
         )
 
     @cached_property

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from shared import events, ids, observability
 from shared.domain import conversations as rules
 from shared.domain.conversations import Kind, Switch
-from shared.domain.model import NO_ENGAGEMENT, Engagement
+from shared.domain.model import NO_ENGAGEMENT, Engagement, Post
 from shared.ports import EngagementCounters, EngagementRecords, EventPublisher, ThreadStore
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,13 @@ class EngagementService:
             self.records.mark_published([event])
         except Exception:
             log.warning("could not mark %s published", event.event_id, exc_info=True)
+
+    def count_reply(self, reply: Post) -> None:
+        """A new reply counted on its parent (idempotent: the consumer applies it again)."""
+        if reply.reply_to is not None:
+            sw = _reply_switch(reply.reply_to, reply.id, reply.deleted)
+            if self.counters.apply(sw) is None:
+                self.rebuild(reply.reply_to)
 
     # ---- counts ---------------------------------------------------------------------------
 
@@ -161,10 +168,7 @@ class EngagementCounter:
         if post is None:
             log.warning("engagement counter drops %s of unknown post %s", etype, post_id)
             return
-        if post.reply_to is not None:
-            sw = _reply_switch(post.reply_to, post.id, post.deleted)
-            if self.s.counters.apply(sw) is None:
-                self.s.rebuild(post.reply_to)
+        self.s.count_reply(post)
         if not post.deleted and self.s.counters.read([pid], None).get(pid) is None:
             self.s.rebuild(pid)  # a new post's counters: complete (zeros) before anyone reads
 

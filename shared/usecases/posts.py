@@ -101,6 +101,7 @@ class PostsService:
         avatars: AvatarSource | None = None,
         cards: ProfileCards | None = None,
         topic: str = POST_EVENTS_TOPIC,
+        on_reply: Callable[[Post], None] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -111,6 +112,8 @@ class PostsService:
         self._avatars = avatars
         self._cards = cards
         self._topic = topic
+        # counts a new reply on its parent at once (the post_counter consumer does it anyway)
+        self._on_reply = on_reply
 
     def create(
         self,
@@ -148,6 +151,11 @@ class PostsService:
         )
         if created:
             self._publish(event)
+            if post.reply_to is not None and self._on_reply is not None:
+                try:
+                    self._on_reply(post)
+                except Exception:  # only a head start on the consumer
+                    log.warning("reply count of %s not updated", post.reply_to, exc_info=True)
         else:
             domain.check_replay(event, post, text, [str(m["id"]) for m in media], reply_to)
         if post.media:

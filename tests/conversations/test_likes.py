@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 import redis as redis_lib
 from google.cloud import firestore
 
+from devstack.authtools import SignedIn
 from shared import events
 from shared.adapters import redis_keys as keys
 from shared.adapters.firestore_engagement import FirestoreEngagement
@@ -19,7 +21,7 @@ from tests.conversations.conftest import Api, Redeliver, eventually
 pytestmark = pytest.mark.e2e
 
 
-def _post_view(api: Api, who, pid: str) -> dict:
+def _post_view(api: Api, who: SignedIn, pid: str) -> dict[str, Any]:
     return api.get(who, f"/v1/posts/{pid}")
 
 
