@@ -6,6 +6,8 @@ Collections (docs/posts.md has the full picture):
   PostDeleted, never rewritten except for its outbox flag (``published``). ``data`` is the
   event's exact wire JSON, so a republish sends byte-for-byte what the first publish sent.
 - ``posts/{post_id}``: the read model. Deleting tombstones it (``deleted=True``, text cleared).
+- ``author_stats/{author_id}``: each author's live post count, written with every create and
+  delete (shared/adapters/firestore_author_stats.py).
 - ``post_idempotency/{sha256(author, key)}``: one doc per Idempotency-Key, created in the same
   transaction as the post; ``expires_at`` is meant for a Firestore TTL policy (24 h).
 
@@ -24,10 +26,13 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from google.api_core import exceptions as gexc
+from google.api_core import retry as gretry
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import events, ids
+from shared.adapters.firestore_author_stats import AuthorStats
 from shared.domain.model import Post
 from shared.domain.posts import PostEvent
 
@@ -37,6 +42,11 @@ EVENTS = "post_events"
 IDEMPOTENCY = "post_idempotency"
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 BATCH_LIMIT = 500  # Firestore's limit of writes per batch / commit
+# The create batch writes the author's counter document, which a backfill transaction may hold
+# for a moment (firestore_author_stats): ABORTED then means "nothing written, try again".
+_RETRY_CONTENDED = gretry.Retry(
+    predicate=gretry.if_exception_type(gexc.Aborted), initial=0.05, maximum=1.0, timeout=15.0
+)
 
 
 def created_event_id(post_id: int) -> str:
@@ -122,6 +132,7 @@ class FirestorePosts:
 
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
+        self._stats = AuthorStats(client, self._live_posts_of)
 
     # references -------------------------------------------------------------------------
 
@@ -195,9 +206,10 @@ class FirestorePosts:
             )
         batch.create(post_ref, _post_doc(post))
         batch.create(event_ref, _event_doc(event))
+        self._stats.count_in(batch, author_id, +1)
 
         try:
-            batch.commit()
+            batch.commit(retry=_RETRY_CONTENDED)
         except Exception:
             # The loser of a race sees AlreadyExists. Whatever the error, an idempotency doc for
             # this key means an earlier request won: answer with its post. A commit that
@@ -261,6 +273,7 @@ class FirestorePosts:
             # knows which files to delete (the posts use case does that after the commit).
             tx.update(post_ref, {"deleted": True, "text": "", "deleted_ms": now})
             tx.create(event_ref, _event_doc(event))
+            self._stats.count_in(tx, post.author_id, -1)
             return event, True
 
         result: tuple[events.PostDeleted, bool] | None = run(self._db.transaction())
@@ -330,9 +343,8 @@ class FirestorePosts:
         return [_post_of(s.to_dict() or {}) for s in query.stream()]
 
     def count_user_posts(self, author_id: str) -> int:
-        """Live posts of the author, by a count() aggregation: no counter doc to contend on."""
-        result = self._live_posts_of(author_id).count(alias="n").get()
-        return int(result[0][0].value) if result and result[0] else 0
+        """Live posts of the author (the author's counter document, firestore_author_stats)."""
+        return self._stats.counts([author_id])[author_id]
 
     # outbox and event log ---------------------------------------------------------------
 
@@ -401,22 +413,6 @@ class FirestorePosts:
             last = page[-1]
 
     def count_user_posts_many(self, author_ids: Sequence[str]) -> dict[str, int]:
-        """Live post counts of many authors (a followers page of up to 100), by author id.
-
-        Why concurrent count() aggregations, at most 16 in flight on this one client (its
-        gRPC channel multiplexes them), rather than one query: no per-author counter document
-        exists to ``get_all`` (the post store keeps none: create_post is a create-only batch with
-        no counter to contend on), an aggregation cannot group by author, and one ``author_id
-        in [...]`` query (30 ids at most) would read every live post of the page's authors,
-        billed per document (100 authors of 1,000 posts: 100,000 reads per page) where a
-        count() costs one read per 1,000 index entries. The page waits for the slowest of
-        about 100/16 rounds of one aggregation, instead of 100/8 as before (docs/graph.md has
-        the measurements; a counter kept in the post transaction would make it one get_all).
-        """
-        from concurrent.futures import ThreadPoolExecutor
-
-        unique = list(dict.fromkeys(author_ids))
-        if not unique:
-            return {}
-        with ThreadPoolExecutor(min(16, len(unique)), thread_name_prefix="post-count") as pool:
-            return dict(zip(unique, pool.map(self.count_user_posts, unique), strict=True))
+        """Live post counts of many authors (a followers page of up to 100), by author id: one
+        ``get_all`` of their counter documents (firestore_author_stats says why and how)."""
+        return self._stats.counts(author_ids)

@@ -34,7 +34,8 @@ timeline (``{`` and ``}`` are not glob characters).
 |                 |        |        | like/repost/reply record (``l:<uid>`` = ±version)        |
 | ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
 |                 |        |        | global ``pullers`` set: a hot key on one shard)          |
-| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, uploads)        |
+| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
+| ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
 """
 
 from __future__ import annotations
@@ -110,9 +111,15 @@ def engagement(pid: int | str) -> str:
     return ENGAGEMENT % pid
 
 
-# ---- other modules (their adapters adopt these at merge time) --------------------------------
+# ---- rate limits (shared/adapters/redis_ratelimit.py) -----------------------------------------
+
+
+def rate_window_in(prefix: str, subject: str) -> str:
+    """A sliding window of the limiter whose keys start with ``prefix``, for ``subject`` (a
+    user, an address, a follow pair, or a write-limit window id), tagged by the subject."""
+    return f"{prefix}{{{subject}}}"
 
 
 def rate_window(name: str, subject: str) -> str:
-    """The sliding window of limiter ``name`` (e.g. ``posts``, ``uploads``) for ``subject``."""
-    return f"rl:{name}:{{{subject}}}"
+    """The sliding window of limiter ``name`` (e.g. ``posts``) for ``subject``."""
+    return rate_window_in(f"rl:{name}:", subject)
