@@ -32,6 +32,8 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
 | ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
 | ``pb:{pid}``    | string | post   | cached post body (JSON)                                  |
+| ``en:{pid}``    | hash   | post   | engagement counters ``l r p ok`` and one field per       |
+|                 |        |        | like/repost/reply record (``l:<uid>`` = ±version)        |
 | ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
 |                 |        |        | global ``pullers`` set: a hot key on one shard)          |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
@@ -47,6 +49,7 @@ from collections.abc import Iterable
 POST_BODY = "pb:{%s}"
 TOMBSTONE = "px:{%s}"
 CARD = "pc:{%s}"
+ENGAGEMENT = "en:{%s}"
 
 
 def _tagged(prefix: str, ident: str | int) -> str:
@@ -103,6 +106,11 @@ def tombstone(pid: int | str) -> str:
 
 def post_body(pid: int | str) -> str:
     return POST_BODY % pid
+
+
+def engagement(pid: int | str) -> str:
+    """The post's counters and the records behind them (shared.adapters.redis_engagement)."""
+    return ENGAGEMENT % pid
 
 
 # ---- rate limits (shared/adapters/redis_ratelimit.py) -----------------------------------------
