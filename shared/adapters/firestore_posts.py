@@ -77,6 +77,10 @@ def _post_doc(post: Post) -> dict[str, Any]:
     }
     if post.media:
         doc["media"] = list(post.media)
+    if post.reply_to is not None:
+        doc["reply_to"] = post.reply_to
+        doc["root_id"] = post.root_id
+        doc["reply_to_author_id"] = post.reply_to_author_id
     return doc
 
 
@@ -88,7 +92,16 @@ def _post_of(data: dict[str, Any]) -> Post:
         created_ms=int(data["created_ms"]),
         deleted=bool(data.get("deleted", False)),
         media=tuple(data.get("media") or ()),
+        reply_to=_opt_int(data.get("reply_to")),
+        root_id=_opt_int(data.get("root_id")),
+        reply_to_author_id=(
+            None if data.get("reply_to_author_id") is None else str(data["reply_to_author_id"])
+        ),
     )
+
+
+def _opt_int(v: Any) -> int | None:
+    return None if v is None else int(v)
 
 
 def _event_doc(event: PostEvent) -> dict[str, Any]:
@@ -144,18 +157,22 @@ class FirestorePosts:
         *,
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
+        reply: tuple[int, int, str] | None = None,
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
         post and event are the first request's, whatever its text and media were (the use case
         decides whether this request may replay it). ``media`` (media_json items) goes on the
-        read model and the event alike.
+        read model and the event alike, and so does ``reply``: (reply_to, root_id,
+        reply_to_author_id) of a reply.
         """
         created_ms = ids.timestamp_ms(post_id)
+        reply_to, root_id, reply_author = reply if reply is not None else (None, None, None)
         post = Post(
-            id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media)
-        )
+            id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media),
+            reply_to=reply_to, root_id=root_id, reply_to_author_id=reply_author,
+        )  # fmt: skip
         event = events.PostCreated(
             event_id=created_event_id(post_id),
             occurred_ms=created_ms,
@@ -165,6 +182,9 @@ class FirestorePosts:
             created_ms=created_ms,
             trace_id=trace_id,
             media=list(media),
+            reply_to=None if reply_to is None else str(reply_to),
+            root_id=None if root_id is None else str(root_id),
+            reply_to_author_id=reply_author,
         )
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
@@ -277,6 +297,33 @@ class FirestorePosts:
                 post = _post_of(snap.to_dict() or {})
                 found[post.id] = post
         return found
+
+    def list_replies(
+        self, post_id: int, limit: int, after: int | None = None, *, newest: bool = False
+    ) -> list[Post]:
+        """Direct replies of a post (tombstones included), by id: oldest first, or newest
+        first with ``newest``; ids past ``after`` in that order."""
+        if limit <= 0:
+            return []
+        query = self._db.collection(POSTS).where(filter=FieldFilter("reply_to", "==", post_id))
+        if after is not None:
+            query = query.where(filter=FieldFilter("id", "<" if newest else ">", after))
+        direction = firestore.Query.DESCENDING if newest else firestore.Query.ASCENDING
+        query = query.order_by("id", direction=direction).limit(limit)
+        return [_post_of(s.to_dict() or {}) for s in query.stream()]
+
+    def reply_ids(self, post_id: int) -> list[tuple[int, bool]]:
+        """(reply id, deleted) of every direct reply of a post (a reply counter rebuild)."""
+        query = (
+            self._db.collection(POSTS)
+            .where(filter=FieldFilter("reply_to", "==", post_id))
+            .select(["id", "deleted"])
+        )
+        out = []
+        for snap in query.stream():
+            d = snap.to_dict() or {}
+            out.append((int(d["id"]), bool(d.get("deleted", False))))
+        return out
 
     def _live_posts_of(self, author_id: str) -> firestore.Query:
         return (
