@@ -48,6 +48,26 @@ class PostDeleted(_Event):
     created_ms: Annotated[int, Field(ge=0)]
 
 
+class PostReposted(_Event):
+    type: Literal["PostReposted"] = "PostReposted"
+    version: Literal[1] = 1
+    post_id: PostIdStr  # the original
+    author_id: UserId  # the original's author
+    reposter_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]  # the original's
+    reposted_ms: Annotated[int, Field(ge=0)]
+
+
+class RepostRemoved(_Event):
+    type: Literal["RepostRemoved"] = "RepostRemoved"
+    version: Literal[1] = 1
+    post_id: PostIdStr  # the original
+    author_id: UserId  # the original's author
+    reposter_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]  # the original's
+    reposted_ms: Annotated[int, Field(ge=0)]
+
+
 class UserFollowed(_Event):
     type: Literal["UserFollowed"] = "UserFollowed"
     version: Literal[1] = 1
@@ -73,16 +93,28 @@ class FanoutBatch(_Event):
     created_ms: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[UserId], Field(max_length=5000)]
     batch_no: Annotated[int, Field(ge=0)]
+    # A repost's timeline entry: post_id is then the entry's id (shared.domain.reposts) and
+    # author_id the reposter; this is the original post. Optional and additive (version 1 still):
+    # left out of the JSON when absent, so a post's batches stay byte-identical.
+    repost_of: PostIdStr | None = None
 
 
 Event = Annotated[
-    PostCreated | PostDeleted | UserFollowed | UserUnfollowed | FanoutBatch,
+    PostCreated
+    | PostDeleted
+    | PostReposted
+    | RepostRemoved
+    | UserFollowed
+    | UserUnfollowed
+    | FanoutBatch,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
 KNOWN_VERSIONS = {
     "PostCreated": 1,
     "PostDeleted": 1,
+    "PostReposted": 1,
+    "RepostRemoved": 1,
     "UserFollowed": 1,
     "UserUnfollowed": 1,
     "FanoutBatch": 1,
@@ -93,8 +125,10 @@ def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
     # An empty optional list is left out: a post without media is byte-for-byte the message
     # it was before the field existed (and older consumers, extra="forbid", still accept it).
-    empty = {"media"} if getattr(event, "media", None) == [] else None
-    body = event.model_dump(mode="json", exclude=empty)
+    empty = {"media"} if getattr(event, "media", None) == [] else set()
+    if isinstance(event, FanoutBatch) and event.repost_of is None:
+        empty.add("repost_of")
+    body = event.model_dump(mode="json", exclude=empty or None)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}
     if event.trace_id:
