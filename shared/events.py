@@ -78,6 +78,10 @@ class FanoutBatch(_Event):
     created_ms: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[UserId], Field(max_length=5000)]
     batch_no: Annotated[int, Field(ge=0)]
+    # A repost's timeline entry: post_id is then the entry's id (shared.domain.reposts) and
+    # author_id the reposter; this is the original post. Optional and additive (version 1 still):
+    # left out of the JSON when absent, so a post's batches stay byte-identical.
+    repost_of: PostIdStr | None = None
 
 
 class PostLiked(_Event):
@@ -150,7 +154,7 @@ KNOWN_VERSIONS = {
     "RepostRemoved": 1,
 }
 # Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
-_OMIT_WHEN_EMPTY = ("media", "reply_to", "root_id", "reply_to_author_id")
+_OMIT_WHEN_EMPTY = ("media", "reply_to", "root_id", "reply_to_author_id", "repost_of")
 
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:

@@ -18,7 +18,14 @@ from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
 from shared.domain.model import Engagement, Post, User
 from shared.domain.posts import PostEvent
-from shared.domain.timeline import ReaderState, Recorded, Round, Source, TimelinePost
+from shared.domain.timeline import (
+    ReaderState,
+    Recorded,
+    RepostRound,
+    Round,
+    Source,
+    TimelinePost,
+)
 from shared.domain.users import (
     FollowResult,
     HandleRefused,
@@ -486,6 +493,35 @@ class TimelineStore(Protocol):
 
     def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
         """Replace the author's own timeline with their live ``posts`` (the rebuild)."""
+        ...
+
+    # reposts (issue 20): a repost is a timeline entry of its own (shared.domain.reposts)
+    def record_repost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> tuple[int, Recorded] | None:
+        """Bind the repost's entry id and add it to the reposter's own timeline; (entry, what
+        recording saw), or None when the original is deleted or the repost was removed."""
+        ...
+
+    def remove_repost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> tuple[int, Mode | None] | None:
+        """Un-repost: tombstone the entry, drop it from the reposter's own timeline; (entry,
+        its mode), or None when none is known."""
+        ...
+
+    def reposts_of(self, post_id: int) -> list[tuple[str, int]]:
+        """Every (reposter, entry) of a post (a deletion cascades to them)."""
+        ...
+
+    def apply_repost_batch(
+        self, op: str, entry: int, original: int, recipients: Sequence[str]
+    ) -> int:
+        """Add (de-duplicated) or remove a repost entry in many home timelines."""
+        ...
+
+    def repost_round(self, reader: str, originals: Sequence[int]) -> RepostRound:
+        """The originals of a page's reposts, their reposters and the reader's followees."""
         ...
 
 

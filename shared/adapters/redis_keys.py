@@ -36,8 +36,18 @@ timeline (``{`` and ``}`` are not glob characters).
 |                 |        |        | like/repost/reply record (``l:<uid>`` = ±version)        |
 | ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
 |                 |        |        | global ``pullers`` set: a hot key on one shard)          |
+| ``tr:{uid}``    | zset   | user   | originals with a repost entry in ``tl``: member = post  |
+|                 |        |        | id, score = that entry's ms (Mastodon's reblogs set)    |
+| ``th:{uid}``    | hash   | user   | reposts held back by the de-duplication rule: original  |
+|                 |        |        | -> "entry@ms ..." (one takes over when the shown goes)  |
+| ``rs:{pid}``    | hash   | post   | the post's reposts: reposter -> "<ms> <entry id>"       |
+| ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
 | ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
+
+A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
+a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
+are a post's.
 """
 
 from __future__ import annotations
@@ -93,6 +103,16 @@ def author_mode(uid: str) -> str:
     return _tagged("am", uid)
 
 
+def home_reposts(uid: str) -> str:
+    """The originals that have a repost entry in ``home(uid)``, scored by that entry's ms."""
+    return _tagged("tr", uid)
+
+
+def held_reposts(uid: str) -> str:
+    """Reposts the de-duplication rule kept out of ``home(uid)``: original -> "entry@ms ..."."""
+    return _tagged("th", uid)
+
+
 # ---- per post -------------------------------------------------------------------------------
 
 
@@ -106,6 +126,16 @@ def tombstone(pid: int | str) -> str:
 
 def post_body(pid: int | str) -> str:
     return POST_BODY % pid
+
+
+def reposts(pid: int | str) -> str:
+    """Who reposted the post: reposter -> "<reposted ms> <entry id>"."""
+    return _tagged("rs", pid)
+
+
+def removed_reposts(pid: int | str) -> str:
+    """Un-reposts seen: reposter -> "<guard ms> <entry id>" (late events, redelivery)."""
+    return _tagged("rx", pid)
 
 
 def engagement(pid: int | str) -> str:
