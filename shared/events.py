@@ -38,6 +38,11 @@ class PostCreated(_Event):
     # Optional and additive, so version 1 still: messages without it stay valid. Each item is
     # the post's media as the API shows it (shared.domain.media.media_json), at most four.
     media: Annotated[list[dict[str, Any]], Field(max_length=4)] = Field(default_factory=list)
+    # Optional and additive too (issue 22): the post's distinct hashtags as parsed at create
+    # time (shared.domain.facets.hashtags: NFKC, case-folded, without "#"), first use first.
+    hashtags: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=10)
+    ] = Field(default_factory=list)
 
 
 class PostDeleted(_Event):
@@ -91,9 +96,10 @@ KNOWN_VERSIONS = {
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
-    # An empty optional list is left out: a post without media is byte-for-byte the message
-    # it was before the field existed (and older consumers, extra="forbid", still accept it).
-    empty = {"media"} if getattr(event, "media", None) == [] else None
+    # An empty optional list is left out: a post without media (or hashtags) is byte-for-byte
+    # the message it was before the field existed (and older consumers, extra="forbid", still
+    # accept it).
+    empty = {name for name in ("media", "hashtags") if getattr(event, name, None) == []} or None
     body = event.model_dump(mode="json", exclude=empty)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}

@@ -192,6 +192,7 @@ class PostWriter(Protocol):
         *,
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
         post and event are that first request's."""

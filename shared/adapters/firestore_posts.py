@@ -67,6 +67,8 @@ def _post_doc(post: Post) -> dict[str, Any]:
     }
     if post.media:
         doc["media"] = list(post.media)
+    if post.hashtags:
+        doc["hashtags"] = list(post.hashtags)
     return doc
 
 
@@ -78,6 +80,7 @@ def _post_of(data: dict[str, Any]) -> Post:
         created_ms=int(data["created_ms"]),
         deleted=bool(data.get("deleted", False)),
         media=tuple(data.get("media") or ()),
+        hashtags=tuple(data.get("hashtags") or ()),
     )
 
 
@@ -133,18 +136,20 @@ class FirestorePosts:
         *,
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
         post and event are the first request's, whatever its text and media were (the use case
         decides whether this request may replay it). ``media`` (media_json items) goes on the
-        read model and the event alike.
+        read model and the event alike, and so do ``hashtags`` (shared.domain.facets).
         """
         created_ms = ids.timestamp_ms(post_id)
         post = Post(
-            id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media)
-        )
+            id=post_id, author_id=author_id, text=text, created_ms=created_ms,
+            media=tuple(media), hashtags=tuple(hashtags),
+        )  # fmt: skip
         event = events.PostCreated(
             event_id=created_event_id(post_id),
             occurred_ms=created_ms,
@@ -154,6 +159,7 @@ class FirestorePosts:
             created_ms=created_ms,
             trace_id=trace_id,
             media=list(media),
+            hashtags=list(hashtags),
         )
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)

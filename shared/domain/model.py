@@ -40,6 +40,8 @@ class Post:
     deleted: bool = False
     # media_json of each attached image, in the author's order (at most four)
     media: tuple[dict[str, Any], ...] = ()
+    # its distinct hashtags, parsed at create time (shared.domain.facets.hashtags)
+    hashtags: tuple[str, ...] = ()
 
     def to_json(self, author: User | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -49,6 +51,8 @@ class Post:
             "created_ms": self.created_ms,
             "media": list(self.media),
         }
+        if self.hashtags:
+            body["hashtags"] = list(self.hashtags)
         if author is not None:
             body["author"] = {
                 "handle": author.handle,

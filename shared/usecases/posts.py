@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared import ids, observability
-from shared.domain import errors
+from shared.domain import errors, facets
 from shared.domain import posts as domain
 from shared.domain.media import media_json
 from shared.domain.model import Post, User
@@ -137,6 +137,7 @@ class PostsService:
             ids.new_id(),
             trace_id=observability.current_trace(),
             media=media,
+            hashtags=facets.hashtags(text),
         )
         if created:
             self._publish(event)
