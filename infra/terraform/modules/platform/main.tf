@@ -19,6 +19,8 @@ locals {
     follow_sync     = { neo4j = true, firestore = true, redis = true, publishes = [] }
     outbox_relay    = { neo4j = true, firestore = true, redis = false, publishes = ["post-events", "social-events"] }
     media_processor = { neo4j = false, firestore = true, redis = false, publishes = [] }
+    search          = { neo4j = true, firestore = true, redis = true, publishes = [] }
+    search_indexer  = { neo4j = false, firestore = true, redis = true, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
   default_access = { neo4j = false, firestore = true, redis = false, publishes = [] }
