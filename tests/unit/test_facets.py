@@ -64,10 +64,14 @@ def test_facets_share_one_shape() -> None:
 
 
 def test_event_leaves_out_empty_hashtags_and_keeps_them_otherwise() -> None:
-    base = dict(event_id="post-created-1", occurred_ms=1, post_id="1", author_id="u",
-                text="hi", created_ms=1)  # fmt: skip
-    data, _ = events.encode(events.PostCreated(**base))
+    def made(tags: list[str]) -> events.PostCreated:
+        return events.PostCreated(
+            event_id="post-created-1", occurred_ms=1, post_id="1", author_id="u", text="hi",
+            created_ms=1, hashtags=tags,
+        )  # fmt: skip
+
+    data, _ = events.encode(made([]))
     assert b"hashtags" not in data
-    data, _ = events.encode(events.PostCreated(**base, hashtags=["hi"]))
+    data, _ = events.encode(made(["hi"]))
     decoded = events.decode(data)
     assert isinstance(decoded, events.PostCreated) and decoded.hashtags == ["hi"]
