@@ -88,9 +88,9 @@ USERS_INDEX_BODY: dict[str, Any] = {
 }  # fmt: skip
 
 
-def opensearch_client(url: str) -> OpenSearch:
+def opensearch_client(url: str, *, timeout_s: float = REQUEST_TIMEOUT_S) -> OpenSearch:
     return OpenSearch(
-        hosts=[url], timeout=REQUEST_TIMEOUT_S, max_retries=1, retry_on_timeout=False,
+        hosts=[url], timeout=timeout_s, max_retries=1, retry_on_timeout=False,
         http_compress=False,
     )  # fmt: skip
 
