@@ -115,7 +115,10 @@ class Container:
         from shared.adapters.opensearch_search import OpenSearchIndex, opensearch_client
 
         s = self.settings
-        return OpenSearchIndex(opensearch_client(s.opensearch_url), s.search_index_prefix)
+        return OpenSearchIndex(
+            opensearch_client(s.opensearch_url), s.search_index_prefix,
+            shards=s.search_shards, replicas=s.search_replicas,
+        )  # fmt: skip
 
     @cached_property
     def trend_counter(self) -> RedisTrends:

@@ -73,6 +73,10 @@ class Settings:
     )
     # Index names are <prefix>-posts and <prefix>-users (aliases in production).
     search_index_prefix: str = field(default_factory=lambda: _str("SEARCH_INDEX_PREFIX", "kwetter"))
+    # Of the indices the application creates (one node locally; the production cluster's
+    # values come from infra/terraform/modules/search).
+    search_shards: int = field(default_factory=lambda: _int("SEARCH_SHARDS", 1))
+    search_replicas: int = field(default_factory=lambda: _int("SEARCH_REPLICAS", 0))
 
     # ---- media ----
     uploads_bucket: str = field(default_factory=lambda: _str("UPLOADS_BUCKET", "kwetter-uploads"))

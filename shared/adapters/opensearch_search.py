@@ -102,8 +102,11 @@ def _unavailable(exc: Exception) -> errors.Unavailable:
 class OpenSearchIndex:
     """ports.PostSearchIndex and ports.PeopleIndex on one client."""
 
-    def __init__(self, client: OpenSearch, prefix: str = "kwetter") -> None:
+    def __init__(
+        self, client: OpenSearch, prefix: str = "kwetter", *, shards: int = 1, replicas: int = 0
+    ) -> None:
         self._os = client
+        self._index_settings = {"number_of_shards": shards, "number_of_replicas": replicas}
         self.posts_index = f"{prefix}-posts"
         self.users_index = f"{prefix}-users"
 
@@ -113,8 +116,10 @@ class OpenSearchIndex:
         for name, body in ((self.posts_index, POSTS_INDEX_BODY),
                            (self.users_index, USERS_INDEX_BODY)):  # fmt: skip
             if not self._os.indices.exists(index=name):
+                settings = {**body["settings"], "index": {**body["settings"]["index"],
+                                                          **self._index_settings}}  # fmt: skip
                 try:
-                    self._os.indices.create(index=name, body=body)
+                    self._os.indices.create(index=name, body={**body, "settings": settings})
                 except TransportError as exc:  # created meanwhile by another instance
                     if "resource_already_exists" not in str(exc):
                         raise

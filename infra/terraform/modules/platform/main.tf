@@ -97,6 +97,16 @@ module "network" {
   depends_on        = [module.services]
 }
 
+module "search" {
+  source     = "../search"
+  project_id = var.project_id
+  region     = var.region
+  name       = var.name
+  network_id = module.network.network_id
+  labels     = local.labels
+  depends_on = [module.services]
+}
+
 module "redis" {
   source            = "../redis"
   project_id        = var.project_id
@@ -141,7 +151,7 @@ module "functions" {
   region                 = var.region
   repo_root              = local.repo_root
   functions              = local.functions
-  environment            = merge(local.media_settings, local.cors_settings, var.app_settings)
+  environment            = merge(local.media_settings, local.cors_settings, module.search.environment, var.app_settings)
   redis_environment      = module.redis.environment
   redis_iam_auth         = module.redis.iam_auth
   neo4j_secrets          = module.secrets.neo4j_env
