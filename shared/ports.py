@@ -24,6 +24,7 @@ from shared.domain.users import (
     MissingUser,
     PendingAnnouncement,
     Position,
+    ProfileChange,
     UnfollowResult,
     UserPage,
 )
@@ -111,6 +112,11 @@ class UserDirectory(Protocol):
 
     def get_user_by_handle(self, handle: str) -> User | None:
         """By handle in any case (handles are unique case-insensitively)."""
+        ...
+
+    def update_profile(self, uid: str, change: ProfileChange) -> User | HandleRefused | None:
+        """The user as changed in one commit (a new handle frees the old one at once); None when
+        there is no such user; HandleRefused when the new handle is someone else's."""
         ...
 
 

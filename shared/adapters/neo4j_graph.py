@@ -1,6 +1,6 @@
 """The social graph on Neo4j: users, follows, follower streams and people-you-may-know.
 
-Model: ``(:User {id, handle, handle_key, handle_skeleton, display_name, created_ms})`` and
+Model: ``(:User {id, handle, handle_key, handle_skeleton, display_name, bio, created_ms})`` and
 ``(:User)-[:FOLLOWS {created_ms, followee, fkey}]->(:User)``, where ``followee`` is the
 followee's id and ``fkey`` the edge's sort key ``<created_ms, 13 digits>|<follower id>``: with the
 composite index on (followee, fkey), a follower page is an ordered index range, not a scan of
@@ -37,6 +37,7 @@ from shared.domain.users import (
     MissingUser,
     PendingAnnouncement,
     Position,
+    ProfileChange,
     UnfollowResult,
     UserPage,
     handle_key,
@@ -63,7 +64,7 @@ SCHEMA: tuple[LiteralString, ...] = (
 # planned as a degree lookup (no relationship is visited), so counts stay O(1) per user.
 _USER_FIELDS: LiteralString = """
     u.id AS id, u.handle AS handle, u.display_name AS display_name,
-    coalesce(u.created_ms, 0) AS created_ms,
+    coalesce(u.created_ms, 0) AS created_ms, coalesce(u.bio, '') AS bio,
     COUNT { (u)<-[:FOLLOWS]-() } AS follower_count,
     COUNT { (u)-[:FOLLOWS]->() } AS following_count
 """
@@ -74,6 +75,20 @@ Q_CREATE_USER: LiteralString = (
     ON CREATE SET u.handle = $handle, u.handle_key = $handle_key,
                   u.handle_skeleton = $skeleton,
                   u.display_name = $display_name, u.created_ms = $now
+    RETURN """
+    + _USER_FIELDS
+)
+# A profile edit: a null parameter leaves its field as it is. A new handle moves handle_key and
+# handle_skeleton with it, under their uniqueness constraints, so the old handle stops resolving
+# in the same commit (ids, and so links by id, never change).
+Q_UPDATE_PROFILE: LiteralString = (
+    """
+    MATCH (u:User {id: $id})
+    SET u.display_name = coalesce($display_name, u.display_name),
+        u.bio = coalesce($bio, u.bio, ''),
+        u.handle = coalesce($handle, u.handle),
+        u.handle_key = coalesce($handle_key, u.handle_key),
+        u.handle_skeleton = coalesce($skeleton, u.handle_skeleton)
     RETURN """
     + _USER_FIELDS
 )
@@ -299,6 +314,7 @@ def _user(rec: neo4j.Record) -> User:
         created_ms=int(rec["created_ms"]),
         follower_count=int(rec["follower_count"]),
         following_count=int(rec["following_count"]),
+        bio=rec.get("bio") or "",
     )
 
 
@@ -460,6 +476,35 @@ class Neo4jGraph:
             recs = self._read(Q_USER_BY_SKELETON, skeleton=skeleton)
             if recs and recs[0]["id"] == uid:  # a concurrent registration of this user won
                 return _user(recs[0]), False
+            return HandleRefused(recs[0]["handle"] if recs else handle, lookalike=bool(recs))
+
+    def update_profile(self, uid: str, change: ProfileChange) -> User | HandleRefused | None:
+        """The user as changed; None when there is no such user; HandleRefused when the new
+        handle (or one it looks like) is someone else's."""
+        handle = change.handle
+        params = {
+            "id": uid,
+            "display_name": change.display_name,
+            "bio": change.bio,
+            "handle": handle,
+            "handle_key": handle_key(handle) if handle else None,
+            "skeleton": handle_skeleton(handle) if handle else None,
+        }
+
+        def work(tx: neo4j.ManagedTransaction) -> User | None:
+            rec = tx.run(Q_UPDATE_PROFILE, params).single()
+            return _user(rec) if rec is not None else None
+
+        try:
+            with self._session() as s:
+                return s.execute_write(work)
+        except (ConstraintError, ResultFailedError) as exc:
+            if not constraint_refused(exc) or handle is None:
+                raise
+            owner = self.get_user_by_handle(handle)
+            if owner is not None and owner.id != uid:
+                return HandleRefused(owner.handle, lookalike=False)
+            recs = self._read(Q_USER_BY_SKELETON, skeleton=params["skeleton"])
             return HandleRefused(recs[0]["handle"] if recs else handle, lookalike=bool(recs))
 
     def get_user(self, uid: str) -> User | None:

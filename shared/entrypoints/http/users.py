@@ -78,6 +78,12 @@ def router(service: UsersService) -> Router:
     def me(req: Request) -> Response:
         return service.me(_caller_id(req)).to_json(), 200
 
+    @r.route("PATCH", "/v1/me", action="write")
+    def edit_me(req: Request) -> Response:
+        uid = _caller_id(req)
+        change = domain.parse_profile_change(req.json())
+        return service.update_profile(uid, change).to_json(), 200
+
     @r.route("GET", "/v1/me/suggestions")
     def suggestions(req: Request) -> Response:
         uid = _caller_id(req)
