@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import flask
 
     from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
+    from shared.adapters.data_keys import FirestoreDataKeys
     from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_media import GcsMedia
@@ -96,7 +97,18 @@ class Container:
     def posts(self) -> FirestorePosts:
         from shared.adapters.firestore_posts import FirestorePosts
 
-        return FirestorePosts(self.firestore)
+        # Posts are written sealed with their author's data key (crypto-shredding, issue 23).
+        return FirestorePosts(self.firestore, keys=lambda: self.data_keys)
+
+    @cached_property
+    def data_keys(self) -> FirestoreDataKeys:
+        """Per-user data keys (shared/sealing.py), wrapped by Cloud KMS (a local key beside
+        the emulators only)."""
+        from shared.adapters.data_keys import FirestoreDataKeys
+        from shared.adapters.kms import key_wrapper
+
+        s = self.settings
+        return FirestoreDataKeys(self.firestore, key_wrapper(s.project_id, s.kms_key_name))
 
     @cached_property
     def timelines(self) -> RedisTimelines:
@@ -308,21 +320,21 @@ def _fanout_planner(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.fanout_planner.handle
-    return lambda ce: consume(ce, "fanout_planner", handle, c.publisher)
+    return lambda ce: consume(ce, "fanout_planner", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _timeline_writer(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.timeline_writer.handle
-    return lambda ce: consume(ce, "timeline_writer", handle, c.publisher)
+    return lambda ce: consume(ce, "timeline_writer", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _follow_sync(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.follow_sync.handle
-    return lambda ce: consume(ce, "follow_sync", handle, c.publisher)
+    return lambda ce: consume(ce, "follow_sync", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:

@@ -8,9 +8,9 @@ strings in JSON (64-bit ints do not survive JavaScript).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 UserId = Annotated[str, Field(min_length=1, max_length=128)]
 PostIdStr = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
@@ -27,17 +27,38 @@ class _Event(BaseModel):
     occurred_ms: Annotated[int, Field(ge=0)]
     trace_id: str | None = None
 
+    # Crypto-shredding (issue 23, docs/privacy.md): the personal fields of an event travel
+    # sealed with the author's data key, in ``sealed``, and are "" / [] on the wire. Read them
+    # only after ``shared.sealing.open_event`` (consumers: ``consume`` does it for them). A new
+    # personal field of an event is added to its SEALED tuple, nothing else.
+    SEALED: ClassVar[tuple[str, ...]] = ()
+    SEALED_BY: ClassVar[str] = ""  # the field naming whose key seals it
+
 
 class PostCreated(_Event):
     type: Literal["PostCreated"] = "PostCreated"
     version: Literal[1] = 1
+    SEALED = ("text", "media")
+    SEALED_BY = "author_id"
+
     post_id: PostIdStr
     author_id: UserId
-    text: Annotated[str, Field(min_length=1, max_length=280)]
+    # Required unless sealed (then "" on the wire, and absent from the JSON).
+    text: Annotated[str, Field(max_length=280)] = ""
     created_ms: Annotated[int, Field(ge=0)]
     # Optional and additive, so version 1 still: messages without it stay valid. Each item is
     # the post's media as the API shows it (shared.domain.media.media_json), at most four.
     media: Annotated[list[dict[str, Any]], Field(max_length=4)] = Field(default_factory=list)
+    # The SEALED fields, encrypted (shared.sealing); absent on an unsealed (pre-issue-23) event.
+    sealed: Annotated[str, Field(min_length=1, max_length=8192)] | None = None
+
+    @model_validator(mode="after")
+    def _text_or_sealed(self) -> PostCreated:
+        if self.sealed is None and not self.text:
+            raise ValueError("text is required (at least 1 character) unless sealed")
+        if self.sealed is not None and (self.text or self.media):
+            raise ValueError("a sealed event carries no plaintext text or media")
+        return self
 
 
 class PostDeleted(_Event):
@@ -93,8 +114,11 @@ def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
     # An empty optional list is left out: a post without media is byte-for-byte the message
     # it was before the field existed (and older consumers, extra="forbid", still accept it).
-    empty = {"media"} if getattr(event, "media", None) == [] else None
-    body = event.model_dump(mode="json", exclude=empty)
+    # Likewise ``sealed`` when absent, and the emptied plaintext fields when present.
+    empty = {"media"} if getattr(event, "media", None) == [] else set()
+    if event.SEALED:
+        empty |= {"sealed"} if getattr(event, "sealed", None) is None else set(event.SEALED)
+    body = event.model_dump(mode="json", exclude=empty or None)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}
     if event.trace_id:

@@ -29,6 +29,7 @@ from shared.domain.users import (
     UserPage,
 )
 from shared.events import _Event
+from shared.sealing import DataKeys as DataKeys  # the per-user data keys (crypto-shredding)
 
 
 class EventPublisher(Protocol):

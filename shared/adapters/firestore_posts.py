@@ -5,6 +5,8 @@ Collections (docs/posts.md has the full picture):
 - ``users/{author_id}/post_events/{event_id}``: the event log. One doc per PostCreated or
   PostDeleted, never rewritten except for its outbox flag (``published``). ``data`` is the
   event's exact wire JSON, so a republish sends byte-for-byte what the first publish sent.
+  With data keys wired (``keys``, issue 23) a PostCreated is written sealed: its text and media
+  readable only with the author's data key (shared/sealing.py), in the log and on the wire.
 - ``posts/{post_id}``: the read model. Deleting tombstones it (``deleted=True``, text cleared).
 - ``post_idempotency/{sha256(author, key)}``: one doc per Idempotency-Key, created in the same
   transaction as the post; ``expires_at`` is meant for a Firestore TTL policy (24 h).
@@ -21,13 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared import events, ids
+from shared import events, ids, sealing
+from shared.domain import errors
 from shared.domain.model import Post
 from shared.domain.posts import PostEvent
 
@@ -107,8 +110,12 @@ def _event_of(data: dict[str, Any] | None) -> PostEvent:
 class FirestorePosts:
     """The PostStore port and the write side of posts, on one Firestore client."""
 
-    def __init__(self, client: firestore.Client) -> None:
+    def __init__(
+        self, client: firestore.Client, keys: Callable[[], sealing.DataKeys] | None = None
+    ) -> None:
         self._db = client
+        # A provider: only a post written or replayed needs the keys (and so the KEK's client).
+        self._keys = keys
 
     # references -------------------------------------------------------------------------
 
@@ -155,6 +162,8 @@ class FirestorePosts:
             trace_id=trace_id,
             media=list(media),
         )
+        if self._keys is not None:
+            event = sealing.seal_event(event, self._keys())
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
         event_ref = self._event_ref(author_id, event.event_id)
@@ -204,6 +213,12 @@ class FirestorePosts:
         docs = {s.reference.path: s.to_dict() for s in self._db.get_all([post_ref, event_ref])}
         event = _event_of(docs.get(event_ref.path))
         assert isinstance(event, events.PostCreated)
+        if self._keys is not None:
+            # The use case compares the first request's text with this one's.
+            opened = sealing.open_event(event, self._keys())
+            if isinstance(opened, sealing.Shredded):
+                raise errors.PermissionDenied("this account has been deleted")
+            event = opened
         return _post_of(docs.get(post_ref.path) or {}), event
 
     def delete_post_once(
