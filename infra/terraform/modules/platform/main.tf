@@ -10,18 +10,20 @@ locals {
   # may also publish to their own dead-letter topic (shared.consumer sends a message that can
   # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, redis = true, publishes = ["social-events"] }
-    posts           = { neo4j = true, firestore = true, redis = true, publishes = ["post-events"] }
-    timeline        = { neo4j = true, firestore = true, redis = true, publishes = [] }
-    media           = { neo4j = false, firestore = true, redis = true, publishes = [] }
-    fanout_planner  = { neo4j = true, firestore = false, redis = true, publishes = ["fanout-batches"] }
-    timeline_writer = { neo4j = false, firestore = false, redis = true, publishes = [] }
-    follow_sync     = { neo4j = true, firestore = true, redis = true, publishes = [] }
-    outbox_relay    = { neo4j = true, firestore = true, redis = false, publishes = ["post-events", "social-events"] }
-    media_processor = { neo4j = false, firestore = true, redis = false, publishes = [] }
+    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events"] }
+    posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events"] }
+    timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
+    fanout_planner  = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["fanout-batches"] }
+    timeline_writer = { neo4j = false, firestore = false, redis = true, kms = false, publishes = [] }
+    follow_sync     = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events"] }
+    media_processor = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
-  default_access = { neo4j = false, firestore = true, redis = false, publishes = [] }
+  default_access = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
+  # kms: seals or opens events (shared/sealing.py): encrypt/decrypt with the users' key-encryption
+  # key (modules/kms). The fan-out planner reads the post store and opens PostCreated: Firestore.
 
   all_functions = concat(module.topology.http_functions, module.topology.event_functions)
   functions = {
@@ -33,6 +35,7 @@ locals {
         neo4j     = try(local.access[name].neo4j, local.default_access.neo4j)
         firestore = try(local.access[name].firestore, local.default_access.firestore)
         redis     = try(local.access[name].redis, local.default_access.redis)
+        kms       = try(local.access[name].kms, local.default_access.kms)
       },
     )
   }
@@ -133,13 +136,14 @@ module "firestore" {
 }
 
 module "functions" {
-  source                 = "../functions"
-  project_id             = var.project_id
-  project_number         = module.services.project_number
-  region                 = var.region
-  repo_root              = local.repo_root
-  functions              = local.functions
-  environment            = merge(local.media_settings, local.cors_settings, var.app_settings)
+  source         = "../functions"
+  project_id     = var.project_id
+  project_number = module.services.project_number
+  region         = var.region
+  repo_root      = local.repo_root
+  functions      = local.functions
+  # KMS_KEY_NAME: every function finds the users' key-encryption key (only kms ones may use it).
+  environment            = merge(local.media_settings, local.cors_settings, { KMS_KEY_NAME = module.kms.key_name }, var.app_settings)
   redis_environment      = module.redis.environment
   redis_iam_auth         = module.redis.iam_auth
   neo4j_secrets          = module.secrets.neo4j_env
@@ -156,6 +160,16 @@ module "functions" {
     subnetwork   = module.network.subnetwork_name
     connector_id = module.network.connector_id
   }
+  depends_on = [module.services]
+}
+
+module "kms" {
+  source     = "../kms"
+  project_id = var.project_id
+  location   = var.region
+  key_ring   = "${var.name}-privacy"
+  users      = { for name, f in local.functions : name => module.functions.service_accounts[name] if f.kms }
+  labels     = local.labels
   depends_on = [module.services]
 }
 
