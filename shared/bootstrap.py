@@ -26,16 +26,20 @@ if TYPE_CHECKING:
 
     from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
     from shared.adapters.data_keys import FirestoreDataKeys
+    from shared.adapters.firebase_accounts import FirebaseAccounts
+    from shared.adapters.firestore_account import FirestoreAccountData
     from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_cards import RedisProfileCards
+    from shared.adapters.redis_erasure import RedisErasure
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router, WriteLimits
     from shared.ports import AvatarSource
+    from shared.usecases.account import AccountEraser, AccountService
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
     from shared.usecases.media import MediaProcessor, MediaService
     from shared.usecases.outbox import TickRelays
@@ -129,6 +133,41 @@ class Container:
             avatars=self.media_repo,
             cards=self.profile_cards,
         )
+
+    # ---- accounts: erasure and export (issue 23) ------------------------------------------
+
+    @cached_property
+    def account_data(self) -> FirestoreAccountData:
+        from shared.adapters.firestore_account import FirestoreAccountData
+
+        return FirestoreAccountData(self.firestore)
+
+    @cached_property
+    def account(self) -> AccountService:
+        from shared.usecases.account import AccountService
+
+        return AccountService(self.graph, self.account_data, self.publisher)
+
+    @cached_property
+    def sign_in_accounts(self) -> FirebaseAccounts:
+        from shared.adapters.firebase_accounts import FirebaseAccounts
+
+        return FirebaseAccounts(self.settings.project_id)
+
+    @cached_property
+    def timeline_erasure(self) -> RedisErasure:
+        from shared.adapters.redis_erasure import RedisErasure
+
+        return RedisErasure(self.redis, self.timelines)
+
+    @cached_property
+    def account_eraser(self) -> AccountEraser:
+        from shared.usecases.account import AccountEraser
+
+        return AccountEraser(
+            graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
+            media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
+        )  # fmt: skip
 
     # ---- posts and the outbox ------------------------------------------------------------
 
@@ -287,7 +326,7 @@ class Container:
 def _users_router(c: Container) -> Router:
     from shared.entrypoints.http.users import router
 
-    return router(c.users)
+    return router(c.users, account=lambda: c.account)
 
 
 def _posts_router(c: Container) -> Router:
@@ -337,6 +376,13 @@ def _follow_sync(c: Container) -> Callable[[Any], None]:
     return lambda ce: consume(ce, "follow_sync", handle, c.publisher, keys=lambda: c.data_keys)
 
 
+def _account_eraser(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.account_eraser.handle
+    return lambda ce: consume(ce, "account_eraser", handle, c.publisher)
+
+
 def _media_processor(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.media_processor import consume_notification
 
@@ -360,6 +406,7 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "follow_sync": _follow_sync,
     "media_processor": _media_processor,
     "outbox_relay": _outbox_relay,
+    "account_eraser": _account_eraser,
 }
 
 

@@ -96,8 +96,18 @@ class FanoutBatch(_Event):
     batch_no: Annotated[int, Field(ge=0)]
 
 
+class AccountDeleted(_Event):
+    """A person asked to be erased (DELETE /v1/me): the account eraser removes them from every
+    store and destroys their data key (docs/privacy.md). Carries nothing but the id."""
+
+    type: Literal["AccountDeleted"] = "AccountDeleted"
+    version: Literal[1] = 1
+    user_id: UserId
+    requested_ms: Annotated[int, Field(ge=0)]
+
+
 Event = Annotated[
-    PostCreated | PostDeleted | UserFollowed | UserUnfollowed | FanoutBatch,
+    PostCreated | PostDeleted | UserFollowed | UserUnfollowed | FanoutBatch | AccountDeleted,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
@@ -107,6 +117,7 @@ KNOWN_VERSIONS = {
     "UserFollowed": 1,
     "UserUnfollowed": 1,
     "FanoutBatch": 1,
+    "AccountDeleted": 1,
 }
 
 

@@ -20,6 +20,8 @@ user, so a sealed payload cannot be moved onto another event or user unnoticed.
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 import json
 import os
 from typing import Any, Final, Protocol, TypeVar
@@ -76,18 +78,23 @@ def sealing_user(event: events._Event) -> str | None:
     return str(getattr(event, event.SEALED_BY)) if event.SEALED else None
 
 
+@functools.cache
+def _emptied(cls: type[events._Event]) -> dict[str, Any]:
+    """The defaults a sealed event's SEALED fields take ("" / []), once per class: pydantic's
+    get_default inspects the factory's signature on every call (most of a seal's CPU)."""
+    return {f: cls.model_fields[f].get_default(call_default_factory=True) for f in cls.SEALED}
+
+
 def seal_with(event: E, key: bytes) -> E:
     """``event`` with its SEALED fields encrypted under ``key`` (already sealed: unchanged)."""
     user = sealing_user(event)
     if user is None or getattr(event, "sealed", None) is not None:
         return event
-    fields = type(event).model_fields
-    plain = {f: v for f, v in event.model_dump(mode="json", include=set(event.SEALED)).items()}
+    plain = event.model_dump(mode="json", include=set(event.SEALED))
     data = json.dumps(plain, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     nonce = os.urandom(NONCE_BYTES)
     box = nonce + AESGCM(key).encrypt(nonce, data, _aad(event, user))
-    emptied: dict[str, Any] = {f: fields[f].get_default(call_default_factory=True)
-                               for f in event.SEALED}  # fmt: skip
+    emptied = {f: copy.copy(v) for f, v in _emptied(type(event)).items()}
     envelope = ENVELOPE_PREFIX + base64.urlsafe_b64encode(box).decode("ascii")
     return event.model_copy(update={**emptied, "sealed": envelope})
 

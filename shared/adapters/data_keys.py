@@ -98,18 +98,16 @@ class FirestoreDataKeys:
     def destroy(self, user_id: str) -> bool:
         """Destroy the key (crypto-shredding every sealed event of the user); True when there
         was one. Idempotent: the marker is written first, so a crash in between is retried."""
-        self._db.collection(ERASED).document(erased_marker_id(user_id)).set(
-            {"erased_ms": now_ms()}
-        )
+        self._db.collection(ERASED).document(erased_marker_id(user_id)).set({"erased_ms": now_ms()})
         with self._lock:
             self._cache.pop(user_id, None)
         ref = self._ref(user_id)
-        existed = ref.get().exists
+        existed = bool(ref.get().exists)
         ref.delete()
         return existed
 
     def has_key(self, user_id: str) -> bool:
-        return self._ref(user_id).get().exists
+        return bool(self._ref(user_id).get().exists)
 
     def forget_cached(self) -> None:
         with self._lock:

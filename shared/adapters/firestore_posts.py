@@ -368,6 +368,12 @@ class FirestorePosts:
                 return
             last = page[-1]
 
+    def replace_event_data(self, event: PostEvent) -> None:
+        """Rewrite the stored wire JSON of an event already in the log (the one-off sealing of
+        pre-issue-23 events, shared/usecases/seal_log.py): same id, same outbox flag."""
+        data, _ = events.encode(event)
+        self._event_ref(event.author_id, event.event_id).update({"data": data.decode("utf-8")})
+
     def count_user_posts_many(self, author_ids: Sequence[str]) -> dict[str, int]:
         """Live post counts of many authors (a followers page of up to 100), by author id.
 

@@ -92,12 +92,31 @@ Q_UPDATE_PROFILE: LiteralString = (
     RETURN """
     + _USER_FIELDS
 )
-Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id}) RETURN " + _USER_FIELDS
-Q_USER_BY_HANDLE: LiteralString = "MATCH (u:User {handle_key: $key}) RETURN " + _USER_FIELDS
+# A user whose deletion was asked for (``deleted_ms``, set by the request) is gone for every
+# lookup at once; the account eraser removes the node (and so its edges) soon after.
+_LIVE: LiteralString = " WHERE u.deleted_ms IS NULL "
+Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id})" + _LIVE + "RETURN " + _USER_FIELDS
+Q_USER_BY_HANDLE: LiteralString = (
+    "MATCH (u:User {handle_key: $key})" + _LIVE + "RETURN " + _USER_FIELDS
+)
 Q_USER_BY_SKELETON: LiteralString = (
     "MATCH (u:User {handle_skeleton: $skeleton}) RETURN " + _USER_FIELDS
 )
-Q_USERS_BY_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN " + _USER_FIELDS
+Q_USERS_BY_IDS: LiteralString = (
+    "UNWIND $ids AS uid MATCH (u:User {id: uid})" + _LIVE + "RETURN " + _USER_FIELDS
+)
+Q_MARK_DELETED: LiteralString = """
+    MATCH (u:User {id: $id})
+    SET u.deleted_ms = coalesce(u.deleted_ms, $now)
+    RETURN u.handle AS handle
+"""
+# DETACH DELETE: the node and every edge (follows both ways, unfollow tombstones). Follower and
+# following counts are degree lookups (_USER_FIELDS), so everyone else's are right at once.
+Q_ERASE_USER: LiteralString = """
+    MATCH (u:User {id: $id})
+    DETACH DELETE u
+    RETURN count(*) AS n
+"""
 Q_EXISTING_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN u.id AS id"
 
 # A follow or unfollow first takes the write locks of BOTH users, in ascending id order, before
@@ -506,6 +525,24 @@ class Neo4jGraph:
                 return HandleRefused(owner.handle, lookalike=False)
             recs = self._read(Q_USER_BY_SKELETON, skeleton=params["skeleton"])
             return HandleRefused(recs[0]["handle"] if recs else handle, lookalike=bool(recs))
+
+    def mark_deleted(self, uid: str) -> bool:
+        """Hide the user from every lookup now (their deletion was asked); False: no such user."""
+
+        def work(tx: neo4j.ManagedTransaction) -> bool:
+            return tx.run(Q_MARK_DELETED, id=uid, now=now_ms()).single() is not None
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def erase_user(self, uid: str) -> int:
+        """Delete the user's node and all its edges; 0 when already gone (idempotent)."""
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            return int(tx.run(Q_ERASE_USER, id=uid).single(strict=True)["n"])
+
+        with self._session() as s:
+            return s.execute_write(work)
 
     def get_user(self, uid: str) -> User | None:
         recs = self._read(Q_USER_BY_ID, id=uid)

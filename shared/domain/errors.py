@@ -47,6 +47,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed and is gone for good (a deleted account)."""
+
+    code = "gone"
+
+
 class TooLarge(DomainError):
     code = "payload_too_large"
 

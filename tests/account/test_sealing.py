@@ -176,3 +176,27 @@ def test_cloud_kms_wrapper_sends_the_key_name_and_aad() -> None:
     assert w.unwrap(w.wrap(b"k" * 32, b"uid-z"), b"uid-z") == b"k" * 32
     assert [r["name"] for r in fake.requests] == [name, name]
     assert all(r["additional_authenticated_data"] == b"uid-z" for r in fake.requests)
+
+
+def test_one_off_migration_seals_old_events_in_place(
+    db: firestore.Client, keys: FirestoreDataKeys
+) -> None:
+    from shared.usecases.seal_log import seal_event_log
+
+    old = FirestorePosts(db)  # as before issue 23: no keys, plaintext events
+    _, e1, _ = old.create_post("uid-m", SECRET, None, ids.new_id())
+    _, e2, _ = old.create_post("uid-m", "second", None, ids.new_id())
+    old.delete_post_once(int(e2.post_id))
+    assert e1.sealed is None
+    report = seal_event_log(old, keys)
+    assert (report.sealed, report.nothing_personal, report.already_sealed) == (2, 1, 0)
+    docs = list(db.collection(USERS).document("uid-m").collection(EVENTS).stream())
+    assert len(docs) == 3
+    assert all(SECRET not in str(d.to_dict()) for d in docs)
+    # Same event, once opened; the outbox flag kept; a second run changes nothing.
+    reread = {e.event_id: e for e in old.iter_events()}
+    assert sealing.open_event(reread[e1.event_id], keys) == e1
+    assert seal_event_log(old, keys).sealed == 0
+    # Erasing the author shreds what the migration sealed.
+    keys.destroy("uid-m")
+    assert sealing.open_event(reread[e1.event_id], keys) is sealing.SHREDDED

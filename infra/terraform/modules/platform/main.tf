@@ -10,7 +10,7 @@ locals {
   # may also publish to their own dead-letter topic (shared.consumer sends a message that can
   # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events"] }
+    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events"] }
     posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events"] }
     timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
@@ -19,6 +19,9 @@ locals {
     follow_sync     = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events"] }
     media_processor = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
+    # Erases a deleted account everywhere (shared/usecases/account.py): destroying a data key
+    # deletes its Firestore document, no KMS call; the Auth account and both buckets below.
+    account_eraser = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
   default_access = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
@@ -243,7 +246,11 @@ module "media" {
   allowed_origins    = local.site_origins
   public_read_role   = google_project_iam_custom_role.public_object_reader.id
   uploaders          = { media = module.functions.service_accounts["media"] }
-  processors         = { media_processor = module.functions.service_accounts["media_processor"] }
+  processors = {
+    media_processor = module.functions.service_accounts["media_processor"]
+    # An erased account's uploads and variants (docs/privacy.md).
+    account_eraser = module.functions.service_accounts["account_eraser"]
+  }
   # Deleting a post (posts) or replacing an avatar (media) deletes its variants.
   media_writers = {
     media = module.functions.service_accounts["media"]
@@ -309,4 +316,12 @@ resource "google_identity_platform_config" "auth" {
     }
   }
   depends_on = [google_firebase_project.this]
+}
+
+# The account eraser deletes the erased person's sign-in account (Firebase Auth admin).
+resource "google_project_iam_member" "eraser_auth_admin" {
+  project    = var.project_id
+  role       = "roles/firebaseauth.admin"
+  member     = "serviceAccount:${module.functions.service_accounts["account_eraser"]}"
+  depends_on = [module.services]
 }
