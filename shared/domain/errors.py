@@ -35,6 +35,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class PostNotFound(NotFound):
+    """The post a request names (a reply's parent, a like's post) does not exist."""
+
+    code = "post_not_found"
+
+
 class PermissionDenied(DomainError):
     """The caller may not do this to that thing (someone else's post or media)."""
 
@@ -51,6 +57,12 @@ class Gone(DomainError):
     """The thing existed and is gone for good (a deleted account)."""
 
     code = "gone"
+
+
+class PostGone(Conflict):
+    """The post a request names was deleted: it takes no replies, likes or reposts."""
+
+    code = "post_deleted"
 
 
 class TooLarge(DomainError):

@@ -582,6 +582,9 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
         "post-events/outbox_relay",
         "social-events/outbox_relay",
         "fanout-batches/fanout_planner",
+        # likes and reposts (shared/usecases/engagement.py) and their outbox relay
+        "engagement-events/posts",
+        "engagement-events/outbox_relay",
     } | {f"{s.dead_letter_topic}/{s.function}" for s in topo.subscriptions}
     assert set(outputs["grants"]) == expected
     for key, grant in outputs["grants"].items():
@@ -616,7 +619,7 @@ def test_gunicorn_threads_match_each_function_concurrency() -> None:
 
 
 # Functions whose container seals or opens events (shared/bootstrap.py: data_keys).
-KMS_FUNCTIONS = {"posts", "fanout_planner"}
+KMS_FUNCTIONS = {"posts", "fanout_planner", "post_counter"}
 
 
 def test_kms_key_ring_key_and_grants_to_the_sealing_functions_only() -> None:

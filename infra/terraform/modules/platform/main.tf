@@ -11,14 +11,18 @@ locals {
   # never be processed there itself).
   access = {
     users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events"] }
-    posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events"] }
+    posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events", "engagement-events"] }
     timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
     fanout_planner  = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["fanout-batches"] }
     timeline_writer = { neo4j = false, firestore = false, redis = true, kms = false, publishes = [] }
     follow_sync     = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
-    outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events"] }
+    outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events", "engagement-events"] }
     media_processor = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
+    # The engagement counters read the like/repost records and posts, write Redis counters.
+    engagement_counter = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
+    # post-events carries sealed PostCreated: opening one needs the KMS key.
+    post_counter = { neo4j = false, firestore = true, redis = true, kms = true, publishes = [] }
     # Erases a deleted account everywhere (shared/usecases/account.py): destroying a data key
     # deletes its Firestore document, no KMS call; the Auth account and both buckets below.
     account_eraser = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
