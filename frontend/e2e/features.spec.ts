@@ -263,10 +263,11 @@ test('names are isolated: a bidi override cannot reorder the handle and time nex
   const page = await open(browser);
   // The server refuses such names now (issue 16), so an older record is simulated on the wire:
   // the web app must not rely on that refusal.
-  await page.route(`**/v1/posts/${linkPostId}`, async (route) => {
+  // The post page reads the thread (issue 20): its `post` is the one shown.
+  await page.route(`**/v1/posts/${linkPostId}/thread**`, async (route) => {
     const res = await route.fetch();
-    const body = (await res.json()) as { author?: { display_name?: string } };
-    body.author = { ...body.author, display_name: 'Mallory\u202E' };
+    const body = (await res.json()) as { post: { author?: { display_name?: string } } };
+    body.post.author = { ...body.post.author, display_name: 'Mallory\u202E' };
     await route.fulfill({ response: res, json: body });
   });
   await page.goto(`/post/${linkPostId}`);
