@@ -43,6 +43,11 @@ class PostCreated(_Event):
     hashtags: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=10)
     ] = Field(default_factory=list)
+    # A reply's refs (Bluesky's parent and root): optional and additive like media, and left
+    # out of the JSON when absent, so a post that is not a reply is the message it always was.
+    reply_to: PostIdStr | None = None
+    root_id: PostIdStr | None = None
+    reply_to_author_id: UserId | None = None
 
 
 class PostDeleted(_Event):
@@ -78,10 +83,67 @@ class FanoutBatch(_Event):
     created_ms: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[UserId], Field(max_length=5000)]
     batch_no: Annotated[int, Field(ge=0)]
+    # A repost's timeline entry: post_id is then the entry's id (shared.domain.reposts) and
+    # author_id the reposter; this is the original post. Optional and additive (version 1 still):
+    # left out of the JSON when absent, so a post's batches stay byte-identical.
+    repost_of: PostIdStr | None = None
 
+
+class PostLiked(_Event):
+    """A user liked a post (engagement-events). ``author_id`` is the post's author."""
+
+    type: Literal["PostLiked"] = "PostLiked"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    user_id: UserId
+    liked_ms: Annotated[int, Field(ge=0)]
+
+
+class PostUnliked(_Event):
+    type: Literal["PostUnliked"] = "PostUnliked"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    user_id: UserId
+    liked_ms: Annotated[int, Field(ge=0)]
+
+
+class PostReposted(_Event):
+    """A user reposted a post (post-events: the fan-out planner sends it to the REPOSTER's
+    followers). ``post_id``/``author_id``/``created_ms`` are the original's."""
+
+    type: Literal["PostReposted"] = "PostReposted"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    reposter_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]
+    reposted_ms: Annotated[int, Field(ge=0)]
+
+
+class RepostRemoved(_Event):
+    type: Literal["RepostRemoved"] = "RepostRemoved"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    reposter_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]
+    reposted_ms: Annotated[int, Field(ge=0)]
+
+
+EngagementEvent = PostLiked | PostUnliked | PostReposted | RepostRemoved
 
 Event = Annotated[
-    PostCreated | PostDeleted | UserFollowed | UserUnfollowed | FanoutBatch,
+    PostCreated
+    | PostDeleted
+    | UserFollowed
+    | UserUnfollowed
+    | FanoutBatch
+    | PostLiked
+    | PostUnliked
+    | PostReposted
+    | RepostRemoved,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
@@ -91,15 +153,21 @@ KNOWN_VERSIONS = {
     "UserFollowed": 1,
     "UserUnfollowed": 1,
     "FanoutBatch": 1,
+    "PostLiked": 1,
+    "PostUnliked": 1,
+    "PostReposted": 1,
+    "RepostRemoved": 1,
 }
+# Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
+_OMIT_WHEN_EMPTY = ("media", "hashtags", "reply_to", "root_id", "reply_to_author_id", "repost_of")
 
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
-    # An empty optional list is left out: a post without media (or hashtags) is byte-for-byte
-    # the message it was before the field existed (and older consumers, extra="forbid", still
-    # accept it).
-    empty = {name for name in ("media", "hashtags") if getattr(event, name, None) == []} or None
+    # An empty optional list is left out: a post without media is byte-for-byte the message
+    # it was before the field existed (and older consumers, extra="forbid", still accept it).
+    empty = {f for f in _OMIT_WHEN_EMPTY if f in type(event).model_fields
+             and getattr(event, f) in (None, [])} or None  # fmt: skip
     body = event.model_dump(mode="json", exclude=empty)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}

@@ -12,9 +12,11 @@ over one user's keys, or over one post's keys, then never spans two slots.
 Issue 19 (Redis Cluster): no script touches two slots; the adapter groups the keys of a call
 by slot (``shared.adapters.clients.slot_of``; one group on a single Redis) and runs one script
 or command per group, in one pipeline (the cluster client sends one round trip per node).
-(A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
-scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
-it yet: issue 19 should make the user id validation refuse braces.)
+(A user id with a brace in it would move or empty the tag and scatter that user's keys: the
+user id rule, ``shared.domain.users.USER_ID_RE``, admits no braces, and the users function
+refuses such a caller before any profile, post or timeline exists for them. Rate-limit windows
+are tagged by their subject, which may be any string: their limiter groups keys by the slot
+Redis computes, so a brace there only changes which slot, never correctness.)
 
 The builders also make scan patterns: ``home("*")`` is ``tl:{*}``, which matches every home
 timeline (``{`` and ``}`` are not glob characters).
@@ -30,9 +32,22 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
 | ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
 | ``pb:{pid}``    | string | post   | cached post body (JSON)                                  |
+| ``en:{pid}``    | hash   | post   | engagement counters ``l r p ok`` and one field per       |
+|                 |        |        | like/repost/reply record (``l:<uid>`` = ±version)        |
 | ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
 |                 |        |        | global ``pullers`` set: a hot key on one shard)          |
-| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, uploads)        |
+| ``tr:{uid}``    | zset   | user   | originals with a repost entry in ``tl``: member = post  |
+|                 |        |        | id, score = that entry's ms (Mastodon's reblogs set)    |
+| ``th:{uid}``    | hash   | user   | reposts held back by the de-duplication rule: original  |
+|                 |        |        | -> "entry@ms ..." (one takes over when the shown goes)  |
+| ``rs:{pid}``    | hash   | post   | the post's reposts: reposter -> "<ms> <entry id>"       |
+| ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
+| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
+| ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
+
+A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
+a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
+are a post's.
 | ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
 | ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
 | ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
@@ -51,6 +66,7 @@ from collections.abc import Iterable
 POST_BODY = "pb:{%s}"
 TOMBSTONE = "px:{%s}"
 CARD = "pc:{%s}"
+ENGAGEMENT = "en:{%s}"
 
 
 def _tagged(prefix: str, ident: str | int) -> str:
@@ -94,6 +110,16 @@ def author_mode(uid: str) -> str:
     return _tagged("am", uid)
 
 
+def home_reposts(uid: str) -> str:
+    """The originals that have a repost entry in ``home(uid)``, scored by that entry's ms."""
+    return _tagged("tr", uid)
+
+
+def held_reposts(uid: str) -> str:
+    """Reposts the de-duplication rule kept out of ``home(uid)``: original -> "entry@ms ..."."""
+    return _tagged("th", uid)
+
+
 # ---- per post -------------------------------------------------------------------------------
 
 
@@ -124,9 +150,30 @@ def trend_candidates(hour: int) -> str:
     return f"tc:{{{hour}}}"
 
 
-# ---- other modules (their adapters adopt these at merge time) --------------------------------
+def reposts(pid: int | str) -> str:
+    """Who reposted the post: reposter -> "<reposted ms> <entry id>"."""
+    return _tagged("rs", pid)
+
+
+def removed_reposts(pid: int | str) -> str:
+    """Un-reposts seen: reposter -> "<guard ms> <entry id>" (late events, redelivery)."""
+    return _tagged("rx", pid)
+
+
+def engagement(pid: int | str) -> str:
+    """The post's counters and the records behind them (shared.adapters.redis_engagement)."""
+    return ENGAGEMENT % pid
+
+
+# ---- rate limits (shared/adapters/redis_ratelimit.py) -----------------------------------------
+
+
+def rate_window_in(prefix: str, subject: str) -> str:
+    """A sliding window of the limiter whose keys start with ``prefix``, for ``subject`` (a
+    user, an address, a follow pair, or a write-limit window id), tagged by the subject."""
+    return f"{prefix}{{{subject}}}"
 
 
 def rate_window(name: str, subject: str) -> str:
-    """The sliding window of limiter ``name`` (e.g. ``posts``, ``uploads``) for ``subject``."""
-    return f"rl:{name}:{{{subject}}}"
+    """The sliding window of limiter ``name`` (e.g. ``posts``) for ``subject``."""
+    return rate_window_in(f"rl:{name}:", subject)
