@@ -43,8 +43,8 @@ bench: ## timeline engine benchmarks, token verification cost, end-to-end freshn
 	mkdir -p .local/reports
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png --json .local/reports/bench_timeline.json
 	$(PY) -m devstack.bench_cluster --json .local/reports/bench_cluster.json
-	$(PY) -m devstack.capacity --write docs/capacity.md
 	$(PY) -m devstack.bench_search
+	$(PY) -m devstack.capacity --write docs/capacity.md
 
 capacity: ## the bill of materials at Twitter's 2013 load from the measured costs (docs/capacity.md)
 	$(PY) -m devstack.capacity --write docs/capacity.md

@@ -32,10 +32,12 @@ from shared.domain.users import (
     MissingUser,
     PendingAnnouncement,
     Position,
+    ProfileChange,
     UnfollowResult,
     UserPage,
 )
 from shared.events import EngagementEvent, _Event
+from shared.sealing import DataKeys as DataKeys  # the per-user data keys (crypto-shredding)
 
 
 class EventPublisher(Protocol):
@@ -125,6 +127,11 @@ class UserDirectory(Protocol):
         """By handle in any case (handles are unique case-insensitively)."""
         ...
 
+    def update_profile(self, uid: str, change: ProfileChange) -> User | HandleRefused | None:
+        """The user as changed in one commit (a new handle frees the old one at once); None when
+        there is no such user; HandleRefused when the new handle is someone else's."""
+        ...
+
 
 class FollowGraph(Protocol):
     """Follows and the lists they make. A follow or unfollow naming a user the graph does not
@@ -204,8 +211,8 @@ class PostWriter(Protocol):
         *,
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
-        hashtags: Sequence[str] = (),
         reply: tuple[int, int, str] | None = None,
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
         post and event are that first request's. ``reply``: (reply_to, root_id, its author)."""
@@ -297,6 +304,12 @@ class EventLog(Protocol):
     def iter_events(
         self, since_ms: int | None = None, until_ms: int | None = None, page_size: int = 500
     ) -> Iterator[PostEvent]: ...
+
+
+class ResealableEventLog(EventLog, Protocol):
+    """The event log, rewritable in place for the one-off sealing of old events."""
+
+    def replace_event_data(self, event: PostEvent) -> None: ...
 
 
 # One tick's relay of the graph's unannounced follow/unfollow events: how many it published.
@@ -535,6 +548,130 @@ class RebuildCheckpoint(Protocol):
     def save(self) -> None: ...
 
 
+# ---- accounts: erasure and export (issue 23, docs/privacy.md) ------------------------------
+
+
+class AccountData(Protocol):
+    """What the document store holds about one person (shared/adapters/firestore_account.py)."""
+
+    def erasure_status(self, uid: str) -> tuple[str, int | None] | None:
+        """(``deleting`` | ``deleted``, when it was done) once a deletion was asked; else None."""
+        ...
+
+    def mark_deleting(self, uid: str) -> None: ...
+
+    def mark_deleted(self, uid: str) -> None: ...
+
+    def posts_of(self, uid: str) -> list[Post]:
+        """Every post of theirs in the read model, deleted ones included."""
+        ...
+
+    def logged_post_ids(self, uid: str) -> set[int]: ...
+
+    def media_of(self, uid: str) -> list[MediaRecord]: ...
+
+    def delete_all(self, uid: str) -> int:
+        """Delete every document of theirs; idempotent."""
+        ...
+
+
+class AccountGraph(Protocol):
+    def get_user(self, uid: str) -> User | None: ...
+
+    def mark_deleted(self, uid: str) -> bool:
+        """Hide the user from every lookup at once; False when there is no such user."""
+        ...
+
+    def erase_user(self, uid: str) -> int: ...
+
+    def iter_follower_pages(self, user_id: str, page_size: int = 1000) -> Iterator[list[str]]: ...
+
+    def following_ids(self, user_id: str) -> list[str]: ...
+
+
+class TimelineErasure(Protocol):
+    def erase(self, uid: str, post_ids: Iterable[int], followers: Sequence[str]) -> int:
+        """Their posts out of every timeline, every key of theirs deleted; idempotent."""
+        ...
+
+    def delete_keys_naming(self, uid: str) -> int: ...
+
+
+class MediaObjects(Protocol):
+    def delete_variants(self, media_id: str) -> int: ...
+
+    def delete_upload_object(self, object_name: str) -> None: ...
+
+
+class SignInAccounts(Protocol):
+    def delete(self, uid: str) -> None:
+        """Delete the sign-in account (Firebase Auth); nothing to do when it is gone."""
+        ...
+
+
+class KeyShredder(Protocol):
+    def destroy(self, user_id: str) -> bool:
+        """Destroy the user's data key: every event sealed with it becomes unreadable."""
+        ...
+
+
+# ---- conversations: replies, likes, reposts (shared/usecases/engagement.py) ----------------
+
+
+class EngagementCounters(Protocol):
+    """Per-post counts and the records behind them, derived from the store (Redis)."""
+
+    def apply(self, s: Switch) -> int | None:
+        """Apply one switch (idempotent by version); the count, None when incomplete."""
+        ...
+
+    def rebuild(self, post_id: int, records: Sequence[Switch]) -> Engagement:
+        """Merge the store's records and complete the post's counts."""
+        ...
+
+    def read(self, post_ids: Sequence[int], viewer: str | None) -> dict[int, Engagement | None]:
+        """Each post's engagement for the viewer; None where the counts are incomplete."""
+        ...
+
+
+class EngagementRecords(Protocol):
+    """Like and repost records, one per (user, post), and their outbox (Firestore)."""
+
+    def switch(
+        self, kind: Kind, post: Post, user_id: str, active: bool, *, trace_id: str | None = None
+    ) -> tuple[Switch, EngagementEvent | None]: ...
+
+    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None: ...
+
+    def switches_of_post(self, post_id: int) -> list[Switch]: ...
+
+    def count_active(self, kind: Kind, post_id: int) -> int: ...
+
+    def likers(self, post_id: int, limit: int, before: str | None) -> list[tuple[str, str]]: ...
+
+    def liked_by(self, user_id: str, limit: int, before: str | None) -> list[tuple[int, str]]: ...
+
+    def unpublished_events(
+        self, limit: int, older_than_ms: int | None = None
+    ) -> list[EngagementEvent]: ...
+
+    def mark_published(self, published: Sequence[EngagementEvent]) -> None: ...
+
+
+class ThreadStore(Protocol):
+    """Posts as threads see them (Firestore): one post, many, a post's direct replies."""
+
+    def get_post(self, post_id: int) -> Post | None: ...
+
+    def get_posts(self, ids: Sequence[int]) -> dict[int, Post]: ...
+
+    def list_replies(
+        self, post_id: int, limit: int, after: int | None = None, *, newest: bool = False
+    ) -> list[Post]: ...
+
+    def reply_ids(self, post_id: int) -> list[tuple[int, bool]]: ...
+
+
 # ---- search and trends (issue 22; docs/search.md) ------------------------------------------
 
 
@@ -629,60 +766,3 @@ class TrendCounter(Protocol):
     def daily_counts(self, tags: Sequence[str], now_ms: int) -> dict[str, list[int]]:
         """Distinct accounts of each tag on each baseline day (domain.trends.baseline_days)."""
         ...
-
-
-# ---- conversations: replies, likes, reposts (shared/usecases/engagement.py) ----------------
-
-
-class EngagementCounters(Protocol):
-    """Per-post counts and the records behind them, derived from the store (Redis)."""
-
-    def apply(self, s: Switch) -> int | None:
-        """Apply one switch (idempotent by version); the count, None when incomplete."""
-        ...
-
-    def rebuild(self, post_id: int, records: Sequence[Switch]) -> Engagement:
-        """Merge the store's records and complete the post's counts."""
-        ...
-
-    def read(self, post_ids: Sequence[int], viewer: str | None) -> dict[int, Engagement | None]:
-        """Each post's engagement for the viewer; None where the counts are incomplete."""
-        ...
-
-
-class EngagementRecords(Protocol):
-    """Like and repost records, one per (user, post), and their outbox (Firestore)."""
-
-    def switch(
-        self, kind: Kind, post: Post, user_id: str, active: bool, *, trace_id: str | None = None
-    ) -> tuple[Switch, EngagementEvent | None]: ...
-
-    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None: ...
-
-    def switches_of_post(self, post_id: int) -> list[Switch]: ...
-
-    def count_active(self, kind: Kind, post_id: int) -> int: ...
-
-    def likers(self, post_id: int, limit: int, before: str | None) -> list[tuple[str, str]]: ...
-
-    def liked_by(self, user_id: str, limit: int, before: str | None) -> list[tuple[int, str]]: ...
-
-    def unpublished_events(
-        self, limit: int, older_than_ms: int | None = None
-    ) -> list[EngagementEvent]: ...
-
-    def mark_published(self, published: Sequence[EngagementEvent]) -> None: ...
-
-
-class ThreadStore(Protocol):
-    """Posts as threads see them (Firestore): one post, many, a post's direct replies."""
-
-    def get_post(self, post_id: int) -> Post | None: ...
-
-    def get_posts(self, ids: Sequence[int]) -> dict[int, Post]: ...
-
-    def list_replies(
-        self, post_id: int, limit: int, after: int | None = None, *, newest: bool = False
-    ) -> list[Post]: ...
-
-    def reply_ids(self, post_id: int) -> list[tuple[int, bool]]: ...

@@ -44,10 +44,6 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
 | ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
-
-A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
-a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
-are a post's.
 | ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
 | ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
 | ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
@@ -55,6 +51,10 @@ are a post's.
 Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
 unions its window's hours. The candidates of an hour are one set: one slot per hour, which
 moves on every hour (shard it by tag hash if one hour's writes ever outgrow a node).
+
+A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
+a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
+are a post's.
 """
 
 from __future__ import annotations

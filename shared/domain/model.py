@@ -17,6 +17,7 @@ class User:
     post_count: int = 0
     # media_json of the user's avatar; None when they have none (or it was not looked up)
     avatar: dict[str, Any] | None = None
+    bio: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +29,7 @@ class User:
             "following_count": self.following_count,
             "post_count": self.post_count,
             "avatar": self.avatar,
+            "bio": self.bio,
         }
 
 
@@ -63,12 +65,12 @@ class Post:
     deleted: bool = False
     # media_json of each attached image, in the author's order (at most four)
     media: tuple[dict[str, Any], ...] = ()
-    # its distinct hashtags, parsed at create time (shared.domain.facets.hashtags)
-    hashtags: tuple[str, ...] = ()
     # A reply's parent and thread root (Bluesky's refs) and the parent's author; None otherwise
     reply_to: int | None = None
     root_id: int | None = None
     reply_to_author_id: str | None = None
+    # its distinct hashtags, parsed at create time (shared.domain.facets.hashtags)
+    hashtags: tuple[str, ...] = ()
 
     def to_json(
         self, author: User | None = None, engagement: Engagement | None = None
@@ -86,7 +88,7 @@ class Post:
             "deleted": self.deleted,
             **(engagement or NO_ENGAGEMENT).to_json(),
         }
-        if self.hashtags and not self.deleted:
+        if self.hashtags:
             body["hashtags"] = list(self.hashtags)
         if self.deleted:
             body["author"] = None

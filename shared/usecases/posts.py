@@ -147,8 +147,8 @@ class PostsService:
             ids.new_id(),
             trace_id=observability.current_trace(),
             media=media,
-            hashtags=facets.hashtags(text),
             reply=reply,
+            hashtags=facets.hashtags(text),
         )
         if created:
             self._publish(event)
