@@ -493,7 +493,9 @@ def _search_indexer(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.search_indexer.handle
-    return lambda ce: consume(ce, "search_indexer", handle, c.publisher)
+    # post-events carries sealed PostCreated (issue 23): consume() opens them first. (The
+    # indexer itself reads the post from the store, but an unopened event would be retried.)
+    return lambda ce: consume(ce, "search_indexer", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:
