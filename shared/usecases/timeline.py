@@ -241,13 +241,14 @@ class TimelineReader:
         the entries that can be shown. One pipeline (+ one for a viral post, + the originals'
         store misses), then one for the cards not seen yet."""
         originals = sorted({pid for pid, _ in reposts.values()})
-        rr = self.tl.repost_round(uid, originals)
+        rr = self.tl.repost_round(uid, originals, known=cards.keys())
+        cards.update(rr.cards)
         found = dict(rr.live)
         if rr.missing:
             stored = self.posts.get_posts(rr.missing)
             self.tl.cache_posts(stored.values())
             found.update({pid: p for pid, p in stored.items() if not p.deleted})
-        visible = rr.visible | {uid}
+        visible = rr.followed | {uid}
         for pid in originals:
             b = reposted_by(rr.reposters.get(pid, ()), visible)
             if b is not None:
@@ -258,14 +259,11 @@ class TimelineReader:
             if p is not None and pid not in rr.dead and pid in by:
                 posts[entry] = p
                 shown.add(entry)
-        names = sorted(
-            {found[pid].author_id for pid in by if pid in found}
-            | {u for b in by.values() for u in b.users}
-        )
-        unseen = [a for a in names if a not in cards]
+        # a chosen reposter past the newest few of a post: their card (rare, one round trip)
+        unseen = sorted({u for b in by.values() for u in b.users} - cards.keys())
         if unseen:
             cards.update(self.tl.author_info(None, unseen)[1])
-        return shown
+        return shown  # cards still missing are filled with the page's (_fill_cards)
 
     def _fill_cards(self, uids: list[str]) -> dict[str, User]:
         """Cards missing from Redis (never put, or lost with it): from the graph and the

@@ -269,3 +269,33 @@ def test_a_repost_entry_costs_as_many_bytes_as_a_post_entry(redis_url: str) -> N
     assert e.r.zcard(keys.home("r")) == 150
     assert e.r.object("encoding", keys.home("r")) == b"listpack"
     assert e.tl.bytes_per_entry("r") <= 24.0
+
+
+@pytest.mark.parametrize("viral", [False, True])
+def test_reposted_by_counts_only_followed_reposters_also_on_a_viral_post(
+    engine: Engine, viral: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.adapters import redis_timeline
+
+    if viral:  # more reposters than the page reads: the reader's followees are asked
+        monkeypatch.setattr(redis_timeline, "REPOSTERS_READ", 3)
+    e = engine
+    reposters = [f"b{i}" for i in range(10)]
+    e.user("a", "r", *reposters)
+    e.follow("r", "b0")
+    e.follow("r", "b1")
+    pid = e.post("a", T0)
+    for i, b in enumerate(reposters):
+        repost(e, pid, b, T0 + (i + 1) * MIN)
+    # b0's repost is in r's timeline, b1's held back; both are older than the newest 8
+    [item] = home(e, "r")
+    assert item["id"] == str(pid)
+    assert item["reposted_by"] == {
+        "users": [
+            {"id": "b1", "handle": "h_b1", "display_name": "User b1"},
+            {"id": "b0", "handle": "h_b0", "display_name": "User b0"},
+        ],
+        "count": 2,
+    }
+    [mine] = home(e, "b9")  # the reposter's own page counts the reposter
+    assert by(mine) == (["b9"], 1)
