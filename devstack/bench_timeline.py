@@ -79,6 +79,9 @@ class BenchGraph:
     def following_ids(self, user_id: str) -> list[str]:
         return sorted(self.following[user_id])
 
+    def followers_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        return {i for i in ids if uid in self.following[i]}
+
     def get_users(self, uids: Iterable[str]) -> dict[str, User]:
         return {u: User(id=u, handle=u, display_name=u) for u in uids}
 

@@ -25,16 +25,20 @@ if TYPE_CHECKING:
     import flask
 
     from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
+    from shared.adapters.firestore_engagement import FirestoreEngagement
     from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_cards import RedisProfileCards
+    from shared.adapters.redis_engagement import RedisEngagement
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.entrypoints.http.api import Router, WriteLimits
     from shared.ports import AvatarSource
+    from shared.usecases.conversations import ConversationsReader
+    from shared.usecases.engagement import EngagementCounter, EngagementService
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
     from shared.usecases.media import MediaProcessor, MediaService
     from shared.usecases.outbox import TickRelays
@@ -165,6 +169,7 @@ class Container:
             media_files=lambda: self.media_service,
             avatars=self.media_repo,
             cards=self.profile_cards,
+            on_reply=lambda post: self.engagement.count_reply(post),
         )
 
     @cached_property
@@ -176,7 +181,48 @@ class Container:
 
             return relay_social_events(self.graph, self.publisher)
 
-        return TickRelays(OutboxRelay(self.posts, self.publisher), social)
+        def engagement() -> int:
+            from shared.usecases.engagement import EngagementRelay
+
+            return EngagementRelay(self.engagement_records, self.publisher)()
+
+        return TickRelays(OutboxRelay(self.posts, self.publisher), social, engagement)
+
+    # ---- conversations: likes, reposts, counts, threads -------------------------------------
+
+    @cached_property
+    def engagement_records(self) -> FirestoreEngagement:
+        from shared.adapters.firestore_engagement import FirestoreEngagement
+
+        return FirestoreEngagement(self.firestore)
+
+    @cached_property
+    def engagement_counters(self) -> RedisEngagement:
+        from shared.adapters.redis_engagement import RedisEngagement
+
+        return RedisEngagement(self.redis)
+
+    @cached_property
+    def engagement(self) -> EngagementService:
+        from shared.usecases.engagement import EngagementService
+
+        return EngagementService(
+            self.engagement_records, self.engagement_counters, self.posts, self.publisher
+        )
+
+    @cached_property
+    def engagement_counter(self) -> EngagementCounter:
+        from shared.usecases.engagement import EngagementCounter
+
+        return EngagementCounter(self.engagement)
+
+    @cached_property
+    def conversations(self) -> ConversationsReader:
+        from shared.usecases.conversations import ConversationsReader
+
+        return ConversationsReader(
+            self.posts, self.engagement_records, self.engagement, self.timeline_reader, self.graph
+        )
 
     # ---- media ---------------------------------------------------------------------------
 
@@ -241,8 +287,9 @@ class Container:
         from shared.usecases.timeline import TimelineReader
 
         return TimelineReader(
-            self.timelines, self.graph, self.posts, self.profile_cards, self.avatars
-        )
+            self.timelines, self.graph, self.posts, self.profile_cards, self.avatars,
+            engagement=self.engagement,
+        )  # fmt: skip
 
     @cached_property
     def fanout_planner(self) -> FanoutPlanner:
@@ -281,13 +328,13 @@ def _users_router(c: Container) -> Router:
 def _posts_router(c: Container) -> Router:
     from shared.entrypoints.http.posts import router
 
-    return router(c.posts_service)
+    return router(c.posts_service, lambda: c.engagement)
 
 
 def _timeline_router(c: Container) -> Router:
     from shared.entrypoints.http.timeline import router
 
-    return router(lambda: c.timeline_reader)
+    return router(lambda: c.timeline_reader, lambda: c.conversations)
 
 
 def _media_router(c: Container) -> Router:
@@ -325,6 +372,20 @@ def _follow_sync(c: Container) -> Callable[[Any], None]:
     return lambda ce: consume(ce, "follow_sync", handle, c.publisher)
 
 
+def _engagement_counter(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.engagement_counter.handle
+    return lambda ce: consume(ce, "engagement_counter", handle, c.publisher)
+
+
+def _post_counter(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.engagement_counter.handle
+    return lambda ce: consume(ce, "post_counter", handle, c.publisher)
+
+
 def _media_processor(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.media_processor import consume_notification
 
@@ -348,6 +409,8 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "follow_sync": _follow_sync,
     "media_processor": _media_processor,
     "outbox_relay": _outbox_relay,
+    "engagement_counter": _engagement_counter,
+    "post_counter": _post_counter,
 }
 
 

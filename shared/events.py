@@ -38,6 +38,11 @@ class PostCreated(_Event):
     # Optional and additive, so version 1 still: messages without it stay valid. Each item is
     # the post's media as the API shows it (shared.domain.media.media_json), at most four.
     media: Annotated[list[dict[str, Any]], Field(max_length=4)] = Field(default_factory=list)
+    # A reply's refs (Bluesky's parent and root): optional and additive like media, and left
+    # out of the JSON when absent, so a post that is not a reply is the message it always was.
+    reply_to: PostIdStr | None = None
+    root_id: PostIdStr | None = None
+    reply_to_author_id: UserId | None = None
 
 
 class PostDeleted(_Event):
@@ -46,26 +51,6 @@ class PostDeleted(_Event):
     post_id: PostIdStr
     author_id: UserId
     created_ms: Annotated[int, Field(ge=0)]
-
-
-class PostReposted(_Event):
-    type: Literal["PostReposted"] = "PostReposted"
-    version: Literal[1] = 1
-    post_id: PostIdStr  # the original
-    author_id: UserId  # the original's author
-    reposter_id: UserId
-    created_ms: Annotated[int, Field(ge=0)]  # the original's
-    reposted_ms: Annotated[int, Field(ge=0)]
-
-
-class RepostRemoved(_Event):
-    type: Literal["RepostRemoved"] = "RepostRemoved"
-    version: Literal[1] = 1
-    post_id: PostIdStr  # the original
-    author_id: UserId  # the original's author
-    reposter_id: UserId
-    created_ms: Annotated[int, Field(ge=0)]  # the original's
-    reposted_ms: Annotated[int, Field(ge=0)]
 
 
 class UserFollowed(_Event):
@@ -99,36 +84,86 @@ class FanoutBatch(_Event):
     repost_of: PostIdStr | None = None
 
 
+class PostLiked(_Event):
+    """A user liked a post (engagement-events). ``author_id`` is the post's author."""
+
+    type: Literal["PostLiked"] = "PostLiked"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    user_id: UserId
+    liked_ms: Annotated[int, Field(ge=0)]
+
+
+class PostUnliked(_Event):
+    type: Literal["PostUnliked"] = "PostUnliked"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    user_id: UserId
+    liked_ms: Annotated[int, Field(ge=0)]
+
+
+class PostReposted(_Event):
+    """A user reposted a post (post-events: the fan-out planner sends it to the REPOSTER's
+    followers). ``post_id``/``author_id``/``created_ms`` are the original's."""
+
+    type: Literal["PostReposted"] = "PostReposted"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    reposter_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]
+    reposted_ms: Annotated[int, Field(ge=0)]
+
+
+class RepostRemoved(_Event):
+    type: Literal["RepostRemoved"] = "RepostRemoved"
+    version: Literal[1] = 1
+    post_id: PostIdStr
+    author_id: UserId
+    reposter_id: UserId
+    created_ms: Annotated[int, Field(ge=0)]
+    reposted_ms: Annotated[int, Field(ge=0)]
+
+
+EngagementEvent = PostLiked | PostUnliked | PostReposted | RepostRemoved
+
 Event = Annotated[
     PostCreated
     | PostDeleted
-    | PostReposted
-    | RepostRemoved
     | UserFollowed
     | UserUnfollowed
-    | FanoutBatch,
+    | FanoutBatch
+    | PostLiked
+    | PostUnliked
+    | PostReposted
+    | RepostRemoved,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
 KNOWN_VERSIONS = {
     "PostCreated": 1,
     "PostDeleted": 1,
-    "PostReposted": 1,
-    "RepostRemoved": 1,
     "UserFollowed": 1,
     "UserUnfollowed": 1,
     "FanoutBatch": 1,
+    "PostLiked": 1,
+    "PostUnliked": 1,
+    "PostReposted": 1,
+    "RepostRemoved": 1,
 }
+# Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
+_OMIT_WHEN_EMPTY = ("media", "reply_to", "root_id", "reply_to_author_id", "repost_of")
 
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
     # An empty optional list is left out: a post without media is byte-for-byte the message
     # it was before the field existed (and older consumers, extra="forbid", still accept it).
-    empty = {"media"} if getattr(event, "media", None) == [] else set()
-    if isinstance(event, FanoutBatch) and event.repost_of is None:
-        empty.add("repost_of")
-    body = event.model_dump(mode="json", exclude=empty or None)
+    empty = {f for f in _OMIT_WHEN_EMPTY if f in type(event).model_fields
+             and getattr(event, f) in (None, [])} or None  # fmt: skip
+    body = event.model_dump(mode="json", exclude=empty)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}
     if event.trace_id:

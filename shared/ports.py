@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from shared import events
+from shared.domain.conversations import Kind, Switch
 from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
-from shared.domain.model import Post, User
+from shared.domain.model import Engagement, Post, User
 from shared.domain.posts import PostEvent
 from shared.domain.timeline import (
     ReaderState,
@@ -34,7 +35,7 @@ from shared.domain.users import (
     UnfollowResult,
     UserPage,
 )
-from shared.events import _Event
+from shared.events import EngagementEvent, _Event
 
 
 class EventPublisher(Protocol):
@@ -58,6 +59,10 @@ class FollowerSource(Protocol):
         ...
 
     def following_ids(self, user_id: str) -> list[str]: ...
+
+    def followers_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` follow ``uid``."""
+        ...
 
     def get_users(self, ids: Iterable[str]) -> dict[str, User]: ...
 
@@ -199,9 +204,10 @@ class PostWriter(Protocol):
         *,
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
+        reply: tuple[int, int, str] | None = None,
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
-        post and event are that first request's."""
+        post and event are that first request's. ``reply``: (reply_to, root_id, its author)."""
         ...
 
     def delete_post_once(
@@ -462,8 +468,10 @@ class TimelineStore(Protocol):
         *,
         home: bool,
         truncate_empty: bool = False,
+        viewer: str | None = None,
     ) -> Round:
-        """One page round in one round trip: merge, bodies, tombstones, cards, follow flags."""
+        """One page round in one round trip: merge, bodies, tombstones, cards, follow flags,
+        and the posts' engagement for ``viewer`` (default ``owner``)."""
         ...
 
     def author_info(
@@ -527,3 +535,60 @@ class RebuildCheckpoint(Protocol):
     after: str  # the last user id done in this phase ("" = none yet)
 
     def save(self) -> None: ...
+
+
+# ---- conversations: replies, likes, reposts (shared/usecases/engagement.py) ----------------
+
+
+class EngagementCounters(Protocol):
+    """Per-post counts and the records behind them, derived from the store (Redis)."""
+
+    def apply(self, s: Switch) -> int | None:
+        """Apply one switch (idempotent by version); the count, None when incomplete."""
+        ...
+
+    def rebuild(self, post_id: int, records: Sequence[Switch]) -> Engagement:
+        """Merge the store's records and complete the post's counts."""
+        ...
+
+    def read(self, post_ids: Sequence[int], viewer: str | None) -> dict[int, Engagement | None]:
+        """Each post's engagement for the viewer; None where the counts are incomplete."""
+        ...
+
+
+class EngagementRecords(Protocol):
+    """Like and repost records, one per (user, post), and their outbox (Firestore)."""
+
+    def switch(
+        self, kind: Kind, post: Post, user_id: str, active: bool, *, trace_id: str | None = None
+    ) -> tuple[Switch, EngagementEvent | None]: ...
+
+    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None: ...
+
+    def switches_of_post(self, post_id: int) -> list[Switch]: ...
+
+    def count_active(self, kind: Kind, post_id: int) -> int: ...
+
+    def likers(self, post_id: int, limit: int, before: str | None) -> list[tuple[str, str]]: ...
+
+    def liked_by(self, user_id: str, limit: int, before: str | None) -> list[tuple[int, str]]: ...
+
+    def unpublished_events(
+        self, limit: int, older_than_ms: int | None = None
+    ) -> list[EngagementEvent]: ...
+
+    def mark_published(self, published: Sequence[EngagementEvent]) -> None: ...
+
+
+class ThreadStore(Protocol):
+    """Posts as threads see them (Firestore): one post, many, a post's direct replies."""
+
+    def get_post(self, post_id: int) -> Post | None: ...
+
+    def get_posts(self, ids: Sequence[int]) -> dict[int, Post]: ...
+
+    def list_replies(
+        self, post_id: int, limit: int, after: int | None = None, *, newest: bool = False
+    ) -> list[Post]: ...
+
+    def reply_ids(self, post_id: int) -> list[tuple[int, bool]]: ...

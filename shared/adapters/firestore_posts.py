@@ -6,6 +6,8 @@ Collections (docs/posts.md has the full picture):
   PostDeleted, never rewritten except for its outbox flag (``published``). ``data`` is the
   event's exact wire JSON, so a republish sends byte-for-byte what the first publish sent.
 - ``posts/{post_id}``: the read model. Deleting tombstones it (``deleted=True``, text cleared).
+- ``author_stats/{author_id}``: each author's live post count, written with every create and
+  delete (shared/adapters/firestore_author_stats.py).
 - ``post_idempotency/{sha256(author, key)}``: one doc per Idempotency-Key, created in the same
   transaction as the post; ``expires_at`` is meant for a Firestore TTL policy (24 h).
 
@@ -24,10 +26,13 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from google.api_core import exceptions as gexc
+from google.api_core import retry as gretry
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared import events, ids
+from shared.adapters.firestore_author_stats import AuthorStats
 from shared.domain.model import Post
 from shared.domain.posts import PostEvent
 
@@ -37,6 +42,11 @@ EVENTS = "post_events"
 IDEMPOTENCY = "post_idempotency"
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 BATCH_LIMIT = 500  # Firestore's limit of writes per batch / commit
+# The create batch writes the author's counter document, which a backfill transaction may hold
+# for a moment (firestore_author_stats): ABORTED then means "nothing written, try again".
+_RETRY_CONTENDED = gretry.Retry(
+    predicate=gretry.if_exception_type(gexc.Aborted), initial=0.05, maximum=1.0, timeout=15.0
+)
 
 
 def created_event_id(post_id: int) -> str:
@@ -67,6 +77,10 @@ def _post_doc(post: Post) -> dict[str, Any]:
     }
     if post.media:
         doc["media"] = list(post.media)
+    if post.reply_to is not None:
+        doc["reply_to"] = post.reply_to
+        doc["root_id"] = post.root_id
+        doc["reply_to_author_id"] = post.reply_to_author_id
     return doc
 
 
@@ -78,7 +92,16 @@ def _post_of(data: dict[str, Any]) -> Post:
         created_ms=int(data["created_ms"]),
         deleted=bool(data.get("deleted", False)),
         media=tuple(data.get("media") or ()),
+        reply_to=_opt_int(data.get("reply_to")),
+        root_id=_opt_int(data.get("root_id")),
+        reply_to_author_id=(
+            None if data.get("reply_to_author_id") is None else str(data["reply_to_author_id"])
+        ),
     )
+
+
+def _opt_int(v: Any) -> int | None:
+    return None if v is None else int(v)
 
 
 def _event_doc(event: PostEvent) -> dict[str, Any]:
@@ -109,6 +132,7 @@ class FirestorePosts:
 
     def __init__(self, client: firestore.Client) -> None:
         self._db = client
+        self._stats = AuthorStats(client, self._live_posts_of)
 
     # references -------------------------------------------------------------------------
 
@@ -133,18 +157,22 @@ class FirestorePosts:
         *,
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
+        reply: tuple[int, int, str] | None = None,
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
         post and event are the first request's, whatever its text and media were (the use case
         decides whether this request may replay it). ``media`` (media_json items) goes on the
-        read model and the event alike.
+        read model and the event alike, and so does ``reply``: (reply_to, root_id,
+        reply_to_author_id) of a reply.
         """
         created_ms = ids.timestamp_ms(post_id)
+        reply_to, root_id, reply_author = reply if reply is not None else (None, None, None)
         post = Post(
-            id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media)
-        )
+            id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media),
+            reply_to=reply_to, root_id=root_id, reply_to_author_id=reply_author,
+        )  # fmt: skip
         event = events.PostCreated(
             event_id=created_event_id(post_id),
             occurred_ms=created_ms,
@@ -154,6 +182,9 @@ class FirestorePosts:
             created_ms=created_ms,
             trace_id=trace_id,
             media=list(media),
+            reply_to=None if reply_to is None else str(reply_to),
+            root_id=None if root_id is None else str(root_id),
+            reply_to_author_id=reply_author,
         )
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
@@ -175,9 +206,10 @@ class FirestorePosts:
             )
         batch.create(post_ref, _post_doc(post))
         batch.create(event_ref, _event_doc(event))
+        self._stats.count_in(batch, author_id, +1)
 
         try:
-            batch.commit()
+            batch.commit(retry=_RETRY_CONTENDED)
         except Exception:
             # The loser of a race sees AlreadyExists. Whatever the error, an idempotency doc for
             # this key means an earlier request won: answer with its post. A commit that
@@ -241,6 +273,7 @@ class FirestorePosts:
             # knows which files to delete (the posts use case does that after the commit).
             tx.update(post_ref, {"deleted": True, "text": "", "deleted_ms": now})
             tx.create(event_ref, _event_doc(event))
+            self._stats.count_in(tx, post.author_id, -1)
             return event, True
 
         result: tuple[events.PostDeleted, bool] | None = run(self._db.transaction())
@@ -265,6 +298,33 @@ class FirestorePosts:
                 found[post.id] = post
         return found
 
+    def list_replies(
+        self, post_id: int, limit: int, after: int | None = None, *, newest: bool = False
+    ) -> list[Post]:
+        """Direct replies of a post (tombstones included), by id: oldest first, or newest
+        first with ``newest``; ids past ``after`` in that order."""
+        if limit <= 0:
+            return []
+        query = self._db.collection(POSTS).where(filter=FieldFilter("reply_to", "==", post_id))
+        if after is not None:
+            query = query.where(filter=FieldFilter("id", "<" if newest else ">", after))
+        direction = firestore.Query.DESCENDING if newest else firestore.Query.ASCENDING
+        query = query.order_by("id", direction=direction).limit(limit)
+        return [_post_of(s.to_dict() or {}) for s in query.stream()]
+
+    def reply_ids(self, post_id: int) -> list[tuple[int, bool]]:
+        """(reply id, deleted) of every direct reply of a post (a reply counter rebuild)."""
+        query = (
+            self._db.collection(POSTS)
+            .where(filter=FieldFilter("reply_to", "==", post_id))
+            .select(["id", "deleted"])
+        )
+        out = []
+        for snap in query.stream():
+            d = snap.to_dict() or {}
+            out.append((int(d["id"]), bool(d.get("deleted", False))))
+        return out
+
     def _live_posts_of(self, author_id: str) -> firestore.Query:
         return (
             self._db.collection(POSTS)
@@ -283,9 +343,8 @@ class FirestorePosts:
         return [_post_of(s.to_dict() or {}) for s in query.stream()]
 
     def count_user_posts(self, author_id: str) -> int:
-        """Live posts of the author, by a count() aggregation: no counter doc to contend on."""
-        result = self._live_posts_of(author_id).count(alias="n").get()
-        return int(result[0][0].value) if result and result[0] else 0
+        """Live posts of the author (the author's counter document, firestore_author_stats)."""
+        return self._stats.counts([author_id])[author_id]
 
     # outbox and event log ---------------------------------------------------------------
 
@@ -354,22 +413,6 @@ class FirestorePosts:
             last = page[-1]
 
     def count_user_posts_many(self, author_ids: Sequence[str]) -> dict[str, int]:
-        """Live post counts of many authors (a followers page of up to 100), by author id.
-
-        Why concurrent count() aggregations, at most 16 in flight on this one client (its
-        gRPC channel multiplexes them), rather than one query: no per-author counter document
-        exists to ``get_all`` (the post store keeps none: create_post is a create-only batch with
-        no counter to contend on), an aggregation cannot group by author, and one ``author_id
-        in [...]`` query (30 ids at most) would read every live post of the page's authors,
-        billed per document (100 authors of 1,000 posts: 100,000 reads per page) where a
-        count() costs one read per 1,000 index entries. The page waits for the slowest of
-        about 100/16 rounds of one aggregation, instead of 100/8 as before (docs/graph.md has
-        the measurements; a counter kept in the post transaction would make it one get_all).
-        """
-        from concurrent.futures import ThreadPoolExecutor
-
-        unique = list(dict.fromkeys(author_ids))
-        if not unique:
-            return {}
-        with ThreadPoolExecutor(min(16, len(unique)), thread_name_prefix="post-count") as pool:
-            return dict(zip(unique, pool.map(self.count_user_posts, unique), strict=True))
+        """Live post counts of many authors (a followers page of up to 100), by author id: one
+        ``get_all`` of their counter documents (firestore_author_stats says why and how)."""
+        return self._stats.counts(author_ids)

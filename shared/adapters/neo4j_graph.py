@@ -182,6 +182,13 @@ Q_FOLLOWED_AMONG: LiteralString = """
     RETURN b.id AS id
 """
 
+# Which of $ids follow $id (a reply's push goes only to those who follow the replied-to person).
+Q_FOLLOWERS_AMONG: LiteralString = """
+    MATCH (a:User)-[:FOLLOWS]->(b:User {id: $id})
+    WHERE a.id IN $ids
+    RETURN a.id AS id
+"""
+
 # Keyset pages, newest follow first, ordered by (created_ms, id) of the edge/other user: a follow
 # made while a client pages gets a newer created_ms, so it lands before the cursor and never
 # shifts the pages still to come (no gaps, no repeats). Followers come from an ordered range of
@@ -569,6 +576,13 @@ class Neo4jGraph:
 
     def followed_among(self, uid: str, ids: Iterable[str]) -> set[str]:
         return {r["id"] for r in self._read(Q_FOLLOWED_AMONG, id=uid, ids=list(ids))}
+
+    def followers_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` follow ``uid``."""
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        return {r["id"] for r in self._read(Q_FOLLOWERS_AMONG, id=uid, ids=wanted)}
 
     def is_following(self, a: str, b: str) -> bool:
         recs = self._read(Q_IS_FOLLOWING, a=a, b=b)

@@ -12,9 +12,11 @@ over one user's keys, or over one post's keys, then never spans two slots.
 Issue 19 (Redis Cluster): no script touches two slots; the adapter groups the keys of a call
 by slot (``shared.adapters.clients.slot_of``; one group on a single Redis) and runs one script
 or command per group, in one pipeline (the cluster client sends one round trip per node).
-(A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
-scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
-it yet: issue 19 should make the user id validation refuse braces.)
+(A user id with a brace in it would move or empty the tag and scatter that user's keys: the
+user id rule, ``shared.domain.users.USER_ID_RE``, admits no braces, and the users function
+refuses such a caller before any profile, post or timeline exists for them. Rate-limit windows
+are tagged by their subject, which may be any string: their limiter groups keys by the slot
+Redis computes, so a brace there only changes which slot, never correctness.)
 
 The builders also make scan patterns: ``home("*")`` is ``tl:{*}``, which matches every home
 timeline (``{`` and ``}`` are not glob characters).
@@ -30,6 +32,8 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
 | ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
 | ``pb:{pid}``    | string | post   | cached post body (JSON)                                  |
+| ``en:{pid}``    | hash   | post   | engagement counters ``l r p ok`` and one field per       |
+|                 |        |        | like/repost/reply record (``l:<uid>`` = ±version)        |
 | ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
 |                 |        |        | global ``pullers`` set: a hot key on one shard)          |
 | ``tr:{uid}``    | zset   | user   | originals with a repost entry in ``tl``: member = post  |
@@ -38,7 +42,8 @@ timeline (``{`` and ``}`` are not glob characters).
 |                 |        |        | -> "entry@ms ..." (one takes over when the shown goes)  |
 | ``rs:{pid}``    | hash   | post   | the post's reposts: reposter -> "<ms> <entry id>"       |
 | ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
-| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, uploads)        |
+| ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
+| ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
 
 A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
 a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
@@ -54,6 +59,7 @@ from collections.abc import Iterable
 POST_BODY = "pb:{%s}"
 TOMBSTONE = "px:{%s}"
 CARD = "pc:{%s}"
+ENGAGEMENT = "en:{%s}"
 
 
 def _tagged(prefix: str, ident: str | int) -> str:
@@ -132,9 +138,20 @@ def removed_reposts(pid: int | str) -> str:
     return _tagged("rx", pid)
 
 
-# ---- other modules (their adapters adopt these at merge time) --------------------------------
+def engagement(pid: int | str) -> str:
+    """The post's counters and the records behind them (shared.adapters.redis_engagement)."""
+    return ENGAGEMENT % pid
+
+
+# ---- rate limits (shared/adapters/redis_ratelimit.py) -----------------------------------------
+
+
+def rate_window_in(prefix: str, subject: str) -> str:
+    """A sliding window of the limiter whose keys start with ``prefix``, for ``subject`` (a
+    user, an address, a follow pair, or a write-limit window id), tagged by the subject."""
+    return f"{prefix}{{{subject}}}"
 
 
 def rate_window(name: str, subject: str) -> str:
-    """The sliding window of limiter ``name`` (e.g. ``posts``, ``uploads``) for ``subject``."""
-    return f"rl:{name}:{{{subject}}}"
+    """The sliding window of limiter ``name`` (e.g. ``posts``) for ``subject``."""
+    return rate_window_in(f"rl:{name}:", subject)

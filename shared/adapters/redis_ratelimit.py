@@ -9,8 +9,18 @@ window does not extend it. The key expires with the window, so idle users cost n
 
 It implements the RateLimiter port (shared/ports.py); each use of it (posts, uploads, the
 write limits of every route) is one instance with its own key prefix. ``take`` counts in the
-instance's own window; ``take_all`` counts one attempt in several windows atomically (the write
-limits: per user, per address, per pair, each with its own size), by the same script.
+instance's own window; ``take_all`` counts one attempt in several windows at once (the write
+limits: per user, per address, per pair, each with its own size), by the same script
+(``lua/sliding_window.lua``).
+
+On Redis Cluster (issue 19) each window key is hash-tagged by its subject
+(``shared.adapters.redis_keys.rate_window_in``), so the windows of one request usually live in
+different slots and no one script may touch them all. ``take_all`` then runs the script once
+per slot group, in a fixed order, and when a later group refuses, takes the attempt back out of
+the groups that admitted it (ZREM of this attempt's unique member): a refused attempt still
+counts nowhere. Between the two steps a concurrent request may see one window a place fuller
+than it ends up, i.e. the cluster errs by refusing, never by admitting past a limit. On a
+single Redis there is one group and it is the one atomic script, as before.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ from typing import Any, cast
 import redis
 
 from shared import ids
+from shared.adapters import lua, redis_keys
+from shared.adapters.clients import slot_of
 
 # Key prefixes of the windows (one sorted set per user): posts' attempts and media uploads.
 POSTS_PREFIX = "rl:posts:"
@@ -30,33 +42,6 @@ UPLOADS_PREFIX = "media:uploads:"
 
 # Key prefix of the write limits of shared/domain/limits.py (the Router's, every write route).
 LIMITS_PREFIX = "rl:"
-
-# KEYS: the window zsets. ARGV: now ms, a unique member for this attempt, then per key its
-# window ms and limit. All windows are checked first and the attempt is recorded in all of them
-# only when every one has room, so a refused attempt counts nowhere (one full window does not
-# spend the others). Returns 0 when admitted, else the milliseconds until every full window
-# has a slot free.
-_SLIDING = """
-local now, member = tonumber(ARGV[1]), ARGV[2]
-local wait = 0
-for i, key in ipairs(KEYS) do
-  local win, limit = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - win)
-  if redis.call('ZCARD', key) >= limit then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    local w = tonumber(oldest[2]) + win - now
-    if w < 1 then w = 1 end
-    if w > wait then wait = w end
-  end
-end
-if wait > 0 then return wait end
-for i, key in ipairs(KEYS) do
-  local win = tonumber(ARGV[1 + 2 * i])
-  redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, win)
-end
-return 0
-"""
 
 
 class RedisRateLimiter:
@@ -76,11 +61,13 @@ class RedisRateLimiter:
         self.limit = limit
         self.window_seconds = max(1, window_seconds)
         self._window_ms = self.window_seconds * 1000
-        self._script = client.register_script(_SLIDING)
+        self._client = client
+        self._script = client.register_script(lua.source("sliding_window"))
+        self._slot = slot_of(client)
 
     def key(self, key: str) -> str:
         """The Redis key of ``key``'s window (for tools and tests that inspect it)."""
-        return f"{self._prefix}{key}"
+        return redis_keys.rate_window_in(self._prefix, key)
 
     def take(self, key: str) -> int | None:
         """Count one attempt for ``key``: None when admitted, else whole seconds to wait (>= 1).
@@ -99,11 +86,21 @@ class RedisRateLimiter:
         if not live:
             return None
         now = self._clock()
-        args: list[Any] = [now, f"{now}-{secrets.token_hex(4)}"]
-        for _, n, s in live:
-            args += [s * 1000, n]
-        keys = [self.key(k) for k, _, _ in live]
-        wait_ms = int(cast(int, self._script(keys=keys, args=args)))
-        if wait_ms <= 0:
-            return None
-        return max(1, math.ceil(wait_ms / 1000))
+        member = f"{now}-{secrets.token_hex(4)}"
+        groups: dict[int, list[tuple[str, int, int]]] = {}
+        for k, n, seconds in live:
+            key = self.key(k)
+            groups.setdefault(self._slot(key), []).append((key, n, seconds))
+        admitted: list[str] = []
+        for group in groups.values():
+            args: list[Any] = [now, member]
+            for _, n, seconds in group:
+                args += [seconds * 1000, n]
+            keys = [key for key, _, _ in group]
+            wait_ms = int(cast(int, self._script(keys=keys, args=args)))
+            if wait_ms > 0:
+                for key in admitted:  # one key per call: no command spans two slots
+                    self._client.zrem(key, member)
+                return max(1, math.ceil(wait_ms / 1000))
+            admitted += keys
+        return None

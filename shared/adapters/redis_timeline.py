@@ -49,6 +49,7 @@ from shared.adapters import lua
 from shared.adapters import redis_keys as keys
 from shared.adapters.clients import node_client, slot_of
 from shared.adapters.redis_cards import card_of
+from shared.adapters.redis_engagement import engagement_of, read_fields
 from shared.config import Settings
 from shared.domain.fanout import Mode, trims
 from shared.domain.model import Post, User
@@ -83,6 +84,8 @@ def _body(p: Post | TimelinePost) -> str:
     body: dict[str, Any] = {"a": p.author_id, "t": p.text, "c": p.created_ms}
     if p.media:  # most posts have none: keep their cached body as small as before
         body["m"] = list(p.media)
+    if p.reply_to is not None:  # likewise for replies: parent, root, parent's author
+        body["r"], body["o"], body["ra"] = p.reply_to, p.root_id, p.reply_to_author_id
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -91,6 +94,7 @@ def _post(pid: int, body: bytes) -> Post:
     return Post(
         id=pid, author_id=d["a"], text=d["t"], created_ms=int(d["c"]),
         media=tuple(d.get("m") or ()),
+        reply_to=d.get("r"), root_id=d.get("o"), reply_to_author_id=d.get("ra"),
     )  # fmt: skip
 
 
@@ -461,6 +465,7 @@ class RedisTimelines:
         *,
         home: bool,
         truncate_empty: bool = False,
+        viewer: str | None = None,
     ) -> Round:
         """One page round in one script run: the newest ``limit`` distinct ids below ``before``
         across the sources, what each source gave, the cached bodies and tombstones of those
@@ -468,6 +473,7 @@ class RedisTimelines:
         read, whether the owner follows each.
 
         ``truncate_empty``: treat an absent zset as possibly incomplete (lost with Redis).
+        ``viewer``: whose liked/reposted flags the engagement carries (default the owner).
         """
         if not sources:
             return Round([], [])
@@ -500,22 +506,28 @@ class RedisTimelines:
         # 2. the merge, in the client
         merged = merge_newest(got, limit)
         # 3. the merged posts' bodies and tombstones (single-key reads, one pipeline)
+        #    and their engagement for the owner (counts, liked/reposted by the owner): the
+        #    same round trip, one HMGET more per post
         bodies: list[Any] = []
+        eng_fields = read_fields(viewer or owner or None)
         if merged:
 
             def hydrate(pipe: Any) -> None:
                 for pid in merged:
                     pipe.get(keys.post_body(pid))
                     pipe.get(keys.tombstone(pid))
+                    pipe.hmget(keys.engagement(pid), eng_fields)
 
             bodies = self._pipelined(hydrate)
         live: dict[int, Post] = {}
         dead: set[int] = set()
         missing: list[int] = []
         names, seen = [owner], {owner}
+        engagement = {}
         reposts: dict[int, tuple[int, str]] = {}
         for j, pid in enumerate(merged):
-            body, tomb = bodies[2 * j], bodies[2 * j + 1]
+            body, tomb = bodies[3 * j], bodies[3 * j + 1]
+            engagement[pid] = engagement_of(bodies[3 * j + 2])
             if tomb is not None:
                 dead.add(pid)
             elif is_repost(pid):
@@ -527,9 +539,11 @@ class RedisTimelines:
                 missing.append(pid)
             else:
                 live[pid] = p = _post(pid, body)
-                if p.author_id not in seen:
-                    seen.add(p.author_id)
-                    names.append(p.author_id)
+                # a reply's parent author too: the home rule asks whether the owner follows them
+                for a in (p.author_id, p.reply_to_author_id):
+                    if a is not None and a not in seen:
+                        seen.add(a)
+                        names.append(a)
 
         # 4. their authors' cards and (home) whether the owner follows each
         def people(pipe: Any) -> None:
@@ -545,7 +559,10 @@ class RedisTimelines:
             if c is not None:
                 found[a] = c
         followed = {a for a, f in zip(names, res[len(names)], strict=True) if f} if home else set()
-        return Round(merged, runs, live, dead, missing, followed, found, frozenset(names), reposts)
+        return Round(
+            merged, runs, live, dead, missing, followed, found, frozenset(names),
+            engagement=engagement, reposts=reposts,
+        )  # fmt: skip
 
     def sources(
         self, sources: Sequence[Source], before: int | None, limit: int

@@ -35,6 +35,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class PostNotFound(NotFound):
+    """The post a request names (a reply's parent, a like's post) does not exist."""
+
+    code = "post_not_found"
+
+
 class PermissionDenied(DomainError):
     """The caller may not do this to that thing (someone else's post or media)."""
 
@@ -45,6 +51,12 @@ class Conflict(DomainError):
     """The thing is in a state that refuses this (a taken handle, media not ready)."""
 
     code = "conflict"
+
+
+class PostGone(Conflict):
+    """The post a request names was deleted: it takes no replies, likes or reposts."""
+
+    code = "post_deleted"
 
 
 class TooLarge(DomainError):

@@ -32,6 +32,29 @@ class User:
 
 
 @dataclass(frozen=True)
+class Engagement:
+    """A post's counts and what the reader did to it (every Post JSON carries them)."""
+
+    like_count: int = 0
+    reply_count: int = 0
+    repost_count: int = 0
+    liked_by_me: bool = False
+    reposted_by_me: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "like_count": max(0, self.like_count),
+            "reply_count": max(0, self.reply_count),
+            "repost_count": max(0, self.repost_count),
+            "liked_by_me": self.liked_by_me,
+            "reposted_by_me": self.reposted_by_me,
+        }
+
+
+NO_ENGAGEMENT = Engagement()
+
+
+@dataclass(frozen=True)
 class Post:
     id: int
     author_id: str
@@ -40,16 +63,30 @@ class Post:
     deleted: bool = False
     # media_json of each attached image, in the author's order (at most four)
     media: tuple[dict[str, Any], ...] = ()
+    # A reply's parent and thread root (Bluesky's refs) and the parent's author; None otherwise
+    reply_to: int | None = None
+    root_id: int | None = None
+    reply_to_author_id: str | None = None
 
-    def to_json(self, author: User | None = None) -> dict[str, Any]:
+    def to_json(
+        self, author: User | None = None, engagement: Engagement | None = None
+    ) -> dict[str, Any]:
+        """The API's Post. A deleted post is only ever shown as a thread placeholder: no text,
+        no media, no author (its replies stay readable around it)."""
         body: dict[str, Any] = {
             "id": str(self.id),
             "author_id": self.author_id,
-            "text": self.text,
+            "text": "" if self.deleted else self.text,
             "created_ms": self.created_ms,
-            "media": list(self.media),
+            "media": [] if self.deleted else list(self.media),
+            "reply_to": None if self.reply_to is None else str(self.reply_to),
+            "root_id": None if self.root_id is None else str(self.root_id),
+            "deleted": self.deleted,
+            **(engagement or NO_ENGAGEMENT).to_json(),
         }
-        if author is not None:
+        if self.deleted:
+            body["author"] = None
+        elif author is not None:
             body["author"] = {
                 "handle": author.handle,
                 "display_name": author.display_name,

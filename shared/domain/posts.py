@@ -15,6 +15,7 @@ from typing import Any
 
 from shared import events
 from shared.domain import errors
+from shared.domain.conversations import parse_reply_to
 from shared.domain.media import parse_alt, parse_media_ids
 from shared.domain.model import Post
 
@@ -27,7 +28,7 @@ MAX_IDEMPOTENCY_KEY = 128
 # because a zero-width joiner inside the text is part of an emoji sequence.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 _ALLOWED_CONTROLS = {"\n", "\t"}
-_BODY_FIELDS = {"text", "media_ids", "media_alts"}
+_BODY_FIELDS = {"text", "media_ids", "media_alts", "reply_to"}
 
 
 def normalize_text(raw: object) -> str:
@@ -70,10 +71,11 @@ class PostDraft:
     media_ids: list[str] = field(default_factory=list)
     # alt text per media id, overriding the one given at upload (the composer may edit it)
     alts: dict[str, str] = field(default_factory=dict)
+    reply_to: int | None = None  # the parent's id, for a reply
 
 
 def parse_post_draft(body: dict[str, Any]) -> PostDraft:
-    """A POST /v1/posts body: {"text", "media_ids"?, "media_alts"?}, nothing else.
+    """A POST /v1/posts body: {"text", "media_ids"?, "media_alts"?, "reply_to"?}, nothing else.
 
     ``media_alts`` (optional) lists one alt text per media id, in the same order; null keeps
     the alt text given at upload.
@@ -85,16 +87,17 @@ def parse_post_draft(body: dict[str, Any]) -> PostDraft:
         )
     text = normalize_text(body.get("text"))
     media_ids = parse_media_ids(body.get("media_ids"))
+    reply_to = parse_reply_to(body.get("reply_to"))
     raw_alts = body.get("media_alts")
     if raw_alts is None:
-        return PostDraft(text, media_ids)
+        return PostDraft(text, media_ids, reply_to=reply_to)
     if not isinstance(raw_alts, list) or len(raw_alts) != len(media_ids):
         raise errors.InvalidInput(
             "media_alts must be a list with one alt text (or null) per media id",
             details={"field": "media_alts"},
         )
     alts = {m: parse_alt(a) for m, a in zip(media_ids, raw_alts, strict=True) if a is not None}
-    return PostDraft(text, media_ids, alts)
+    return PostDraft(text, media_ids, alts, reply_to)
 
 
 def parse_idempotency_key(raw: str | None) -> str | None:
@@ -109,16 +112,24 @@ def parse_idempotency_key(raw: str | None) -> str | None:
     return key
 
 
-def check_replay(earlier: events.PostCreated, post: Post, text: str, media_ids: list[str]) -> None:
+def check_replay(
+    earlier: events.PostCreated,
+    post: Post,
+    text: str,
+    media_ids: list[str],
+    reply_to: int | None = None,
+) -> None:
     """An Idempotency-Key replays its first create only: the same text and the same media.
 
     ``earlier`` is the first request's PostCreated (the event log keeps its text even after a
     delete), ``post`` its read model. ValidationFailed when this request differs; Conflict when
     the post has since been deleted (replaying it would bring back a post its author removed).
     """
-    if earlier.text != text or [str(m["id"]) for m in earlier.media] != media_ids:
+    same_reply = earlier.reply_to == (None if reply_to is None else str(reply_to))
+    if earlier.text != text or [str(m["id"]) for m in earlier.media] != media_ids or not same_reply:
         raise errors.ValidationFailed(
-            "this Idempotency-Key was already used for a post with different text or media"
+            "this Idempotency-Key was already used for a post with different text, media or"
+            " reply_to"
         )
     if post.deleted:
         raise errors.Conflict("the post created with this Idempotency-Key has been deleted")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain.fanout import Mode
-from shared.domain.model import Post, User
+from shared.domain.model import Engagement, Post, User
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class TimelinePost:
     text: str
     created_ms: int
     media: tuple[dict[str, Any], ...] = ()
+    reply_to: int | None = None
+    root_id: int | None = None
+    reply_to_author_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,8 @@ class Round:
     follows: set[str] = field(default_factory=set)  # authors the reader follows (home reads)
     cards: dict[str, User] = field(default_factory=dict)  # profile cards found (owner too)
     seen: frozenset[str] = frozenset()  # the authors looked up (owner included)
+    # engagement of the merged ids, read in the same pipeline as the bodies; None = incomplete
+    engagement: dict[int, Engagement | None] = field(default_factory=dict)
     # merged repost entries (shared.domain.reposts) -> (original post id, reposter)
     reposts: dict[int, tuple[int, str]] = field(default_factory=dict)
 

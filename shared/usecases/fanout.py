@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from shared import events, ids
 from shared.config import Settings
+from shared.domain.conversations import home_audience
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
 from shared.domain.model import Post
 from shared.domain.timeline import Recorded, TimelinePost
@@ -92,8 +93,9 @@ class FanoutPlanner:
             if stored is None or stored.deleted:
                 return  # forged, or deleted since: the PostDeleted event does the removal
             post = TimelinePost(
-                stored.id, stored.author_id, stored.text, stored.created_ms, stored.media
-            )
+                stored.id, stored.author_id, stored.text, stored.created_ms, stored.media,
+                stored.reply_to, stored.root_id, stored.reply_to_author_id,
+            )  # fmt: skip
             out = self.plan_posts([post], trace_id=event.trace_id)
             if out:
                 _publish_all(self.publisher, FANOUT_TOPIC, list(out))
@@ -167,8 +169,9 @@ class FanoutPlanner:
                 pages = followers.get(p.author_id)
                 if pages is None:  # mode decided by an earlier delivery: no count was needed
                     pages = followers[p.author_id] = self._pages(p.author_id)
+                audience = home_audience(p.author_id, p.reply_to_author_id)
                 out += self._batches(
-                    "add", p.post_id, p.author_id, p.created_ms, trace_id, pages,
+                    "add", p.post_id, p.author_id, p.created_ms, trace_id, pages, audience,
                     repost_of=repost_of,
                 )  # fmt: skip
         return out
@@ -277,11 +280,14 @@ class FanoutPlanner:
         created_ms: int,
         trace_id: str | None,
         pages: Iterable[list[str]],
+        audience: str | None = None,
         *,
         repost_of: int | None = None,
     ) -> list[events.FanoutBatch]:
         if op == "add":
             pages = self._active(pages)
+            if audience is not None:
+                pages = self._following(pages, audience)
         now = ids.now_ms()
         return [
             events.FanoutBatch(
@@ -299,6 +305,13 @@ class FanoutPlanner:
             )
             for n, recipients in enumerate(batches(pages, self.batch_size))
         ]
+
+    def _following(self, pages: Iterable[list[str]], audience: str) -> Iterator[list[str]]:
+        # A reply to someone else reaches only the readers who follow that someone too (or
+        # are them): domain.conversations.reaches_home, applied here to pushed posts.
+        for page in pages:
+            among = self.graph.followers_among(audience, page) | {audience}
+            yield [u for u in page if u in among]
 
     def _active(self, pages: Iterable[list[str]]) -> Iterator[list[str]]:
         # Inactive followers are skipped here, not in the writer: one MGET per page, and the

@@ -86,9 +86,12 @@ class TickRelays:
     """One tick's work: post events from Firestore's outbox, then the follow and unfollow
     events the graph still marks as unannounced (the users part's relay, behind SocialRelay)."""
 
-    def __init__(self, posts: OutboxRelay, social: SocialRelay) -> None:
+    def __init__(
+        self, posts: OutboxRelay, social: SocialRelay, engagement: SocialRelay | None = None
+    ) -> None:
         self.posts = posts
         self.social = social
+        self.engagement = engagement  # likes and reposts (shared.usecases.engagement)
 
     def run_once(self) -> RelayStats:
         stats = self.posts.run_once()
@@ -98,4 +101,10 @@ class TickRelays:
         except Exception:
             log.exception("social events relay failed; next tick retries")
             stats.failed += 1
+        if self.engagement is not None:
+            try:
+                stats.published += self.engagement()
+            except Exception:
+                log.exception("engagement events relay failed; next tick retries")
+                stats.failed += 1
         return stats

@@ -26,6 +26,7 @@ from typing import Any
 from shared import ids, observability
 from shared.domain import errors
 from shared.domain import posts as domain
+from shared.domain.conversations import check_engageable, reply_refs
 from shared.domain.media import media_json
 from shared.domain.model import Post, User
 from shared.domain.posts import PostEvent
@@ -100,6 +101,7 @@ class PostsService:
         avatars: AvatarSource | None = None,
         cards: ProfileCards | None = None,
         topic: str = POST_EVENTS_TOPIC,
+        on_reply: Callable[[Post], None] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -110,6 +112,8 @@ class PostsService:
         self._avatars = avatars
         self._cards = cards
         self._topic = topic
+        # counts a new reply on its parent at once (the post_counter consumer does it anyway)
+        self._on_reply = on_reply
 
     def create(
         self,
@@ -118,14 +122,20 @@ class PostsService:
         idempotency_key: str | None,
         media_ids: Sequence[str] = (),
         alts: dict[str, str] | None = None,
+        reply_to: int | None = None,
     ) -> tuple[Post, bool]:
         """(post, created); created is False when an Idempotency-Key replayed an earlier create.
 
-        ``text`` is already normalised (shared.domain.posts.parse_post_draft).
+        ``text`` is already normalised (shared.domain.posts.parse_post_draft). A reply
+        (``reply_to``) needs a live parent: PostNotFound / PostGone otherwise.
         """
         self.require_author(author_id)
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
+        reply = None
+        if reply_to is not None:
+            parent = check_engageable(reply_to, self._store.get_post(reply_to))
+            reply = reply_refs(parent)
         media: list[dict[str, Any]] = []
         if media_ids:
             refs = self._media_port().claim_for_post(author_id, list(media_ids), alts)
@@ -137,11 +147,17 @@ class PostsService:
             ids.new_id(),
             trace_id=observability.current_trace(),
             media=media,
+            reply=reply,
         )
         if created:
             self._publish(event)
+            if post.reply_to is not None and self._on_reply is not None:
+                try:
+                    self._on_reply(post)
+                except Exception:  # only a head start on the consumer
+                    log.warning("reply count of %s not updated", post.reply_to, exc_info=True)
         else:
-            domain.check_replay(event, post, text, [str(m["id"]) for m in media])
+            domain.check_replay(event, post, text, [str(m["id"]) for m in media], reply_to)
         if post.media:
             # On a replay too (idempotent): it repairs a create whose attach never happened.
             # A failure here is a 500, and the client's keyed retry lands on that replay.

@@ -22,11 +22,12 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain import errors
+from shared.domain.conversations import reaches_home
 from shared.domain.media import media_json
-from shared.domain.model import Post, User
+from shared.domain.model import Engagement, Post, User
 from shared.domain.reposts import Entry, RepostedBy, dedupe, reposted_by
 from shared.domain.timeline import (
     HEAD_SIZE,
@@ -45,6 +46,9 @@ from shared.ports import (
     TimelineStore,
 )
 
+if TYPE_CHECKING:
+    from shared.usecases.engagement import EngagementService
+
 log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 4  # bounded refills when filtering (deleted, unfollowed) thins a page
@@ -58,13 +62,18 @@ class Page:
     authors: dict[str, User] = field(default_factory=dict)
     next_cursor: str | None = None
     regenerating: bool = False
+    engagement: dict[int, Engagement] = field(default_factory=dict)
     # home items shown by a repost: post id -> who reposted it (shared.domain.reposts)
     reposted_by: dict[int, RepostedBy] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "items": [self._repost_fields(p, p.to_json(self.authors.get(p.author_id)))
-                      for p in self.posts],
+            "items": [
+                self._repost_fields(
+                    p, p.to_json(self.authors.get(p.author_id), self.engagement.get(p.id))
+                )
+                for p in self.posts
+            ],
             "next_cursor": self.next_cursor,
             "regenerating": self.regenerating,
         }  # fmt: skip
@@ -100,12 +109,15 @@ class TimelineReader:
         posts: PostStore,
         cards: ProfileCards,
         avatars: AvatarSource | None = None,
+        engagement: EngagementService | None = None,
     ) -> None:
         self.tl = timelines
         self.graph = graph
         self.posts = posts
         self.cards = cards
         self.avatars = avatars  # fills missing cards; None: cards are filled without avatars
+        # completes the counts the page round read (None: every post shows zeros)
+        self.engagement = engagement
 
     def home(self, uid: str, limit: int, before: int | None = None) -> Page:
         st = self.tl.reader_state(uid)
@@ -142,11 +154,15 @@ class TimelineReader:
         ids = [p.id for p in page.posts]
         return Newer(count_newer(ids, after), head_tag(ids), page.regenerating)
 
-    def user_posts(self, uid: str, limit: int, before: int | None = None) -> Page:
+    def user_posts(
+        self, uid: str, limit: int, before: int | None = None, viewer: str | None = None
+    ) -> Page:
         if not 1 <= len(uid) <= MAX_USER_ID:
             raise errors.InvalidInput(f"id must be 1-{MAX_USER_ID} characters")
         only = frozenset({uid})
-        page = self._collect(uid, [Source.own(uid)], limit, before, lambda: only, home=False)
+        page = self._collect(
+            uid, [Source.own(uid)], limit, before, lambda: only, home=False, viewer=viewer
+        )
         if not page.posts and uid not in page.authors:
             raise errors.NotFound(f"no user {uid}")
         return page
@@ -160,19 +176,24 @@ class TimelineReader:
         everyone: Callable[[], frozenset[str]],
         *,
         home: bool,
+        viewer: str | None = None,
     ) -> Page:
         page: list[Post] = []
         entries: list[int] = []  # the entry ids of the page (a repost's is not its post's)
         as_repost: set[int] = set()  # posts the page shows by a repost entry
         by: dict[int, RepostedBy] = {}
         cards: dict[str, User] = {}
+        counts: dict[int, Engagement | None] = {}
         cursor = before
         exhausted = False
         for _ in range(MAX_ROUNDS):
             # A user's own timeline missing from Redis (lost, not yet rebuilt) costs one query.
             # One script run: merge, bodies, tombstones, authors' cards and follow flags.
-            rd = self.tl.round(sources, cursor, limit, uid, home=home, truncate_empty=not home)
+            rd = self.tl.round(
+                sources, cursor, limit, uid, home=home, truncate_empty=not home, viewer=viewer
+            )
             merged = rd.merged
+            counts.update(rd.engagement)
             fb = fallback_for(rd.runs)
             known: dict[int, Post] = {}
             if fb is not None and fb.needed(merged, limit):
@@ -188,7 +209,8 @@ class TimelineReader:
             follows = set(rd.follows)
             cards.update(rd.cards)
             # authors the script did not see (posts from the store): one more round trip
-            unseen = sorted({p.author_id for p in posts.values()} - rd.seen)
+            people = {a for p in posts.values() for a in (p.author_id, p.reply_to_author_id) if a}
+            unseen = sorted(people - rd.seen)
             if unseen:
                 more, found = self.tl.author_info(uid if home else None, unseen)
                 follows |= more
@@ -204,8 +226,16 @@ class TimelineReader:
                     continue
                 who = via.get(pid, p.author_id)
                 # unfollowed authors' (reposters') entries may linger in the home timeline
-                if who == uid or (home and who in follows):
-                    kept.append(Entry(pid, p.id))
+                if not (who == uid or (home and who in follows)):
+                    continue
+                # a reply reaches home only by the conversation rule (the pulled ones: here);
+                # a repost of a reply is the reposter's choice, shown like any repost
+                reply_elsewhere = home and pid not in via
+                if reply_elsewhere and not reaches_home(
+                    uid, p.author_id, p.reply_to_author_id, follows
+                ):
+                    continue
+                kept.append(Entry(pid, p.id))
             for e in dedupe(kept, {p.id for p in page}):
                 if len(page) < limit:
                     page.append(posts[e.entry])
@@ -224,7 +254,26 @@ class TimelineReader:
         if missing:
             cards.update(self._fill_cards(missing))
         shown = {a: u for a, u in cards.items() if a in wanted}
-        return Page(posts=page, authors=shown, next_cursor=nxt, reposted_by=shown_by)
+        engagement = (
+            self.engagement.complete([p.id for p in page], viewer or uid, counts)
+            if self.engagement is not None
+            else {}
+        )
+        return Page(
+            posts=page, authors=shown, next_cursor=nxt, engagement=engagement,
+            reposted_by=shown_by,
+        )  # fmt: skip
+
+    def cards_of(self, uids: Iterable[str]) -> dict[str, User]:
+        """The profile cards of ``uids`` (Redis; missing ones filled and put)."""
+        wanted = sorted(set(uids))
+        if not wanted:
+            return {}
+        found = self.cards.cards(wanted)
+        missing = [u for u in wanted if u not in found]
+        if missing:
+            found.update(self._fill_cards(missing))
+        return found
 
     # ---- reposts (issue 20; docs/timeline.md "Reposts") ----------------------------------
 

@@ -114,7 +114,6 @@ class CountingPosts(FirestorePosts):
 
     def count_user_posts_many(self, author_ids: Any) -> dict[str, int]:
         self.batched += 1
-        self.single -= len(author_ids)  # the batch's own per-author aggregations
         return super().count_user_posts_many(author_ids)
 
 

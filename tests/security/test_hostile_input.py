@@ -107,7 +107,7 @@ def test_post_rate_limit_is_429_with_retry_after_per_user(stack: LocalStack) -> 
     assert bystander.post("unaffected").status_code == 201  # the limit is per user
     # The window is kept in Redis, shared by every instance of the posts function.
     c = harness.container(stack)
-    key = f"rl:posts:{spammer.uid}"
+    key = c.post_limiter.key(spammer.uid)
     assert c.redis.zcard(key) == harness.RATE_LIMIT
     assert 0 < c.redis.pttl(key) <= harness.RATE_WINDOW_SECONDS * 1000
     # After Retry-After the user may post again.

@@ -578,6 +578,9 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
         "post-events/outbox_relay",
         "social-events/outbox_relay",
         "fanout-batches/fanout_planner",
+        # likes and reposts (shared/usecases/engagement.py) and their outbox relay
+        "engagement-events/posts",
+        "engagement-events/outbox_relay",
     } | {f"{s.dead_letter_topic}/{s.function}" for s in topo.subscriptions}
     assert set(outputs["grants"]) == expected
     for key, grant in outputs["grants"].items():

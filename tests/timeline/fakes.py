@@ -40,6 +40,9 @@ class MemGraph:
     def following_ids(self, user_id: str) -> list[str]:
         return sorted(self.following[user_id])
 
+    def followers_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        return {i for i in ids if uid in self.following[i]}
+
     def get_users(self, ids: Iterable[str]) -> dict[str, User]:
         return {i: self.users[i] for i in ids if i in self.users}
 

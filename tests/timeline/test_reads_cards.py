@@ -48,6 +48,9 @@ class CountingGraph:
     def following_ids(self, user_id: str) -> list[str]:
         return self.g.following_ids(user_id)
 
+    def followers_among(self, uid: str, ids: Iterable[str]) -> set[str]:
+        return self.g.followers_among(uid, ids)
+
     def get_users(self, ids: Iterable[str]) -> dict[str, User]:
         self.users += 1
         return self.g.get_users(ids)

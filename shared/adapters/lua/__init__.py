@@ -1,4 +1,4 @@
-"""The timeline engine's Lua scripts, loaded as package resources by shared.adapters.redis_timeline.
+"""The Redis adapters' Lua scripts, loaded once per process as package resources.
 
 Every key a script touches arrives in ``KEYS`` (built by shared.adapters.redis_keys), except the
 read round's hydration keys, which depend on what the round merged (see round.lua).

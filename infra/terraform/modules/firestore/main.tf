@@ -85,3 +85,93 @@ resource "google_firestore_field" "idempotency_ttl" {
   # A TTL field needs no index: skip the default ones (cheaper writes).
   index_config {}
 }
+
+# likers / count_active (shared/adapters/firestore_engagement.py): likes where post_id == p and
+# active == true order by key desc.
+resource "google_firestore_index" "likes_of_post" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "likes"
+  fields {
+    field_path = "post_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "active"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "key"
+    order      = "DESCENDING"
+  }
+}
+
+# liked_by: likes where user_id == u and active == true order by key desc.
+resource "google_firestore_index" "likes_by_user" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "likes"
+  fields {
+    field_path = "user_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "active"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "key"
+    order      = "DESCENDING"
+  }
+}
+
+# count_active of reposts: reposts where post_id == p and active == true.
+resource "google_firestore_index" "reposts_of_post" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "reposts"
+  fields {
+    field_path = "post_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "active"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "key"
+    order      = "DESCENDING"
+  }
+}
+
+# The engagement outbox relay: engagement_outbox where published == false [and occurred_ms < t]
+# order by occurred_ms.
+resource "google_firestore_index" "unpublished_engagement" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "engagement_outbox"
+  fields {
+    field_path = "published"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "occurred_ms"
+    order      = "ASCENDING"
+  }
+}
+
+# A thread's direct replies (firestore_posts.list_replies): posts where reply_to == p order by
+# id (asc; Firestore serves desc from the same index).
+resource "google_firestore_index" "replies_of_post" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "posts"
+  fields {
+    field_path = "reply_to"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "id"
+    order      = "ASCENDING"
+  }
+}

@@ -11,14 +11,17 @@ locals {
   # never be processed there itself).
   access = {
     users           = { neo4j = true, firestore = true, redis = true, publishes = ["social-events"] }
-    posts           = { neo4j = true, firestore = true, redis = true, publishes = ["post-events"] }
+    posts           = { neo4j = true, firestore = true, redis = true, publishes = ["post-events", "engagement-events"] }
     timeline        = { neo4j = true, firestore = true, redis = true, publishes = [] }
     media           = { neo4j = false, firestore = true, redis = true, publishes = [] }
     fanout_planner  = { neo4j = true, firestore = false, redis = true, publishes = ["fanout-batches"] }
     timeline_writer = { neo4j = false, firestore = false, redis = true, publishes = [] }
     follow_sync     = { neo4j = true, firestore = true, redis = true, publishes = [] }
-    outbox_relay    = { neo4j = true, firestore = true, redis = false, publishes = ["post-events", "social-events"] }
+    outbox_relay    = { neo4j = true, firestore = true, redis = false, publishes = ["post-events", "social-events", "engagement-events"] }
     media_processor = { neo4j = false, firestore = true, redis = false, publishes = [] }
+    # The engagement counters read the like/repost records and posts, write Redis counters.
+    engagement_counter = { neo4j = false, firestore = true, redis = true, publishes = [] }
+    post_counter       = { neo4j = false, firestore = true, redis = true, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
   default_access = { neo4j = false, firestore = true, redis = false, publishes = [] }

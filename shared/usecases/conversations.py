@@ -1,0 +1,139 @@
+"""Reading conversations: a post's thread, who liked a post, what a user liked.
+
+Every post shown carries its engagement for the reader and its author's profile card (the same
+hydration as a timeline page: shared.usecases.timeline). A deleted post in a thread is shown as
+a placeholder (domain.model.Post.to_json) so the replies around it stay readable; a deleted
+reply is shown only when it has replies of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared import ids
+from shared.domain import errors
+from shared.domain.conversations import MAX_ANCESTORS
+from shared.domain.model import Engagement, Post, User
+from shared.ports import EngagementRecords, FollowerSource, ThreadStore
+from shared.usecases.engagement import EngagementService
+from shared.usecases.timeline import TimelineReader
+
+_LIKE_CURSOR = re.compile(r"^[0-9]{15}-[0-9]{1,19}-[0-9a-f]{40}$")
+
+
+@dataclass
+class Shown:
+    """Posts with what a reader sees of them."""
+
+    authors: dict[str, User] = field(default_factory=dict)
+    engagement: dict[int, Engagement] = field(default_factory=dict)
+
+    def json(self, p: Post) -> dict[str, Any]:
+        return p.to_json(self.authors.get(p.author_id), self.engagement.get(p.id))
+
+
+def _like_cursor(raw: str | None) -> str | None:
+    if raw is None or raw == "":
+        return None
+    if not _LIKE_CURSOR.match(raw):
+        raise errors.InvalidInput("cursor is not one this API returned")
+    return raw
+
+
+def _id_cursor(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return ids.parse_id(raw)
+    except ValueError as exc:
+        raise errors.InvalidInput("cursor is not one this API returned") from exc
+
+
+class ConversationsReader:
+    def __init__(
+        self,
+        posts: ThreadStore,
+        records: EngagementRecords,
+        engagement: EngagementService,
+        timeline: TimelineReader,
+        graph: FollowerSource,
+    ) -> None:
+        self.posts = posts
+        self.records = records
+        self.engagement = engagement
+        self.timeline = timeline
+        self.graph = graph
+
+    def shown(self, posts: Sequence[Post], viewer: str) -> Shown:
+        live = {p.author_id for p in posts if not p.deleted}
+        return Shown(
+            authors=self.timeline.cards_of(live),
+            engagement=self.engagement.complete([p.id for p in posts], viewer),
+        )
+
+    def thread(
+        self, viewer: str, post_id: int, *, newest: bool, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """The post, its ancestors (root first, at most MAX_ANCESTORS), a page of its direct
+        replies (oldest or newest first) and the next page's cursor."""
+        post = self.posts.get_post(post_id)
+        if post is None:
+            raise errors.PostNotFound(f"no post {post_id}")
+        after = _id_cursor(cursor)
+        chain: list[Post] = []
+        cur = post
+        while cur.reply_to is not None and len(chain) < MAX_ANCESTORS:
+            parent = self.posts.get_post(cur.reply_to)
+            if parent is None:
+                break
+            chain.append(parent)
+            cur = parent
+        ancestors = chain[::-1]
+        got = self.posts.list_replies(post_id, limit + 1, after, newest=newest)
+        more = len(got) > limit
+        replies = got[:limit]
+        shown = self.shown([*ancestors, post, *replies], viewer)
+        # A deleted reply nobody answered is just gone; one with replies stays, as a placeholder.
+        visible = [
+            r for r in replies if not r.deleted or shown.engagement[r.id].reply_count > 0
+        ]  # fmt: skip
+        return {
+            "post": shown.json(post),
+            "ancestors": [shown.json(a) for a in ancestors],
+            "replies": [shown.json(r) for r in visible],
+            "next_cursor": str(replies[-1].id) if more and replies else None,
+        }
+
+    def post_likes(self, post_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
+        """Who liked the post, newest like first (UserList)."""
+        post = self.posts.get_post(post_id)
+        if post is None or post.deleted:
+            raise errors.PostNotFound(f"no post {post_id}")
+        got = self.records.likers(post_id, limit + 1, _like_cursor(cursor))
+        page = got[:limit]
+        users = self.graph.get_users([u for u, _ in page])
+        return {
+            "items": [users[u].to_json() for u, _ in page if u in users],
+            "next_cursor": page[-1][1] if len(got) > limit else None,
+        }
+
+    def user_likes(
+        self, viewer: str, user_id: str, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """The live posts the user liked, newest like first (PostPage)."""
+        if not 1 <= len(user_id) <= 128:
+            raise errors.InvalidInput("id must be 1-128 characters")
+        if not self.graph.get_users([user_id]):
+            raise errors.NotFound(f"no user {user_id}")
+        got = self.records.liked_by(user_id, limit + 1, _like_cursor(cursor))
+        page = got[:limit]
+        stored = self.posts.get_posts([pid for pid, _ in page])
+        posts = [stored[pid] for pid, _ in page if pid in stored and not stored[pid].deleted]
+        shown = self.shown(posts, viewer)
+        return {
+            "items": [shown.json(p) for p in posts],
+            "next_cursor": page[-1][1] if len(got) > limit else None,
+        }
