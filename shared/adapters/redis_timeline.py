@@ -741,7 +741,8 @@ class RedisTimelines:
         self, reader: str, originals: Sequence[int], known: Collection[str] = ()
     ) -> RepostRound:
         """The originals of a page's repost entries and who reposted them, in two pipelines:
-        each original's body, tombstone and reposters (one script run per slot group),
+        each original's body, tombstone and reposters (one script run per slot group) and its
+        engagement for the reader (an HMGET, as the page round's),
         then which reposters the reader follows (``SMISMEMBER``, the reader's slot) with the
         profile cards not ``known`` of the originals' authors and of the newest
         ``REPOSTERS_CARDS`` reposters of each. A viral post (more reposters than
@@ -750,17 +751,24 @@ class RedisTimelines:
             return RepostRound()
 
         groups = self._by_slot(originals, keys.tombstone)
+        eng_fields = read_fields(reader)
 
         def fill(pipe: Any) -> None:
             for g in groups:
                 ks = [k for p in g for k in (keys.post_body(p), keys.tombstone(p), keys.reposts(p))]
                 self._call(pipe, "repost_original", ks, [REPOSTERS_READ])
+            for pid in originals:
+                pipe.hmget(keys.engagement(pid), eng_fields)
 
         got: list[tuple[Any, Any, Any]] = []
         order: list[int] = []
-        for g, res in zip(groups, self._pipelined(fill), strict=True):
+        res_all = self._pipelined(fill)
+        for g, res in zip(groups, res_all, strict=False):
             order += g
             got += [(res[3 * j], res[3 * j + 1], res[3 * j + 2]) for j in range(len(g))]
+        engagement = {
+            pid: engagement_of(v) for pid, v in zip(originals, res_all[len(groups) :], strict=True)
+        }
         live: dict[int, Post] = {}
         dead: set[int] = set()
         missing: list[int] = []
@@ -803,7 +811,7 @@ class RedisTimelines:
             if candidates
             else frozenset()
         )
-        return RepostRound(live, dead, missing, reposters, followed, cards)
+        return RepostRound(live, dead, missing, reposters, followed, cards, engagement)
 
     def _viral_reposters(
         self, reader: str, viral: Sequence[int], reposters: dict[int, list[str]]

@@ -182,6 +182,8 @@ class RepostRound:
     reposters: dict[int, list[str]] = field(default_factory=dict)  # newest first, per original
     followed: frozenset[str] = frozenset()  # the reposters the reader follows
     cards: dict[str, User] = field(default_factory=dict)  # profile cards read with them
+    # the originals' engagement for the reader, same pipeline; None = incomplete
+    engagement: dict[int, Engagement | None] = field(default_factory=dict)
 
 
 # ---- polling an open timeline ----------------------------------------------------------------

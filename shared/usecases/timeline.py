@@ -217,7 +217,7 @@ class TimelineReader:
                 cards.update(found)
             via: dict[int, str] = {}  # who put each entry here: its author, or its reposter
             if rd.reposts and home:
-                resolved = self._reposts(uid, rd.reposts, posts, cards, by)
+                resolved = self._reposts(uid, rd.reposts, posts, cards, by, counts)
                 via = {e: who for e, (_, who) in rd.reposts.items() if e in resolved}
             kept: list[Entry] = []
             for pid in merged:
@@ -284,14 +284,16 @@ class TimelineReader:
         posts: dict[int, Post],
         cards: dict[str, User],
         by: dict[int, RepostedBy],
+        counts: dict[int, Engagement | None],
     ) -> set[int]:
         """Resolve a round's repost entries to their originals (in ``posts``, under the
         entry's id) and who reposted each (``by``, the reader's followees and the reader);
-        the entries that can be shown. One pipeline (+ one for a viral post, + the originals'
-        store misses), then one for the cards not seen yet."""
+        the entries that can be shown. Two pipelines (+ one for a viral post, + the originals'
+        store misses), the cards and the originals' engagement (``counts``) included."""
         originals = sorted({pid for pid, _ in reposts.values()})
         rr = self.tl.repost_round(uid, originals, known=cards.keys())
         cards.update(rr.cards)
+        counts.update(rr.engagement)
         found = dict(rr.live)
         if rr.missing:
             stored = self.posts.get_posts(rr.missing)
