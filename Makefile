@@ -37,12 +37,13 @@ web-test: ## web app: svelte-check, then unit tests (Vitest)
 pytest: ## the test suite on real services the session starts itself, with coverage
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
 
-bench: ## timeline engine benchmarks, token verification cost, end-to-end freshness (docs/benchmarks.md)
+bench: ## timeline engine benchmarks, token verification cost, end-to-end freshness (docs/benchmarks.md), search (docs/search.md)
 	$(PY) -m devstack.bench_auth
 	$(PY) -m devstack.bench_media
 	mkdir -p .local/reports
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png --json .local/reports/bench_timeline.json
 	$(PY) -m devstack.bench_cluster --json .local/reports/bench_cluster.json
+	$(PY) -m devstack.bench_search
 	$(PY) -m devstack.capacity --write docs/capacity.md
 
 capacity: ## the bill of materials at Twitter's 2013 load from the measured costs (docs/capacity.md)

@@ -32,10 +32,12 @@ from shared.domain.users import (
     MissingUser,
     PendingAnnouncement,
     Position,
+    ProfileChange,
     UnfollowResult,
     UserPage,
 )
 from shared.events import EngagementEvent, _Event
+from shared.sealing import DataKeys as DataKeys  # the per-user data keys (crypto-shredding)
 
 
 class EventPublisher(Protocol):
@@ -125,6 +127,11 @@ class UserDirectory(Protocol):
         """By handle in any case (handles are unique case-insensitively)."""
         ...
 
+    def update_profile(self, uid: str, change: ProfileChange) -> User | HandleRefused | None:
+        """The user as changed in one commit (a new handle frees the old one at once); None when
+        there is no such user; HandleRefused when the new handle is someone else's."""
+        ...
+
 
 class FollowGraph(Protocol):
     """Follows and the lists they make. A follow or unfollow naming a user the graph does not
@@ -205,6 +212,7 @@ class PostWriter(Protocol):
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
         post and event are that first request's. ``reply``: (reply_to, root_id, its author)."""
@@ -296,6 +304,12 @@ class EventLog(Protocol):
     def iter_events(
         self, since_ms: int | None = None, until_ms: int | None = None, page_size: int = 500
     ) -> Iterator[PostEvent]: ...
+
+
+class ResealableEventLog(EventLog, Protocol):
+    """The event log, rewritable in place for the one-off sealing of old events."""
+
+    def replace_event_data(self, event: PostEvent) -> None: ...
 
 
 # One tick's relay of the graph's unannounced follow/unfollow events: how many it published.
@@ -537,6 +551,73 @@ class RebuildCheckpoint(Protocol):
     def save(self) -> None: ...
 
 
+# ---- accounts: erasure and export (issue 23, docs/privacy.md) ------------------------------
+
+
+class AccountData(Protocol):
+    """What the document store holds about one person (shared/adapters/firestore_account.py)."""
+
+    def erasure_status(self, uid: str) -> tuple[str, int | None] | None:
+        """(``deleting`` | ``deleted``, when it was done) once a deletion was asked; else None."""
+        ...
+
+    def mark_deleting(self, uid: str) -> None: ...
+
+    def mark_deleted(self, uid: str) -> None: ...
+
+    def posts_of(self, uid: str) -> list[Post]:
+        """Every post of theirs in the read model, deleted ones included."""
+        ...
+
+    def logged_post_ids(self, uid: str) -> set[int]: ...
+
+    def media_of(self, uid: str) -> list[MediaRecord]: ...
+
+    def delete_all(self, uid: str) -> int:
+        """Delete every document of theirs; idempotent."""
+        ...
+
+
+class AccountGraph(Protocol):
+    def get_user(self, uid: str) -> User | None: ...
+
+    def mark_deleted(self, uid: str) -> bool:
+        """Hide the user from every lookup at once; False when there is no such user."""
+        ...
+
+    def erase_user(self, uid: str) -> int: ...
+
+    def iter_follower_pages(self, user_id: str, page_size: int = 1000) -> Iterator[list[str]]: ...
+
+    def following_ids(self, user_id: str) -> list[str]: ...
+
+
+class TimelineErasure(Protocol):
+    def erase(self, uid: str, post_ids: Iterable[int], followers: Sequence[str]) -> int:
+        """Their posts out of every timeline, every key of theirs deleted; idempotent."""
+        ...
+
+    def delete_keys_naming(self, uid: str) -> int: ...
+
+
+class MediaObjects(Protocol):
+    def delete_variants(self, media_id: str) -> int: ...
+
+    def delete_upload_object(self, object_name: str) -> None: ...
+
+
+class SignInAccounts(Protocol):
+    def delete(self, uid: str) -> None:
+        """Delete the sign-in account (Firebase Auth); nothing to do when it is gone."""
+        ...
+
+
+class KeyShredder(Protocol):
+    def destroy(self, user_id: str) -> bool:
+        """Destroy the user's data key: every event sealed with it becomes unreadable."""
+        ...
+
+
 # ---- conversations: replies, likes, reposts (shared/usecases/engagement.py) ----------------
 
 
@@ -592,3 +673,99 @@ class ThreadStore(Protocol):
     ) -> list[Post]: ...
 
     def reply_ids(self, post_id: int) -> list[tuple[int, bool]]: ...
+
+
+# ---- search and trends (issue 22; docs/search.md) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexedPost:
+    """What the search index holds of a live post (its text read by
+    shared.usecases.search.indexed_text, the one place that reads it)."""
+
+    id: int
+    author_id: str
+    text: str
+    created_ms: int
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Post ids of one page, best or newest first, and the sort values of its last hit (the
+    next cursor) when there may be more."""
+
+    ids: list[int]
+    after: list[float | int] | None
+
+
+class PostSearchIndex(Protocol):
+    """The posts index (OpenSearch). Writes are idempotent and ordered by version: a
+    redelivered create writes the same document; a tombstone outranks every create, so a late
+    create never brings a deleted post back."""
+
+    def ensure_index(self) -> None: ...
+
+    def drop_index(self) -> None: ...
+
+    def index_posts(self, posts: Sequence[IndexedPost]) -> None: ...
+
+    def tombstone_posts(self, posts: Sequence[tuple[int, str, int]]) -> None:
+        """(post id, author id, created_ms) of deleted posts."""
+        ...
+
+    def search_posts(
+        self,
+        query: Any,
+        author_id: str | None,
+        limit: int,
+        after: Sequence[float | int] | None,
+    ) -> SearchPage:
+        """``query`` is a shared.domain.search.PostQuery."""
+        ...
+
+    def tag_posts(self, tag: str, limit: int, after: Sequence[float | int] | None) -> SearchPage:
+        """Live posts with hashtag ``tag``, newest first."""
+        ...
+
+    def count_live(self) -> int: ...
+
+
+class PeopleIndex(Protocol):
+    """The users index (OpenSearch), for typeahead and from:handle."""
+
+    def ensure_index(self) -> None: ...
+
+    def index_users(self, users: Sequence[User]) -> None: ...
+
+    def search_users(self, prefix: str, limit: int) -> list[str]:
+        """User ids whose handle or a word of whose name starts with ``prefix``, best first."""
+        ...
+
+    def uid_of_handle(self, handle: str) -> str | None: ...
+
+
+class PeopleLookup(Protocol):
+    """The slice of the graph the search reads (Neo4jGraph)."""
+
+    def get_users(self, ids: Iterable[str]) -> dict[str, User]: ...
+
+    def get_user_by_handle(self, handle: str) -> User | None: ...
+
+
+class TrendCounter(Protocol):
+    """Distinct accounts per hashtag per hour and per day (Redis HyperLogLogs)."""
+
+    def count(self, uses: Sequence[tuple[str, int, Sequence[str]]]) -> None:
+        """(author id, created_ms, hashtags) of posts: each author into each tag's hour and
+        day; idempotent (a set), O(1) per post and tag."""
+        ...
+
+    def window_counts(self, now_ms: int) -> dict[str, int]:
+        """Every tag used in the window ending at ``now_ms``: its distinct accounts there."""
+        ...
+
+    def daily_counts(self, tags: Sequence[str], now_ms: int) -> dict[str, list[int]]:
+        """Distinct accounts of each tag on each baseline day (domain.trends.baseline_days)."""
+        ...

@@ -5,6 +5,8 @@ Collections (docs/posts.md has the full picture):
 - ``users/{author_id}/post_events/{event_id}``: the event log. One doc per PostCreated or
   PostDeleted, never rewritten except for its outbox flag (``published``). ``data`` is the
   event's exact wire JSON, so a republish sends byte-for-byte what the first publish sent.
+  With data keys wired (``keys``, issue 23) a PostCreated is written sealed: its text and media
+  readable only with the author's data key (shared/sealing.py), in the log and on the wire.
 - ``posts/{post_id}``: the read model. Deleting tombstones it (``deleted=True``, text cleared).
 - ``author_stats/{author_id}``: each author's live post count, written with every create and
   delete (shared/adapters/firestore_author_stats.py).
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -31,8 +33,9 @@ from google.api_core import retry as gretry
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared import events, ids
+from shared import events, ids, sealing
 from shared.adapters.firestore_author_stats import AuthorStats
+from shared.domain import errors
 from shared.domain.model import Post
 from shared.domain.posts import PostEvent
 
@@ -81,6 +84,8 @@ def _post_doc(post: Post) -> dict[str, Any]:
         doc["reply_to"] = post.reply_to
         doc["root_id"] = post.root_id
         doc["reply_to_author_id"] = post.reply_to_author_id
+    if post.hashtags:
+        doc["hashtags"] = list(post.hashtags)
     return doc
 
 
@@ -97,6 +102,7 @@ def _post_of(data: dict[str, Any]) -> Post:
         reply_to_author_id=(
             None if data.get("reply_to_author_id") is None else str(data["reply_to_author_id"])
         ),
+        hashtags=tuple(data.get("hashtags") or ()),
     )
 
 
@@ -130,8 +136,12 @@ def _event_of(data: dict[str, Any] | None) -> PostEvent:
 class FirestorePosts:
     """The PostStore port and the write side of posts, on one Firestore client."""
 
-    def __init__(self, client: firestore.Client) -> None:
+    def __init__(
+        self, client: firestore.Client, keys: Callable[[], sealing.DataKeys] | None = None
+    ) -> None:
         self._db = client
+        # A provider: only a post written or replayed needs the keys (and so the KEK's client).
+        self._keys = keys
         self._stats = AuthorStats(client, self._live_posts_of)
 
     # references -------------------------------------------------------------------------
@@ -158,20 +168,22 @@ class FirestorePosts:
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
         post and event are the first request's, whatever its text and media were (the use case
         decides whether this request may replay it). ``media`` (media_json items) goes on the
-        read model and the event alike, and so does ``reply``: (reply_to, root_id,
-        reply_to_author_id) of a reply.
+        read model and the event alike, and so do ``reply`` ((reply_to, root_id,
+        reply_to_author_id) of a reply) and ``hashtags`` (shared.domain.facets).
         """
         created_ms = ids.timestamp_ms(post_id)
         reply_to, root_id, reply_author = reply if reply is not None else (None, None, None)
         post = Post(
             id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media),
             reply_to=reply_to, root_id=root_id, reply_to_author_id=reply_author,
+            hashtags=tuple(hashtags),
         )  # fmt: skip
         event = events.PostCreated(
             event_id=created_event_id(post_id),
@@ -185,7 +197,10 @@ class FirestorePosts:
             reply_to=None if reply_to is None else str(reply_to),
             root_id=None if root_id is None else str(root_id),
             reply_to_author_id=reply_author,
+            hashtags=list(hashtags),
         )
+        if self._keys is not None:
+            event = sealing.seal_event(event, self._keys())
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
         event_ref = self._event_ref(author_id, event.event_id)
@@ -236,6 +251,12 @@ class FirestorePosts:
         docs = {s.reference.path: s.to_dict() for s in self._db.get_all([post_ref, event_ref])}
         event = _event_of(docs.get(event_ref.path))
         assert isinstance(event, events.PostCreated)
+        if self._keys is not None:
+            # The use case compares the first request's text with this one's.
+            opened = sealing.open_event(event, self._keys())
+            if isinstance(opened, sealing.Shredded):
+                raise errors.PermissionDenied("this account has been deleted")
+            event = opened
         return _post_of(docs.get(post_ref.path) or {}), event
 
     def delete_post_once(
@@ -411,6 +432,12 @@ class FirestorePosts:
             if len(page) < page_size:
                 return
             last = page[-1]
+
+    def replace_event_data(self, event: PostEvent) -> None:
+        """Rewrite the stored wire JSON of an event already in the log (the one-off sealing of
+        pre-issue-23 events, shared/usecases/seal_log.py): same id, same outbox flag."""
+        data, _ = events.encode(event)
+        self._event_ref(event.author_id, event.event_id).update({"data": data.decode("utf-8")})
 
     def count_user_posts_many(self, author_ids: Sequence[str]) -> dict[str, int]:
         """Live post counts of many authors (a followers page of up to 100), by author id: one

@@ -44,6 +44,13 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
 | ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
+| ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
+| ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
+| ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
+
+Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
+unions its window's hours. The candidates of an hour are one set: one slot per hour, which
+moves on every hour (shard it by tag hash if one hour's writes ever outgrow a node).
 
 A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
 a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
@@ -126,6 +133,21 @@ def tombstone(pid: int | str) -> str:
 
 def post_body(pid: int | str) -> str:
     return POST_BODY % pid
+
+
+# ---- trends (distinct accounts per hashtag) ---------------------------------------------------
+
+
+def trend_hour(tag: str, hour: int) -> str:
+    return f"tg:{{{tag}}}:h:{hour}"
+
+
+def trend_day(tag: str, day: int) -> str:
+    return f"tg:{{{tag}}}:d:{day}"
+
+
+def trend_candidates(hour: int) -> str:
+    return f"tc:{{{hour}}}"
 
 
 def reposts(pid: int | str) -> str:

@@ -17,6 +17,7 @@ class User:
     post_count: int = 0
     # media_json of the user's avatar; None when they have none (or it was not looked up)
     avatar: dict[str, Any] | None = None
+    bio: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +29,7 @@ class User:
             "following_count": self.following_count,
             "post_count": self.post_count,
             "avatar": self.avatar,
+            "bio": self.bio,
         }
 
 
@@ -67,6 +69,8 @@ class Post:
     reply_to: int | None = None
     root_id: int | None = None
     reply_to_author_id: str | None = None
+    # its distinct hashtags, parsed at create time (shared.domain.facets.hashtags)
+    hashtags: tuple[str, ...] = ()
 
     def to_json(
         self, author: User | None = None, engagement: Engagement | None = None
@@ -84,6 +88,8 @@ class Post:
             "deleted": self.deleted,
             **(engagement or NO_ENGAGEMENT).to_json(),
         }
+        if self.hashtags:
+            body["hashtags"] = list(self.hashtags)
         if self.deleted:
             body["author"] = None
         elif author is not None:

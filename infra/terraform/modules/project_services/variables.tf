@@ -11,10 +11,14 @@ variable "services" {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    # Cloud KMS: the key-encryption key of the users' data keys (crypto-shredding, modules/kms).
+    "cloudkms.googleapis.com",
     # Needed by user_project_override (the google-beta provider bills calls to the project).
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
     "compute.googleapis.com",
+    # GKE Autopilot, where production OpenSearch runs (modules/search).
+    "container.googleapis.com",
     "firebase.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
