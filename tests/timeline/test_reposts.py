@@ -10,7 +10,9 @@ import pytest
 
 from shared import events, ids
 from shared.adapters import redis_keys as keys
+from shared.domain.conversations import Kind, Switch
 from shared.domain.reposts import DEDUPE_WINDOW, is_repost
+from shared.usecases.fanout import FanoutPlanner
 from tests.timeline.conftest import Engine, created, make_engine
 
 pytestmark = pytest.mark.integration
@@ -299,3 +301,32 @@ def test_reposted_by_counts_only_followed_reposters_also_on_a_viral_post(
     }
     [mine] = home(e, "b9")  # the reposter's own page counts the reposter
     assert by(mine) == (["b9"], 1)
+
+
+class RepostRecords:
+    """The repost records' truth (EngagementRecords.get_switch only; Firestore's own tests
+    cover the store): (post, reposter) -> active."""
+
+    def __init__(self) -> None:
+        self.on: dict[tuple[int, str], bool] = {}
+
+    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None:
+        active = self.on.get((post_id, user_id))
+        return None if active is None else Switch(kind, post_id, user_id, 1, active)
+
+
+def test_a_repost_the_records_do_not_hold_is_dropped(engine: Engine) -> None:
+    e = engine
+    records = RepostRecords()
+    e.planner = FanoutPlanner(e.tl, e.graph, e.pub, e.settings, e.store, records=records)  # type: ignore[arg-type]
+    e.user("a", "b", "r")
+    e.follow("r", "b")
+    pid = e.post("a", T0)
+    repost(e, pid, "b", T0 + MIN)  # forged: b never reposted it
+    assert e.tl.home_ids("r") == [] and e.r.hlen(keys.reposts(pid)) == 0
+    records.on[(pid, "b")] = False  # reposted and taken back: still nothing
+    repost(e, pid, "b", T0 + MIN)
+    assert e.tl.home_ids("r") == []
+    records.on[(pid, "b")] = True
+    repost(e, pid, "b", T0 + 2 * MIN)
+    assert shown(e, "r") == [(pid, (["b"], 1))]
