@@ -384,7 +384,10 @@ class Container:
     def fanout_planner(self) -> FanoutPlanner:
         from shared.usecases.fanout import FanoutPlanner
 
-        return FanoutPlanner(self.timelines, self.graph, self.publisher, self.settings, self.posts)
+        return FanoutPlanner(
+            self.timelines, self.graph, self.publisher, self.settings, self.posts,
+            records=self.engagement_records,
+        )  # fmt: skip
 
     @cached_property
     def timeline_writer(self) -> TimelineWriter:
