@@ -357,7 +357,11 @@ class Bench:
 
     # ---- 3. read latency ----------------------------------------------------------------
 
-    def read_latency(self, scale: float) -> None:
+    def read_latency(self, scale: float, repost_share: float = 0.0) -> None:
+        """Home reads (300 followees, 50 of them pulled). With ``repost_share`` > 0, that share
+        of the events are reposts (of posts of the last 10 minutes, by push and pull authors
+        alike, fanned out and de-duplicated by the engine's own paths): the repost-mix case,
+        measured in the same run as the plain case it is compared with."""
         n_readers = max(20, int(200 * scale))
         tl = self.fresh(pull_follower_threshold=10_000)
         graph = BenchGraph()
@@ -381,15 +385,27 @@ class Bench:
                     TimelinePost(pid, a, "x" * rng.randint(20, 200), ids.timestamp_ms(pid))
                 )
         posts.sort(key=lambda p: p.post_id)
-        for i in range(0, len(posts), 2000):
-            b = planner.plan_posts(posts[i : i + 2000])
-            tl.apply_batches((x.op, int(x.post_id), x.recipients) for x in b)
+        reposts = _repost_mix(posts, push_authors + pull_authors, repost_share, rng)
+        done = 0
+        for ms, pid, reposter in [*reposts, (1 << 62, 0, "")]:
+            upto = done
+            while upto < len(posts) and ids.timestamp_ms(posts[upto].post_id) <= ms:
+                upto += 1
+            for i in range(done, upto, 2000):
+                b = planner.plan_posts(posts[i : min(upto, i + 2000)])
+                tl.apply_batches((x.op, int(x.post_id), x.recipients) for x in b)
+            done = upto
+            if reposter:
+                for x in planner.plan_repost(pid, reposter, ms):
+                    assert x.repost_of is not None
+                    tl.apply_repost_batch(x.op, int(x.post_id), int(x.repost_of), x.recipients)
         modes = self.r.mget([keys.post_mode(p.post_id) for p in posts])
         assert {m for m in modes} == {Mode.PUSH.value.encode(), Mode.PULL.value.encode()}
         reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
         for r in readers:
             reader.home(r, 20)  # warm: followee sets cached, profile cards put
         lat: list[float] = []
+        shown_reposts = 0
         with Meter(self.r) as m:
             for _ in range(max(1, 2000 // n_readers)):
                 for r in readers:
@@ -397,22 +413,54 @@ class Bench:
                     page = reader.home(r, 20)
                     lat.append(time.perf_counter() - t)
                     assert len(page.posts) == 20
+                    assert len({p.id for p in page.posts}) == 20  # never one post twice
+                    shown_reposts += len(page.reposted_by)
         p50, p99 = _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3
         cpu_c, cpu_s = m.client_cpu / len(lat) * 1e3, m.server_cpu / len(lat) * 1e3
         bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
         card = self.r.zcard(keys.home(readers[0]))
         enc = self.r.object("encoding", keys.home(readers[0]))
+        name = "read" if not reposts else "read_reposts"
+        case = "" if not reposts else (
+            f", {len(reposts)} reposts among {len(posts)} posts, "
+            f"{shown_reposts / len(lat):.1f} reposts shown per page"
+        )  # fmt: skip
         print(
-            f"home read (300 followees, 50 pull, limit 20, hydrated): p50 {p50:.2f} ms, "
+            f"home read (300 followees, 50 pull, limit 20, hydrated{case}): p50 {p50:.2f} ms, "
             f"p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads\n"
             f"  CPU per read: client {cpu_c:.2f} ms + redis {cpu_s:.2f} ms"
         )
         print(f"memory: {bpe:.1f} bytes/entry at {card} entries ({enc!r}) (goal <= 24)")
-        self.results["read"] = {
+        self.results[name] = {
             "p50_ms": p50, "p99_ms": p99, "reads": len(lat), "bytes_per_entry": bpe,
             "entries": card, "latencies_ms": [x * 1e3 for x in lat],
             "client_cpu_ms_per_read": cpu_c, "server_cpu_ms_per_read": cpu_s,
+            "reposts": len(reposts), "reposts_shown_per_page": shown_reposts / len(lat),
         }  # fmt: skip
+        base = self.results.get("read")
+        if reposts and base:
+            print(
+                f"  vs the plain case of this run: p99 {p99 / base['p99_ms']:.2f}x, CPU per read "
+                f"client {cpu_c / base['client_cpu_ms_per_read']:.2f}x, "
+                f"redis {cpu_s / base['server_cpu_ms_per_read']:.2f}x"
+            )
+
+
+def _repost_mix(
+    posts: Sequence[TimelinePost], reposters: Sequence[str], share: float, rng: random.Random
+) -> list[tuple[int, int, str]]:
+    """(ms, original, reposter) for ``share`` of the events: reposts, in time order, each of a
+    post of someone else from the 10 minutes before it, within the posts' time span."""
+    n = int(len(posts) * share / max(1e-9, 1 - share)) if share > 0 else 0
+    out: dict[tuple[int, str], int] = {}
+    end = max((p.created_ms for p in posts), default=0)
+    while len(out) < n:
+        p = posts[rng.randrange(len(posts) // 8, len(posts))]
+        who = rng.choice(reposters)
+        ms = p.created_ms + rng.randrange(1, 600_000)
+        if who != p.author_id and ms <= end:  # interleaved with the posts, not after them
+            out.setdefault((p.post_id, who), ms)
+    return sorted((ms, pid, who) for (pid, who), ms in out.items())
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
@@ -464,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=None, help="write a PNG plot here")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     ap.add_argument("--flush", action="store_true", help="allow FLUSHDB on REDIS_URL")
-    ap.add_argument("--only", choices=["seed", "push", "read"], action="append")
+    ap.add_argument("--only", choices=["seed", "push", "read", "reposts"], action="append")
     ap.add_argument(
         "--e2e", action="store_true",
         help="then item 4: end-to-end freshness through the emulators (devstack.bench_e2e)",
@@ -493,13 +541,15 @@ def main(argv: list[str] | None = None) -> int:
     bench.results["machine"] = m
     ok = True
     try:
-        todo = args.only or ["seed", "push", "read"]
+        todo = args.only or ["seed", "push", "read", "reposts"]
         if "seed" in todo:
             ok = bench.seed_burst(args.scale, args.seed)
         if "push" in todo:
             bench.push_throughput(args.scale)
-        if "read" in todo:
+        if "read" in todo or "reposts" in todo:
             bench.read_latency(args.scale)
+        if "reposts" in todo:
+            bench.read_latency(args.scale, repost_share=0.2)
     finally:
         r.close()
         if svc is not None:

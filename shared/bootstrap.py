@@ -384,7 +384,10 @@ class Container:
     def fanout_planner(self) -> FanoutPlanner:
         from shared.usecases.fanout import FanoutPlanner
 
-        return FanoutPlanner(self.timelines, self.graph, self.publisher, self.settings, self.posts)
+        return FanoutPlanner(
+            self.timelines, self.graph, self.publisher, self.settings, self.posts,
+            records=self.engagement_records,
+        )  # fmt: skip
 
     @cached_property
     def timeline_writer(self) -> TimelineWriter:
@@ -493,7 +496,9 @@ def _search_indexer(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.search_indexer.handle
-    return lambda ce: consume(ce, "search_indexer", handle, c.publisher)
+    # post-events carries sealed PostCreated (issue 23): consume() opens them first. (The
+    # indexer itself reads the post from the store, but an unopened event would be retried.)
+    return lambda ce: consume(ce, "search_indexer", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:

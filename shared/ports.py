@@ -7,7 +7,7 @@ pure logic may implement them in memory. shared/bootstrap.py wires the real ones
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -534,8 +534,11 @@ class TimelineStore(Protocol):
         """Add (de-duplicated) or remove a repost entry in many home timelines."""
         ...
 
-    def repost_round(self, reader: str, originals: Sequence[int]) -> RepostRound:
-        """The originals of a page's reposts, their reposters and the reader's followees."""
+    def repost_round(
+        self, reader: str, originals: Sequence[int], known: Collection[str] = ()
+    ) -> RepostRound:
+        """The originals of a page's reposts, who reposted them (and which of those the reader
+        follows), and the profile cards not ``known`` of their authors and newest reposters."""
         ...
 
 

@@ -135,7 +135,9 @@ class UsersService:
         domain.check_registration(user, handle)
         shown = self.complete([user])[0]
         self._put_card(shown)
-        self._index_person(shown)
+        if self._people is not None:
+            # Off the request: registration must not wait for (or on) the search engine.
+            self._pool.submit(self._index_person, shown)
         return shown, created
 
     def update_profile(self, uid: str, change: ProfileChange) -> User:
@@ -162,8 +164,9 @@ class UsersService:
             log.warning("profile card of %s not put; filled on read", user.id, exc_info=True)
 
     def _index_person(self, user: User) -> None:
-        """Into the people search (typeahead). The profile is saved either way; a registration
-        missed while the index was down shows up again on the next register call (idempotent)."""
+        """Into the people search (typeahead), in the background. The profile is saved either
+        way; a registration missed while the index was down shows up again on the next register
+        call (idempotent)."""
         if self._people is None:
             return
         try:

@@ -114,7 +114,6 @@ module "search" {
   region     = var.region
   name       = var.name
   network_id = module.network.network_id
-  labels     = local.labels
   depends_on = [module.services]
 }
 
