@@ -22,6 +22,7 @@ from shared.domain.model import Post
 from shared.ids import now_ms
 
 ERASURES = "erasures"
+EXPORTS = "exports"
 BATCH = 400
 
 
@@ -48,6 +49,18 @@ class FirestoreAccountData:
 
     def mark_deleted(self, uid: str) -> None:
         self._status_ref(uid).set({"status": DELETED, "done_ms": now_ms()}, merge=True)
+
+    # -- exports ----------------------------------------------------------------------------
+
+    def export_record(self, uid: str) -> dict[str, Any] | None:
+        snap = self._db.collection(EXPORTS).document(subject_key(uid)).get()
+        return snap.to_dict() if snap.exists else None
+
+    def save_export_record(self, uid: str, record: dict[str, Any]) -> None:
+        self._db.collection(EXPORTS).document(subject_key(uid)).set(record)
+
+    def delete_export_record(self, uid: str) -> None:
+        self._db.collection(EXPORTS).document(subject_key(uid)).delete()
 
     # -- what is theirs ---------------------------------------------------------------------
 
