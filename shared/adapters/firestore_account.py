@@ -14,6 +14,7 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.adapters.firestore_author_stats import AUTHOR_STATS
 from shared.adapters.firestore_media import AVATARS, MEDIA, _record_of
 from shared.adapters.firestore_posts import EVENTS, IDEMPOTENCY, POSTS, USERS, _post_of
 from shared.domain.account import DELETED, DELETING, subject_key
@@ -93,6 +94,7 @@ class FirestoreAccountData:
             yield snap.reference
         yield user
         yield self._db.collection(AVATARS).document(uid)
+        yield self._db.collection(AUTHOR_STATS).document(uid)
 
     def delete_all(self, uid: str) -> int:
         """Delete every document of theirs (idempotent: absent documents are no error)."""
