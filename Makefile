@@ -37,9 +37,10 @@ web-test: ## web app: svelte-check, then unit tests (Vitest)
 pytest: ## the test suite on real services the session starts itself, with coverage
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
 
-bench: ## timeline engine benchmarks, token verification cost, end-to-end freshness (docs/benchmarks.md), search (docs/search.md)
+bench: ## timeline engine benchmarks, token verification cost, crypto-shredding cost (docs/privacy.md), end-to-end freshness (docs/benchmarks.md), search (docs/search.md)
 	$(PY) -m devstack.bench_auth
 	$(PY) -m devstack.bench_media
+	$(PY) -m devstack.bench_privacy
 	mkdir -p .local/reports
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png --json .local/reports/bench_timeline.json
 	$(PY) -m devstack.bench_cluster --json .local/reports/bench_cluster.json

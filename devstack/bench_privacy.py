@@ -74,6 +74,26 @@ def micro(n: int) -> dict[str, float]:
     sealed = sealing.seal_with(event, key)
     assert sealing.open_with(sealed, key) == event
     enc_wall, enc_cpu = _timed(n, lambda: events.encode(event))
+    # A post of ordinary length through consume(): decode (+ open) with a no-op handler, and
+    # its sealing on the write path; the crypto's whole CPU per post, without any I/O.
+    small = event.model_copy(update={"text": "an ordinary post, with a link https://example.org/x",
+                                     "media": []})  # fmt: skip
+
+    class OneKey:
+        def key_for_sealing(self, user_id: str) -> bytes:
+            return key
+
+        def key_for_opening(self, user_id: str) -> bytes | None:
+            return key
+
+    one = OneKey()
+    plain_push = push(*events.encode(small))
+    sealed_push = push(*events.encode(sealing.seal_event(small, one)))
+    _, consume_plain = _timed(n, lambda: consume(plain_push, "fanout_planner", lambda e: None,
+                                                  Queue(), keys=lambda: one))  # fmt: skip
+    _, consume_sealed = _timed(n, lambda: consume(sealed_push, "fanout_planner", lambda e: None,
+                                                   Queue(), keys=lambda: one))  # fmt: skip
+    _, seal_small = _timed(n, lambda: sealing.seal_event(small, one))
     seal_wall, seal_cpu = _timed(n, lambda: sealing.seal_with(event, key))
     open_wall, open_cpu = _timed(n, lambda: sealing.open_with(sealed, key))
     return {
@@ -82,6 +102,9 @@ def micro(n: int) -> dict[str, float]:
         "seal_us_cpu": round(seal_cpu, 1), "seal_us_wall": round(seal_wall, 1),
         "open_us_cpu": round(open_cpu, 1), "open_us_wall": round(open_wall, 1),
         "plain_bytes": len(events.encode(event)[0]), "sealed_bytes": len(events.encode(sealed)[0]),
+        "consume_plain_us_cpu": round(consume_plain, 1),
+        "consume_sealed_us_cpu": round(consume_sealed, 1),
+        "seal_small_us_cpu": round(seal_small, 1),
     }  # fmt: skip
 
 
@@ -178,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         f"seal/open of one post payload ({m['plain_bytes']} B event, {m['sealed_bytes']} B"
         f" sealed), {m['n']:,} each: seal {m['seal_us_cpu']} us CPU ({m['seal_us_wall']} wall),"
         f" open {m['open_us_cpu']} us CPU ({m['open_us_wall']} wall); events.encode of the same"
-        f" event {m['encode_us_cpu']} us CPU",
+        f" event {m['encode_us_cpu']} us CPU\n"
+        f"  an ordinary post (no media): seal {m['seal_small_us_cpu']} us; consume() plain"
+        f" {m['consume_plain_us_cpu']} us, sealed {m['consume_sealed_us_cpu']} us CPU",
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="kwetter-bench-privacy-"))

@@ -112,3 +112,7 @@ def create_buckets(port: int, project_id: str) -> None:
 
     client = storage_client(project_id, emulator=f"http://127.0.0.1:{port}")
     GcsMedia(client, UPLOADS_BUCKET, MEDIA_BUCKET).ensure_buckets()
+    from shared.adapters.gcs_exports import GcsExports
+
+    # The data exports' private bucket (shared.config's default name, as the functions use it).
+    GcsExports(client, "kwetter-exports", project_id).ensure_bucket()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from shared.adapters.firestore_engagement import FirestoreEngagement
     from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
+    from shared.adapters.gcs_exports import GcsExports
     from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
     from shared.adapters.opensearch_search import OpenSearchIndex
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from shared.adapters.redis_trends import RedisTrends
     from shared.entrypoints.http.api import Router, WriteLimits
     from shared.ports import AvatarSource
-    from shared.usecases.account import AccountEraser, AccountService
+    from shared.usecases.account import AccountEraser, AccountExporter, AccountService
     from shared.usecases.conversations import ConversationsReader
     from shared.usecases.engagement import EngagementCounter, EngagementService
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
@@ -209,6 +210,24 @@ class Container:
         return AccountEraser(
             graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
             media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
+            exports=self.export_files,
+        )  # fmt: skip
+
+    @cached_property
+    def export_files(self) -> GcsExports:
+        from shared.adapters.gcs_exports import GcsExports
+        from shared.adapters.gcs_media import storage_client
+
+        s = self.settings
+        return GcsExports(storage_client(s.project_id), s.exports_bucket, s.project_id)
+
+    @cached_property
+    def exporter(self) -> AccountExporter:
+        from shared.usecases.account import AccountExporter
+
+        return AccountExporter(
+            graph=self.graph, data=self.account_data, records=self.account_data,
+            files=self.export_files, likes=self.engagement_records, avatars=self.media_repo,
         )  # fmt: skip
 
     # ---- posts and the outbox ------------------------------------------------------------
@@ -414,7 +433,7 @@ class Container:
 def _users_router(c: Container) -> Router:
     from shared.entrypoints.http.users import router
 
-    return router(c.users, account=lambda: c.account)
+    return router(c.users, account=lambda: c.account, exporter=lambda: c.exporter)
 
 
 def _posts_router(c: Container) -> Router:

@@ -89,6 +89,8 @@ class Settings:
     # The Cloud KMS CryptoKey wrapping every user's data key
     # (projects/P/locations/L/keyRings/R/cryptoKeys/K); empty only beside the emulators.
     kms_key_name: str = field(default_factory=lambda: _str("KMS_KEY_NAME", ""))
+    # The private bucket of data exports (archives deleted by its lifecycle rule after a day).
+    exports_bucket: str = field(default_factory=lambda: _str("EXPORTS_BUCKET", "kwetter-exports"))
 
     @property
     def redis_cluster(self) -> bool:

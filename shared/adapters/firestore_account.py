@@ -14,6 +14,7 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from shared.adapters.firestore_author_stats import AUTHOR_STATS
 from shared.adapters.firestore_media import AVATARS, MEDIA, _record_of
 from shared.adapters.firestore_posts import EVENTS, IDEMPOTENCY, POSTS, USERS, _post_of
 from shared.domain.account import DELETED, DELETING, subject_key
@@ -22,6 +23,7 @@ from shared.domain.model import Post
 from shared.ids import now_ms
 
 ERASURES = "erasures"
+EXPORTS = "exports"
 BATCH = 400
 
 
@@ -48,6 +50,18 @@ class FirestoreAccountData:
 
     def mark_deleted(self, uid: str) -> None:
         self._status_ref(uid).set({"status": DELETED, "done_ms": now_ms()}, merge=True)
+
+    # -- exports ----------------------------------------------------------------------------
+
+    def export_record(self, uid: str) -> dict[str, Any] | None:
+        snap = self._db.collection(EXPORTS).document(subject_key(uid)).get()
+        return snap.to_dict() if snap.exists else None
+
+    def save_export_record(self, uid: str, record: dict[str, Any]) -> None:
+        self._db.collection(EXPORTS).document(subject_key(uid)).set(record)
+
+    def delete_export_record(self, uid: str) -> None:
+        self._db.collection(EXPORTS).document(subject_key(uid)).delete()
 
     # -- what is theirs ---------------------------------------------------------------------
 
@@ -80,6 +94,7 @@ class FirestoreAccountData:
             yield snap.reference
         yield user
         yield self._db.collection(AVATARS).document(uid)
+        yield self._db.collection(AUTHOR_STATS).document(uid)
 
     def delete_all(self, uid: str) -> int:
         """Delete every document of theirs (idempotent: absent documents are no error)."""

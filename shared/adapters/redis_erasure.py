@@ -41,7 +41,8 @@ class RedisErasure:
             self.tl.delete_post(pid, uid)
             if followers:
                 self.tl.apply_batch("remove", pid, followers)
-            self.r.delete(keys.post_mode(pid))
+            # Its mode, and its engagement counters (issue 20): nothing of the post stays.
+            self.r.delete(keys.post_mode(pid), keys.engagement(pid))
         for f in followers:
             self.r.srem(keys.followees(f), uid)
         return self.delete_keys_naming(uid)

@@ -18,18 +18,28 @@ and the order makes a retry after a crash at any point finish the job (3x redeli
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+from typing import Any, Protocol
 
 from shared import events, observability
 from shared.domain import account as domain
+from shared.domain import errors
 from shared.domain import users as users_domain
-from shared.domain.media import upload_object_name
+from shared.domain.media import media_json, upload_object_name
+from shared.domain.model import User
+from shared.domain.users import Position, UserPage
 from shared.ids import now_ms
 from shared.ports import (
     AccountData,
     AccountGraph,
+    AvatarSource,
     EventPublisher,
+    ExportFiles,
+    ExportRecords,
     KeyShredder,
+    LikesOf,
     MediaObjects,
     SignInAccounts,
     TimelineErasure,
@@ -38,6 +48,14 @@ from shared.ports import (
 log = logging.getLogger(__name__)
 
 ACCOUNT_EVENTS_TOPIC = "account-events"
+
+
+class ExportGraph(Protocol):
+    def get_user(self, uid: str) -> User | None: ...
+
+    def followers(self, uid: str, limit: int, after: Position | None = None) -> UserPage | None: ...
+
+    def following(self, uid: str, limit: int, after: Position | None = None) -> UserPage | None: ...
 
 
 class AccountService:
@@ -86,7 +104,9 @@ class AccountEraser:
         media: MediaObjects,
         accounts: SignInAccounts,
         keys: KeyShredder,
+        exports: ExportFiles | None = None,
     ) -> None:
+        self._exports = exports
         self._graph = graph
         self._data = data
         self._tl = timelines
@@ -108,6 +128,9 @@ class AccountEraser:
         for rec in self._data.media_of(uid):
             self._media.delete_variants(rec.media_id)
             self._media.delete_upload_object(upload_object_name(rec.media_id))
+        if self._exports is not None:
+            self._exports.delete_prefix(f"exports/{domain.subject_key(uid)}/")
+        self._data.delete_export_record(uid)
         self._data.delete_all(uid)
         self._graph.erase_user(uid)
         self._accounts.delete(uid)
@@ -115,3 +138,128 @@ class AccountEraser:
         self._data.mark_deleted(uid)
         log.info("account erased: %d posts, %d followers' timelines", len(post_ids),
                  len(followers))  # fmt: skip
+
+
+# ---- export (art. 20: portability) -----------------------------------------------------------
+
+EXPORT_FORMAT = "kwetter-export/1"
+EXPORT_URL_TTL = dt.timedelta(minutes=15)
+EXPORT_EVERY = dt.timedelta(hours=1)  # one archive an hour per person: each reads everything
+
+
+class AccountExporter:
+    """POST /v1/me/export builds one JSON archive of everything stored about the caller
+    (docs/privacy.md lists it), puts it in the private exports bucket and records it; GET
+    /v1/me/export answers its status and a signed URL valid EXPORT_URL_TTL. Built within the
+    request (an account's data is small: one read per store); at most one per EXPORT_EVERY."""
+
+    def __init__(
+        self,
+        *,
+        graph: ExportGraph,
+        data: AccountData,
+        records: ExportRecords,
+        files: ExportFiles,
+        likes: LikesOf | None = None,
+        avatars: AvatarSource | None = None,
+    ) -> None:
+        self._graph = graph
+        self._data = data
+        self._records = records
+        self._files = files
+        self._likes = likes
+        self._avatars = avatars
+
+    def start(self, uid: str) -> dict[str, Any]:
+        user = self._graph.get_user(uid)
+        if user is None:
+            raise users_domain.no_user(uid, caller=uid)
+        earlier = self._records.export_record(uid)
+        now = now_ms()
+        if earlier is not None:
+            wait_ms = int(earlier.get("created_ms", 0)) + EXPORT_EVERY // MS - now
+            if wait_ms > 0:
+                raise errors.RateLimited(
+                    "one export an hour; the last one is still available",
+                    retry_after_s=wait_ms // 1000 + 1,
+                )
+        name = f"exports/{domain.subject_key(uid)}/{now}.json"
+        self._records.save_export_record(uid, {"status": "running", "created_ms": now})
+        archive = self.archive(uid, user)
+        self._files.put(name, json.dumps(archive, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._records.save_export_record(
+            uid, {"status": "ready", "created_ms": now, "object": name, "ready_ms": now_ms()}
+        )
+        return self.status(uid)
+
+    def status(self, uid: str) -> dict[str, Any]:
+        rec = self._records.export_record(uid)
+        if rec is None:
+            raise errors.NotFound("no export yet: POST /v1/me/export starts one")
+        out: dict[str, Any] = {"status": rec["status"]}
+        if rec["status"] == "ready":
+            expires = dt.datetime.now(dt.UTC) + EXPORT_URL_TTL
+            out["url"] = self._files.signed_url(str(rec["object"]), EXPORT_URL_TTL)
+            out["expires_at"] = expires.isoformat(timespec="seconds").replace("+00:00", "Z")
+            out["progress"] = 1.0
+        return out
+
+    def archive(self, uid: str, user: User) -> dict[str, Any]:
+        profile = user.to_json()
+        if self._avatars is not None:
+            found = self._avatars.get_avatars([uid])
+            profile["avatar"] = media_json(found[uid]) if uid in found else None
+        posts = sorted(self._data.posts_of(uid), key=lambda p: p.id)
+        media = [
+            {"id": m.media_id, "purpose": m.purpose, "status": m.status, "alt": m.alt,
+             "created_ms": m.created_ms, "content_type": m.declared_type,
+             "objects": [v.object_name for v in m.variants]}
+            for m in self._data.media_of(uid)
+        ]  # fmt: skip
+        liked: list[str] = []
+        if self._likes is not None:
+            before: str | None = None
+            while True:
+                page = self._likes.liked_by(uid, 100, before)
+                liked += [str(pid) for pid, _ in page]
+                if len(page) < 100:
+                    break
+                before = page[-1][1]
+        return {
+            "format": EXPORT_FORMAT,
+            "generated_ms": now_ms(),
+            "user_id": uid,
+            "profile": profile,
+            "posts": [{**p.to_json(), "deleted": p.deleted} for p in posts],
+            "media": media,
+            "following": [_brief(u) for u in self._all(self._graph.following, uid)],
+            "followers": [_brief(u) for u in self._all(self._graph.followers, uid)],
+            "likes": liked,
+            "also_stored": {
+                "timelines": "copies of your posts' ids in your followers' home timelines "
+                "(Redis), removed when you delete your account",
+                "rate_limit_windows": "times of your recent writes, kept at most a day",
+                "event_log": "your posts as events, sealed with your data key (Firestore, "
+                "Pub/Sub retention); destroying the key on deletion makes them unreadable",
+            },
+        }
+
+    @staticmethod
+    def _all(page_of: Any, uid: str) -> list[User]:
+        out: list[User] = []
+        after = None
+        while True:
+            page = page_of(uid, 100, after)
+            if page is None:
+                return out
+            out += page.users
+            if page.next is None:
+                return out
+            after = page.next
+
+
+MS = dt.timedelta(milliseconds=1)
+
+
+def _brief(u: User) -> dict[str, str]:
+    return {"id": u.id, "handle": u.handle, "display_name": u.display_name}

@@ -57,6 +57,7 @@ def world(
         redis=container.redis,
     )  # fmt: skip
     c.media_storage.ensure_buckets()
+    c.export_files.ensure_bucket()
     pub, sub = pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
     subs: dict[str, str] = {}
     for t in TOPICS:

@@ -11,7 +11,7 @@ from shared.domain import errors
 from shared.domain import users as domain
 from shared.domain.model import User
 from shared.entrypoints.http.api import Request, Response, Router
-from shared.usecases.account import AccountService
+from shared.usecases.account import AccountExporter, AccountService
 from shared.usecases.users import Profile, UsersService
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -63,7 +63,11 @@ def _profile(p: Profile) -> dict[str, Any]:
     return body
 
 
-def router(service: UsersService, account: Callable[[], AccountService] | None = None) -> Router:
+def router(
+    service: UsersService,
+    account: Callable[[], AccountService] | None = None,
+    exporter: Callable[[], AccountExporter] | None = None,
+) -> Router:
     """``account``: a provider of the deletion use case (DELETE /v1/me, the 410 of GET /v1/me);
     without it the routes answer 503 (a router built for tests of the profile routes only)."""
     r = Router()
@@ -103,6 +107,19 @@ def router(service: UsersService, account: Callable[[], AccountService] | None =
         uid = _caller_id(req)
         change = domain.parse_profile_change(req.json())
         return service.update_profile(uid, change).to_json(), 200
+
+    def exports() -> AccountExporter:
+        if exporter is None:
+            raise errors.Unavailable("data export is not wired here")
+        return exporter()
+
+    @r.route("POST", "/v1/me/export", action="write")
+    def start_export(req: Request) -> Response:
+        return exports().start(_caller_id(req)), 202
+
+    @r.route("GET", "/v1/me/export")
+    def export_status(req: Request) -> Response:
+        return exports().status(_caller_id(req)), 200
 
     @r.route("GET", "/v1/me/suggestions")
     def suggestions(req: Request) -> Response:

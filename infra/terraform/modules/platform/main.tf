@@ -162,7 +162,7 @@ module "functions" {
   repo_root      = local.repo_root
   functions      = local.functions
   # KMS_KEY_NAME: every function finds the users' key-encryption key (only kms ones may use it).
-  environment            = merge(local.media_settings, local.cors_settings, module.search.environment, { KMS_KEY_NAME = module.kms.key_name }, var.app_settings)
+  environment            = merge(local.media_settings, local.cors_settings, module.search.environment, { KMS_KEY_NAME = module.kms.key_name, EXPORTS_BUCKET = "${var.project_id}-exports" }, var.app_settings)
   redis_environment      = module.redis.environment
   redis_iam_auth         = module.redis.iam_auth
   neo4j_secrets          = module.secrets.neo4j_env
@@ -340,4 +340,46 @@ resource "google_project_iam_member" "eraser_auth_admin" {
   role       = "roles/firebaseauth.admin"
   member     = "serviceAccount:${module.functions.service_accounts["account_eraser"]}"
   depends_on = [module.services]
+}
+
+# Data exports (issue 23, docs/privacy.md): private archives, gone after a day; the users
+# function writes them and signs short-lived URLs for them (signBlob as itself: Token Creator
+# on its own account, no key file).
+resource "google_storage_bucket" "exports" {
+  # checkov:skip=CKV_GCP_62: archives live minutes to a day; Cloud Audit Logs cover access.
+  # checkov:skip=CKV_GCP_78: versioning would keep archives the lifecycle rule must delete.
+  project                     = var.project_id
+  name                        = "${var.project_id}-exports"
+  location                    = var.region
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true
+  labels                      = local.labels
+  soft_delete_policy {
+    retention_duration_seconds = 0
+  }
+  lifecycle_rule {
+    condition {
+      age = 1
+    }
+    action {
+      type = "Delete"
+    }
+  }
+  depends_on = [module.services]
+}
+
+resource "google_storage_bucket_iam_member" "exports_writers" {
+  for_each   = toset(["users", "account_eraser"])
+  bucket     = google_storage_bucket.exports.name
+  role       = "roles/storage.objectUser"
+  member     = "serviceAccount:${module.functions.service_accounts[each.key]}"
+  depends_on = [module.services]
+}
+
+resource "google_service_account_iam_member" "users_signs_export_urls" {
+  service_account_id = "projects/${var.project_id}/serviceAccounts/${module.functions.service_accounts["users"]}"
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = "serviceAccount:${module.functions.service_accounts["users"]}"
+  depends_on         = [module.services]
 }
