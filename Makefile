@@ -42,6 +42,7 @@ bench: ## timeline engine benchmarks, token verification cost, end-to-end freshn
 	$(PY) -m devstack.bench_media
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png
 	$(PY) -m devstack.bench_cluster
+	$(PY) -m devstack.bench_likes --rate 1000 --seconds 30
 
 SCENARIO ?= mix
 USERS ?= 50
