@@ -4,7 +4,7 @@ PY ?= python3
 export PYTHONPATH := $(CURDIR)
 ENV ?= dev
 
-.PHONY: help deps run seed test lint typecheck pytest tf-check web-test bench load replay deploy clean
+.PHONY: help deps run seed test lint typecheck pytest tf-check web-test bench capacity load replay deploy clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,12 +37,18 @@ web-test: ## web app: svelte-check, then unit tests (Vitest)
 pytest: ## the test suite on real services the session starts itself, with coverage
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
 
-bench: ## timeline engine benchmarks, token verification cost, end-to-end freshness (docs/benchmarks.md)
+bench: ## timeline engine benchmarks, token verification cost, end-to-end freshness (docs/benchmarks.md), search (docs/search.md)
 	$(PY) -m devstack.bench_auth
 	$(PY) -m devstack.bench_media
-	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png
-	$(PY) -m devstack.bench_cluster
-	$(PY) -m devstack.bench_likes --rate 1000 --seconds 30
+	mkdir -p .local/reports
+	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png --json .local/reports/bench_timeline.json
+	$(PY) -m devstack.bench_cluster --json .local/reports/bench_cluster.json
+	$(PY) -m devstack.bench_search
+	$(PY) -m devstack.bench_likes --rate 1000 --seconds 30 --json .local/reports/bench_likes.json
+	$(PY) -m devstack.capacity --write docs/capacity.md
+
+capacity: ## the bill of materials at Twitter's 2013 load from the measured costs (docs/capacity.md)
+	$(PY) -m devstack.capacity --write docs/capacity.md
 
 SCENARIO ?= mix
 USERS ?= 50

@@ -48,6 +48,9 @@ if [ ! -f .local/neo4j/lib/neo4j-5.26.17.jar ]; then
 fi
 echo "$(ls .local/neo4j/lib | wc -l) jars in .local/neo4j/lib"
 
+step "OpenSearch server jars (Maven Central; assembled once into .local/opensearch-<version>)"
+python3 -m devstack.opensearch_dist
+
 step "fake-gcs-server (Go module proxy; built once into .local/bin)"
 python3 -c "from devstack.gcs import ensure_binary; print(ensure_binary())"
 

@@ -13,6 +13,7 @@ GOOGLE_CLOUD_PROJECT or --project).
   republish --since 2026-01-01T00:00:00Z --until 2026-01-02T00:00:00Z [--topic post-events]
   redrive   --subscription post-events-dlq-keep [--topic post-events] [--max 1000]
   rebuild-timelines [its own options]   (devstack.rebuild_timelines)
+  rebuild-search [--drop] [--batch-size 500]   (the search index, in bulk from the event log)
 
 Seek covers what the subscription still retains (7 days of acked messages, 31 on the topic);
 republish reads the Firestore event log, so it reaches back to the first post ever made.
@@ -198,6 +199,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--max", type=int, default=None, help="stop after this many messages")
 
     sub.add_parser("rebuild-timelines", help="rebuild Redis home timelines (own options)")
+
+    b = sub.add_parser("rebuild-search", help="re-index every post from the Firestore event log")
+    b.add_argument("--drop", action="store_true", help="drop the posts index first")
+    b.add_argument("--batch-size", type=int, default=500)
     return p
 
 
@@ -250,6 +255,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"snapshot {args.name} of {args.subscription} created")
     elif args.command == "redrive":
         redrive(project, args.subscription, args.topic, max_messages=args.max, out=sys.stdout)
+    elif args.command == "rebuild-search":
+        from shared.bootstrap import Container
+
+        c = Container(dataclasses.replace(config.load(), project_id=project))
+        if args.drop:
+            c.search_index.drop_index()
+        t0, done = time.monotonic(), 0
+        for done in c.search_indexer.rebuild(c.posts, batch_size=args.batch_size):
+            print(f"\r{done} posts indexed", end="", flush=True)
+        rate = done / max(time.monotonic() - t0, 1e-9)
+        print(f"\r{done} posts indexed ({rate:.0f}/s)")
     elif args.command == "republish":
         from shared.bootstrap import Container
 

@@ -412,3 +412,105 @@ class RedisCluster:
 
     def tail(self, lines: int = 30) -> str:
         return "\n\n".join(f"{n.name}:\n{n.tail(lines)}" for n in self.nodes)
+
+
+# ---- OpenSearch (issue 22) ------------------------------------------------------------------
+
+OPENSEARCH_HEAP = "512m"
+OPENSEARCH_USER = "nobody"  # OpenSearch refuses to run as root
+
+
+def _opensearch_config(http_port: int, transport_port: int, workdir: Path) -> Path:
+    conf = workdir / "config"
+    conf.mkdir(parents=True, exist_ok=True)
+    (conf / "opensearch.yml").write_text(
+        "\n".join(
+            [
+                "cluster.name: kwetter-local",
+                "node.name: local",
+                "discovery.type: single-node",
+                "network.host: 127.0.0.1",
+                f"http.port: {http_port}",
+                f"transport.port: {transport_port}",
+                f"path.data: {workdir / 'data'}",
+                f"path.logs: {workdir / 'logs'}",
+                # The application creates its indices with their mappings; a typo in an index
+                # name must fail, not make a new index with guessed mappings.
+                "action.auto_create_index: false",
+                # A shared laptop disk above 90% would otherwise turn the index read-only.
+                "cluster.routing.allocation.disk.threshold_enabled: false",
+                "bootstrap.memory_lock: false",
+                "",
+            ]
+        )
+    )
+    (conf / "log4j2.properties").write_text(
+        "\n".join(
+            [
+                "status = error",
+                "appender.console.type = Console",
+                "appender.console.name = console",
+                "appender.console.layout.type = PatternLayout",
+                "appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] %m%n",
+                "rootLogger.level = warn",
+                "rootLogger.appenderRef.console.ref = console",
+                "logger.node.name = org.opensearch.node.Node",
+                "logger.node.level = info",
+                "",
+            ]
+        )
+    )
+    return conf
+
+
+def _world_traversable(path: Path) -> None:
+    """The unprivileged server must reach its folder: a private temp dir (0700, from mkdtemp)
+    on the way gets o+x (enter, not list)."""
+    for parent in [path, *path.parents]:
+        try:
+            st = parent.stat()
+        except OSError:
+            continue
+        if st.st_uid == os.getuid() and not st.st_mode & 0o001:
+            os.chmod(parent, (st.st_mode & 0o7777) | 0o011)
+
+
+def opensearch(http_port: int, transport_port: int, workdir: Path) -> Service:
+    """A single-node OpenSearch from the jars devstack.opensearch_dist assembled, with a 512 MB
+    heap, as ``nobody`` when started by root; its config, data and logs in ``workdir``."""
+    from devstack import opensearch_dist
+
+    root = opensearch_dist.home()
+    if not opensearch_dist.installed(root):
+        raise ServiceFailed(f"OpenSearch {opensearch_dist.VERSION} missing in {root}: make deps")
+    workdir.mkdir(parents=True, exist_ok=True)
+    conf = _opensearch_config(http_port, transport_port, workdir)
+    for sub in ("data", "logs", "tmp"):
+        (workdir / sub).mkdir(exist_ok=True)
+    java = [
+        "java", f"-Xms{OPENSEARCH_HEAP}", f"-Xmx{OPENSEARCH_HEAP}", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-Xss1m", "-Djava.awt.headless=true",
+        "-Dfile.encoding=UTF-8", "-Djna.nosys=true", "-Dlog4j2.disable.jmx=true",
+        "-Dio.netty.noUnsafe=true", "-Dio.netty.noKeySetOptimization=true",
+        "-Dio.netty.recycler.maxCapacityPerThread=0", "-Dio.netty.allocator.numDirectArenas=0",
+        f"-Djava.io.tmpdir={workdir / 'tmp'}",
+        f"-Dopensearch.path.home={root}", f"-Dopensearch.path.conf={conf}",
+        "-Dopensearch.distribution.type=tar", "-Dopensearch.bundled_jdk=false",
+        "-cp", f"{root}/lib/*", "org.opensearch.bootstrap.OpenSearch",
+    ]  # fmt: skip
+    if os.getuid() == 0:
+        import pwd
+
+        user = pwd.getpwnam(OPENSEARCH_USER)
+        _world_traversable(workdir)
+        for dirpath, _dirs, files in os.walk(workdir):
+            os.chown(dirpath, user.pw_uid, user.pw_gid)
+            for f in files:
+                os.chown(os.path.join(dirpath, f), user.pw_uid, user.pw_gid)
+        setpriv = shutil.which("setpriv") or "/usr/bin/setpriv"
+        java = [setpriv, f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups",
+                "--", *java]  # fmt: skip
+    # ES_TMPDIR-style and HOME: nobody's home (/nonexistent) must not be needed.
+    env = {"HOME": str(workdir / "tmp"), "OPENSEARCH_PATH_CONF": str(conf)}
+    url = f"http://127.0.0.1:{http_port}/_cluster/health?wait_for_status=green&timeout=1s"
+    return Service("opensearch", java, lambda: http_ok(url), workdir, env)

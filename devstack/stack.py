@@ -1,8 +1,9 @@
 """`make run`: the whole platform on this machine, on real services, no cloud account.
 
 Starts Redis (or, with KWETTER_REDIS_CLUSTER=1, a local 3-master + 3-replica Redis Cluster on
-ports 7001-7006), Neo4j, the Pub/Sub, Firestore and Auth emulators, every function under
-functions-framework on its own port, the topology of topology.yaml as push subscriptions, the
+ports 7001-7006), Neo4j, OpenSearch (the search index), the Pub/Sub, Firestore and Auth
+emulators, every function under functions-framework on its own port, the topology of
+topology.yaml as push subscriptions, the
 local API gateway, the outbox ticker and (when built) the web app; waits until each answers,
 prints the URLs, and stops everything on Ctrl-C. The test session uses the same class on free
 ports. What it started is written to <workdir>/stack.json for the seed, load and e2e tools.
@@ -42,6 +43,8 @@ class Ports:
     web: int = 5173
     functions: dict[str, int] = field(default_factory=dict)
     gcs: int = 4443
+    opensearch: int = 9200
+    opensearch_transport: int = 9300
 
     @classmethod
     def defaults(cls) -> Ports:
@@ -56,6 +59,7 @@ class Ports:
         ports = cls(f(), f(), f(), f(), f(), f(), f(), f())
         ports.functions = {name: f() for name in topology.load().functions}
         ports.gcs = f()
+        ports.opensearch, ports.opensearch_transport = f(), f()
         return ports
 
 
@@ -125,6 +129,10 @@ class LocalStack:
     def neo4j_uri(self) -> str:
         return self.external_neo4j or f"bolt://127.0.0.1:{self.ports.neo4j_bolt}"
 
+    @property
+    def opensearch_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.opensearch}"
+
     def function_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.ports.functions[name]}"
 
@@ -142,6 +150,7 @@ class LocalStack:
             "FIREBASE_AUTH_EMULATOR_HOST": f"127.0.0.1:{self.ports.auth}",
             "REDIS_URL": self.redis_url,
             "NEO4J_URI": self.neo4j_uri,
+            "OPENSEARCH_URL": self.opensearch_url,
             "KWETTER_LOCAL": "1",
             "PYTHONPATH": str(REPO),
             **gcs.local_env(self.ports.gcs),
@@ -205,6 +214,7 @@ class LocalStack:
             services.pubsub(p.pubsub, w / "pubsub"),
             services.firestore(p.firestore, w / "firestore"),
             services.auth(p.auth, self.project_id, w / "auth"),
+            services.opensearch(p.opensearch, p.opensearch_transport, w / "opensearch"),
         ]
         if self.redis_cluster is None:
             backing.insert(0, services.redis(p.redis, w / "redis", persist=self.persist))
@@ -342,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         neo4j_uri=os.environ.get("NEO4J_URI") or None,
         with_web=not args.no_web,
     )
-    print("Starting Kwetter locally (real Redis, Neo4j, Pub/Sub, Firestore and Auth emulators)")
+    print("Starting Kwetter locally (real Redis, Neo4j, OpenSearch, Pub/Sub, Firestore, Auth)")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -356,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  Auth emulator    {d['auth_emulator']}   (project {d['project_id']})")
     print(f"  Redis            {stack.redis_url}")
     print(f"  Neo4j (Bolt)     {stack.neo4j_uri}")
+    print(f"  OpenSearch       {stack.opensearch_url}")
     print(f"  Pub/Sub emulator 127.0.0.1:{ports.pubsub}")
     print(f"  Firestore emul.  127.0.0.1:{ports.firestore}")
     print(f"  Cloud Storage    http://127.0.0.1:{ports.gcs}   (fake-gcs-server)")

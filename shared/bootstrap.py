@@ -30,11 +30,13 @@ if TYPE_CHECKING:
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_media import GcsMedia
     from shared.adapters.neo4j_graph import Neo4jGraph
+    from shared.adapters.opensearch_search import OpenSearchIndex
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_engagement import RedisEngagement
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
+    from shared.adapters.redis_trends import RedisTrends
     from shared.entrypoints.http.api import Router, WriteLimits
     from shared.ports import AvatarSource
     from shared.usecases.conversations import ConversationsReader
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from shared.usecases.outbox import TickRelays
     from shared.usecases.posts import PostsService
     from shared.usecases.rebuild import TimelineRebuild
+    from shared.usecases.search import SearchIndexer, SearchService
     from shared.usecases.timeline import TimelineReader
     from shared.usecases.users import UsersService
 
@@ -108,6 +111,40 @@ class Container:
 
         return RedisTimelines(self.redis, self.settings)
 
+    # ---- search (issue 22) -------------------------------------------------------------
+
+    @cached_property
+    def search_index(self) -> OpenSearchIndex:
+        """ports.PostSearchIndex and ports.PeopleIndex (OpenSearch); connects on first use."""
+        from shared.adapters.opensearch_search import OpenSearchIndex, opensearch_client
+
+        s = self.settings
+        return OpenSearchIndex(
+            opensearch_client(s.opensearch_url), s.search_index_prefix,
+            shards=s.search_shards, replicas=s.search_replicas,
+        )  # fmt: skip
+
+    @cached_property
+    def trend_counter(self) -> RedisTrends:
+        from shared.adapters.redis_trends import RedisTrends
+
+        return RedisTrends(self.redis)
+
+    @cached_property
+    def search_indexer(self) -> SearchIndexer:
+        from shared.usecases.search import SearchIndexer
+
+        return SearchIndexer(self.search_index, self.posts, self.trend_counter)
+
+    @cached_property
+    def search_service(self) -> SearchService:
+        from shared.usecases.search import PeopleDirectory, SearchService
+
+        people = PeopleDirectory(self.profile_cards, self.graph)
+        return SearchService(
+            self.search_index, self.search_index, self.posts, people, self.trend_counter
+        )
+
     # ---- users ---------------------------------------------------------------------------
 
     @cached_property
@@ -120,6 +157,7 @@ class Container:
             self.posts,
             avatars=self.media_repo,
             cards=self.profile_cards,
+            people=self.search_index,
         )
 
     # ---- posts and the outbox ------------------------------------------------------------
@@ -343,11 +381,18 @@ def _media_router(c: Container) -> Router:
     return media.router(c.media_service)
 
 
+def _search_router(c: Container) -> Router:
+    from shared.entrypoints.http.search import router
+
+    return router(lambda: c.search_service)
+
+
 HTTP_FUNCTIONS: dict[str, Callable[[Container], Router]] = {
     "users": _users_router,
     "posts": _posts_router,
     "timeline": _timeline_router,
     "media": _media_router,
+    "search": _search_router,
 }
 
 
@@ -386,6 +431,13 @@ def _post_counter(c: Container) -> Callable[[Any], None]:
     return lambda ce: consume(ce, "post_counter", handle, c.publisher)
 
 
+def _search_indexer(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.search_indexer.handle
+    return lambda ce: consume(ce, "search_indexer", handle, c.publisher)
+
+
 def _media_processor(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.media_processor import consume_notification
 
@@ -407,6 +459,7 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "fanout_planner": _fanout_planner,
     "timeline_writer": _timeline_writer,
     "follow_sync": _follow_sync,
+    "search_indexer": _search_indexer,
     "media_processor": _media_processor,
     "outbox_relay": _outbox_relay,
     "engagement_counter": _engagement_counter,

@@ -67,6 +67,17 @@ class Settings:
     # gateway, or API Gateway in front of a function; see docs/deploy.md).
     trusted_proxy_hops: int = field(default_factory=lambda: _int("TRUSTED_PROXY_HOPS", 1))
 
+    # ---- search (issue 22; docs/search.md) ----
+    opensearch_url: str = field(
+        default_factory=lambda: _str("OPENSEARCH_URL", "http://127.0.0.1:9200")
+    )
+    # Index names are <prefix>-posts and <prefix>-users (aliases in production).
+    search_index_prefix: str = field(default_factory=lambda: _str("SEARCH_INDEX_PREFIX", "kwetter"))
+    # Of the indices the application creates (one node locally; the production cluster's
+    # values come from infra/terraform/modules/search).
+    search_shards: int = field(default_factory=lambda: _int("SEARCH_SHARDS", 1))
+    search_replicas: int = field(default_factory=lambda: _int("SEARCH_REPLICAS", 0))
+
     # ---- media ----
     uploads_bucket: str = field(default_factory=lambda: _str("UPLOADS_BUCKET", "kwetter-uploads"))
     media_bucket: str = field(default_factory=lambda: _str("MEDIA_BUCKET", "kwetter-media"))

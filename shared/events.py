@@ -43,6 +43,11 @@ class PostCreated(_Event):
     reply_to: PostIdStr | None = None
     root_id: PostIdStr | None = None
     reply_to_author_id: UserId | None = None
+    # Optional and additive too (issue 22): the post's distinct hashtags as parsed at create
+    # time (shared.domain.facets.hashtags: NFKC, case-folded, without "#"), first use first.
+    hashtags: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=10)
+    ] = Field(default_factory=list)
 
 
 class PostDeleted(_Event):
@@ -78,6 +83,10 @@ class FanoutBatch(_Event):
     created_ms: Annotated[int, Field(ge=0)]
     recipients: Annotated[list[UserId], Field(max_length=5000)]
     batch_no: Annotated[int, Field(ge=0)]
+    # A repost's timeline entry: post_id is then the entry's id (shared.domain.reposts) and
+    # author_id the reposter; this is the original post. Optional and additive (version 1 still):
+    # left out of the JSON when absent, so a post's batches stay byte-identical.
+    repost_of: PostIdStr | None = None
 
 
 class PostLiked(_Event):
@@ -150,7 +159,9 @@ KNOWN_VERSIONS = {
     "RepostRemoved": 1,
 }
 # Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
-_OMIT_WHEN_EMPTY = ("media", "reply_to", "root_id", "reply_to_author_id")
+_OMIT_WHEN_EMPTY = (
+    "media", "hashtags", "reply_to", "root_id", "reply_to_author_id", "repost_of",
+)  # fmt: skip
 
 
 def encode(event: _Event) -> tuple[bytes, dict[str, str]]:

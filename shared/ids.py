@@ -2,6 +2,9 @@
 
 | 41 bits ms since KWETTER_EPOCH | 10 bits worker | 12 bits sequence |
 
+The last worker id (``REPOST_WORKER``, 1023) is never minted here: it marks the timeline entry
+ids of reposts (shared.domain.reposts), so an entry id alone tells a repost from a post.
+
 Ids sort by creation time, so they order a timeline on their own; their millisecond
 timestamp (``timestamp_ms``) is what the Redis sorted sets use as score, because a small
 integer score keeps a listpack entry compact.
@@ -19,6 +22,7 @@ _WORKER_BITS = 10
 _SEQUENCE_BITS = 12
 _MAX_SEQUENCE = (1 << _SEQUENCE_BITS) - 1
 _MAX_WORKER = (1 << _WORKER_BITS) - 1
+REPOST_WORKER = _MAX_WORKER  # reserved for repost entry ids (shared.domain.reposts)
 MAX_ID = (1 << 63) - 1
 
 
@@ -27,9 +31,10 @@ class IdGenerator:
         if worker_id is None:
             # Many function instances run at once with no coordinator: a random worker id
             # makes collisions need the same ms, worker and sequence at once.
-            worker_id = random.SystemRandom().randint(0, _MAX_WORKER) ^ (os.getpid() & _MAX_WORKER)
-        if not 0 <= worker_id <= _MAX_WORKER:
-            raise ValueError(f"worker_id must be within 0..{_MAX_WORKER}")
+            mixed = random.SystemRandom().randint(0, _MAX_WORKER) ^ (os.getpid() & _MAX_WORKER)
+            worker_id = mixed % REPOST_WORKER
+        if not 0 <= worker_id < REPOST_WORKER:
+            raise ValueError(f"worker_id must be within 0..{REPOST_WORKER - 1}")
         self._worker = worker_id
         self._lock = threading.Lock()
         self._last_ms = -1

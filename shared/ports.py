@@ -18,7 +18,14 @@ from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
 from shared.domain.model import Engagement, Post, User
 from shared.domain.posts import PostEvent
-from shared.domain.timeline import ReaderState, Recorded, Round, Source, TimelinePost
+from shared.domain.timeline import (
+    ReaderState,
+    Recorded,
+    RepostRound,
+    Round,
+    Source,
+    TimelinePost,
+)
 from shared.domain.users import (
     FollowResult,
     HandleRefused,
@@ -198,6 +205,7 @@ class PostWriter(Protocol):
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
         post and event are that first request's. ``reply``: (reply_to, root_id, its author)."""
@@ -488,6 +496,35 @@ class TimelineStore(Protocol):
         """Replace the author's own timeline with their live ``posts`` (the rebuild)."""
         ...
 
+    # reposts (issue 20): a repost is a timeline entry of its own (shared.domain.reposts)
+    def record_repost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> tuple[int, Recorded] | None:
+        """Bind the repost's entry id and add it to the reposter's own timeline; (entry, what
+        recording saw), or None when the original is deleted or the repost was removed."""
+        ...
+
+    def remove_repost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> tuple[int, Mode | None] | None:
+        """Un-repost: tombstone the entry, drop it from the reposter's own timeline; (entry,
+        its mode), or None when none is known."""
+        ...
+
+    def reposts_of(self, post_id: int) -> list[tuple[str, int]]:
+        """Every (reposter, entry) of a post (a deletion cascades to them)."""
+        ...
+
+    def apply_repost_batch(
+        self, op: str, entry: int, original: int, recipients: Sequence[str]
+    ) -> int:
+        """Add (de-duplicated) or remove a repost entry in many home timelines."""
+        ...
+
+    def repost_round(self, reader: str, originals: Sequence[int]) -> RepostRound:
+        """The originals of a page's reposts, their reposters and the reader's followees."""
+        ...
+
 
 class RebuildCheckpoint(Protocol):
     """Where the timeline rebuild stands (usecases.rebuild), kept outside Redis."""
@@ -553,3 +590,99 @@ class ThreadStore(Protocol):
     ) -> list[Post]: ...
 
     def reply_ids(self, post_id: int) -> list[tuple[int, bool]]: ...
+
+
+# ---- search and trends (issue 22; docs/search.md) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexedPost:
+    """What the search index holds of a live post (its text read by
+    shared.usecases.search.indexed_text, the one place that reads it)."""
+
+    id: int
+    author_id: str
+    text: str
+    created_ms: int
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """Post ids of one page, best or newest first, and the sort values of its last hit (the
+    next cursor) when there may be more."""
+
+    ids: list[int]
+    after: list[float | int] | None
+
+
+class PostSearchIndex(Protocol):
+    """The posts index (OpenSearch). Writes are idempotent and ordered by version: a
+    redelivered create writes the same document; a tombstone outranks every create, so a late
+    create never brings a deleted post back."""
+
+    def ensure_index(self) -> None: ...
+
+    def drop_index(self) -> None: ...
+
+    def index_posts(self, posts: Sequence[IndexedPost]) -> None: ...
+
+    def tombstone_posts(self, posts: Sequence[tuple[int, str, int]]) -> None:
+        """(post id, author id, created_ms) of deleted posts."""
+        ...
+
+    def search_posts(
+        self,
+        query: Any,
+        author_id: str | None,
+        limit: int,
+        after: Sequence[float | int] | None,
+    ) -> SearchPage:
+        """``query`` is a shared.domain.search.PostQuery."""
+        ...
+
+    def tag_posts(self, tag: str, limit: int, after: Sequence[float | int] | None) -> SearchPage:
+        """Live posts with hashtag ``tag``, newest first."""
+        ...
+
+    def count_live(self) -> int: ...
+
+
+class PeopleIndex(Protocol):
+    """The users index (OpenSearch), for typeahead and from:handle."""
+
+    def ensure_index(self) -> None: ...
+
+    def index_users(self, users: Sequence[User]) -> None: ...
+
+    def search_users(self, prefix: str, limit: int) -> list[str]:
+        """User ids whose handle or a word of whose name starts with ``prefix``, best first."""
+        ...
+
+    def uid_of_handle(self, handle: str) -> str | None: ...
+
+
+class PeopleLookup(Protocol):
+    """The slice of the graph the search reads (Neo4jGraph)."""
+
+    def get_users(self, ids: Iterable[str]) -> dict[str, User]: ...
+
+    def get_user_by_handle(self, handle: str) -> User | None: ...
+
+
+class TrendCounter(Protocol):
+    """Distinct accounts per hashtag per hour and per day (Redis HyperLogLogs)."""
+
+    def count(self, uses: Sequence[tuple[str, int, Sequence[str]]]) -> None:
+        """(author id, created_ms, hashtags) of posts: each author into each tag's hour and
+        day; idempotent (a set), O(1) per post and tag."""
+        ...
+
+    def window_counts(self, now_ms: int) -> dict[str, int]:
+        """Every tag used in the window ending at ``now_ms``: its distinct accounts there."""
+        ...
+
+    def daily_counts(self, tags: Sequence[str], now_ms: int) -> dict[str, list[int]]:
+        """Distinct accounts of each tag on each baseline day (domain.trends.baseline_days)."""
+        ...

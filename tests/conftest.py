@@ -81,6 +81,15 @@ def neo4j_uri(stack_dir: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def opensearch_url(stack_dir: Path) -> Iterator[str]:
+    """A real single-node OpenSearch (issue 22; devstack.opensearch_dist), started once when a
+    test needs it; one that does not come up green fails the test with its log."""
+    http, transport = services.free_port(), services.free_port()
+    for _ in _run(services.opensearch(http, transport, stack_dir / "opensearch")):
+        yield f"http://127.0.0.1:{http}"
+
+
+@pytest.fixture(scope="session")
 def pubsub_emulator(stack_dir: Path) -> Iterator[str]:
     port = services.free_port()
     for _ in _run(services.pubsub(port, stack_dir / "pubsub")):

@@ -81,6 +81,8 @@ def _post_doc(post: Post) -> dict[str, Any]:
         doc["reply_to"] = post.reply_to
         doc["root_id"] = post.root_id
         doc["reply_to_author_id"] = post.reply_to_author_id
+    if post.hashtags:
+        doc["hashtags"] = list(post.hashtags)
     return doc
 
 
@@ -97,6 +99,7 @@ def _post_of(data: dict[str, Any]) -> Post:
         reply_to_author_id=(
             None if data.get("reply_to_author_id") is None else str(data["reply_to_author_id"])
         ),
+        hashtags=tuple(data.get("hashtags") or ()),
     )
 
 
@@ -158,20 +161,22 @@ class FirestorePosts:
         trace_id: str | None = None,
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
+        hashtags: Sequence[str] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
         Returns (post, event, created). created is False when the key was used before: then
         post and event are the first request's, whatever its text and media were (the use case
         decides whether this request may replay it). ``media`` (media_json items) goes on the
-        read model and the event alike, and so does ``reply``: (reply_to, root_id,
-        reply_to_author_id) of a reply.
+        read model and the event alike, and so do ``reply`` ((reply_to, root_id,
+        reply_to_author_id) of a reply) and ``hashtags`` (shared.domain.facets).
         """
         created_ms = ids.timestamp_ms(post_id)
         reply_to, root_id, reply_author = reply if reply is not None else (None, None, None)
         post = Post(
             id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media),
             reply_to=reply_to, root_id=root_id, reply_to_author_id=reply_author,
+            hashtags=tuple(hashtags),
         )  # fmt: skip
         event = events.PostCreated(
             event_id=created_event_id(post_id),
@@ -185,6 +190,7 @@ class FirestorePosts:
             reply_to=None if reply_to is None else str(reply_to),
             root_id=None if root_id is None else str(root_id),
             reply_to_author_id=reply_author,
+            hashtags=list(hashtags),
         )
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)

@@ -12,9 +12,11 @@ over one user's keys, or over one post's keys, then never spans two slots.
 Issue 19 (Redis Cluster): no script touches two slots; the adapter groups the keys of a call
 by slot (``shared.adapters.clients.slot_of``; one group on a single Redis) and runs one script
 or command per group, in one pipeline (the cluster client sends one round trip per node).
-(A user id whose first character is ``}`` would make an empty tag, which Redis ignores, and
-scatter that user's keys; the uids Firebase Auth generates are alphanumeric, but nothing checks
-it yet: issue 19 should make the user id validation refuse braces.)
+(A user id with a brace in it would move or empty the tag and scatter that user's keys: the
+user id rule, ``shared.domain.users.USER_ID_RE``, admits no braces, and the users function
+refuses such a caller before any profile, post or timeline exists for them. Rate-limit windows
+are tagged by their subject, which may be any string: their limiter groups keys by the slot
+Redis computes, so a brace there only changes which slot, never correctness.)
 
 The builders also make scan patterns: ``home("*")`` is ``tl:{*}``, which matches every home
 timeline (``{`` and ``}`` are not glob characters).
@@ -34,8 +36,25 @@ timeline (``{`` and ``}`` are not glob characters).
 |                 |        |        | like/repost/reply record (``l:<uid>`` = ±version)        |
 | ``am:{uid}``    | string | user   | present when the author has pull-mode posts (was the    |
 |                 |        |        | global ``pullers`` set: a hot key on one shard)          |
+| ``tr:{uid}``    | zset   | user   | originals with a repost entry in ``tl``: member = post  |
+|                 |        |        | id, score = that entry's ms (Mastodon's reblogs set)    |
+| ``th:{uid}``    | hash   | user   | reposts held back by the de-duplication rule: original  |
+|                 |        |        | -> "entry@ms ..." (one takes over when the shown goes)  |
+| ``rs:{pid}``    | hash   | post   | the post's reposts: reposter -> "<ms> <entry id>"       |
+| ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
 | ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
+| ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
+| ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
+| ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
+
+Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
+unions its window's hours. The candidates of an hour are one set: one slot per hour, which
+moves on every hour (shard it by tag hash if one hour's writes ever outgrow a node).
+
+A repost's timeline entry has an id of its own (shared.domain.reposts): its ``pb:{entry}`` holds
+a pointer to the original (``{"r": pid, "u": reposter, "t": ms}``, no TTL), its ``px``/``pm``
+are a post's.
 """
 
 from __future__ import annotations
@@ -91,6 +110,16 @@ def author_mode(uid: str) -> str:
     return _tagged("am", uid)
 
 
+def home_reposts(uid: str) -> str:
+    """The originals that have a repost entry in ``home(uid)``, scored by that entry's ms."""
+    return _tagged("tr", uid)
+
+
+def held_reposts(uid: str) -> str:
+    """Reposts the de-duplication rule kept out of ``home(uid)``: original -> "entry@ms ..."."""
+    return _tagged("th", uid)
+
+
 # ---- per post -------------------------------------------------------------------------------
 
 
@@ -104,6 +133,31 @@ def tombstone(pid: int | str) -> str:
 
 def post_body(pid: int | str) -> str:
     return POST_BODY % pid
+
+
+# ---- trends (distinct accounts per hashtag) ---------------------------------------------------
+
+
+def trend_hour(tag: str, hour: int) -> str:
+    return f"tg:{{{tag}}}:h:{hour}"
+
+
+def trend_day(tag: str, day: int) -> str:
+    return f"tg:{{{tag}}}:d:{day}"
+
+
+def trend_candidates(hour: int) -> str:
+    return f"tc:{{{hour}}}"
+
+
+def reposts(pid: int | str) -> str:
+    """Who reposted the post: reposter -> "<reposted ms> <entry id>"."""
+    return _tagged("rs", pid)
+
+
+def removed_reposts(pid: int | str) -> str:
+    """Un-reposts seen: reposter -> "<guard ms> <entry id>" (late events, redelivery)."""
+    return _tagged("rx", pid)
 
 
 def engagement(pid: int | str) -> str:

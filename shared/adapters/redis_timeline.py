@@ -53,9 +53,11 @@ from shared.adapters.redis_engagement import engagement_of, read_fields
 from shared.config import Settings
 from shared.domain.fanout import Mode, trims
 from shared.domain.model import Post, User
+from shared.domain.reposts import MAX_ATTEMPTS, entry_id, is_repost
 from shared.domain.timeline import (
     ReaderState,
     Recorded,
+    RepostRound,
     Round,
     Source,
     SourceRun,
@@ -69,6 +71,7 @@ POST_CACHE_TTL_S = 3 * 86400
 # Longer than post-events retention (31 days): a seek-replay must still see the decision.
 MODE_TTL_S = 40 * 86400
 REGEN_LOCK_S = 60
+REPOSTERS_READ = 512  # a post with more reposters is asked for the reader's followees only
 SENTINEL = ""  # user ids have min length 1, so "" is never a followee
 
 
@@ -94,13 +97,42 @@ def _post(pid: int, body: bytes) -> Post:
     )  # fmt: skip
 
 
+def _pointer(post_id: int, reposter: str, reposted_ms: int) -> str:
+    """A repost entry's ``pb``: which post it shows and who reposted it (unique per repost)."""
+    return json.dumps({"r": str(post_id), "u": reposter, "t": reposted_ms}, separators=(",", ":"))
+
+
+def _note_repost(
+    entry: int, body: bytes | None, out: dict[int, tuple[int, str]], dead: set[int]
+) -> str | None:
+    """Record a merged repost entry's original and reposter; its reposter, or None (dead)."""
+    d = json.loads(body) if body is not None else None
+    if not isinstance(d, dict) or "r" not in d:
+        dead.add(entry)  # its pointer is gone: the entry cannot be shown
+        return None
+    out[entry] = (int(d["r"]), str(d["u"]))
+    return str(d["u"])
+
+
+def _bound(v: bytes | str) -> tuple[int, int]:
+    """A ``rs``/``rx`` value "<ms> <entry>" (entry 0 when none)."""
+    ms, _, entry = _s(v).partition(" ")
+    return int(ms), int(entry or 0)
+
+
+def _repost_marks(uid: str) -> tuple[str, str]:
+    """The keys that describe the reposts in ``home(uid)``: they go when it goes."""
+    return keys.home_reposts(uid), keys.held_reposts(uid)
+
+
 def _key(src: Source) -> str:
     return keys.home(src.owner) if src.home else keys.own(src.owner)
 
 
 class RedisTimelines:
     SCRIPTS = ("record_post", "record_author", "commit", "write", "free", "delete", "follow",
-               "unfollow", "regenerate", "round")  # fmt: skip
+               "unfollow", "regenerate", "round", "repost_find", "repost_claim", "repost_bind",
+               "repost_remove", "reposters", "write_repost")  # fmt: skip
 
     def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
         self.r = client
@@ -278,7 +310,7 @@ class RedisTimelines:
 
         def fill(pipe: Any) -> None:
             for g in groups:
-                ks = [k for u in g for k in (keys.home(u), keys.active(u))]
+                ks = [k for u in g for k in (keys.home(u), keys.active(u), *_repost_marks(u))]
                 self._call(pipe, "free", ks, [])
 
         return sum(int(n) for n in self._pipelined(fill))
@@ -496,12 +528,18 @@ class RedisTimelines:
         names, seen = [owner], {owner}
         engagement = {}
         per = 3 if self.hydrate_engagement else 2
+        reposts: dict[int, tuple[int, str]] = {}
         for j, pid in enumerate(merged):
             body, tomb = bodies[per * j], bodies[per * j + 1]
             if self.hydrate_engagement:
                 engagement[pid] = engagement_of(bodies[per * j + 2])
             if tomb is not None:
                 dead.add(pid)
+            elif is_repost(pid):
+                who = _note_repost(pid, body, reposts, dead)
+                if who is not None and who not in seen:
+                    seen.add(who)
+                    names.append(who)
             elif body is None:
                 missing.append(pid)
             else:
@@ -527,8 +565,9 @@ class RedisTimelines:
                 found[a] = c
         followed = {a for a, f in zip(names, res[len(names)], strict=True) if f} if home else set()
         return Round(
-            merged, runs, live, dead, missing, followed, found, frozenset(names), engagement
-        )
+            merged, runs, live, dead, missing, followed, found, frozenset(names),
+            engagement=engagement, reposts=reposts,
+        )  # fmt: skip
 
     def sources(
         self, sources: Sequence[Source], before: int | None, limit: int
@@ -593,7 +632,8 @@ class RedisTimelines:
         args: list[Any] = [self.act_ttl]
         for sc, m in top:
             args += [sc, m]
-        return int(cast(int, self._run("regenerate", [keys.home(uid), keys.active(uid)], args)))
+        ks = [keys.home(uid), keys.active(uid), *_repost_marks(uid)]
+        return int(cast(int, self._run("regenerate", ks, args)))
 
     def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
         """Replace the author's own timeline with ``posts`` (the live ones), cache their bodies,
@@ -608,6 +648,141 @@ class RedisTimelines:
         for p in live:
             pipe.set(keys.post_body(p.id), _body(p), ex=POST_CACHE_TTL_S)
         pipe.execute()
+
+    # ---- reposts (issue 20; docs/timeline.md "Reposts") ----------------------------------
+
+    def record_repost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> tuple[int, Recorded] | None:
+        """Give a repost its entry id (bound once per (post, reposter, repost)) and add it to the
+        reposter's own timeline; (entry, what recording saw), or None when the repost is to be
+        dropped (the original is deleted, or an un-repost of it was seen already).
+
+        The original's slot first (the bound entry, if any), then the candidates' slots (claim),
+        the original's again (bind: two racing deliveries agree on the first), then the
+        reposter's (own timeline and pace, as a post's)."""
+        post_ks = [keys.reposts(post_id), keys.tombstone(post_id), keys.removed_reposts(post_id)]
+        found = _s(self._run("repost_find", post_ks, [reposter, reposted_ms]))
+        if found in ("gone", "removed"):
+            return None
+        if found:
+            entry = _bound(found)[1]
+        else:
+            pointer = _pointer(post_id, reposter, reposted_ms)
+            for attempt in range(MAX_ATTEMPTS):
+                cand = entry_id(reposted_ms, post_id, reposter, attempt)
+                ks = [keys.post_body(cand), keys.tombstone(cand)]
+                if int(self._run("repost_claim", ks, [pointer])):
+                    break
+            else:
+                raise RuntimeError(f"no free repost entry id for {post_id}/{reposter}")
+            bound = _s(self._run("repost_bind", post_ks, [reposter, reposted_ms, cand]))
+            if bound in ("gone", "removed"):
+                self.r.delete(keys.post_body(cand))  # claimed for nothing: free it
+                return None
+            entry = _bound(bound)[1]
+            if entry != cand:  # a racing delivery bound its own claim first
+                self.r.delete(keys.post_body(cand))
+        mode = self.r.get(keys.post_mode(entry))
+        win = self.s.burst_window_seconds * 1000
+        args: list[Any] = [self.cap, win, entry, ids.timestamp_ms(entry)]
+        count, span = (int(x) for x in self._run("record_author", [keys.own(reposter)], args))
+        m = _s(mode) if mode is not None else ""
+        return entry, Recorded(
+            gone=False,
+            mode=Mode(m) if m in ("push", "pull") else None,
+            posts_in_window=count,
+            window_span_ms=span,
+        )
+
+    def remove_repost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> tuple[int, Mode | None] | None:
+        """Un-repost: unbind the reposter's repost (made at or before ``reposted_ms``),
+        tombstone its entry and drop it from the reposter's own timeline; (entry, its recorded
+        mode), or None when no repost of it is known. A redelivery finds the same entry."""
+        ks = [keys.reposts(post_id), keys.removed_reposts(post_id)]
+        raw = _s(self._run("repost_remove", ks, [reposter, reposted_ms]))
+        if not raw:
+            return None
+        entry = int(raw)
+        return entry, self.delete_post(entry, reposter)
+
+    def reposts_of(self, post_id: int) -> list[tuple[str, int]]:
+        """Every (reposter, entry) of the post (its deletion cascades to them); the records are
+        kept for the tombstone's lifetime, so a redelivered deletion finds them again."""
+        ks = [keys.reposts(post_id), keys.removed_reposts(post_id)]
+        pipe = self.r.pipeline(transaction=False)  # one slot: the post's
+        pipe.hgetall(ks[0])
+        for k in ks:
+            pipe.expire(k, MODE_TTL_S)
+        raw = pipe.execute()[0]
+        return sorted((_s(u), _bound(v)[1]) for u, v in raw.items())
+
+    def apply_repost_batch(
+        self, op: str, entry: int, original: int, recipients: Sequence[str]
+    ) -> int:
+        """Add (Mastodon's de-duplication rule, write_repost.lua) or remove one repost entry in
+        many home timelines; -1 when the repost was removed (or its original deleted)
+        meanwhile. One script run per slot group of recipients, one pipeline."""
+        if op not in ("add", "remove"):
+            raise ValueError(f"unknown op {op!r}")
+        if op == "add" and self.r.exists(keys.tombstone(entry)):
+            return -1
+        cap = self.cap if trims(entry, self.s.timeline_trim_every) else 0
+        args = [op, entry, ids.timestamp_ms(entry), cap, original]
+        groups = self._by_slot(recipients, keys.home)
+
+        def fill(pipe: Any) -> None:
+            for g in groups:
+                ks = [
+                    k for u in g for k in (keys.home(u), keys.home_reposts(u), keys.held_reposts(u))
+                ]
+                self._call(pipe, "write_repost", ks, args)
+
+        return sum(int(n) for n in self._pipelined(fill)) if groups else 0
+
+    def repost_round(self, reader: str, originals: Sequence[int]) -> RepostRound:
+        """The originals of a page's repost entries: bodies and tombstones, their reposters
+        (newest first) and the reader's followees, in one pipeline; for a viral post (more
+        reposters than ``REPOSTERS_READ``) only the reader's followees among them, one more."""
+        if not originals:
+            return RepostRound()
+
+        def fill(pipe: Any) -> None:
+            for pid in originals:
+                pipe.get(keys.post_body(pid))
+                pipe.get(keys.tombstone(pid))
+                self._call(pipe, "reposters", [keys.reposts(pid)], [REPOSTERS_READ])
+            pipe.smembers(keys.followees(reader))
+
+        res = self._pipelined(fill)
+        visible = frozenset(_s(m) for m in res[-1]) - {SENTINEL}
+        live: dict[int, Post] = {}
+        dead: set[int] = set()
+        missing: list[int] = []
+        reposters: dict[int, list[str]] = {}
+        viral: list[int] = []
+        for j, pid in enumerate(originals):
+            body, tomb, who = res[3 * j], res[3 * j + 1], res[3 * j + 2]
+            if tomb is not None:
+                dead.add(pid)
+            elif body is None:
+                missing.append(pid)
+            else:
+                live[pid] = _post(pid, body)
+            if isinstance(who, list):
+                pairs = [(_bound(who[i + 1])[0], _s(who[i])) for i in range(0, len(who), 2)]
+                reposters[pid] = [u for _, u in sorted(pairs, reverse=True)]
+            else:
+                viral.append(pid)
+        asked = sorted(visible | {reader})
+        if viral and asked:
+            got = self._pipelined(lambda p: [p.hmget(keys.reposts(v), asked) for v in viral])
+            for pid, vals in zip(viral, got, strict=True):
+                pairs = [(_bound(v)[0], u) for u, v in zip(asked, vals, strict=True) if v]
+                reposters[pid] = [u for _, u in sorted(pairs, reverse=True)]
+        return RepostRound(live, dead, missing, reposters, visible)
 
     # ---- introspection (tests, benchmark, docs) ------------------------------------------
 

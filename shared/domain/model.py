@@ -67,6 +67,8 @@ class Post:
     reply_to: int | None = None
     root_id: int | None = None
     reply_to_author_id: str | None = None
+    # its distinct hashtags, parsed at create time (shared.domain.facets.hashtags)
+    hashtags: tuple[str, ...] = ()
 
     def to_json(
         self, author: User | None = None, engagement: Engagement | None = None
@@ -84,6 +86,8 @@ class Post:
             "deleted": self.deleted,
             **(engagement or NO_ENGAGEMENT).to_json(),
         }
+        if self.hashtags:
+            body["hashtags"] = list(self.hashtags)
         if self.deleted:
             body["author"] = None
         elif author is not None:

@@ -168,6 +168,19 @@ class Round:
     seen: frozenset[str] = frozenset()  # the authors looked up (owner included)
     # engagement of the merged ids, read in the same pipeline as the bodies; None = incomplete
     engagement: dict[int, Engagement | None] = field(default_factory=dict)
+    # merged repost entries (shared.domain.reposts) -> (original post id, reposter)
+    reposts: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepostRound:
+    """The originals of a page's repost entries (``TimelineStore.repost_round``)."""
+
+    live: dict[int, Post] = field(default_factory=dict)  # cached bodies of the originals
+    dead: set[int] = field(default_factory=set)  # originals with a tombstone
+    missing: list[int] = field(default_factory=list)  # originals to fetch from the store
+    reposters: dict[int, list[str]] = field(default_factory=dict)  # newest first, per original
+    visible: frozenset[str] = frozenset()  # the reader's followees
 
 
 # ---- polling an open timeline ----------------------------------------------------------------

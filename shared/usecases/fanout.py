@@ -21,7 +21,7 @@ from shared.config import Settings
 from shared.domain.conversations import home_audience
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
 from shared.domain.model import Post
-from shared.domain.timeline import TimelinePost
+from shared.domain.timeline import Recorded, TimelinePost
 from shared.ports import EventPublisher, FollowerSource, PostStore, TimelineStore
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,10 @@ class FanoutPlanner:
             out = self.plan_delete(stored.id, stored.author_id, stored.created_ms)
             if out:
                 _publish_all(self.publisher, FANOUT_TOPIC, list(out))
+        elif isinstance(event, events.PostReposted | events.RepostRemoved):
+            out = self.handle_repost_event(event)
+            if out:
+                _publish_all(self.publisher, FANOUT_TOPIC, list(out))
         else:
             log.warning("fanout_planner ignores %s", event.type)
 
@@ -127,13 +131,20 @@ class FanoutPlanner:
         return stored
 
     def plan_posts(
-        self, posts: Sequence[TimelinePost], *, trace_id: str | None = None
+        self,
+        posts: Sequence[TimelinePost],
+        *,
+        trace_id: str | None = None,
+        recorded: Sequence[Recorded] | None = None,
+        repost_of: int | None = None,
     ) -> list[events.FanoutBatch]:
         """Record posts (in order) and return the push batches to publish.
 
         The benchmark drives this with thousands of posts per call; the consumer with one.
+        A repost's entry comes ``recorded`` already (``plan_repost``), with its original.
         """
-        recorded = self.tl.record_posts(posts)
+        if recorded is None:
+            recorded = self.tl.record_posts(posts)
         counts: dict[str, int] = {}
         followers: dict[str, _Followers] = {}
         undecided: list[tuple[TimelinePost, AuthorActivity]] = []
@@ -160,8 +171,9 @@ class FanoutPlanner:
                     pages = followers[p.author_id] = self._pages(p.author_id)
                 audience = home_audience(p.author_id, p.reply_to_author_id)
                 out += self._batches(
-                    "add", p.post_id, p.author_id, p.created_ms, trace_id, pages, audience
-                )
+                    "add", p.post_id, p.author_id, p.created_ms, trace_id, pages, audience,
+                    repost_of=repost_of,
+                )  # fmt: skip
         return out
 
     def _pages(self, author: str) -> _Followers:
@@ -180,6 +192,13 @@ class FanoutPlanner:
     def plan_delete(
         self, post_id: int, author_id: str, created_ms: int
     ) -> list[events.FanoutBatch]:
+        return self._plan_delete_post(post_id, author_id, created_ms) + self.plan_repost_cascade(
+            post_id
+        )
+
+    def _plan_delete_post(
+        self, post_id: int, author_id: str, created_ms: int
+    ) -> list[events.FanoutBatch]:
         mode = self.tl.delete_post(post_id, author_id)
         if mode is Mode.PULL:
             return []  # it lived only in its author's timeline; stray copies are filtered
@@ -190,6 +209,69 @@ class FanoutPlanner:
             return []  # unknown mode (lost with Redis): the read-side tombstone filter suffices
         return self._batches("remove", post_id, author_id, created_ms, None, self._pages(author_id))
 
+    # ---- reposts (issue 20; docs/timeline.md "Reposts") ----------------------------------
+
+    def handle_repost_event(
+        self, event: events.PostReposted | events.RepostRemoved
+    ) -> list[events.FanoutBatch]:
+        """PostReposted / RepostRemoved: the batches to publish. The post store is the
+        authority on the original (it must exist, by that author; a repost of a deleted post
+        is dropped: its deletion cascades to every repost)."""
+        stored = self._stored(event.post_id, event.author_id, event.type)
+        if stored is None:
+            return []
+        if isinstance(event, events.PostReposted):
+            if stored.deleted:
+                return []
+            return self.plan_repost(
+                stored.id, event.reposter_id, event.reposted_ms, trace_id=event.trace_id
+            )
+        return self.plan_unrepost(stored.id, event.reposter_id, event.reposted_ms)
+
+    def plan_repost(
+        self, post_id: int, reposter: str, reposted_ms: int, *, trace_id: str | None = None
+    ) -> list[events.FanoutBatch]:
+        """Fan a repost out to the reposter's followers by the policy of a post: its entry is
+        recorded in the reposter's own timeline (pace included), its mode decided once."""
+        got = self.tl.record_repost(post_id, reposter, reposted_ms)
+        if got is None:
+            return []
+        entry, recorded = got
+        post = TimelinePost(entry, reposter, "", ids.timestamp_ms(entry))
+        return self.plan_posts([post], trace_id=trace_id, recorded=[recorded], repost_of=post_id)
+
+    def plan_unrepost(
+        self, post_id: int, reposter: str, reposted_ms: int
+    ) -> list[events.FanoutBatch]:
+        """Remove that repost only: its entry from the reposter's followers (when pushed)."""
+        got = self.tl.remove_repost(post_id, reposter, reposted_ms)
+        if got is None:
+            return []
+        entry, mode = got
+        return self._remove_repost_entry(post_id, reposter, entry, mode)
+
+    def plan_repost_cascade(self, post_id: int) -> list[events.FanoutBatch]:
+        """The original is deleted: every repost of it goes, from every timeline."""
+        out: list[events.FanoutBatch] = []
+        for reposter, entry in self.tl.reposts_of(post_id):
+            mode = self.tl.delete_post(entry, reposter)
+            out += self._remove_repost_entry(post_id, reposter, entry, mode)
+        return out
+
+    def _remove_repost_entry(
+        self, post_id: int, reposter: str, entry: int, mode: Mode | None
+    ) -> list[events.FanoutBatch]:
+        if mode is Mode.PULL:
+            return []  # only in the reposter's own timeline; stray copies are filtered on read
+        if mode is None and (
+            self.graph.follower_count(reposter) >= self.policy.pull_follower_threshold
+        ):
+            return []
+        return self._batches(
+            "remove", entry, reposter, ids.timestamp_ms(entry), None, self._pages(reposter),
+            repost_of=post_id,
+        )  # fmt: skip
+
     def _batches(
         self,
         op: str,
@@ -199,6 +281,8 @@ class FanoutPlanner:
         trace_id: str | None,
         pages: Iterable[list[str]],
         audience: str | None = None,
+        *,
+        repost_of: int | None = None,
     ) -> list[events.FanoutBatch]:
         if op == "add":
             pages = self._active(pages)
@@ -217,6 +301,7 @@ class FanoutPlanner:
                 created_ms=created_ms,
                 recipients=recipients,
                 batch_no=n,
+                repost_of=None if repost_of is None else str(repost_of),
             )
             for n, recipients in enumerate(batches(pages, self.batch_size))
         ]
@@ -249,7 +334,12 @@ class TimelineWriter:
         if not isinstance(event, events.FanoutBatch):
             log.warning("timeline_writer ignores %s", event.type)
             return
-        self.tl.apply_batch(event.op, int(event.post_id), event.recipients)
+        if event.repost_of is not None:
+            self.tl.apply_repost_batch(
+                event.op, int(event.post_id), int(event.repost_of), event.recipients
+            )
+        else:
+            self.tl.apply_batch(event.op, int(event.post_id), event.recipients)
         # The figure to watch in Cloud Logging: how long after the post a batch reached Redis.
         log.info(
             "fan-out batch written",

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared import ids, observability
-from shared.domain import errors
+from shared.domain import errors, facets
 from shared.domain import posts as domain
 from shared.domain.conversations import check_engageable, reply_refs
 from shared.domain.media import media_json
@@ -148,6 +148,7 @@ class PostsService:
             trace_id=observability.current_trace(),
             media=media,
             reply=reply,
+            hashtags=facets.hashtags(text),
         )
         if created:
             self._publish(event)

@@ -28,6 +28,7 @@ from shared.domain import errors
 from shared.domain.conversations import reaches_home
 from shared.domain.media import media_json
 from shared.domain.model import Engagement, Post, User
+from shared.domain.reposts import Entry, RepostedBy, dedupe, reposted_by
 from shared.domain.timeline import (
     HEAD_SIZE,
     Source,
@@ -62,16 +63,32 @@ class Page:
     next_cursor: str | None = None
     regenerating: bool = False
     engagement: dict[int, Engagement] = field(default_factory=dict)
+    # home items shown by a repost: post id -> who reposted it (shared.domain.reposts)
+    reposted_by: dict[int, RepostedBy] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "items": [
-                p.to_json(self.authors.get(p.author_id), self.engagement.get(p.id))
+                self._repost_fields(
+                    p, p.to_json(self.authors.get(p.author_id), self.engagement.get(p.id))
+                )
                 for p in self.posts
             ],
             "next_cursor": self.next_cursor,
             "regenerating": self.regenerating,
-        }
+        }  # fmt: skip
+
+    def _repost_fields(self, p: Post, item: dict[str, Any]) -> dict[str, Any]:
+        by = self.reposted_by.get(p.id)
+        if by is not None:
+            users = [self.authors[u] for u in by.users if u in self.authors]
+            item["reposted_by"] = {
+                "users": [
+                    {"id": u.id, "handle": u.handle, "display_name": u.display_name} for u in users
+                ],
+                "count": by.count,
+            }
+        return item
 
 
 @dataclass(frozen=True)
@@ -162,6 +179,9 @@ class TimelineReader:
         viewer: str | None = None,
     ) -> Page:
         page: list[Post] = []
+        entries: list[int] = []  # the entry ids of the page (a repost's is not its post's)
+        as_repost: set[int] = set()  # posts the page shows by a repost entry
+        by: dict[int, RepostedBy] = {}
         cards: dict[str, User] = {}
         counts: dict[int, Engagement | None] = {}
         cursor = before
@@ -195,21 +215,41 @@ class TimelineReader:
                 more, found = self.tl.author_info(uid if home else None, unseen)
                 follows |= more
                 cards.update(found)
+            via: dict[int, str] = {}  # who put each entry here: its author, or its reposter
+            if rd.reposts and home:
+                resolved = self._reposts(uid, rd.reposts, posts, cards, by)
+                via = {e: who for e, (_, who) in rd.reposts.items() if e in resolved}
+            kept: list[Entry] = []
             for pid in merged:
                 p = posts.get(pid)
-                # unfollowed authors' posts may linger in the home timeline: filter them
-                ok = p is not None and (p.author_id == uid or (home and p.author_id in follows))
-                # a reply reaches home only by the conversation rule (the pulled ones: here)
-                if ok and p is not None and home:
-                    ok = reaches_home(uid, p.author_id, p.reply_to_author_id, follows)
-                if ok and p is not None and len(page) < limit:
-                    page.append(p)
+                if p is None or (pid in rd.reposts and pid not in via):
+                    continue
+                who = via.get(pid, p.author_id)
+                # unfollowed authors' (reposters') entries may linger in the home timeline
+                if not (who == uid or (home and who in follows)):
+                    continue
+                # a reply reaches home only by the conversation rule (the pulled ones: here);
+                # a repost of a reply is the reposter's choice, shown like any repost
+                reply_elsewhere = home and pid not in via
+                if reply_elsewhere and not reaches_home(
+                    uid, p.author_id, p.reply_to_author_id, follows
+                ):
+                    continue
+                kept.append(Entry(pid, p.id))
+            for e in dedupe(kept, {p.id for p in page}):
+                if len(page) < limit:
+                    page.append(posts[e.entry])
+                    entries.append(e.entry)
+                    if e.repost:
+                        as_repost.add(e.post_id)
             exhausted = len(merged) < limit
             if len(page) >= limit or exhausted:
                 break
             cursor = merged[-1]
-        nxt = next_cursor([p.id for p in page], limit, exhausted, scanned=cursor)
+        nxt = next_cursor(entries, limit, exhausted, scanned=cursor)
+        shown_by = {i: b for i, b in by.items() if i in as_repost}
         wanted = {p.author_id for p in page} | {uid}
+        wanted |= {u for b in shown_by.values() for u in b.users}
         missing = sorted(a for a in wanted if a not in cards)
         if missing:
             cards.update(self._fill_cards(missing))
@@ -219,7 +259,10 @@ class TimelineReader:
             if self.engagement is not None
             else {}
         )
-        return Page(posts=page, authors=shown, next_cursor=nxt, engagement=engagement)
+        return Page(
+            posts=page, authors=shown, next_cursor=nxt, engagement=engagement,
+            reposted_by=shown_by,
+        )  # fmt: skip
 
     def cards_of(self, uids: Iterable[str]) -> dict[str, User]:
         """The profile cards of ``uids`` (Redis; missing ones filled and put)."""
@@ -231,6 +274,47 @@ class TimelineReader:
         if missing:
             found.update(self._fill_cards(missing))
         return found
+
+    # ---- reposts (issue 20; docs/timeline.md "Reposts") ----------------------------------
+
+    def _reposts(
+        self,
+        uid: str,
+        reposts: dict[int, tuple[int, str]],
+        posts: dict[int, Post],
+        cards: dict[str, User],
+        by: dict[int, RepostedBy],
+    ) -> set[int]:
+        """Resolve a round's repost entries to their originals (in ``posts``, under the
+        entry's id) and who reposted each (``by``, the reader's followees and the reader);
+        the entries that can be shown. One pipeline (+ one for a viral post, + the originals'
+        store misses), then one for the cards not seen yet."""
+        originals = sorted({pid for pid, _ in reposts.values()})
+        rr = self.tl.repost_round(uid, originals)
+        found = dict(rr.live)
+        if rr.missing:
+            stored = self.posts.get_posts(rr.missing)
+            self.tl.cache_posts(stored.values())
+            found.update({pid: p for pid, p in stored.items() if not p.deleted})
+        visible = rr.visible | {uid}
+        for pid in originals:
+            b = reposted_by(rr.reposters.get(pid, ()), visible)
+            if b is not None:
+                by[pid] = b
+        shown: set[int] = set()
+        for entry, (pid, _) in reposts.items():
+            p = found.get(pid)
+            if p is not None and pid not in rr.dead and pid in by:
+                posts[entry] = p
+                shown.add(entry)
+        names = sorted(
+            {found[pid].author_id for pid in by if pid in found}
+            | {u for b in by.values() for u in b.users}
+        )
+        unseen = [a for a in names if a not in cards]
+        if unseen:
+            cards.update(self.tl.author_info(None, unseen)[1])
+        return shown
 
     def _fill_cards(self, uids: list[str]) -> dict[str, User]:
         """Cards missing from Redis (never put, or lost with it): from the graph and the

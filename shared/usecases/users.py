@@ -37,6 +37,7 @@ from shared.ports import (
     AvatarSource,
     EventPublisher,
     FollowAnnouncements,
+    PeopleIndex,
     PostCounter,
     ProfileCards,
     SocialGraph,
@@ -108,12 +109,14 @@ class UsersService:
         topic: str = SOCIAL_EVENTS_TOPIC,
         avatars: AvatarSource | None = None,
         cards: ProfileCards | None = None,
+        people: PeopleIndex | None = None,
     ) -> None:
         self._graph = graph
         self._publisher = publisher
         self._posts = posts
         self._avatars = avatars
         self._cards = cards
+        self._people = people
         self._topic = topic
         self._pool = ThreadPoolExecutor(_COUNT_WORKERS, thread_name_prefix="post-count")
         self._popular: tuple[float, list[User]] | None = None
@@ -132,6 +135,7 @@ class UsersService:
         domain.check_registration(user, handle)
         shown = self.complete([user])[0]
         self._put_card(shown)
+        self._index_person(shown)
         return shown, created
 
     def _put_card(self, user: User) -> None:
@@ -142,6 +146,16 @@ class UsersService:
         except Exception:
             # The profile is saved; a missing card is filled on its first read (ProfileCards).
             log.warning("profile card of %s not put; filled on read", user.id, exc_info=True)
+
+    def _index_person(self, user: User) -> None:
+        """Into the people search (typeahead). The profile is saved either way; a registration
+        missed while the index was down shows up again on the next register call (idempotent)."""
+        if self._people is None:
+            return
+        try:
+            self._people.index_users([user])
+        except Exception:
+            log.warning("profile of %s not indexed for search", user.id, exc_info=True)
 
     def me(self, uid: str) -> User:
         user = self._graph.get_user(uid)

@@ -77,3 +77,10 @@ def test_event_ids_are_stable_per_edge_change() -> None:
     e = follow_event("a", "b", 7)
     assert (e.follower_id, e.followee_id, e.occurred_ms) == ("a", "b", 7)
     assert len(e.event_id) <= 64
+
+
+def test_user_ids_with_braces_are_refused_so_hash_tags_hold() -> None:
+    # redis_keys tags every per-user key {uid}: a brace inside would move or empty the tag.
+    for uid in ["a{b", "}x", "{alice}", "al}ice"]:
+        assert not users.is_valid_user_id(uid), uid
+    assert users.is_valid_user_id("Xy12abc_-.:@")

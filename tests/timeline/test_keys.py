@@ -11,8 +11,8 @@ from shared.adapters import lua
 from shared.adapters import redis_keys as keys
 
 PER_USER = (keys.home, keys.own, keys.followees, keys.active, keys.regen_lock,
-            keys.card, keys.author_mode)  # fmt: skip
-PER_POST = (keys.post_mode, keys.tombstone, keys.post_body)
+            keys.card, keys.author_mode, keys.home_reposts, keys.held_reposts)  # fmt: skip
+PER_POST = (keys.post_mode, keys.tombstone, keys.post_body, keys.reposts, keys.removed_reposts)
 
 
 def test_a_users_keys_share_one_slot_and_a_posts_keys_another() -> None:
@@ -48,6 +48,6 @@ def test_scripts_build_no_key() -> None:
     for name in names:
         src = lua.source(name)
         assert not re.search(r"""['"][a-z:]+:['"]\s*\.\.""", src), name
-        assert not re.search(r"""['"](tl|ut|fw|act|rg|pc|pm|px|pb|up):""", src), name
+        assert not re.search(r"""['"](tl|ut|fw|act|rg|pc|pm|px|pb|up|tr|th|rs|rx):""", src), name
         code = "\n".join(line.split("--")[0] for line in src.splitlines())
         assert "pullers" not in code, name

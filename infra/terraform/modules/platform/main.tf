@@ -22,6 +22,8 @@ locals {
     # The engagement counters read the like/repost records and posts, write Redis counters.
     engagement_counter = { neo4j = false, firestore = true, redis = true, publishes = [] }
     post_counter       = { neo4j = false, firestore = true, redis = true, publishes = [] }
+    search             = { neo4j = true, firestore = true, redis = true, publishes = [] }
+    search_indexer     = { neo4j = false, firestore = true, redis = true, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
   default_access = { neo4j = false, firestore = true, redis = false, publishes = [] }
@@ -98,6 +100,16 @@ module "network" {
   depends_on        = [module.services]
 }
 
+module "search" {
+  source     = "../search"
+  project_id = var.project_id
+  region     = var.region
+  name       = var.name
+  network_id = module.network.network_id
+  labels     = local.labels
+  depends_on = [module.services]
+}
+
 module "redis" {
   source            = "../redis"
   project_id        = var.project_id
@@ -142,7 +154,7 @@ module "functions" {
   region                 = var.region
   repo_root              = local.repo_root
   functions              = local.functions
-  environment            = merge(local.media_settings, local.cors_settings, var.app_settings)
+  environment            = merge(local.media_settings, local.cors_settings, module.search.environment, var.app_settings)
   redis_environment      = module.redis.environment
   redis_iam_auth         = module.redis.iam_auth
   neo4j_secrets          = module.secrets.neo4j_env

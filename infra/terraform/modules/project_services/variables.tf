@@ -15,6 +15,8 @@ variable "services" {
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
     "compute.googleapis.com",
+    # GKE Autopilot, where production OpenSearch runs (modules/search).
+    "container.googleapis.com",
     "firebase.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
