@@ -122,14 +122,11 @@ def storm(stack: LocalStack, rate: float, seconds: float, workers: int) -> dict[
         if final == statuses[200]:
             break
         time.sleep(1)
-    from google.cloud import firestore
-
-    from shared.adapters.firestore_engagement import FirestoreEngagement
+    from shared.bootstrap import Container
     from shared.domain.conversations import Kind
 
-    records = FirestoreEngagement(firestore.Client(project=PROJECT)).count_active(
-        Kind.LIKE, int(pid)
-    )
+    # the stack's Firestore emulator (stack.start put its address in this process's env)
+    records = Container().engagement_records.count_active(Kind.LIKE, int(pid))
     contention = 0
     for log in stack.workdir.rglob("*.log"):
         text = log.read_text(errors="replace")
