@@ -176,7 +176,7 @@ def seed_conversations(
     with ThreadPoolExecutor(args.concurrency) as pool:
         first = list(pool.map(lambda j: reply(*j), replies))
         # a second level: the parent's author answers back on every third reply
-        authors = dict(posted)
+        authors = {pid: author for author, pid in posted}
         again = [
             (authors[parent], rid, n)
             for (_, parent, n), (_, rid) in zip(replies, first, strict=True)
