@@ -373,7 +373,11 @@ class Bench:
 
     # ---- 3. read latency ----------------------------------------------------------------
 
-    def read_latency(self, scale: float) -> None:
+    def read_latency(self, scale: float, repost_share: float = 0.0) -> None:
+        """Home reads (300 followees, 50 of them pulled). With ``repost_share`` > 0, that share
+        of the events are reposts (of posts of the last 10 minutes, by push and pull authors
+        alike, fanned out and de-duplicated by the engine's own paths): the repost-mix case,
+        measured in the same run as the plain case it is compared with."""
         n_readers = max(20, int(200 * scale))
         tl = self.fresh(pull_follower_threshold=10_000)
         graph = BenchGraph()
@@ -397,15 +401,26 @@ class Bench:
                     TimelinePost(pid, a, "x" * rng.randint(20, 200), ids.timestamp_ms(pid))
                 )
         posts.sort(key=lambda p: p.post_id)
-        for i in range(0, len(posts), 2000):
-            b = planner.plan_posts(posts[i : i + 2000])
-            tl.apply_batches((x.op, int(x.post_id), x.recipients) for x in b)
+        reposts = _repost_mix(posts, push_authors + pull_authors, repost_share, rng)
+        done = 0
+        for ms, pid, reposter in [*reposts, (1 << 62, 0, "")]:
+            upto = done
+            while upto < len(posts) and ids.timestamp_ms(posts[upto].post_id) <= ms:
+                upto += 1
+            for i in range(done, upto, 2000):
+                b = planner.plan_posts(posts[i : min(upto, i + 2000)])
+                tl.apply_batches((x.op, int(x.post_id), x.recipients) for x in b)
+            done = upto
+            if reposter:
+                for x in planner.plan_repost(pid, reposter, ms):
+                    assert x.repost_of is not None
+                    tl.apply_repost_batch(x.op, int(x.post_id), int(x.repost_of), x.recipients)
         modes = self.r.mget([keys.post_mode(p.post_id) for p in posts])
         assert {m for m in modes} == {Mode.PUSH.value.encode(), Mode.PULL.value.encode()}
         # Baseline: the page as it was before engagement counts (no HMGET per post).
         tl.hydrate_engagement = False
         base_reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
-        base, mb = self._reads(base_reader, readers)
+        base_lat, mb, _ = self._reads(base_reader, readers)
         # With counts: every post liked by a few readers and reposted by one; the page reads
         # each post's counts and the reader's own flags in the same pipeline as its bodies.
         counters = RedisEngagement(self.r)
@@ -424,16 +439,16 @@ class Bench:
         reader = TimelineReader(
             tl, graph, NoStore(), RedisProfileCards(self.r), engagement=engagement
         )
-        lat, m = self._reads(reader, readers)
+        lat, m, shown_reposts = self._reads(reader, readers)
         # Wall time on a shared machine swings by 2-3x between runs: the two are timed again
         # interleaved, read for read, so the ratio compares like with like (CPU from above).
-        base, lat = self._interleaved([base_reader, reader], readers)
+        base_lat, lat = self._interleaved([base_reader, reader], readers)
         page = reader.home(readers[0], 20).to_json()
         assert all(i["like_count"] == 3 and i["repost_count"] == 1 for i in page["items"])
         p50, p99 = _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3
-        b50, b99 = _pct(base, 0.5) * 1e3, _pct(base, 0.99) * 1e3
+        b50, b99 = _pct(base_lat, 0.5) * 1e3, _pct(base_lat, 0.99) * 1e3
         cpu_c, cpu_s = m.client_cpu / len(lat) * 1e3, m.server_cpu / len(lat) * 1e3
-        bc, bs = mb.client_cpu / len(base) * 1e3, mb.server_cpu / len(base) * 1e3
+        bc, bs = mb.client_cpu / len(base_lat) * 1e3, mb.server_cpu / len(base_lat) * 1e3
         print(
             f"home read without counts (baseline): p50 {b50:.2f} ms, p99 {b99:.2f} ms; "
             f"CPU per read: client {bc:.2f} ms + redis {bs:.2f} ms"
@@ -441,21 +456,34 @@ class Bench:
         bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
         card = self.r.zcard(keys.home(readers[0]))
         enc = self.r.object("encoding", keys.home(readers[0]))
+        name = "read" if not reposts else "read_reposts"
+        case = "" if not reposts else (
+            f", {len(reposts)} reposts among {len(posts)} posts, "
+            f"{shown_reposts / len(lat):.1f} reposts shown per page"
+        )  # fmt: skip
         print(
-            f"home read (300 followees, 50 pull, limit 20, hydrated, with counts): p50 "
+            f"home read (300 followees, 50 pull, limit 20, hydrated{case}, with counts): p50 "
             f"{p50:.2f} ms, p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads; "
             f"p99 x{p99 / b99:.2f} of the baseline\n"
             f"  CPU per read: client {cpu_c:.2f} ms + redis {cpu_s:.2f} ms "
             f"(x{(cpu_c + cpu_s) / max(1e-9, bc + bs):.2f} of the baseline)"
         )
         print(f"memory: {bpe:.1f} bytes/entry at {card} entries ({enc!r}) (goal <= 24)")
-        self.results["read"] = {
+        self.results[name] = {
             "p50_ms": p50, "p99_ms": p99, "reads": len(lat), "bytes_per_entry": bpe,
             "entries": card, "latencies_ms": [x * 1e3 for x in lat],
             "client_cpu_ms_per_read": cpu_c, "server_cpu_ms_per_read": cpu_s,
             "baseline_p50_ms": b50, "baseline_p99_ms": b99,
             "baseline_client_cpu_ms_per_read": bc, "baseline_server_cpu_ms_per_read": bs,
+            "reposts": len(reposts), "reposts_shown_per_page": shown_reposts / len(lat),
         }  # fmt: skip
+        base = self.results.get("read")
+        if reposts and base:
+            print(
+                f"  vs the plain case of this run: p99 {p99 / base['p99_ms']:.2f}x, CPU per read "
+                f"client {cpu_c / base['client_cpu_ms_per_read']:.2f}x, "
+                f"redis {cpu_s / base['server_cpu_ms_per_read']:.2f}x"
+            )
 
     def _interleaved(
         self, two: list[TimelineReader], readers: list[str]
@@ -471,10 +499,12 @@ class Bench:
                     lat[k].append(time.perf_counter() - t)
         return lat
 
-    def _reads(self, reader: TimelineReader, readers: list[str]) -> tuple[list[float], Meter]:
+    def _reads(self, reader: TimelineReader, readers: list[str]) -> tuple[list[float], Meter, int]:
+        """(latencies, what they cost, reposts shown) of 2,000 home reads."""
         for r in readers:
             reader.home(r, 20)  # warm: followee sets cached, profile cards put
         lat: list[float] = []
+        shown_reposts = 0
         with Meter(self.r) as m:
             for _ in range(max(1, 2000 // len(readers))):
                 for r in readers:
@@ -482,7 +512,26 @@ class Bench:
                     page = reader.home(r, 20)
                     lat.append(time.perf_counter() - t)
                     assert len(page.posts) == 20
-        return lat, m
+                    assert len({p.id for p in page.posts}) == 20  # never one post twice
+                    shown_reposts += len(page.reposted_by)
+        return lat, m, shown_reposts
+
+
+def _repost_mix(
+    posts: Sequence[TimelinePost], reposters: Sequence[str], share: float, rng: random.Random
+) -> list[tuple[int, int, str]]:
+    """(ms, original, reposter) for ``share`` of the events: reposts, in time order, each of a
+    post of someone else from the 10 minutes before it, within the posts' time span."""
+    n = int(len(posts) * share / max(1e-9, 1 - share)) if share > 0 else 0
+    out: dict[tuple[int, str], int] = {}
+    end = max((p.created_ms for p in posts), default=0)
+    while len(out) < n:
+        p = posts[rng.randrange(len(posts) // 8, len(posts))]
+        who = rng.choice(reposters)
+        ms = p.created_ms + rng.randrange(1, 600_000)
+        if who != p.author_id and ms <= end:  # interleaved with the posts, not after them
+            out.setdefault((p.post_id, who), ms)
+    return sorted((ms, pid, who) for (pid, who), ms in out.items())
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
@@ -534,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=None, help="write a PNG plot here")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     ap.add_argument("--flush", action="store_true", help="allow FLUSHDB on REDIS_URL")
-    ap.add_argument("--only", choices=["seed", "push", "read"], action="append")
+    ap.add_argument("--only", choices=["seed", "push", "read", "reposts"], action="append")
     ap.add_argument(
         "--e2e", action="store_true",
         help="then item 4: end-to-end freshness through the emulators (devstack.bench_e2e)",
@@ -563,13 +612,15 @@ def main(argv: list[str] | None = None) -> int:
     bench.results["machine"] = m
     ok = True
     try:
-        todo = args.only or ["seed", "push", "read"]
+        todo = args.only or ["seed", "push", "read", "reposts"]
         if "seed" in todo:
             ok = bench.seed_burst(args.scale, args.seed)
         if "push" in todo:
             bench.push_throughput(args.scale)
-        if "read" in todo:
+        if "read" in todo or "reposts" in todo:
             bench.read_latency(args.scale)
+        if "reposts" in todo:
+            bench.read_latency(args.scale, repost_share=0.2)
     finally:
         r.close()
         if svc is not None:

@@ -234,8 +234,19 @@ def auth(port: int, project_id: str, workdir: Path) -> Service:
     if not AUTH_TOOLS.exists():
         raise ServiceFailed(f"firebase-tools missing at {AUTH_TOOLS}: run `make deps`")
     workdir.mkdir(parents=True, exist_ok=True)
-    # The Emulator UI must stay off: it would try to download itself and abort offline.
-    config = {"emulators": {"auth": {"host": "127.0.0.1", "port": port}, "ui": {"enabled": False}}}
+    # The Emulator UI must stay off: it would try to download itself and abort offline. The hub
+    # and logging ports default to 4400 and 4500: a second stack on the machine (parallel
+    # suites) found them taken and its emulator exited after reporting ready, so both are free
+    # ports of this stack's own.
+    loopback = "127.0.0.1"
+    config = {
+        "emulators": {
+            "auth": {"host": loopback, "port": port},
+            "hub": {"host": loopback, "port": free_port()},
+            "logging": {"host": loopback, "port": free_port()},
+            "ui": {"enabled": False},
+        }
+    }
     (workdir / "firebase.json").write_text(json.dumps(config))
     cmd = [
         str(AUTH_TOOLS), "emulators:start", "--only", "auth",

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import flask
 
     from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
+    from shared.adapters.data_keys import FirestoreDataKeys
+    from shared.adapters.firebase_accounts import FirebaseAccounts
+    from shared.adapters.firestore_account import FirestoreAccountData
     from shared.adapters.firestore_engagement import FirestoreEngagement
     from shared.adapters.firestore_media import MediaRepository
     from shared.adapters.firestore_posts import FirestorePosts
@@ -34,11 +37,13 @@ if TYPE_CHECKING:
     from shared.adapters.pubsub import PubSubPublisher
     from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_engagement import RedisEngagement
+    from shared.adapters.redis_erasure import RedisErasure
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.adapters.redis_trends import RedisTrends
     from shared.entrypoints.http.api import Router, WriteLimits
     from shared.ports import AvatarSource
+    from shared.usecases.account import AccountEraser, AccountService
     from shared.usecases.conversations import ConversationsReader
     from shared.usecases.engagement import EngagementCounter, EngagementService
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
@@ -103,7 +108,18 @@ class Container:
     def posts(self) -> FirestorePosts:
         from shared.adapters.firestore_posts import FirestorePosts
 
-        return FirestorePosts(self.firestore)
+        # Posts are written sealed with their author's data key (crypto-shredding, issue 23).
+        return FirestorePosts(self.firestore, keys=lambda: self.data_keys)
+
+    @cached_property
+    def data_keys(self) -> FirestoreDataKeys:
+        """Per-user data keys (shared/sealing.py), wrapped by Cloud KMS (a local key beside
+        the emulators only)."""
+        from shared.adapters.data_keys import FirestoreDataKeys
+        from shared.adapters.kms import key_wrapper
+
+        s = self.settings
+        return FirestoreDataKeys(self.firestore, key_wrapper(s.project_id, s.kms_key_name))
 
     @cached_property
     def timelines(self) -> RedisTimelines:
@@ -159,6 +175,41 @@ class Container:
             cards=self.profile_cards,
             people=self.search_index,
         )
+
+    # ---- accounts: erasure and export (issue 23) ------------------------------------------
+
+    @cached_property
+    def account_data(self) -> FirestoreAccountData:
+        from shared.adapters.firestore_account import FirestoreAccountData
+
+        return FirestoreAccountData(self.firestore)
+
+    @cached_property
+    def account(self) -> AccountService:
+        from shared.usecases.account import AccountService
+
+        return AccountService(self.graph, self.account_data, self.publisher)
+
+    @cached_property
+    def sign_in_accounts(self) -> FirebaseAccounts:
+        from shared.adapters.firebase_accounts import FirebaseAccounts
+
+        return FirebaseAccounts(self.settings.project_id)
+
+    @cached_property
+    def timeline_erasure(self) -> RedisErasure:
+        from shared.adapters.redis_erasure import RedisErasure
+
+        return RedisErasure(self.redis, self.timelines)
+
+    @cached_property
+    def account_eraser(self) -> AccountEraser:
+        from shared.usecases.account import AccountEraser
+
+        return AccountEraser(
+            graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
+            media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
+        )  # fmt: skip
 
     # ---- posts and the outbox ------------------------------------------------------------
 
@@ -333,7 +384,10 @@ class Container:
     def fanout_planner(self) -> FanoutPlanner:
         from shared.usecases.fanout import FanoutPlanner
 
-        return FanoutPlanner(self.timelines, self.graph, self.publisher, self.settings, self.posts)
+        return FanoutPlanner(
+            self.timelines, self.graph, self.publisher, self.settings, self.posts,
+            records=self.engagement_records,
+        )  # fmt: skip
 
     @cached_property
     def timeline_writer(self) -> TimelineWriter:
@@ -360,7 +414,7 @@ class Container:
 def _users_router(c: Container) -> Router:
     from shared.entrypoints.http.users import router
 
-    return router(c.users)
+    return router(c.users, account=lambda: c.account)
 
 
 def _posts_router(c: Container) -> Router:
@@ -400,21 +454,28 @@ def _fanout_planner(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.fanout_planner.handle
-    return lambda ce: consume(ce, "fanout_planner", handle, c.publisher)
+    return lambda ce: consume(ce, "fanout_planner", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _timeline_writer(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.timeline_writer.handle
-    return lambda ce: consume(ce, "timeline_writer", handle, c.publisher)
+    return lambda ce: consume(ce, "timeline_writer", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _follow_sync(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.follow_sync.handle
-    return lambda ce: consume(ce, "follow_sync", handle, c.publisher)
+    return lambda ce: consume(ce, "follow_sync", handle, c.publisher, keys=lambda: c.data_keys)
+
+
+def _account_eraser(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.account_eraser.handle
+    return lambda ce: consume(ce, "account_eraser", handle, c.publisher)
 
 
 def _engagement_counter(c: Container) -> Callable[[Any], None]:
@@ -428,14 +489,16 @@ def _post_counter(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.engagement_counter.handle
-    return lambda ce: consume(ce, "post_counter", handle, c.publisher)
+    return lambda ce: consume(ce, "post_counter", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _search_indexer(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
     handle = c.search_indexer.handle
-    return lambda ce: consume(ce, "search_indexer", handle, c.publisher)
+    # post-events carries sealed PostCreated (issue 23): consume() opens them first. (The
+    # indexer itself reads the post from the store, but an unopened event would be retried.)
+    return lambda ce: consume(ce, "search_indexer", handle, c.publisher, keys=lambda: c.data_keys)
 
 
 def _media_processor(c: Container) -> Callable[[Any], None]:
@@ -462,6 +525,7 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "search_indexer": _search_indexer,
     "media_processor": _media_processor,
     "outbox_relay": _outbox_relay,
+    "account_eraser": _account_eraser,
     "engagement_counter": _engagement_counter,
     "post_counter": _post_counter,
 }

@@ -85,6 +85,11 @@ class Settings:
     media_public_base_url: str = field(default_factory=lambda: _str("MEDIA_PUBLIC_BASE_URL", ""))
     media_uploads_per_hour: int = field(default_factory=lambda: _int("MEDIA_UPLOADS_PER_HOUR", 30))
 
+    # ---- privacy (issue 23, docs/privacy.md) ----
+    # The Cloud KMS CryptoKey wrapping every user's data key
+    # (projects/P/locations/L/keyRings/R/cryptoKeys/K); empty only beside the emulators.
+    kms_key_name: str = field(default_factory=lambda: _str("KMS_KEY_NAME", ""))
+
     @property
     def redis_cluster(self) -> bool:
         return self.redis_cluster_flag or "+cluster://" in self.redis_url

@@ -8,9 +8,9 @@ strings in JSON (64-bit ints do not survive JavaScript).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 UserId = Annotated[str, Field(min_length=1, max_length=128)]
 PostIdStr = Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
@@ -27,13 +27,24 @@ class _Event(BaseModel):
     occurred_ms: Annotated[int, Field(ge=0)]
     trace_id: str | None = None
 
+    # Crypto-shredding (issue 23, docs/privacy.md): the personal fields of an event travel
+    # sealed with the author's data key, in ``sealed``, and are "" / [] on the wire. Read them
+    # only after ``shared.sealing.open_event`` (consumers: ``consume`` does it for them). A new
+    # personal field of an event is added to its SEALED tuple, nothing else.
+    SEALED: ClassVar[tuple[str, ...]] = ()
+    SEALED_BY: ClassVar[str] = ""  # the field naming whose key seals it
+
 
 class PostCreated(_Event):
     type: Literal["PostCreated"] = "PostCreated"
     version: Literal[1] = 1
+    SEALED = ("text", "media", "hashtags")
+    SEALED_BY = "author_id"
+
     post_id: PostIdStr
     author_id: UserId
-    text: Annotated[str, Field(min_length=1, max_length=280)]
+    # Required unless sealed (then "" on the wire, and absent from the JSON).
+    text: Annotated[str, Field(max_length=280)] = ""
     created_ms: Annotated[int, Field(ge=0)]
     # Optional and additive, so version 1 still: messages without it stay valid. Each item is
     # the post's media as the API shows it (shared.domain.media.media_json), at most four.
@@ -48,6 +59,16 @@ class PostCreated(_Event):
     hashtags: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=10)
     ] = Field(default_factory=list)
+    # The SEALED fields, encrypted (shared.sealing); absent on an unsealed (pre-issue-23) event.
+    sealed: Annotated[str, Field(min_length=1, max_length=8192)] | None = None
+
+    @model_validator(mode="after")
+    def _text_or_sealed(self) -> PostCreated:
+        if self.sealed is None and not self.text:
+            raise ValueError("text is required (at least 1 character) unless sealed")
+        if self.sealed is not None and (self.text or self.media):
+            raise ValueError("a sealed event carries no plaintext text or media")
+        return self
 
 
 class PostDeleted(_Event):
@@ -87,6 +108,16 @@ class FanoutBatch(_Event):
     # author_id the reposter; this is the original post. Optional and additive (version 1 still):
     # left out of the JSON when absent, so a post's batches stay byte-identical.
     repost_of: PostIdStr | None = None
+
+
+class AccountDeleted(_Event):
+    """A person asked to be erased (DELETE /v1/me): the account eraser removes them from every
+    store and destroys their data key (docs/privacy.md). Carries nothing but the id."""
+
+    type: Literal["AccountDeleted"] = "AccountDeleted"
+    version: Literal[1] = 1
+    user_id: UserId
+    requested_ms: Annotated[int, Field(ge=0)]
 
 
 class PostLiked(_Event):
@@ -143,7 +174,8 @@ Event = Annotated[
     | PostLiked
     | PostUnliked
     | PostReposted
-    | RepostRemoved,
+    | RepostRemoved
+    | AccountDeleted,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
@@ -157,10 +189,11 @@ KNOWN_VERSIONS = {
     "PostUnliked": 1,
     "PostReposted": 1,
     "RepostRemoved": 1,
+    "AccountDeleted": 1,
 }
 # Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
 _OMIT_WHEN_EMPTY = (
-    "media", "hashtags", "reply_to", "root_id", "reply_to_author_id", "repost_of",
+    "media", "hashtags", "reply_to", "root_id", "reply_to_author_id", "repost_of", "sealed",
 )  # fmt: skip
 
 
@@ -168,9 +201,12 @@ def encode(event: _Event) -> tuple[bytes, dict[str, str]]:
     """Message data and attributes for ``event``."""
     # An empty optional list is left out: a post without media is byte-for-byte the message
     # it was before the field existed (and older consumers, extra="forbid", still accept it).
+    # Likewise ``sealed`` when absent, and the emptied plaintext fields when present.
     empty = {f for f in _OMIT_WHEN_EMPTY if f in type(event).model_fields
-             and getattr(event, f) in (None, [])} or None  # fmt: skip
-    body = event.model_dump(mode="json", exclude=empty)
+             and getattr(event, f) in (None, [])}  # fmt: skip
+    if getattr(event, "sealed", None) is not None:
+        empty |= set(event.SEALED)
+    body = event.model_dump(mode="json", exclude=empty or None)
     data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     attrs = {"type": str(body["type"]), "version": str(body["version"])}
     if event.trace_id:

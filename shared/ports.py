@@ -7,7 +7,7 @@ pure logic may implement them in memory. shared/bootstrap.py wires the real ones
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -32,10 +32,12 @@ from shared.domain.users import (
     MissingUser,
     PendingAnnouncement,
     Position,
+    ProfileChange,
     UnfollowResult,
     UserPage,
 )
 from shared.events import EngagementEvent, _Event
+from shared.sealing import DataKeys as DataKeys  # the per-user data keys (crypto-shredding)
 
 
 class EventPublisher(Protocol):
@@ -123,6 +125,11 @@ class UserDirectory(Protocol):
 
     def get_user_by_handle(self, handle: str) -> User | None:
         """By handle in any case (handles are unique case-insensitively)."""
+        ...
+
+    def update_profile(self, uid: str, change: ProfileChange) -> User | HandleRefused | None:
+        """The user as changed in one commit (a new handle frees the old one at once); None when
+        there is no such user; HandleRefused when the new handle is someone else's."""
         ...
 
 
@@ -297,6 +304,12 @@ class EventLog(Protocol):
     def iter_events(
         self, since_ms: int | None = None, until_ms: int | None = None, page_size: int = 500
     ) -> Iterator[PostEvent]: ...
+
+
+class ResealableEventLog(EventLog, Protocol):
+    """The event log, rewritable in place for the one-off sealing of old events."""
+
+    def replace_event_data(self, event: PostEvent) -> None: ...
 
 
 # One tick's relay of the graph's unannounced follow/unfollow events: how many it published.
@@ -521,8 +534,11 @@ class TimelineStore(Protocol):
         """Add (de-duplicated) or remove a repost entry in many home timelines."""
         ...
 
-    def repost_round(self, reader: str, originals: Sequence[int]) -> RepostRound:
-        """The originals of a page's reposts, their reposters and the reader's followees."""
+    def repost_round(
+        self, reader: str, originals: Sequence[int], known: Collection[str] = ()
+    ) -> RepostRound:
+        """The originals of a page's reposts, who reposted them (and which of those the reader
+        follows), and the profile cards not ``known`` of their authors and newest reposters."""
         ...
 
 
@@ -533,6 +549,73 @@ class RebuildCheckpoint(Protocol):
     after: str  # the last user id done in this phase ("" = none yet)
 
     def save(self) -> None: ...
+
+
+# ---- accounts: erasure and export (issue 23, docs/privacy.md) ------------------------------
+
+
+class AccountData(Protocol):
+    """What the document store holds about one person (shared/adapters/firestore_account.py)."""
+
+    def erasure_status(self, uid: str) -> tuple[str, int | None] | None:
+        """(``deleting`` | ``deleted``, when it was done) once a deletion was asked; else None."""
+        ...
+
+    def mark_deleting(self, uid: str) -> None: ...
+
+    def mark_deleted(self, uid: str) -> None: ...
+
+    def posts_of(self, uid: str) -> list[Post]:
+        """Every post of theirs in the read model, deleted ones included."""
+        ...
+
+    def logged_post_ids(self, uid: str) -> set[int]: ...
+
+    def media_of(self, uid: str) -> list[MediaRecord]: ...
+
+    def delete_all(self, uid: str) -> int:
+        """Delete every document of theirs; idempotent."""
+        ...
+
+
+class AccountGraph(Protocol):
+    def get_user(self, uid: str) -> User | None: ...
+
+    def mark_deleted(self, uid: str) -> bool:
+        """Hide the user from every lookup at once; False when there is no such user."""
+        ...
+
+    def erase_user(self, uid: str) -> int: ...
+
+    def iter_follower_pages(self, user_id: str, page_size: int = 1000) -> Iterator[list[str]]: ...
+
+    def following_ids(self, user_id: str) -> list[str]: ...
+
+
+class TimelineErasure(Protocol):
+    def erase(self, uid: str, post_ids: Iterable[int], followers: Sequence[str]) -> int:
+        """Their posts out of every timeline, every key of theirs deleted; idempotent."""
+        ...
+
+    def delete_keys_naming(self, uid: str) -> int: ...
+
+
+class MediaObjects(Protocol):
+    def delete_variants(self, media_id: str) -> int: ...
+
+    def delete_upload_object(self, object_name: str) -> None: ...
+
+
+class SignInAccounts(Protocol):
+    def delete(self, uid: str) -> None:
+        """Delete the sign-in account (Firebase Auth); nothing to do when it is gone."""
+        ...
+
+
+class KeyShredder(Protocol):
+    def destroy(self, user_id: str) -> bool:
+        """Destroy the user's data key: every event sealed with it becomes unreadable."""
+        ...
 
 
 # ---- conversations: replies, likes, reposts (shared/usecases/engagement.py) ----------------

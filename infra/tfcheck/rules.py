@@ -59,6 +59,7 @@ API_OF_PREFIX: dict[str, str] = {
     "google_compute_": "compute.googleapis.com",
     "google_firebase_": "firebase.googleapis.com",
     "google_firestore_": "firestore.googleapis.com",
+    "google_kms_": "cloudkms.googleapis.com",
     "google_identity_platform_": "identitytoolkit.googleapis.com",
     "google_network_connectivity_": "networkconnectivity.googleapis.com",
     "google_project_iam_": "cloudresourcemanager.googleapis.com",

@@ -5,6 +5,8 @@ Collections (docs/posts.md has the full picture):
 - ``users/{author_id}/post_events/{event_id}``: the event log. One doc per PostCreated or
   PostDeleted, never rewritten except for its outbox flag (``published``). ``data`` is the
   event's exact wire JSON, so a republish sends byte-for-byte what the first publish sent.
+  With data keys wired (``keys``, issue 23) a PostCreated is written sealed: its text and media
+  readable only with the author's data key (shared/sealing.py), in the log and on the wire.
 - ``posts/{post_id}``: the read model. Deleting tombstones it (``deleted=True``, text cleared).
 - ``author_stats/{author_id}``: each author's live post count, written with every create and
   delete (shared/adapters/firestore_author_stats.py).
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -31,8 +33,9 @@ from google.api_core import retry as gretry
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from shared import events, ids
+from shared import events, ids, sealing
 from shared.adapters.firestore_author_stats import AuthorStats
+from shared.domain import errors
 from shared.domain.model import Post
 from shared.domain.posts import PostEvent
 
@@ -133,8 +136,12 @@ def _event_of(data: dict[str, Any] | None) -> PostEvent:
 class FirestorePosts:
     """The PostStore port and the write side of posts, on one Firestore client."""
 
-    def __init__(self, client: firestore.Client) -> None:
+    def __init__(
+        self, client: firestore.Client, keys: Callable[[], sealing.DataKeys] | None = None
+    ) -> None:
         self._db = client
+        # A provider: only a post written or replayed needs the keys (and so the KEK's client).
+        self._keys = keys
         self._stats = AuthorStats(client, self._live_posts_of)
 
     # references -------------------------------------------------------------------------
@@ -192,6 +199,8 @@ class FirestorePosts:
             reply_to_author_id=reply_author,
             hashtags=list(hashtags),
         )
+        if self._keys is not None:
+            event = sealing.seal_event(event, self._keys())
         idem_ref = self._idempotency_ref(author_id, idempotency_key) if idempotency_key else None
         post_ref = self._post_ref(post_id)
         event_ref = self._event_ref(author_id, event.event_id)
@@ -242,6 +251,12 @@ class FirestorePosts:
         docs = {s.reference.path: s.to_dict() for s in self._db.get_all([post_ref, event_ref])}
         event = _event_of(docs.get(event_ref.path))
         assert isinstance(event, events.PostCreated)
+        if self._keys is not None:
+            # The use case compares the first request's text with this one's.
+            opened = sealing.open_event(event, self._keys())
+            if isinstance(opened, sealing.Shredded):
+                raise errors.PermissionDenied("this account has been deleted")
+            event = opened
         return _post_of(docs.get(post_ref.path) or {}), event
 
     def delete_post_once(
@@ -417,6 +432,12 @@ class FirestorePosts:
             if len(page) < page_size:
                 return
             last = page[-1]
+
+    def replace_event_data(self, event: PostEvent) -> None:
+        """Rewrite the stored wire JSON of an event already in the log (the one-off sealing of
+        pre-issue-23 events, shared/usecases/seal_log.py): same id, same outbox flag."""
+        data, _ = events.encode(event)
+        self._event_ref(event.author_id, event.event_id).update({"data": data.decode("utf-8")})
 
     def count_user_posts_many(self, author_ids: Sequence[str]) -> dict[str, int]:
         """Live post counts of many authors (a followers page of up to 100), by author id: one

@@ -81,6 +81,11 @@ class GcsMedia:
         with contextlib.suppress(gexc.NotFound):
             self._uploads.blob(object_name).delete(if_generation_match=generation)
 
+    def delete_upload_object(self, object_name: str) -> None:
+        """Delete the upload whatever its generation (an account's erasure); gone is fine."""
+        with contextlib.suppress(gexc.NotFound):
+            self._uploads.blob(object_name).delete()
+
     def upload_exists(self, object_name: str) -> bool:
         return bool(self._uploads.blob(object_name).exists())
 

@@ -1,6 +1,6 @@
 """The social graph on Neo4j: users, follows, follower streams and people-you-may-know.
 
-Model: ``(:User {id, handle, handle_key, handle_skeleton, display_name, created_ms})`` and
+Model: ``(:User {id, handle, handle_key, handle_skeleton, display_name, bio, created_ms})`` and
 ``(:User)-[:FOLLOWS {created_ms, followee, fkey}]->(:User)``, where ``followee`` is the
 followee's id and ``fkey`` the edge's sort key ``<created_ms, 13 digits>|<follower id>``: with the
 composite index on (followee, fkey), a follower page is an ordered index range, not a scan of
@@ -37,6 +37,7 @@ from shared.domain.users import (
     MissingUser,
     PendingAnnouncement,
     Position,
+    ProfileChange,
     UnfollowResult,
     UserPage,
     handle_key,
@@ -63,7 +64,7 @@ SCHEMA: tuple[LiteralString, ...] = (
 # planned as a degree lookup (no relationship is visited), so counts stay O(1) per user.
 _USER_FIELDS: LiteralString = """
     u.id AS id, u.handle AS handle, u.display_name AS display_name,
-    coalesce(u.created_ms, 0) AS created_ms,
+    coalesce(u.created_ms, 0) AS created_ms, coalesce(u.bio, '') AS bio,
     COUNT { (u)<-[:FOLLOWS]-() } AS follower_count,
     COUNT { (u)-[:FOLLOWS]->() } AS following_count
 """
@@ -77,12 +78,45 @@ Q_CREATE_USER: LiteralString = (
     RETURN """
     + _USER_FIELDS
 )
-Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id}) RETURN " + _USER_FIELDS
-Q_USER_BY_HANDLE: LiteralString = "MATCH (u:User {handle_key: $key}) RETURN " + _USER_FIELDS
+# A profile edit: a null parameter leaves its field as it is. A new handle moves handle_key and
+# handle_skeleton with it, under their uniqueness constraints, so the old handle stops resolving
+# in the same commit (ids, and so links by id, never change).
+Q_UPDATE_PROFILE: LiteralString = (
+    """
+    MATCH (u:User {id: $id})
+    SET u.display_name = coalesce($display_name, u.display_name),
+        u.bio = coalesce($bio, u.bio, ''),
+        u.handle = coalesce($handle, u.handle),
+        u.handle_key = coalesce($handle_key, u.handle_key),
+        u.handle_skeleton = coalesce($skeleton, u.handle_skeleton)
+    RETURN """
+    + _USER_FIELDS
+)
+# A user whose deletion was asked for (``deleted_ms``, set by the request) is gone for every
+# lookup at once; the account eraser removes the node (and so its edges) soon after.
+_LIVE: LiteralString = " WHERE u.deleted_ms IS NULL "
+Q_USER_BY_ID: LiteralString = "MATCH (u:User {id: $id})" + _LIVE + "RETURN " + _USER_FIELDS
+Q_USER_BY_HANDLE: LiteralString = (
+    "MATCH (u:User {handle_key: $key})" + _LIVE + "RETURN " + _USER_FIELDS
+)
 Q_USER_BY_SKELETON: LiteralString = (
     "MATCH (u:User {handle_skeleton: $skeleton}) RETURN " + _USER_FIELDS
 )
-Q_USERS_BY_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN " + _USER_FIELDS
+Q_USERS_BY_IDS: LiteralString = (
+    "UNWIND $ids AS uid MATCH (u:User {id: uid})" + _LIVE + "RETURN " + _USER_FIELDS
+)
+Q_MARK_DELETED: LiteralString = """
+    MATCH (u:User {id: $id})
+    SET u.deleted_ms = coalesce(u.deleted_ms, $now)
+    RETURN u.handle AS handle
+"""
+# DETACH DELETE: the node and every edge (follows both ways, unfollow tombstones). Follower and
+# following counts are degree lookups (_USER_FIELDS), so everyone else's are right at once.
+Q_ERASE_USER: LiteralString = """
+    MATCH (u:User {id: $id})
+    DETACH DELETE u
+    RETURN count(*) AS n
+"""
 Q_EXISTING_IDS: LiteralString = "UNWIND $ids AS uid MATCH (u:User {id: uid}) RETURN u.id AS id"
 
 # A follow or unfollow first takes the write locks of BOTH users, in ascending id order, before
@@ -306,6 +340,7 @@ def _user(rec: neo4j.Record) -> User:
         created_ms=int(rec["created_ms"]),
         follower_count=int(rec["follower_count"]),
         following_count=int(rec["following_count"]),
+        bio=rec.get("bio") or "",
     )
 
 
@@ -468,6 +503,53 @@ class Neo4jGraph:
             if recs and recs[0]["id"] == uid:  # a concurrent registration of this user won
                 return _user(recs[0]), False
             return HandleRefused(recs[0]["handle"] if recs else handle, lookalike=bool(recs))
+
+    def update_profile(self, uid: str, change: ProfileChange) -> User | HandleRefused | None:
+        """The user as changed; None when there is no such user; HandleRefused when the new
+        handle (or one it looks like) is someone else's."""
+        handle = change.handle
+        params = {
+            "id": uid,
+            "display_name": change.display_name,
+            "bio": change.bio,
+            "handle": handle,
+            "handle_key": handle_key(handle) if handle else None,
+            "skeleton": handle_skeleton(handle) if handle else None,
+        }
+
+        def work(tx: neo4j.ManagedTransaction) -> User | None:
+            rec = tx.run(Q_UPDATE_PROFILE, params).single()
+            return _user(rec) if rec is not None else None
+
+        try:
+            with self._session() as s:
+                return s.execute_write(work)
+        except (ConstraintError, ResultFailedError) as exc:
+            if not constraint_refused(exc) or handle is None:
+                raise
+            owner = self.get_user_by_handle(handle)
+            if owner is not None and owner.id != uid:
+                return HandleRefused(owner.handle, lookalike=False)
+            recs = self._read(Q_USER_BY_SKELETON, skeleton=params["skeleton"])
+            return HandleRefused(recs[0]["handle"] if recs else handle, lookalike=bool(recs))
+
+    def mark_deleted(self, uid: str) -> bool:
+        """Hide the user from every lookup now (their deletion was asked); False: no such user."""
+
+        def work(tx: neo4j.ManagedTransaction) -> bool:
+            return tx.run(Q_MARK_DELETED, id=uid, now=now_ms()).single() is not None
+
+        with self._session() as s:
+            return s.execute_write(work)
+
+    def erase_user(self, uid: str) -> int:
+        """Delete the user's node and all its edges; 0 when already gone (idempotent)."""
+
+        def work(tx: neo4j.ManagedTransaction) -> int:
+            return int(tx.run(Q_ERASE_USER, id=uid).single(strict=True)["n"])
+
+        with self._session() as s:
+            return s.execute_write(work)
 
     def get_user(self, uid: str) -> User | None:
         recs = self._read(Q_USER_BY_ID, id=uid)

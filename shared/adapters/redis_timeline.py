@@ -38,7 +38,7 @@ import hashlib
 import heapq
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
 import redis
@@ -72,6 +72,7 @@ POST_CACHE_TTL_S = 3 * 86400
 MODE_TTL_S = 40 * 86400
 REGEN_LOCK_S = 60
 REPOSTERS_READ = 512  # a post with more reposters is asked for the reader's followees only
+REPOSTERS_CARDS = 3  # cards read with a page's reposts, per original (newest reposters first)
 SENTINEL = ""  # user ids have min length 1, so "" is never a followee
 
 
@@ -132,7 +133,7 @@ def _key(src: Source) -> str:
 class RedisTimelines:
     SCRIPTS = ("record_post", "record_author", "commit", "write", "free", "delete", "follow",
                "unfollow", "regenerate", "round", "repost_find", "repost_claim", "repost_bind",
-               "repost_remove", "reposters", "write_repost")  # fmt: skip
+               "repost_remove", "repost_original", "write_repost")  # fmt: skip
 
     def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
         self.r = client
@@ -742,32 +743,47 @@ class RedisTimelines:
 
         return sum(int(n) for n in self._pipelined(fill)) if groups else 0
 
-    def repost_round(self, reader: str, originals: Sequence[int]) -> RepostRound:
-        """The originals of a page's repost entries: bodies and tombstones, their reposters
-        (newest first) and the reader's followees, in one pipeline; for a viral post (more
-        reposters than ``REPOSTERS_READ``) only the reader's followees among them, one more."""
+    def repost_round(
+        self, reader: str, originals: Sequence[int], known: Collection[str] = ()
+    ) -> RepostRound:
+        """The originals of a page's repost entries and who reposted them, in two pipelines:
+        each original's body, tombstone and reposters (one script run per slot group) and its
+        engagement for the reader (an HMGET, as the page round's),
+        then which reposters the reader follows (``SMISMEMBER``, the reader's slot) with the
+        profile cards not ``known`` of the originals' authors and of the newest
+        ``REPOSTERS_CARDS`` reposters of each. A viral post (more reposters than
+        ``REPOSTERS_READ``) is asked for the reader's followees among them instead (one more)."""
         if not originals:
             return RepostRound()
 
-        def fill(pipe: Any) -> None:
-            for pid in originals:
-                pipe.get(keys.post_body(pid))
-                pipe.get(keys.tombstone(pid))
-                self._call(pipe, "reposters", [keys.reposts(pid)], [REPOSTERS_READ])
-            pipe.smembers(keys.followees(reader))
+        groups = self._by_slot(originals, keys.tombstone)
+        eng_fields = read_fields(reader)
 
-        res = self._pipelined(fill)
-        visible = frozenset(_s(m) for m in res[-1]) - {SENTINEL}
+        def fill(pipe: Any) -> None:
+            for g in groups:
+                ks = [k for p in g for k in (keys.post_body(p), keys.tombstone(p), keys.reposts(p))]
+                self._call(pipe, "repost_original", ks, [REPOSTERS_READ])
+            for pid in originals:
+                pipe.hmget(keys.engagement(pid), eng_fields)
+
+        got: list[tuple[Any, Any, Any]] = []
+        order: list[int] = []
+        res_all = self._pipelined(fill)
+        for g, res in zip(groups, res_all, strict=False):
+            order += g
+            got += [(res[3 * j], res[3 * j + 1], res[3 * j + 2]) for j in range(len(g))]
+        engagement = {
+            pid: engagement_of(v) for pid, v in zip(originals, res_all[len(groups) :], strict=True)
+        }
         live: dict[int, Post] = {}
         dead: set[int] = set()
         missing: list[int] = []
         reposters: dict[int, list[str]] = {}
         viral: list[int] = []
-        for j, pid in enumerate(originals):
-            body, tomb, who = res[3 * j], res[3 * j + 1], res[3 * j + 2]
-            if tomb is not None:
+        for pid, (body, tomb, who) in zip(order, got, strict=True):
+            if int(tomb):
                 dead.add(pid)
-            elif body is None:
+            elif not body:
                 missing.append(pid)
             else:
                 live[pid] = _post(pid, body)
@@ -776,13 +792,42 @@ class RedisTimelines:
                 reposters[pid] = [u for _, u in sorted(pairs, reverse=True)]
             else:
                 viral.append(pid)
-        asked = sorted(visible | {reader})
-        if viral and asked:
-            got = self._pipelined(lambda p: [p.hmget(keys.reposts(v), asked) for v in viral])
-            for pid, vals in zip(viral, got, strict=True):
-                pairs = [(_bound(v)[0], u) for u, v in zip(asked, vals, strict=True) if v]
-                reposters[pid] = [u for _, u in sorted(pairs, reverse=True)]
-        return RepostRound(live, dead, missing, reposters, visible)
+        if viral:
+            self._viral_reposters(reader, viral, reposters)
+        candidates = sorted({u for us in reposters.values() for u in us} - {reader})
+        wanted = {p.author_id for p in live.values()}
+        for us in reposters.values():
+            wanted.update(us[:REPOSTERS_CARDS])
+        names = sorted(wanted - set(known))
+
+        def people(pipe: Any) -> None:
+            for a in names:
+                pipe.hmget(keys.card(a), ["h", "d", "a"])
+            if candidates:
+                pipe.smismember(keys.followees(reader), candidates)
+
+        res = self._pipelined(people) if names or candidates else []
+        cards = {}
+        for a, fields in zip(names, res[: len(names)], strict=True):
+            c = card_of(a, fields)
+            if c is not None:
+                cards[a] = c
+        followed = (
+            frozenset(u for u, f in zip(candidates, res[-1], strict=True) if f)
+            if candidates
+            else frozenset()
+        )
+        return RepostRound(live, dead, missing, reposters, followed, cards, engagement)
+
+    def _viral_reposters(
+        self, reader: str, viral: Sequence[int], reposters: dict[int, list[str]]
+    ) -> None:
+        """The reader's followees (and the reader) among a viral post's reposters."""
+        asked = sorted(self.followees(reader) | {reader})
+        got = self._pipelined(lambda p: [p.hmget(keys.reposts(v), asked) for v in viral])
+        for pid, vals in zip(viral, got, strict=True):
+            pairs = [(_bound(v)[0], u) for u, v in zip(asked, vals, strict=True) if v]
+            reposters[pid] = [u for _, u in sorted(pairs, reverse=True)]
 
     # ---- introspection (tests, benchmark, docs) ------------------------------------------
 

@@ -53,6 +53,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed and is gone for good (a deleted account)."""
+
+    code = "gone"
+
+
 class PostGone(Conflict):
     """The post a request names was deleted: it takes no replies, likes or reposts."""
 

@@ -17,6 +17,7 @@ class User:
     post_count: int = 0
     # media_json of the user's avatar; None when they have none (or it was not looked up)
     avatar: dict[str, Any] | None = None
+    bio: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -28,6 +29,7 @@ class User:
             "following_count": self.following_count,
             "post_count": self.post_count,
             "avatar": self.avatar,
+            "bio": self.bio,
         }
 
 

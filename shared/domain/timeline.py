@@ -180,7 +180,10 @@ class RepostRound:
     dead: set[int] = field(default_factory=set)  # originals with a tombstone
     missing: list[int] = field(default_factory=list)  # originals to fetch from the store
     reposters: dict[int, list[str]] = field(default_factory=dict)  # newest first, per original
-    visible: frozenset[str] = frozenset()  # the reader's followees
+    followed: frozenset[str] = frozenset()  # the reposters the reader follows
+    cards: dict[str, User] = field(default_factory=dict)  # profile cards read with them
+    # the originals' engagement for the reader, same pipeline; None = incomplete
+    engagement: dict[int, Engagement | None] = field(default_factory=dict)
 
 
 # ---- polling an open timeline ----------------------------------------------------------------

@@ -24,6 +24,7 @@ HANDLE_RULE = "must be 3-30 characters of A-Z a-z 0-9 _"
 USER_ID_RE = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 USER_ID_RULE = "must be 1-128 characters of A-Z a-z 0-9 _ . : @ -"
 DISPLAY_NAME_MAX = 50
+BIO_MAX = 160
 # Longer than any cursor encode_cursor makes (a 128-character id encodes to < 200), so a client
 # cannot make us base64-decode megabytes.
 MAX_CURSOR_LEN = 512
@@ -135,14 +136,25 @@ def validate_display_name(name: object, field: str = "display_name") -> str:
     is refused, its single emoji are not) and Arabic/Indic ZWNJ: a name is a short label, and
     the joiners are exactly what lets two equal-looking names differ. The one exception is the
     emoji presentation selector (U+FE0F/U+FE0E) right after an emoji ("\u2764\ufe0f")."""
-    if not isinstance(name, str):
-        raise InvalidField(field, "must be a string")
-    # NFC first so that "e" + combining accent counts as the one character a reader sees.
-    cleaned = unicodedata.normalize("NFC", name).strip()
+    cleaned = _clean_label(name, field, DISPLAY_NAME_MAX)
     if not cleaned:
         raise InvalidField(field, "must not be empty")
-    if len(cleaned) > DISPLAY_NAME_MAX:
-        raise InvalidField(field, f"must be at most {DISPLAY_NAME_MAX} characters")
+    return cleaned
+
+
+def validate_bio(bio: object, field: str = "bio") -> str:
+    """The bio: 0-160 characters after NFC and trimming, by the display name's rules (one line,
+    no control, bidi control or invisible characters). "" clears it."""
+    return _clean_label(bio, field, BIO_MAX)
+
+
+def _clean_label(text: object, field: str, max_chars: int) -> str:
+    if not isinstance(text, str):
+        raise InvalidField(field, "must be a string")
+    # NFC first so that "e" + combining accent counts as the one character a reader sees.
+    cleaned = unicodedata.normalize("NFC", text).strip()
+    if len(cleaned) > max_chars:
+        raise InvalidField(field, f"must be at most {max_chars} characters")
     previous: str | None = None
     for ch in cleaned:
         if unicodedata.category(ch) in _FORBIDDEN_CATEGORIES:
@@ -155,6 +167,60 @@ def validate_display_name(name: object, field: str = "display_name") -> str:
             raise InvalidField(field, f"must not contain invisible characters (U+{ord(ch):04X})")
         previous = ch
     return cleaned
+
+
+# ---- profile edits ------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("display_name", "bio", "handle")
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What PATCH /v1/me asks to change; None: left as it is."""
+
+    display_name: str | None = None
+    bio: str | None = None
+    handle: str | None = None
+
+    def is_empty(self) -> bool:
+        return self.display_name is None and self.bio is None and self.handle is None
+
+
+def parse_profile_change(body: object) -> ProfileChange:
+    """A PATCH /v1/me body as the validated change: unknown fields and non-strings are a bad
+    request (400), a string breaking a rule 422 (details.field names it)."""
+    if not isinstance(body, dict):
+        raise errors.InvalidInput("body must be a JSON object")
+    unknown = sorted(k for k in body if k not in PROFILE_FIELDS)
+    if unknown:
+        raise errors.InvalidInput(f"unknown field {unknown[0]}", details={"field": unknown[0]})
+    for name, value in body.items():
+        if value is not None and not isinstance(value, str):
+            raise errors.InvalidInput(f"{name} must be a string", details={"field": name})
+    change = ProfileChange(
+        display_name=None if body.get("display_name") is None
+        else validate_display_name(body["display_name"]),
+        bio=None if body.get("bio") is None else validate_bio(body["bio"]),
+        handle=None if body.get("handle") is None else validate_handle(body["handle"]),
+    )  # fmt: skip
+    if change.is_empty():
+        raise errors.InvalidInput(
+            f"nothing to change: send any of {', '.join(PROFILE_FIELDS)}", details={"field": None}
+        )
+    return change
+
+
+class HandleTaken(errors.Conflict):
+    """A profile edit asked for a handle that is someone else's (or looks like theirs)."""
+
+    code = "handle_taken"
+
+
+def handle_taken_by(handle: str, refused: HandleRefused) -> HandleTaken:
+    details: dict[str, str] = {"field": "handle"}
+    if refused.lookalike:
+        details |= {"reason": "confusable", "existing": refused.existing}
+    return HandleTaken(f"handle @{handle} is taken", details=details)
 
 
 # ---- registration and follows -------------------------------------------------------------

@@ -18,11 +18,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from shared import events, ids
 from shared.config import Settings
-from shared.domain.conversations import home_audience
+from shared.domain.conversations import Kind, home_audience
 from shared.domain.fanout import AuthorActivity, Mode, Policy, batches
 from shared.domain.model import Post
 from shared.domain.timeline import Recorded, TimelinePost
-from shared.ports import EventPublisher, FollowerSource, PostStore, TimelineStore
+from shared.ports import (
+    EngagementRecords,
+    EventPublisher,
+    FollowerSource,
+    PostStore,
+    TimelineStore,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +85,11 @@ class FanoutPlanner:
         publisher: EventPublisher,
         settings: Settings,
         posts: PostStore,
+        records: EngagementRecords | None = None,
     ) -> None:
         self.tl = timelines
         self.posts = posts
+        self.records = records  # the repost records' truth (None: trust the original check)
         self.graph = graph
         self.publisher = publisher
         self.batch_size = settings.fanout_batch_size
@@ -221,12 +229,25 @@ class FanoutPlanner:
         if stored is None:
             return []
         if isinstance(event, events.PostReposted):
-            if stored.deleted:
+            if stored.deleted or not self._repost_recorded(stored.id, event.reposter_id):
                 return []
             return self.plan_repost(
                 stored.id, event.reposter_id, event.reposted_ms, trace_id=event.trace_id
             )
         return self.plan_unrepost(stored.id, event.reposter_id, event.reposted_ms)
+
+    def _repost_recorded(self, post_id: int, reposter: str) -> bool:
+        """The repost record is on (a forged PostReposted fans nothing out). A record switched
+        off and on again since is still this reposter's repost: record_repost binds one entry
+        per (post, reposter), and the un-repost guard orders the events by ``reposted_ms``."""
+        if self.records is None:
+            return True
+        sw = self.records.get_switch(Kind.REPOST, post_id, reposter)
+        if sw is None or not sw.active:
+            log.warning("fanout_planner drops a PostReposted of %s by %s: no such repost",
+                        post_id, reposter)  # fmt: skip
+            return False
+        return True
 
     def plan_repost(
         self, post_id: int, reposter: str, reposted_ms: int, *, trace_id: str | None = None

@@ -70,8 +70,7 @@ class SearchIndexer:
 
     def handle(self, event: events.Event) -> None:
         if not isinstance(event, events.PostCreated | events.PostDeleted):
-            log.warning("search_indexer ignores %s", event.type)
-            return
+            return  # reposts and the rest of post-events: not searchable documents
         self.handle_many([event])
 
     def handle_many(self, batch: Sequence[events.Event]) -> int:

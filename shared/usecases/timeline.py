@@ -217,7 +217,7 @@ class TimelineReader:
                 cards.update(found)
             via: dict[int, str] = {}  # who put each entry here: its author, or its reposter
             if rd.reposts and home:
-                resolved = self._reposts(uid, rd.reposts, posts, cards, by)
+                resolved = self._reposts(uid, rd.reposts, posts, cards, by, counts)
                 via = {e: who for e, (_, who) in rd.reposts.items() if e in resolved}
             kept: list[Entry] = []
             for pid in merged:
@@ -284,19 +284,22 @@ class TimelineReader:
         posts: dict[int, Post],
         cards: dict[str, User],
         by: dict[int, RepostedBy],
+        counts: dict[int, Engagement | None],
     ) -> set[int]:
         """Resolve a round's repost entries to their originals (in ``posts``, under the
         entry's id) and who reposted each (``by``, the reader's followees and the reader);
-        the entries that can be shown. One pipeline (+ one for a viral post, + the originals'
-        store misses), then one for the cards not seen yet."""
+        the entries that can be shown. Two pipelines (+ one for a viral post, + the originals'
+        store misses), the cards and the originals' engagement (``counts``) included."""
         originals = sorted({pid for pid, _ in reposts.values()})
-        rr = self.tl.repost_round(uid, originals)
+        rr = self.tl.repost_round(uid, originals, known=cards.keys())
+        cards.update(rr.cards)
+        counts.update(rr.engagement)
         found = dict(rr.live)
         if rr.missing:
             stored = self.posts.get_posts(rr.missing)
             self.tl.cache_posts(stored.values())
             found.update({pid: p for pid, p in stored.items() if not p.deleted})
-        visible = rr.visible | {uid}
+        visible = rr.followed | {uid}
         for pid in originals:
             b = reposted_by(rr.reposters.get(pid, ()), visible)
             if b is not None:
@@ -307,14 +310,11 @@ class TimelineReader:
             if p is not None and pid not in rr.dead and pid in by:
                 posts[entry] = p
                 shown.add(entry)
-        names = sorted(
-            {found[pid].author_id for pid in by if pid in found}
-            | {u for b in by.values() for u in b.users}
-        )
-        unseen = [a for a in names if a not in cards]
+        # a chosen reposter past the newest few of a post: their card (rare, one round trip)
+        unseen = sorted({u for b in by.values() for u in b.users} - cards.keys())
         if unseen:
             cards.update(self.tl.author_info(None, unseen)[1])
-        return shown
+        return shown  # cards still missing are filled with the page's (_fill_cards)
 
     def _fill_cards(self, uids: list[str]) -> dict[str, User]:
         """Cards missing from Redis (never put, or lost with it): from the graph and the

@@ -31,7 +31,7 @@ from shared.domain import errors
 from shared.domain import users as domain
 from shared.domain.media import MediaRef, media_json
 from shared.domain.model import User
-from shared.domain.users import HandleRefused, MissingUser, UserPage
+from shared.domain.users import HandleRefused, MissingUser, ProfileChange, UserPage
 from shared.ids import now_ms
 from shared.ports import (
     AvatarSource,
@@ -135,8 +135,24 @@ class UsersService:
         domain.check_registration(user, handle)
         shown = self.complete([user])[0]
         self._put_card(shown)
-        self._index_person(shown)
+        if self._people is not None:
+            # Off the request: registration must not wait for (or on) the search engine.
+            self._pool.submit(self._index_person, shown)
         return shown, created
+
+    def update_profile(self, uid: str, change: ProfileChange) -> User:
+        """Edit the caller's own profile (the id never changes, so links by id keep working).
+
+        The profile card every timeline shows is replaced in the same request, so readers see
+        the new name or handle on their next page rather than when a cache expires."""
+        stored = self._graph.update_profile(uid, change)
+        if stored is None:
+            raise domain.no_user(uid, caller=uid)
+        if isinstance(stored, HandleRefused):
+            raise domain.handle_taken_by(change.handle or "", stored)
+        shown = self.complete([stored])[0]
+        self._put_card(shown)
+        return shown
 
     def _put_card(self, user: User) -> None:
         if self._cards is None:
@@ -148,8 +164,9 @@ class UsersService:
             log.warning("profile card of %s not put; filled on read", user.id, exc_info=True)
 
     def _index_person(self, user: User) -> None:
-        """Into the people search (typeahead). The profile is saved either way; a registration
-        missed while the index was down shows up again on the next register call (idempotent)."""
+        """Into the people search (typeahead), in the background. The profile is saved either
+        way; a registration missed while the index was down shows up again on the next register
+        call (idempotent)."""
         if self._people is None:
             return
         try:

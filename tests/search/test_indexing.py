@@ -93,3 +93,38 @@ def test_drop_the_index_and_rebuild_from_the_event_log_misses_nothing(search: Se
             break
         cursor = body["next_cursor"]
     assert found == expected, f"missing {len(expected - found)}, deleted back {found & set(gone)}"
+
+
+def test_a_sealed_event_from_post_events_is_opened_and_indexed(search: Search) -> None:
+    """post-events carries sealed PostCreated (issue 23): the search_indexer function, as
+    bootstrap builds it, opens them (never dead-letters them) and indexes the stored post."""
+    import base64
+
+    from shared.adapters import kms
+    from shared.adapters.data_keys import FirestoreDataKeys
+    from shared.adapters.firestore_posts import FirestorePosts
+    from shared.bootstrap import EVENT_FUNCTIONS
+    from shared.domain import facets
+    from tests.conftest import PROJECT_ID
+
+    keys = FirestoreDataKeys(search.store._db, kms.LocalKeyWrapper(PROJECT_ID))
+    sealed_store = FirestorePosts(search.store._db, keys=lambda: keys)
+    text = "a sealed secret #Sealed"
+    post, event, _ = sealed_store.create_post(
+        "sealer", text, None, ids.new_id(), hashtags=facets.hashtags(text)
+    )
+    assert getattr(event, "sealed", None) is not None
+    dead: list[bytes] = []
+
+    class Dead:
+        def publish_raw(self, topic: str, data: bytes, attributes: dict[str, str]) -> None:
+            dead.append(data)
+
+    c = search.container
+    c.__dict__["data_keys"] = keys
+    c.__dict__["publisher"] = Dead()
+    data, attrs = events.encode(event)
+    msg = {"data": base64.b64encode(data).decode(), "attributes": attrs, "messageId": "1"}
+    EVENT_FUNCTIONS["search_indexer"](c)({"data": {"message": msg}})
+    assert dead == []
+    assert search.ids("/v1/hashtags/sealed/posts") == [str(post.id)]

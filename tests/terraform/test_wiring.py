@@ -562,10 +562,13 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
     assert functions["timeline_writer"]["neo4j"] is False
     assert functions["users"]["neo4j"] is True
     # Redis (its secret, its settings, VPC egress) only where the code uses it.
+    assert functions["account_eraser"]["neo4j"] and functions["account_eraser"]["redis"]
     assert {n for n, f in functions.items() if not f["redis"]} == {
         "outbox_relay",
         "media_processor",
     }
+    # The users' key-encryption key (crypto-shredding): only functions that seal or open events.
+    assert {n for n, f in functions.items() if f["kms"]} == KMS_FUNCTIONS
     assert outputs["cors"] == {"CORS_ALLOW_ORIGIN": "http://203.0.113.7"}
     assert outputs["static_paths"] == sorted(
         "/" + p.relative_to(REPO / "frontend" / "public").as_posix()
@@ -574,6 +577,7 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
     )
     expected = {
         "social-events/users",
+        "account-events/users",
         "post-events/posts",
         "post-events/outbox_relay",
         "social-events/outbox_relay",
@@ -612,6 +616,50 @@ def test_gunicorn_threads_match_each_function_concurrency() -> None:
     assert "THREADS = tostring(each.value.concurrency)" in env
     assert 'WORKERS = "1"' in env
     assert unexpr(service["max_instance_request_concurrency"]) == "each.value.concurrency"
+
+
+# Functions whose container seals or opens events (shared/bootstrap.py: data_keys): the posts
+# function seals PostCreated, and every consumer of post-events opens it (consume() opens each
+# event before its handler), so the set follows the topology.
+KMS_FUNCTIONS = {"posts"} | {
+    s["function"]
+    for s in yaml.safe_load(TOPOLOGY.read_text())["subscriptions"].values()
+    if s["topic"] == "post-events"
+}
+
+
+def test_kms_key_ring_key_and_grants_to_the_sealing_functions_only() -> None:
+    key = resource(MODULES / "kms", "google_kms_crypto_key", "user_data_keys")
+    assert key["purpose"] == '"ENCRYPT_DECRYPT"'
+    assert key["lifecycle"][0]["prevent_destroy"] is True
+    grant = resource(MODULES / "kms", "google_kms_crypto_key_iam_member", "encrypter_decrypter")
+    assert grant["role"] == '"roles/cloudkms.cryptoKeyEncrypterDecrypter"'
+    assert unexpr(grant["for_each"]) == "var.users"
+    call = module_call(PLATFORM, "kms")
+    assert "if f.kms" in unexpr(call["users"])
+    functions_call = module_call(PLATFORM, "functions")
+    assert "KMS_KEY_NAME = module.kms.key_name" in unexpr(functions_call["environment"])
+    assert (
+        '"cloudkms.googleapis.com"' in (MODULES / "project_services" / "variables.tf").read_text()
+    )
+    # The client library is imported in one adapter, and deployed with the functions using it.
+    importers = [
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / "shared").rglob("*.py")
+        if re.search(r"from google\.cloud import kms|import google\.cloud\.kms", p.read_text())
+    ]
+    assert importers == ["shared/adapters/kms.py"]
+    for name in KMS_FUNCTIONS:
+        reqs = (REPO / "functions" / name / "requirements.txt").read_text()
+        assert "google-cloud-kms==" in reqs and "cryptography==" in reqs
+
+
+def test_the_account_eraser_may_delete_sign_in_accounts_and_media() -> None:
+    grant = resource(PLATFORM, "google_project_iam_member", "eraser_auth_admin")
+    assert grant["role"] == '"roles/firebaseauth.admin"'
+    assert "account_eraser" in unexpr(grant["member"])
+    media = unexpr(module_call(PLATFORM, "media")["processors"])
+    assert 'module.functions.service_accounts["account_eraser"]' in media
 
 
 def test_only_redis_functions_get_its_secret_and_vpc_egress() -> None:

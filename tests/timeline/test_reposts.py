@@ -10,7 +10,9 @@ import pytest
 
 from shared import events, ids
 from shared.adapters import redis_keys as keys
+from shared.domain.conversations import Kind, Switch
 from shared.domain.reposts import DEDUPE_WINDOW, is_repost
+from shared.usecases.fanout import FanoutPlanner
 from tests.timeline.conftest import Engine, created, make_engine
 
 pytestmark = pytest.mark.integration
@@ -269,3 +271,62 @@ def test_a_repost_entry_costs_as_many_bytes_as_a_post_entry(redis_url: str) -> N
     assert e.r.zcard(keys.home("r")) == 150
     assert e.r.object("encoding", keys.home("r")) == b"listpack"
     assert e.tl.bytes_per_entry("r") <= 24.0
+
+
+@pytest.mark.parametrize("viral", [False, True])
+def test_reposted_by_counts_only_followed_reposters_also_on_a_viral_post(
+    engine: Engine, viral: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared.adapters import redis_timeline
+
+    if viral:  # more reposters than the page reads: the reader's followees are asked
+        monkeypatch.setattr(redis_timeline, "REPOSTERS_READ", 3)
+    e = engine
+    reposters = [f"b{i}" for i in range(10)]
+    e.user("a", "r", *reposters)
+    e.follow("r", "b0")
+    e.follow("r", "b1")
+    pid = e.post("a", T0)
+    for i, b in enumerate(reposters):
+        repost(e, pid, b, T0 + (i + 1) * MIN)
+    # b0's repost is in r's timeline, b1's held back; both are older than the newest 8
+    [item] = home(e, "r")
+    assert item["id"] == str(pid)
+    assert item["reposted_by"] == {
+        "users": [
+            {"id": "b1", "handle": "h_b1", "display_name": "User b1"},
+            {"id": "b0", "handle": "h_b0", "display_name": "User b0"},
+        ],
+        "count": 2,
+    }
+    [mine] = home(e, "b9")  # the reposter's own page counts the reposter
+    assert by(mine) == (["b9"], 1)
+
+
+class RepostRecords:
+    """The repost records' truth (EngagementRecords.get_switch only; Firestore's own tests
+    cover the store): (post, reposter) -> active."""
+
+    def __init__(self) -> None:
+        self.on: dict[tuple[int, str], bool] = {}
+
+    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None:
+        active = self.on.get((post_id, user_id))
+        return None if active is None else Switch(kind, post_id, user_id, 1, active)
+
+
+def test_a_repost_the_records_do_not_hold_is_dropped(engine: Engine) -> None:
+    e = engine
+    records = RepostRecords()
+    e.planner = FanoutPlanner(e.tl, e.graph, e.pub, e.settings, e.store, records=records)  # type: ignore[arg-type]
+    e.user("a", "b", "r")
+    e.follow("r", "b")
+    pid = e.post("a", T0)
+    repost(e, pid, "b", T0 + MIN)  # forged: b never reposted it
+    assert e.tl.home_ids("r") == [] and e.r.hlen(keys.reposts(pid)) == 0
+    records.on[(pid, "b")] = False  # reposted and taken back: still nothing
+    repost(e, pid, "b", T0 + MIN)
+    assert e.tl.home_ids("r") == []
+    records.on[(pid, "b")] = True
+    repost(e, pid, "b", T0 + 2 * MIN)
+    assert shown(e, "r") == [(pid, (["b"], 1))]

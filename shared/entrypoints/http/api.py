@@ -45,7 +45,7 @@ MAX_INT_DIGITS = 20
 # Tokens travel in the Authorization header, never in cookies, so any origin may call the API.
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": os.environ.get("CORS_ALLOW_ORIGIN", "*"),
-    "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE, OPTIONS",
+    "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
     "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key",
     "Access-Control-Expose-Headers": "Retry-After",
     "Access-Control-Max-Age": "3600",

@@ -16,6 +16,7 @@ STATUS: dict[type[domain.DomainError], int] = {
     domain.PermissionDenied: 403,
     domain.NotFound: 404,
     domain.Conflict: 409,
+    domain.Gone: 410,
     domain.TooLarge: 413,
     domain.UnsupportedType: 415,
     domain.ValidationFailed: 422,

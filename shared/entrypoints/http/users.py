@@ -11,6 +11,7 @@ from shared.domain import errors
 from shared.domain import users as domain
 from shared.domain.model import User
 from shared.entrypoints.http.api import Request, Response, Router
+from shared.usecases.account import AccountService
 from shared.usecases.users import Profile, UsersService
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -62,8 +63,15 @@ def _profile(p: Profile) -> dict[str, Any]:
     return body
 
 
-def router(service: UsersService) -> Router:
+def router(service: UsersService, account: Callable[[], AccountService] | None = None) -> Router:
+    """``account``: a provider of the deletion use case (DELETE /v1/me, the 410 of GET /v1/me);
+    without it the routes answer 503 (a router built for tests of the profile routes only)."""
     r = Router()
+
+    def accounts() -> AccountService:
+        if account is None:
+            raise errors.Unavailable("account deletion is not wired here")
+        return account()
 
     @r.route("POST", "/v1/users", action="register")
     def register(req: Request) -> Response:
@@ -76,7 +84,25 @@ def router(service: UsersService) -> Router:
 
     @r.route("GET", "/v1/me")
     def me(req: Request) -> Response:
-        return service.me(_caller_id(req)).to_json(), 200
+        uid = _caller_id(req)
+        try:
+            return service.me(uid).to_json(), 200
+        except errors.NotFound:
+            if account is not None:
+                account().check_not_erased(uid)  # 410 account_deleted once asked
+            raise
+
+    @r.route("DELETE", "/v1/me", action="write")
+    def delete_me(req: Request) -> Response:
+        uid = _caller_id(req)
+        body = req.json()
+        return {"status": accounts().request_deletion(uid, body)}, 202
+
+    @r.route("PATCH", "/v1/me", action="write")
+    def edit_me(req: Request) -> Response:
+        uid = _caller_id(req)
+        change = domain.parse_profile_change(req.json())
+        return service.update_profile(uid, change).to_json(), 200
 
     @r.route("GET", "/v1/me/suggestions")
     def suggestions(req: Request) -> Response:

@@ -1,5 +1,9 @@
 """Turning a Pub/Sub push (as a CloudEvent) into a validated event, for every consumer function.
 
+Events are opened here, the one place (shared.sealing.open_event): a handler sees personal
+fields in the clear, and never sees an event whose author's data key was destroyed (a
+crypto-shredded event): that one is a tombstone, skipped and acked, never dead-lettered.
+
 A message that can never be processed (bad JSON, unknown type or version, invalid fields) is
 sent straight to the subscription's dead-letter topic and acked: retrying it would only be a
 retry storm. Any other exception propagates, the push is answered 500 and Pub/Sub retries with
@@ -13,7 +17,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from shared import events, observability, topology
+from shared import events, observability, sealing, topology
 from shared.ports import RawPublisher
 
 log = logging.getLogger(__name__)
@@ -70,7 +74,10 @@ def consume(
     function: str,
     handle: Callable[[events.Event], None],
     dead_letters: RawPublisher,
+    *,
+    keys: Callable[[], sealing.DataKeys] | None = None,
 ) -> None:
+    """``keys``: a provider, called only for a sealed event (most consumers never see one)."""
     data, attrs, msg_id = message_of(cloud_event)
     observability.set_trace(attrs.get("trace_id"))
     try:
@@ -78,4 +85,17 @@ def consume(
     except events.InvalidEvent as exc:
         dead_letter(dead_letters, function, data, attrs, str(exc), message_id=msg_id)
         return
+    if getattr(event, "sealed", None) is not None:
+        if keys is None:
+            raise RuntimeError(f"{function} got a sealed {event.type} and has no data keys")
+        try:
+            opened = sealing.open_event(event, keys())
+        except sealing.UnreadableEvent as exc:
+            dead_letter(dead_letters, function, data, attrs, str(exc), message_id=msg_id)
+            return
+        if isinstance(opened, sealing.Shredded):
+            log.info("%s skips %s %s: its author's data key is destroyed (erased account)",
+                     function, event.type, event.event_id)  # fmt: skip
+            return
+        event = opened
     handle(event)

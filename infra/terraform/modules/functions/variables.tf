@@ -32,6 +32,7 @@ variable "functions" {
     neo4j           = bool
     firestore       = bool
     redis           = bool
+    kms             = bool
   }))
   validation {
     condition     = alltrue([for f in values(var.functions) : contains(["http", "event"], f.kind)])

@@ -10,23 +10,30 @@ locals {
   # may also publish to their own dead-letter topic (shared.consumer sends a message that can
   # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, redis = true, publishes = ["social-events"] }
-    posts           = { neo4j = true, firestore = true, redis = true, publishes = ["post-events", "engagement-events"] }
-    timeline        = { neo4j = true, firestore = true, redis = true, publishes = [] }
-    media           = { neo4j = false, firestore = true, redis = true, publishes = [] }
-    fanout_planner  = { neo4j = true, firestore = false, redis = true, publishes = ["fanout-batches"] }
-    timeline_writer = { neo4j = false, firestore = false, redis = true, publishes = [] }
-    follow_sync     = { neo4j = true, firestore = true, redis = true, publishes = [] }
-    outbox_relay    = { neo4j = true, firestore = true, redis = false, publishes = ["post-events", "social-events", "engagement-events"] }
-    media_processor = { neo4j = false, firestore = true, redis = false, publishes = [] }
+    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events"] }
+    posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events", "engagement-events"] }
+    timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
+    fanout_planner  = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["fanout-batches"] }
+    timeline_writer = { neo4j = false, firestore = false, redis = true, kms = false, publishes = [] }
+    follow_sync     = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events", "engagement-events"] }
+    media_processor = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
     # The engagement counters read the like/repost records and posts, write Redis counters.
-    engagement_counter = { neo4j = false, firestore = true, redis = true, publishes = [] }
-    post_counter       = { neo4j = false, firestore = true, redis = true, publishes = [] }
-    search             = { neo4j = true, firestore = true, redis = true, publishes = [] }
-    search_indexer     = { neo4j = false, firestore = true, redis = true, publishes = [] }
+    engagement_counter = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
+    # post-events carries sealed PostCreated: opening one needs the KMS key.
+    post_counter = { neo4j = false, firestore = true, redis = true, kms = true, publishes = [] }
+    # Erases a deleted account everywhere (shared/usecases/account.py): destroying a data key
+    # deletes its Firestore document, no KMS call; the Auth account and both buckets below.
+    account_eraser = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    search         = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    # a post-events consumer: consume() opens every sealed PostCreated before the handler
+    search_indexer = { neo4j = false, firestore = true, redis = true, kms = true, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
-  default_access = { neo4j = false, firestore = true, redis = false, publishes = [] }
+  default_access = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
+  # kms: seals or opens events (shared/sealing.py): encrypt/decrypt with the users' key-encryption
+  # key (modules/kms). The fan-out planner reads the post store and opens PostCreated: Firestore.
 
   all_functions = concat(module.topology.http_functions, module.topology.event_functions)
   functions = {
@@ -38,6 +45,7 @@ locals {
         neo4j     = try(local.access[name].neo4j, local.default_access.neo4j)
         firestore = try(local.access[name].firestore, local.default_access.firestore)
         redis     = try(local.access[name].redis, local.default_access.redis)
+        kms       = try(local.access[name].kms, local.default_access.kms)
       },
     )
   }
@@ -106,7 +114,6 @@ module "search" {
   region     = var.region
   name       = var.name
   network_id = module.network.network_id
-  labels     = local.labels
   depends_on = [module.services]
 }
 
@@ -148,13 +155,14 @@ module "firestore" {
 }
 
 module "functions" {
-  source                 = "../functions"
-  project_id             = var.project_id
-  project_number         = module.services.project_number
-  region                 = var.region
-  repo_root              = local.repo_root
-  functions              = local.functions
-  environment            = merge(local.media_settings, local.cors_settings, module.search.environment, var.app_settings)
+  source         = "../functions"
+  project_id     = var.project_id
+  project_number = module.services.project_number
+  region         = var.region
+  repo_root      = local.repo_root
+  functions      = local.functions
+  # KMS_KEY_NAME: every function finds the users' key-encryption key (only kms ones may use it).
+  environment            = merge(local.media_settings, local.cors_settings, module.search.environment, { KMS_KEY_NAME = module.kms.key_name }, var.app_settings)
   redis_environment      = module.redis.environment
   redis_iam_auth         = module.redis.iam_auth
   neo4j_secrets          = module.secrets.neo4j_env
@@ -171,6 +179,16 @@ module "functions" {
     subnetwork   = module.network.subnetwork_name
     connector_id = module.network.connector_id
   }
+  depends_on = [module.services]
+}
+
+module "kms" {
+  source     = "../kms"
+  project_id = var.project_id
+  location   = var.region
+  key_ring   = "${var.name}-privacy"
+  users      = { for name, f in local.functions : name => module.functions.service_accounts[name] if f.kms }
+  labels     = local.labels
   depends_on = [module.services]
 }
 
@@ -244,7 +262,11 @@ module "media" {
   allowed_origins    = local.site_origins
   public_read_role   = google_project_iam_custom_role.public_object_reader.id
   uploaders          = { media = module.functions.service_accounts["media"] }
-  processors         = { media_processor = module.functions.service_accounts["media_processor"] }
+  processors = {
+    media_processor = module.functions.service_accounts["media_processor"]
+    # An erased account's uploads and variants (docs/privacy.md).
+    account_eraser = module.functions.service_accounts["account_eraser"]
+  }
   # Deleting a post (posts) or replacing an avatar (media) deletes its variants.
   media_writers = {
     media = module.functions.service_accounts["media"]
@@ -310,4 +332,12 @@ resource "google_identity_platform_config" "auth" {
     }
   }
   depends_on = [google_firebase_project.this]
+}
+
+# The account eraser deletes the erased person's sign-in account (Firebase Auth admin).
+resource "google_project_iam_member" "eraser_auth_admin" {
+  project    = var.project_id
+  role       = "roles/firebaseauth.admin"
+  member     = "serviceAccount:${module.functions.service_accounts["account_eraser"]}"
+  depends_on = [module.services]
 }

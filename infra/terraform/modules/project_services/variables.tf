@@ -11,6 +11,8 @@ variable "services" {
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
+    # Cloud KMS: the key-encryption key of the users' data keys (crypto-shredding, modules/kms).
+    "cloudkms.googleapis.com",
     # Needed by user_project_override (the google-beta provider bills calls to the project).
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",

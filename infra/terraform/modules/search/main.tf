@@ -75,7 +75,7 @@ resource "google_container_cluster" "search" {
     channel = "REGULAR"
   }
 
-  resource_labels = var.labels
+  resource_labels = { app = "kwetter", component = "search" }
 
   deletion_protection = var.deletion_protection
 }

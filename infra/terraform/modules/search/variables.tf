@@ -48,12 +48,6 @@ variable "admin_cidr" {
   default     = "10.20.0.0/22"
 }
 
-variable "labels" {
-  description = "Labels on the cluster."
-  type        = map(string)
-  default     = {}
-}
-
 variable "deletion_protection" {
   description = "Refuse to destroy the cluster (off only in throwaway environments)."
   type        = bool

@@ -1,0 +1,114 @@
+"""Per-user data keys on Firestore, wrapped by the key-encryption key (shared/adapters/kms.py).
+
+``user_keys/{uid}``: ``wrapped`` (the data key encrypted by the KEK, the user id as associated
+data), ``kek`` (the KEK's name), ``created_ms``. Destroying a key deletes the document and leaves
+``erased_keys/{sha256(uid)}`` behind, so that nothing can seal a new event for an erased
+account (a warm instance that still believes in the user) while the marker names nobody.
+
+Unwrapped keys are cached per process for ``ttl_s`` (one KMS call per user per few minutes,
+not per post); ``destroy`` drops this process's copy at once, other processes' copies age out
+within ``ttl_s`` — the bound docs/privacy.md states for a shredded event still opening.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+from google.api_core.exceptions import AlreadyExists
+from google.cloud import firestore
+
+from shared.adapters.kms import KeyWrapper
+from shared.domain import errors
+from shared.ids import now_ms
+from shared.sealing import new_data_key
+
+KEYS = "user_keys"
+ERASED = "erased_keys"
+DEFAULT_TTL_S = 60.0
+
+
+def erased_marker_id(uid: str) -> str:
+    return hashlib.sha256(f"kwetter-erased\x00{uid}".encode()).hexdigest()
+
+
+class FirestoreDataKeys:
+    """The sealing.DataKeys (ports.DataKeys) of the platform."""
+
+    def __init__(self, client: firestore.Client, kek: KeyWrapper, ttl_s: float = DEFAULT_TTL_S):
+        self._db = client
+        self._kek = kek
+        self._ttl = ttl_s
+        self._cache: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def _ref(self, uid: str) -> firestore.DocumentReference:
+        return self._db.collection(KEYS).document(uid)
+
+    def _cached(self, uid: str) -> bytes | None:
+        with self._lock:
+            hit = self._cache.get(uid)
+        if hit is not None and time.monotonic() - hit[0] < self._ttl:
+            return hit[1]
+        return None
+
+    def _remember(self, uid: str, key: bytes) -> bytes:
+        with self._lock:
+            if len(self._cache) > 50_000:
+                self._cache.clear()
+            self._cache[uid] = (time.monotonic(), key)
+        return key
+
+    def _unwrap(self, uid: str, doc: dict[str, Any]) -> bytes:
+        return self._kek.unwrap(bytes(doc["wrapped"]), uid.encode())
+
+    def key_for_opening(self, user_id: str) -> bytes | None:
+        key = self._cached(user_id)
+        if key is not None:
+            return key
+        snap = self._ref(user_id).get()
+        if not snap.exists:
+            return None
+        return self._remember(user_id, self._unwrap(user_id, snap.to_dict() or {}))
+
+    def key_for_sealing(self, user_id: str) -> bytes:
+        key = self.key_for_opening(user_id)
+        if key is not None:
+            return key
+        if self._db.collection(ERASED).document(erased_marker_id(user_id)).get().exists:
+            raise errors.PermissionDenied("this account has been deleted")
+        fresh = new_data_key()
+        doc = {
+            "wrapped": self._kek.wrap(fresh, user_id.encode()),
+            "kek": self._kek.name,
+            "created_ms": now_ms(),
+        }
+        try:
+            self._ref(user_id).create(doc)
+        except AlreadyExists:
+            # A concurrent first post made it: use theirs, or the events would not agree.
+            found = self.key_for_opening(user_id)
+            if found is None:
+                raise
+            return found
+        return self._remember(user_id, fresh)
+
+    def destroy(self, user_id: str) -> bool:
+        """Destroy the key (crypto-shredding every sealed event of the user); True when there
+        was one. Idempotent: the marker is written first, so a crash in between is retried."""
+        self._db.collection(ERASED).document(erased_marker_id(user_id)).set({"erased_ms": now_ms()})
+        with self._lock:
+            self._cache.pop(user_id, None)
+        ref = self._ref(user_id)
+        existed = bool(ref.get().exists)
+        ref.delete()
+        return existed
+
+    def has_key(self, user_id: str) -> bool:
+        return bool(self._ref(user_id).get().exists)
+
+    def forget_cached(self) -> None:
+        with self._lock:
+            self._cache.clear()
