@@ -161,6 +161,9 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/posts"): {"text": "a hostile case"},
     ("POST", "/v1/media"): {"content_type": "image/png", "byte_size": 1000, "purpose": "post"},
     ("PUT", "/v1/me/avatar"): {"media_id": None},
+    # issue 23's account routes; the confirmation names nobody, so no case deletes an account
+    ("PATCH", "/v1/me"): {"bio": "a hostile case"},
+    ("DELETE", "/v1/me"): {"confirm": "not_the_callers_handle"},
 }
 
 
