@@ -45,6 +45,7 @@ bench: ## timeline engine benchmarks, token verification cost, crypto-shredding 
 	$(PY) -m devstack.bench_timeline --e2e --plot docs/benchmarks.png --e2e-plot docs/benchmarks_e2e.png --json .local/reports/bench_timeline.json
 	$(PY) -m devstack.bench_cluster --json .local/reports/bench_cluster.json
 	$(PY) -m devstack.bench_search
+	$(PY) -m devstack.bench_likes --rate 1000 --seconds 30 --json .local/reports/bench_likes.json
 	$(PY) -m devstack.capacity --write docs/capacity.md
 
 capacity: ## the bill of materials at Twitter's 2013 load from the measured costs (docs/capacity.md)

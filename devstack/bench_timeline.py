@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import redis as redis_lib
 
@@ -37,11 +37,15 @@ from devstack import services
 from shared import ids
 from shared.adapters import redis_keys as keys
 from shared.adapters.redis_cards import RedisProfileCards
+from shared.adapters.redis_engagement import RedisEngagement
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
+from shared.domain.conversations import Kind, Switch
 from shared.domain.fanout import Mode
 from shared.domain.model import Post, User
 from shared.domain.timeline import TimelinePost
+from shared.ports import EngagementRecords, ThreadStore
+from shared.usecases.engagement import EngagementService
 from shared.usecases.fanout import FanoutPlanner
 from shared.usecases.timeline import TimelineReader
 
@@ -99,6 +103,18 @@ class NoStore:
 class NullPublisher:
     def publish(self, topic: str, event: Any) -> None:
         raise AssertionError("the benchmark drives the writer directly")
+
+
+class NoRecords:
+    """The like records are not on the benchmark's path: every post's counts are complete."""
+
+    def switches_of_post(self, post_id: int) -> list[Switch]:
+        raise AssertionError("benchmark read found incomplete counts")
+
+
+class NoThreads:
+    def reply_ids(self, post_id: int) -> list[tuple[int, bool]]:
+        raise AssertionError("benchmark read found incomplete counts")
 
 
 class IdMint:
@@ -401,22 +417,42 @@ class Bench:
                     tl.apply_repost_batch(x.op, int(x.post_id), int(x.repost_of), x.recipients)
         modes = self.r.mget([keys.post_mode(p.post_id) for p in posts])
         assert {m for m in modes} == {Mode.PUSH.value.encode(), Mode.PULL.value.encode()}
-        reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
-        for r in readers:
-            reader.home(r, 20)  # warm: followee sets cached, profile cards put
-        lat: list[float] = []
-        shown_reposts = 0
-        with Meter(self.r) as m:
-            for _ in range(max(1, 2000 // n_readers)):
-                for r in readers:
-                    t = time.perf_counter()
-                    page = reader.home(r, 20)
-                    lat.append(time.perf_counter() - t)
-                    assert len(page.posts) == 20
-                    assert len({p.id for p in page.posts}) == 20  # never one post twice
-                    shown_reposts += len(page.reposted_by)
+        # Baseline: the page as it was before engagement counts (no HMGET per post).
+        tl.hydrate_engagement = False
+        base_reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
+        base_lat, mb, _ = self._reads(base_reader, readers)
+        # With counts: every post liked by a few readers and reposted by one; the page reads
+        # each post's counts and the reader's own flags in the same pipeline as its bodies.
+        counters = RedisEngagement(self.r)
+        for p in posts:
+            likers = rng.sample(readers, 3)
+            counters.rebuild(p.post_id, [
+                *(Switch(Kind.LIKE, p.post_id, u, 1, True) for u in likers),
+                Switch(Kind.REPOST, p.post_id, likers[0], 1, True),
+            ])  # fmt: skip
+        tl.hydrate_engagement = True
+        # Stand-ins that would fail loudly: a page whose counts are complete touches neither.
+        engagement = EngagementService(
+            cast(EngagementRecords, NoRecords()), counters, cast(ThreadStore, NoThreads()),
+            NullPublisher(),
+        )  # fmt: skip
+        reader = TimelineReader(
+            tl, graph, NoStore(), RedisProfileCards(self.r), engagement=engagement
+        )
+        lat, m, shown_reposts = self._reads(reader, readers)
+        # Wall time on a shared machine swings by 2-3x between runs: the two are timed again
+        # interleaved, read for read, so the ratio compares like with like (CPU from above).
+        base_lat, lat = self._interleaved([base_reader, reader], readers)
+        page = reader.home(readers[0], 20).to_json()
+        assert all(i["like_count"] == 3 and i["repost_count"] == 1 for i in page["items"])
         p50, p99 = _pct(lat, 0.5) * 1e3, _pct(lat, 0.99) * 1e3
+        b50, b99 = _pct(base_lat, 0.5) * 1e3, _pct(base_lat, 0.99) * 1e3
         cpu_c, cpu_s = m.client_cpu / len(lat) * 1e3, m.server_cpu / len(lat) * 1e3
+        bc, bs = mb.client_cpu / len(base_lat) * 1e3, mb.server_cpu / len(base_lat) * 1e3
+        print(
+            f"home read without counts (baseline): p50 {b50:.2f} ms, p99 {b99:.2f} ms; "
+            f"CPU per read: client {bc:.2f} ms + redis {bs:.2f} ms"
+        )
         bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
         card = self.r.zcard(keys.home(readers[0]))
         enc = self.r.object("encoding", keys.home(readers[0]))
@@ -426,15 +462,19 @@ class Bench:
             f"{shown_reposts / len(lat):.1f} reposts shown per page"
         )  # fmt: skip
         print(
-            f"home read (300 followees, 50 pull, limit 20, hydrated{case}): p50 {p50:.2f} ms, "
-            f"p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads\n"
-            f"  CPU per read: client {cpu_c:.2f} ms + redis {cpu_s:.2f} ms"
+            f"home read (300 followees, 50 pull, limit 20, hydrated{case}, with counts): p50 "
+            f"{p50:.2f} ms, p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat)} reads; "
+            f"p99 x{p99 / b99:.2f} of the baseline\n"
+            f"  CPU per read: client {cpu_c:.2f} ms + redis {cpu_s:.2f} ms "
+            f"(x{(cpu_c + cpu_s) / max(1e-9, bc + bs):.2f} of the baseline)"
         )
         print(f"memory: {bpe:.1f} bytes/entry at {card} entries ({enc!r}) (goal <= 24)")
         self.results[name] = {
             "p50_ms": p50, "p99_ms": p99, "reads": len(lat), "bytes_per_entry": bpe,
             "entries": card, "latencies_ms": [x * 1e3 for x in lat],
             "client_cpu_ms_per_read": cpu_c, "server_cpu_ms_per_read": cpu_s,
+            "baseline_p50_ms": b50, "baseline_p99_ms": b99,
+            "baseline_client_cpu_ms_per_read": bc, "baseline_server_cpu_ms_per_read": bs,
             "reposts": len(reposts), "reposts_shown_per_page": shown_reposts / len(lat),
         }  # fmt: skip
         base = self.results.get("read")
@@ -444,6 +484,37 @@ class Bench:
                 f"client {cpu_c / base['client_cpu_ms_per_read']:.2f}x, "
                 f"redis {cpu_s / base['server_cpu_ms_per_read']:.2f}x"
             )
+
+    def _interleaved(
+        self, two: list[TimelineReader], readers: list[str]
+    ) -> tuple[list[float], list[float]]:
+        lat: tuple[list[float], list[float]] = ([], [])
+        flags = [False, True]  # hydrate_engagement of each reader's engine
+        for _ in range(max(1, 2000 // len(readers))):
+            for r in readers:
+                for k in (0, 1):
+                    two[k].tl.hydrate_engagement = flags[k]  # type: ignore[attr-defined]
+                    t = time.perf_counter()
+                    two[k].home(r, 20)
+                    lat[k].append(time.perf_counter() - t)
+        return lat
+
+    def _reads(self, reader: TimelineReader, readers: list[str]) -> tuple[list[float], Meter, int]:
+        """(latencies, what they cost, reposts shown) of 2,000 home reads."""
+        for r in readers:
+            reader.home(r, 20)  # warm: followee sets cached, profile cards put
+        lat: list[float] = []
+        shown_reposts = 0
+        with Meter(self.r) as m:
+            for _ in range(max(1, 2000 // len(readers))):
+                for r in readers:
+                    t = time.perf_counter()
+                    page = reader.home(r, 20)
+                    lat.append(time.perf_counter() - t)
+                    assert len(page.posts) == 20
+                    assert len({p.id for p in page.posts}) == 20  # never one post twice
+                    shown_reposts += len(page.reposted_by)
+        return lat, m, shown_reposts
 
 
 def _repost_mix(

@@ -6,6 +6,7 @@ wipe drills."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,10 +15,9 @@ import redis as redis_lib
 import requests
 from google.cloud import pubsub_v1
 
-from devstack.authtools import SignedIn
+from devstack.authtools import SignedIn, sign_up
 from devstack.stack import LocalStack
 from shared import events
-from tests.gateway_users import registered_user
 
 
 class Api:
@@ -28,7 +28,17 @@ class Api:
         self.gw = stack.gateway_url
 
     def user(self, name: str) -> SignedIn:
-        return registered_user(self.stack, name)
+        """Signed up and registered (tests/gateway_users.registered_user, with the patience
+        of a machine shared by several suites: a cold users function can take over 10 s)."""
+        tag = uuid.uuid4().hex[:8]
+        emulator = self.stack.describe()["auth_emulator"]
+        user = sign_up(emulator, f"{name}-{tag}@kwetter.test", "secret-pw")
+        r = requests.post(
+            f"{self.gw}/v1/users", json={"handle": f"{name}_{tag}", "display_name": name.title()},
+            headers=user.headers, timeout=90,
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        return user
 
     def call(
         self, method: str, path: str, who: SignedIn | None, body: Any = None, **kw: Any
@@ -37,7 +47,7 @@ class Api:
         if who is not None:
             headers |= who.headers
         return requests.request(
-            method, f"{self.gw}{path}", json=body, headers=headers, timeout=20, **kw
+            method, f"{self.gw}{path}", json=body, headers=headers, timeout=60, **kw
         )
 
     def post(self, who: SignedIn, text: str, reply_to: str | None = None) -> dict[str, Any]:

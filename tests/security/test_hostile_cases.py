@@ -161,6 +161,9 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/posts"): {"text": "a hostile case"},
     ("POST", "/v1/media"): {"content_type": "image/png", "byte_size": 1000, "purpose": "post"},
     ("PUT", "/v1/me/avatar"): {"media_id": None},
+    # issue 23's account routes; the confirmation names nobody, so no case deletes an account
+    ("PATCH", "/v1/me"): {"bio": "a hostile case"},
+    ("DELETE", "/v1/me"): {"confirm": "not_the_callers_handle"},
 }
 
 
@@ -267,7 +270,8 @@ def _valid_params(op: Operation, world: dict[str, Any]) -> dict[str, str]:
         return {"id": world["post_id"]}
     if op.template.startswith("/v1/media/"):
         return {"id": uuid.uuid4().hex}
-    return {"id": world["other"].uid, "handle": world["handle"]}
+    # {tag}: GET /v1/hashtags/{tag}/posts (issue 22), a hashtag without its "#"
+    return {"id": world["other"].uid, "handle": world["handle"], "tag": "kwetter"}
 
 
 def test_no_input_gets_a_server_error_or_a_slow_answer(
@@ -349,7 +353,7 @@ def test_the_suite_reaches_every_operation_of_the_document() -> None:
     """The operations come from the document itself, so a new route is covered the day it is
     added; here, that each kind of slot actually gets cases."""
     ops = operations()
-    valid = {"id": "u", "handle": "h"}
+    valid = {"id": "u", "handle": "h", "tag": "t"}
     kinds = Counter(c.label.split(":")[0].split(" ")[0] for op in ops for c in _cases(op, valid))
     assert {"baseline", "path", "query", "body", "field", "header"} <= set(kinds)
     with_body = [op for op in ops if op.has_body]
