@@ -6,6 +6,7 @@ skipped. Each service starts once per session, lazily, only when some test needs
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -13,8 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from google.api_core.exceptions import AlreadyExists
+from google.cloud import pubsub_v1
 
-from devstack import services
+from devstack import gcs, services
+from devstack.pubsub_setup import dlq_subscription
 from devstack.stack import LocalStack, Ports
 
 PROJECT_ID = "demo-kwetter-test"
@@ -135,3 +139,40 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+# ---- fake-gcs-server (media, export): one per session -------------------------------------
+
+UPLOADS = "test-uploads"
+MEDIA = "test-media"
+TOPIC = "media-uploads"
+DLQ = "media-uploads-dlq"
+PULL_SUB = "media-uploads-test-pull"
+
+
+@pytest.fixture(scope="session")
+def fake_gcs_host(stack_dir: Path, pubsub_emulator: str) -> Iterator[str]:
+    publisher = pubsub_v1.PublisherClient()
+    subscriber = pubsub_v1.SubscriberClient()
+    for topic in (TOPIC, DLQ):
+        with contextlib.suppress(AlreadyExists):
+            publisher.create_topic(name=publisher.topic_path(PROJECT_ID, topic))
+    for sub, topic in ((PULL_SUB, TOPIC), (dlq_subscription(DLQ), DLQ)):
+        with contextlib.suppress(AlreadyExists):
+            subscriber.create_subscription(
+                name=subscriber.subscription_path(PROJECT_ID, sub),
+                topic=publisher.topic_path(PROJECT_ID, topic),
+            )
+    port = services.free_port()
+    svc = gcs.fake_gcs(
+        port, stack_dir / "gcs", pubsub_host=pubsub_emulator, project_id=PROJECT_ID,
+        topic=TOPIC, notify_bucket=UPLOADS,
+    )  # fmt: skip
+    svc.start(timeout=60)
+    host = f"http://127.0.0.1:{port}"
+    os.environ["STORAGE_EMULATOR_HOST"] = host
+    try:
+        yield host
+    finally:
+        svc.stop()
+        os.environ.pop("STORAGE_EMULATOR_HOST", None)

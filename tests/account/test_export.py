@@ -12,7 +12,6 @@ import pytest
 from shared import config
 from shared.bootstrap import Container
 from tests.conftest import PROJECT_ID
-from tests.media.conftest import fake_gcs_host  # noqa: F401  (fixture)
 
 from .conftest import Api, register
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def c(container: Container, fake_gcs_host: str, pubsub_emulator: str) -> Container:  # noqa: F811
+def c(container: Container, fake_gcs_host: str, pubsub_emulator: str) -> Container:
     s = container.settings
     settings = config.Settings(
         project_id=PROJECT_ID, neo4j_uri=s.neo4j_uri, redis_url=s.redis_url,

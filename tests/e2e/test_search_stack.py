@@ -43,9 +43,14 @@ def test_post_found_by_search_and_gone_after_delete(local_stack: LocalStack) -> 
     _wait(lambda: found(f"/v1/search/posts?q={word}"), "the post in search")
     assert found("/v1/hashtags/stacktest/posts")
     me = requests.get(f"{gw}/v1/users/{author.uid}", headers=author.headers, timeout=60).json()
-    people = requests.get(f"{gw}/v1/search/users?q={me['handle'][:9]}", headers=author.headers,
-                          timeout=60)  # fmt: skip
-    assert people.status_code == 200 and me["id"] in {u["id"] for u in people.json()["items"]}
+
+    def typed_ahead() -> bool:  # users are indexed beside registration, not inside it
+        r = requests.get(f"{gw}/v1/search/users?q={me['handle'][:9]}", headers=author.headers,
+                         timeout=60)  # fmt: skip
+        assert r.status_code == 200, r.text
+        return me["id"] in {u["id"] for u in r.json()["items"]}
+
+    _wait(typed_ahead, "the author in typeahead")
     assert requests.get(f"{gw}/v1/trends", headers=author.headers, timeout=60).status_code == 200
     assert requests.get(f"{gw}/v1/search/posts?q=a*", headers=author.headers,
                         timeout=60).status_code == 400  # fmt: skip

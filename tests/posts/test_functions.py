@@ -41,8 +41,10 @@ def fresh_container(neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 def test_posts_function_end_to_end(
-    store: FirestorePosts, pubsub: PubSub, fresh_container: Container
+    store: FirestorePosts, pubsub: PubSub, fresh_container: Container, fake_gcs_host: str
 ) -> None:
+    # fake_gcs_host: the posts function attaches media, so its container builds a Cloud
+    # Storage client, which needs the storage emulator (or credentials) to exist.
     _ensure_topic(pubsub, "post-events")
     sub = pubsub.subscription("post-events")
     fresh_container.graph.create_user("carol", f"carol_{uuid.uuid4().hex[:6]}", "Carol")
