@@ -6,7 +6,6 @@ skipped. Each service starts once per session, lazily, only when some test needs
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -14,14 +13,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from google.api_core.exceptions import AlreadyExists
-from google.cloud import pubsub_v1
 
-from devstack import gcs, services
-from devstack.pubsub_setup import dlq_subscription
+from devstack import services
 from devstack.stack import LocalStack, Ports
 
 PROJECT_ID = "demo-kwetter-test"
+
+# The addresses this session's own services export (set by their fixtures), and, once the
+# whole local platform runs, the environment from before it started and the keys it set.
+# LocalStack.start exports its addresses into this process, so without ``_emulator_env``
+# every test after the first that drives the stack would talk to the stack's emulators while
+# its fixtures wipe and set up the session's: the result would depend on the test order.
+STARTED_ENV: dict[str, str] = {"GOOGLE_CLOUD_PROJECT": PROJECT_ID}
+_BEFORE_STACK: dict[str, str] = {}
+_STACK_ENV: dict[str, str] = {}
 
 # Functions called in this process verify their caller's token (shared/entrypoints/http/api.py);
 # the tests' tokens are the Auth emulator's, accepted only in emulator mode. The emulator's own
@@ -98,7 +103,7 @@ def pubsub_emulator(stack_dir: Path) -> Iterator[str]:
     port = services.free_port()
     for _ in _run(services.pubsub(port, stack_dir / "pubsub")):
         host = f"127.0.0.1:{port}"
-        os.environ["PUBSUB_EMULATOR_HOST"] = host
+        os.environ["PUBSUB_EMULATOR_HOST"] = STARTED_ENV["PUBSUB_EMULATOR_HOST"] = host
         os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT_ID
         yield host
 
@@ -108,7 +113,7 @@ def firestore_emulator(stack_dir: Path) -> Iterator[str]:
     port = services.free_port()
     for _ in _run(services.firestore(port, stack_dir / "firestore")):
         host = f"127.0.0.1:{port}"
-        os.environ["FIRESTORE_EMULATOR_HOST"] = host
+        os.environ["FIRESTORE_EMULATOR_HOST"] = STARTED_ENV["FIRESTORE_EMULATOR_HOST"] = host
         os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT_ID
         yield host
 
@@ -133,46 +138,30 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         extra_env={"BURST_POST_THRESHOLD": "1000", "POST_RATE_LIMIT": "300"},
     )  # fmt: skip
     stack.start()
+    _BEFORE_STACK.update(saved)
+    _STACK_ENV.update(stack.addresses())
     try:
         yield stack
     finally:
         stack.stop()
         os.environ.clear()
         os.environ.update(saved)
+        _STACK_ENV.clear()
 
 
-# ---- fake-gcs-server (media, export): one per session -------------------------------------
-
-UPLOADS = "test-uploads"
-MEDIA = "test-media"
-TOPIC = "media-uploads"
-DLQ = "media-uploads-dlq"
-PULL_SUB = "media-uploads-test-pull"
-
-
-@pytest.fixture(scope="session")
-def fake_gcs_host(stack_dir: Path, pubsub_emulator: str) -> Iterator[str]:
-    publisher = pubsub_v1.PublisherClient()
-    subscriber = pubsub_v1.SubscriberClient()
-    for topic in (TOPIC, DLQ):
-        with contextlib.suppress(AlreadyExists):
-            publisher.create_topic(name=publisher.topic_path(PROJECT_ID, topic))
-    for sub, topic in ((PULL_SUB, TOPIC), (dlq_subscription(DLQ), DLQ)):
-        with contextlib.suppress(AlreadyExists):
-            subscriber.create_subscription(
-                name=subscriber.subscription_path(PROJECT_ID, sub),
-                topic=publisher.topic_path(PROJECT_ID, topic),
-            )
-    port = services.free_port()
-    svc = gcs.fake_gcs(
-        port, stack_dir / "gcs", pubsub_host=pubsub_emulator, project_id=PROJECT_ID,
-        topic=TOPIC, notify_bucket=UPLOADS,
-    )  # fmt: skip
-    svc.start(timeout=60)
-    host = f"http://127.0.0.1:{port}"
-    os.environ["STORAGE_EMULATOR_HOST"] = host
-    try:
-        yield host
-    finally:
-        svc.stop()
-        os.environ.pop("STORAGE_EMULATOR_HOST", None)
+@pytest.fixture(autouse=True)
+def _emulator_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test sees the services it asked for: the stack's addresses when it drives the
+    local platform, else the session's own (what the environment was before the stack)."""
+    if not _STACK_ENV or "stack" in request.fixturenames:
+        return  # before the platform started; or a drill's own stack (tests/faults/harness.py)
+    if "local_stack" in request.fixturenames:
+        for key, value in _STACK_ENV.items():
+            monkeypatch.setenv(key, value)
+        return
+    for key in _STACK_ENV:
+        own = STARTED_ENV.get(key, _BEFORE_STACK.get(key))
+        if own is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, own)

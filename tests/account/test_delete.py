@@ -28,6 +28,7 @@ from shared.bootstrap import Container
 from shared.domain.media import NewMedia, upload_object_name, variant_object_name
 from shared.entrypoints.pubsub.consumer import consume
 from tests.conftest import PROJECT_ID
+from tests.media.conftest import fake_gcs_host  # noqa: F401  (fixture)
 
 from .conftest import Api, register
 
@@ -43,7 +44,7 @@ WORDS = "alice's secret words"
 def world(
     container: Container,
     auth_emulator: str,
-    fake_gcs_host: str,
+    fake_gcs_host: str,  # noqa: F811
 ) -> Iterator[tuple[Container, dict[str, str]]]:
     os.environ["FIREBASE_AUTH_EMULATOR_HOST"] = auth_emulator
     s = container.settings

@@ -12,6 +12,7 @@ import pytest
 from shared import config
 from shared.bootstrap import Container
 from tests.conftest import PROJECT_ID
+from tests.media.conftest import fake_gcs_host  # noqa: F401  (fixture)
 
 from .conftest import Api, register
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def c(container: Container, fake_gcs_host: str, pubsub_emulator: str) -> Container:
+def c(container: Container, fake_gcs_host: str, pubsub_emulator: str) -> Container:  # noqa: F811
     s = container.settings
     settings = config.Settings(
         project_id=PROJECT_ID, neo4j_uri=s.neo4j_uri, redis_url=s.redis_url,

@@ -93,7 +93,10 @@ class Pipeline:
         """Deliver once through consume(); the FanoutBatch messages it caused, pulled."""
         before = self.pub.sent.get("fanout-batches", 0)
         ce = harness.cloud_event(m.data, m.attributes, m.message_id)
-        consumer.consume(ce, FUNCTION_OF[m.topic], self.handlers[m.topic], self.pub)
+        consumer.consume(
+            ce, FUNCTION_OF[m.topic], self.handlers[m.topic], self.pub,
+            keys=lambda: self.c.data_keys,
+        )  # fmt: skip
         self.deliveries += 1
         new = self.pub.sent.get("fanout-batches", 0) - before
         if not new:

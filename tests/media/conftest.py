@@ -7,28 +7,68 @@ started once per session. It publishes OBJECT_FINALIZE of the uploads bucket to 
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import flask
 import pytest
 import requests
+from google.api_core.exceptions import AlreadyExists
 from google.cloud import pubsub_v1
 from PIL import Image
 
+from devstack import gcs, services
 from devstack.pubsub_setup import dlq_subscription
 from shared import config
 from shared.bootstrap import Container
 from shared.entrypoints.http import media
 from shared.entrypoints.pubsub.media_processor import handle_notification
-
-# The session's one fake-gcs-server and its buckets and topics live in tests/conftest.py (the
-# account tests use it too): one fixture definition, so one server per session.
-from tests.conftest import DLQ, MEDIA, PROJECT_ID, PULL_SUB, UPLOADS
+from tests.conftest import PROJECT_ID, STARTED_ENV
 from tests.identity import identity_headers
+
+UPLOADS = "test-uploads"
+MEDIA = "test-media"
+TOPIC = "media-uploads"
+DLQ = "media-uploads-dlq"
+PULL_SUB = "media-uploads-test-pull"
+
+
+@pytest.fixture(scope="session")
+def fake_gcs_host(stack_dir: Path, pubsub_emulator: str) -> Iterator[str]:
+    publisher = pubsub_v1.PublisherClient()
+    subscriber = pubsub_v1.SubscriberClient()
+    for topic in (TOPIC, DLQ):
+        with contextlib.suppress(AlreadyExists):
+            publisher.create_topic(name=publisher.topic_path(PROJECT_ID, topic))
+    for sub, topic in ((PULL_SUB, TOPIC), (dlq_subscription(DLQ), DLQ)):
+        with contextlib.suppress(AlreadyExists):
+            subscriber.create_subscription(
+                name=subscriber.subscription_path(PROJECT_ID, sub),
+                topic=publisher.topic_path(PROJECT_ID, topic),
+            )
+    port = services.free_port()
+    # Its own folder: a test module elsewhere that imports this fixture gets a server of its
+    # own (a fixture imported into a module is a separate definition), never a shared folder.
+    workdir = Path(tempfile.mkdtemp(prefix="gcs-", dir=stack_dir))
+    svc = gcs.fake_gcs(
+        port, workdir, pubsub_host=pubsub_emulator, project_id=PROJECT_ID,
+        topic=TOPIC, notify_bucket=UPLOADS,
+    )  # fmt: skip
+    svc.start(timeout=60)
+    host = f"http://127.0.0.1:{port}"
+    os.environ["STORAGE_EMULATOR_HOST"] = STARTED_ENV["STORAGE_EMULATOR_HOST"] = host
+    try:
+        yield host
+    finally:
+        svc.stop()
+        os.environ.pop("STORAGE_EMULATOR_HOST", None)
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,8 @@ from PIL import Image
 from shared.bootstrap import Container
 from shared.domain import errors
 from shared.domain import media as domain
-from tests.conftest import MEDIA
 from tests.media.conftest import (
+    MEDIA,
     Api,
     Uploader,
     image_bytes,

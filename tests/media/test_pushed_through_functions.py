@@ -20,9 +20,15 @@ import requests
 from google.cloud import pubsub_v1
 
 from devstack import services
-from tests.conftest import MEDIA, PROJECT_ID, TOPIC, UPLOADS
+from tests.conftest import PROJECT_ID
 from tests.identity import identity_headers
-from tests.media.conftest import image_bytes, pull_dead_letters
+from tests.media.conftest import (
+    MEDIA,
+    TOPIC,
+    UPLOADS,
+    image_bytes,
+    pull_dead_letters,
+)
 
 pytestmark = pytest.mark.integration
 

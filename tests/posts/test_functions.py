@@ -17,6 +17,7 @@ from shared.adapters.firestore_posts import FirestorePosts
 from shared.bootstrap import Container
 from tests.conftest import PROJECT_ID
 from tests.identity import identity_headers
+from tests.media.conftest import fake_gcs_host  # noqa: F401  (fixture)
 from tests.posts.conftest import PubSub
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,10 @@ def fresh_container(neo4j_uri: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 
 def test_posts_function_end_to_end(
-    store: FirestorePosts, pubsub: PubSub, fresh_container: Container, fake_gcs_host: str
+    store: FirestorePosts,
+    pubsub: PubSub,
+    fresh_container: Container,
+    fake_gcs_host: str,  # noqa: F811
 ) -> None:
     # fake_gcs_host: the posts function attaches media, so its container builds a Cloud
     # Storage client, which needs the storage emulator (or credentials) to exist.
