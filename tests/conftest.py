@@ -138,6 +138,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         extra_env={"BURST_POST_THRESHOLD": "1000", "POST_RATE_LIMIT": "300"},
     )  # fmt: skip
     stack.start()
+    # LocalStack.start exported its addresses into this process: take them back at once, so a
+    # session fixture set up later talks to the session's services; tests that drive the
+    # stack get its addresses from _emulator_env.
+    os.environ.clear()
+    os.environ.update(saved)
     _BEFORE_STACK.update(saved)
     _STACK_ENV.update(stack.addresses())
     try:
