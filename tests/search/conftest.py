@@ -4,7 +4,6 @@ Firestore emulator as the post store, the real Redis for trend counters and prof
 from __future__ import annotations
 
 import dataclasses
-import urllib.request
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -24,8 +23,8 @@ from shared.config import Settings
 from shared.domain import facets
 from shared.domain.model import Post, User
 from shared.usecases.search import SearchIndexer, SearchService
-from tests.conftest import PROJECT_ID
 from tests.identity import identity_headers
+from tests.posts.conftest import db  # noqa: F401  (fixture: a wiped Firestore per test)
 
 app = flask.Flask(__name__)
 
@@ -92,19 +91,11 @@ class Search:
 
 
 @pytest.fixture
-def db(firestore_emulator: str) -> Iterator[firestore.Client]:
-    url = (
-        f"http://{firestore_emulator}/emulator/v1/projects/{PROJECT_ID}"
-        "/databases/(default)/documents"
-    )
-    urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=30).read()
-    client = firestore.Client(project=PROJECT_ID)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def search(opensearch_url: str, redis_url: str, db: firestore.Client) -> Iterator[Search]:
+def search(
+    opensearch_url: str,
+    redis_url: str,
+    db: firestore.Client,  # noqa: F811
+) -> Iterator[Search]:
     prefix = f"t{uuid.uuid4().hex[:10]}"
     index = OpenSearchIndex(opensearch_client(opensearch_url), prefix)
     index.ensure_index()
