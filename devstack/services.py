@@ -207,6 +207,9 @@ def neo4j(bolt_port: int, http_port: int, workdir: Path) -> Service:
                 "server.memory.pagecache.size=128m",
                 "dbms.usage_report.enabled=false",
                 "db.tx_log.rotation.retention_policy=100M size",
+                # Neo4j waits for a lock forever by default: a bounded wait surfaces as a
+                # transient error the driver retries, never as a request (or a test) that hangs.
+                "db.lock.acquisition.timeout=60s",
                 "",
             ]
         )
