@@ -107,7 +107,8 @@ if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
     tour-home-desktop tour-home-phone tour-home-dark tour-post-desktop tour-post-dark tour-profile-dark tour-sign-in-dark \
     image-viewer-phone new-posts-pill-phone phone-header-long-handle welcome-phone \
     conversation-liked conversation-reposted-by conversation-thread conversation-deleted-phone profile-likes-phone \
-    profile-edit-errors profile-edited; do
+    profile-edit-errors profile-edited \
+    search-typeahead search-results search-hashtag search-trends search-phone-dark; do
     # Only the shots of the specs that ran (npm run metrics runs a subset).
     [ -f "e2e/screenshots/$s.png" ] && cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
   done

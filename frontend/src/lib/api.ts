@@ -10,10 +10,12 @@ import type {
   PostPage,
   ProfileChange,
   RepostState,
+  SearchSort,
   SuggestionList,
   Thread,
   ThreadOrder,
   TimelineNewer,
+  TrendList,
   User,
   UserList,
 } from './types';
@@ -296,5 +298,24 @@ export class ApiClient {
   /** Sets (a ready avatar upload) or clears (null) the caller's avatar. */
   setAvatar(mediaId: string | null): Promise<{ avatar: Media | null }> {
     return this.json('PUT', '/v1/me/avatar', { body: { media_id: mediaId } });
+  }
+
+  // -- search, hashtags, trends (issue 22) ------------------------------------------------------
+  /** 400 with details.reason for a refused query (wildcards, patterns, too long). */
+  searchPosts(q: string, opts: CursorQuery & { sort?: SearchSort } = {}): Promise<PostPage> {
+    return this.json('GET', `/v1/search/posts${query({ q, ...opts })}`);
+  }
+
+  /** The people typeahead: a handle prefix or a word prefix of the name (q at most 30). */
+  searchUsers(q: string, limit = 8): Promise<UserList> {
+    return this.json('GET', `/v1/search/users${query({ q, limit })}`);
+  }
+
+  hashtagPosts(tag: string, q: CursorQuery = {}): Promise<PostPage> {
+    return this.json('GET', `/v1/hashtags/${encodeURIComponent(tag)}/posts${query({ ...q })}`);
+  }
+
+  trends(): Promise<TrendList> {
+    return this.json('GET', '/v1/trends');
   }
 }

@@ -1,4 +1,7 @@
 /** The app's URLs. Pure parsing here; navigation state lives in router.svelte.ts. */
+import { parseSearch } from './search';
+import type { SearchSort } from './types';
+
 export type ProfileTab = 'posts' | 'likes' | 'followers' | 'following';
 
 export type Route =
@@ -6,6 +9,8 @@ export type Route =
   | { name: 'profile'; handle: string; tab: ProfileTab }
   | { name: 'post'; id: string }
   | { name: 'suggestions' }
+  | { name: 'search'; q: string; sort: SearchSort }
+  | { name: 'hashtag'; tag: string }
   | { name: 'welcome' }
   | { name: 'signin' }
   | { name: 'signup' }
@@ -24,6 +29,10 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/' || path === '/home') return { name: 'home' };
   if (path === '/suggestions') return { name: 'suggestions' };
   if (path === '/welcome') return { name: 'welcome' };
+  if (path === '/search') return { name: 'search', ...parseSearch(search) };
+  // Any text after /hashtag/: the page checks it is a tag (and says so when it is not).
+  const tag = /^\/hashtag\/([^/]{1,200})$/u.exec(path);
+  if (tag) return { name: 'hashtag', tag: tag[1] };
   if (path === '/signin') return { name: 'signin' };
   if (path === '/signup') return { name: 'signup' };
   if (path === '/forgot-password') return { name: 'forgot' };

@@ -82,6 +82,8 @@ export interface Post {
   reposted_by_me?: boolean;
   /** A thread placeholder of a deleted post: text "", no media, author null; replies stay. */
   deleted?: boolean;
+  /** Its distinct hashtags, normalised (issue 22); absent when none. */
+  hashtags?: string[];
   /** Home timeline items only: the original post's fields, plus who reposted it. */
   reposted_by?: RepostedBy | null;
 }
@@ -147,4 +149,19 @@ export interface MediaStatus {
   created_ms?: number;
   reason?: string | null;
   message?: string | null;
+}
+
+// -- search, hashtags, trends (issue 22) --------------------------------------------------------
+export type SearchSort = 'relevance' | 'newest';
+
+/** GET /v1/trends items (definitions/Trend). */
+export interface Trend {
+  tag: string;
+  accounts: number;
+  expected: number;
+  score: number;
+}
+
+export interface TrendList {
+  items: Trend[];
 }
