@@ -224,6 +224,9 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
     assert r.json["error"]["details"]["status"] == "deleting"
     assert api.call("GET", f"/v1/users/{ALICE}", BOB).status_code == 404
     assert api.call("GET", "/v1/users/by-handle/alice_del", BOB).status_code == 404
+    # Registering again under the same sign-in is refused while the deletion runs (and after).
+    r = api.call("POST", "/v1/users", ALICE, json={"handle": "alice_again", "display_name": "A"})
+    assert r.status_code == 410 and r.json["error"]["code"] == "account_deleted", r.json
     # A repeated DELETE is answered the same and re-announces it.
     assert api.call("DELETE", "/v1/me", ALICE, json={"confirm": "alice_del"}).status_code == 202
 
