@@ -424,7 +424,9 @@ class Container:
     def timeline_rebuild(self) -> TimelineRebuild:
         from shared.usecases.rebuild import TimelineRebuild
 
-        return TimelineRebuild(self.timelines, self.graph, self.posts, self.settings)
+        return TimelineRebuild(
+            self.timelines, self.graph, self.posts, self.settings, self.engagement_records
+        )
 
 
 # ---- entry points ------------------------------------------------------------------------

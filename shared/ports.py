@@ -610,6 +610,12 @@ class TimelineErasure(Protocol):
         ...
 
 
+class RepostRecords(Protocol):
+    def reposts_by(self, user_id: str, limit: int) -> list[tuple[int, int]]:
+        """(post id, reposted ms) of the user's reposts that are on, newest first."""
+        ...
+
+
 class EngagementErasure(Protocol):
     """A person's likes and reposts in the store (shared/adapters/firestore_engagement.py)."""
 

@@ -203,6 +203,14 @@ class FirestoreEngagement:
             for d in self._page("user_id", user_id, Kind.LIKE, limit, before)
         ]
 
+    def reposts_by(self, user_id: str, limit: int) -> list[tuple[int, int]]:
+        """(post id, reposted ms) of the user's reposts that are on, newest first (a timeline
+        rebuild re-records them after a Redis loss)."""
+        return [
+            (int(d["post_id"]), int(d["at_ms"]))
+            for d in self._page("user_id", user_id, Kind.REPOST, limit, None)
+        ]
+
     # erasure (issue 23) -------------------------------------------------------------------
 
     def switches_of_user(self, user_id: str) -> list[Switch]:
