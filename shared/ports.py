@@ -601,6 +601,30 @@ class TimelineErasure(Protocol):
 
     def delete_keys_naming(self, uid: str) -> int: ...
 
+    def erase_reposts(self, uid: str, post_ids: Iterable[int], followers: Sequence[str]) -> None:
+        """Their reposts of these posts out of every timeline; idempotent."""
+        ...
+
+    def forget_engagement(self, post_ids: Iterable[int]) -> None:
+        """The posts' counters dropped, to be rebuilt from the records on the next read."""
+        ...
+
+
+class RepostRecords(Protocol):
+    def reposts_by(self, user_id: str, limit: int) -> list[tuple[int, int]]:
+        """(post id, reposted ms) of the user's reposts that are on, newest first."""
+        ...
+
+
+class EngagementErasure(Protocol):
+    """A person's likes and reposts in the store (shared/adapters/firestore_engagement.py)."""
+
+    def switches_of_user(self, user_id: str) -> list[Switch]: ...
+
+    def switches_on_posts_by(self, author_id: str) -> list[Switch]: ...
+
+    def delete_switches(self, switches: Sequence[Switch]) -> int: ...
+
 
 class MediaObjects(Protocol):
     def delete_variants(self, media_id: str) -> int: ...
@@ -717,6 +741,10 @@ class PostSearchIndex(Protocol):
         """(post id, author id, created_ms) of deleted posts."""
         ...
 
+    def live_tag_accounts(self, tags: Sequence[str], since_ms: int) -> dict[str, int]:
+        """Distinct authors of live (not deleted) posts per tag since ``since_ms``."""
+        ...
+
     def search_posts(
         self,
         query: Any,
@@ -766,6 +794,14 @@ class TrendCounter(Protocol):
 
     def window_counts(self, now_ms: int) -> dict[str, int]:
         """Every tag used in the window ending at ``now_ms``: its distinct accounts there."""
+        ...
+
+    def count_deleted(self, uses: Sequence[tuple[str, int, Sequence[str]]]) -> None:
+        """(author id, created_ms, hashtags) of deleted posts: their tags to be recounted."""
+        ...
+
+    def recounts(self, now_ms: int) -> set[str]:
+        """Tags that lost a post within the window ending at ``now_ms``."""
         ...
 
     def daily_counts(self, tags: Sequence[str], now_ms: int) -> dict[str, list[int]]:
