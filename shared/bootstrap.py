@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from shared.usecases.outbox import TickRelays
     from shared.usecases.posts import PostsService
     from shared.usecases.rebuild import TimelineRebuild
+    from shared.usecases.safety import SafetyService, SilencingService, Suspensions
     from shared.usecases.search import SearchIndexer, SearchService
     from shared.usecases.timeline import TimelineReader
     from shared.usecases.users import UsersService
@@ -175,6 +176,35 @@ class Container:
             avatars=self.media_repo,
             cards=self.profile_cards,
             people=self.search_index,
+            suspensions=self.suspensions,
+        )
+
+    # ---- safety: blocks, mutes, suspension, moderation (issue 21; docs/safety.md) ---------
+
+    @cached_property
+    def silencing(self) -> SilencingService:
+        """ports.Silencing: ``silenced(uid, others)``, blocks both ways and mutes; Neo4j the
+        truth, one Redis hash per user the fast path."""
+        from shared.adapters.neo4j_safety import Neo4jSafety
+        from shared.adapters.redis_silencing import RedisSilencing
+        from shared.usecases.safety import SilencingService
+
+        return SilencingService(Neo4jSafety(self.graph), RedisSilencing(self.redis))
+
+    @cached_property
+    def suspensions(self) -> Suspensions:
+        from shared.adapters.neo4j_safety import Neo4jSafety
+        from shared.adapters.redis_silencing import RedisSuspensions
+        from shared.usecases.safety import Suspensions
+
+        return Suspensions(Neo4jSafety(self.graph), RedisSuspensions(self.redis))
+
+    @cached_property
+    def safety(self) -> SafetyService:
+        from shared.usecases.safety import SafetyService
+
+        return SafetyService(
+            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users
         )
 
     # ---- accounts: erasure and export (issue 23) ------------------------------------------

@@ -7,7 +7,7 @@ pure logic may implement them in memory. shared/bootstrap.py wires the real ones
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -18,6 +18,8 @@ from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
 from shared.domain.model import Engagement, Post, User
 from shared.domain.posts import PostEvent
+from shared.domain.safety import BlockedPair
+from shared.domain.safety import Kind as SafetyKind
 from shared.domain.timeline import (
     ReaderState,
     Recorded,
@@ -137,8 +139,11 @@ class FollowGraph(Protocol):
     """Follows and the lists they make. A follow or unfollow naming a user the graph does not
     have writes nothing and answers MissingUser; a list of a missing user answers None."""
 
-    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
-        """Create the follow if missing; says whether its event still has to be published."""
+    def follow_with_state(
+        self, follower_id: str, followee_id: str
+    ) -> FollowResult | MissingUser | BlockedPair:
+        """Create the follow if missing; says whether its event still has to be published.
+        BlockedPair when one of the two blocks the other (issue 21): nothing is written."""
         ...
 
     def unfollow_with_state(
@@ -793,3 +798,97 @@ class ExportRecords(Protocol):
 
 class LikesOf(Protocol):
     def liked_by(self, user_id: str, limit: int, before: str | None) -> list[tuple[int, str]]: ...
+
+
+# ---- safety: blocks, mutes, suspension, reports (issue 21; docs/safety.md) -------------------
+
+
+class Silencing(Protocol):
+    """Whom a user does not want to hear from, or may not: the notifications consumer and the
+    timeline reader ask this (Container.silencing)."""
+
+    def silenced(self, uid: str, others: Collection[str]) -> set[str]:
+        """Which of ``others`` ``uid`` blocks or mutes, or is blocked by."""
+        ...
+
+
+class SilenceGraph(Protocol):
+    """Blocks and mutes in the graph, the truth (shared/adapters/neo4j_safety.py)."""
+
+    def set_relation(self, kind: SafetyKind, a: str, b: str, on: bool) -> MissingUser | int | None:
+        """Block/mute (``on``: its created ms) or lift it; MissingUser when one is missing."""
+        ...
+
+    def relations(self, uid: str) -> dict[str, str]:
+        """Every relation of ``uid``: other id -> flags (shared.domain.safety)."""
+        ...
+
+    def blocked_either(self, a: str, b: str) -> bool: ...
+
+    def list_relations(
+        self, kind: SafetyKind, uid: str, limit: int, after: tuple[int, str] | None
+    ) -> list[tuple[str, int]]:
+        """(other id, created ms) of ``uid``'s blocks or mutes, newest first, after ``after``."""
+        ...
+
+
+class SilenceCache(Protocol):
+    """The relations cached per user (shared/adapters/redis_silencing.py)."""
+
+    def flags(self, uid: str, others: Sequence[str]) -> tuple[dict[str, str] | None, str]: ...
+
+    def apply(self, uid: str, other: str, flag: str, on: bool) -> None: ...
+
+    def fill(self, uid: str, version: str, relations: Mapping[str, str]) -> bool: ...
+
+
+class SuspensionGraph(Protocol):
+    def set_suspended(self, uid: str, on: bool) -> bool:
+        """Whether the user exists."""
+        ...
+
+    def suspended_among(self, ids: Iterable[str]) -> set[str]: ...
+
+
+class SuspensionCache(Protocol):
+    def states(self, ids: Sequence[str]) -> dict[str, bool]:
+        """The cached states found (missing ones absent)."""
+        ...
+
+    def put(self, states: Mapping[str, bool]) -> None: ...
+
+
+class ModerationStore(Protocol):
+    """Reports and the audit log (Firestore: shared/adapters/firestore_moderation.py)."""
+
+    def add_report(self, report: dict[str, Any]) -> bool:
+        """Store the report under its id; False when that id exists (a retried request)."""
+        ...
+
+    def open_reports(
+        self, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+    def close_reports(self, subject: str, target: str, by: str, action: str) -> int: ...
+
+    def audit(self, entry: dict[str, Any]) -> None:
+        """Append one moderator action (idempotent by the entry's id)."""
+        ...
+
+    def audit_log(
+        self, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+class RoleGrants(Protocol):
+    """Firebase Auth custom claims (shared/adapters/firebase_accounts.py)."""
+
+    def set_role(self, uid: str, role: str, on: bool) -> bool:
+        """Whether the account exists; keeps the account's other claims."""
+        ...
+
+
+class SuspensionCheck(Protocol):
+    def check(self, uid: str) -> None:
+        """Raise 403 ``account_suspended`` when ``uid`` is suspended (cannot post or follow)."""
+        ...

@@ -42,6 +42,10 @@ timeline (``{`` and ``}`` are not glob characters).
 |                 |        |        | -> "entry@ms ..." (one takes over when the shown goes)  |
 | ``rs:{pid}``    | hash   | post   | the post's reposts: reposter -> "<ms> <entry id>"       |
 | ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
+| ``sl:{uid}``    | hash   | user   | blocks and mutes seen from the user: other -> flags     |
+|                 |        |        | (``b`` blocks, ``k`` blocked by, ``m`` mutes), ``""``   |
+|                 |        |        | loaded, ``#v`` write counter (docs/safety.md)           |
+| ``sp:{uid}``    | string | user   | cached suspension state ``1``/``0`` (truth: Neo4j), TTL |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
 | ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
 | ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
@@ -118,6 +122,16 @@ def home_reposts(uid: str) -> str:
 def held_reposts(uid: str) -> str:
     """Reposts the de-duplication rule kept out of ``home(uid)``: original -> "entry@ms ..."."""
     return _tagged("th", uid)
+
+
+def silencing(uid: str) -> str:
+    """The user's blocks and mutes, both directions of a block (shared.adapters.redis_silencing)."""
+    return _tagged("sl", uid)
+
+
+def suspension(uid: str) -> str:
+    """The cached suspension state of the user (Neo4j holds the truth)."""
+    return _tagged("sp", uid)
 
 
 # ---- per post -------------------------------------------------------------------------------
