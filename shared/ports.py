@@ -16,7 +16,9 @@ from shared import events
 from shared.domain.conversations import Kind, Switch
 from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
-from shared.domain.model import Engagement, Post, User
+from shared.domain.model import Engagement, Mention, Post, User
+from shared.domain.notifications import Activity as NotificationActivity
+from shared.domain.notifications import Added, Group, StoredGroup
 from shared.domain.posts import PostEvent
 from shared.domain.safety import BlockedPair
 from shared.domain.safety import Kind as SafetyKind
@@ -218,6 +220,7 @@ class PostWriter(Protocol):
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
         hashtags: Sequence[str] = (),
+        mentions: Sequence[Mention] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
         post and event are that first request's. ``reply``: (reply_to, root_id, its author)."""
@@ -892,3 +895,63 @@ class SuspensionCheck(Protocol):
     def check(self, uid: str) -> None:
         """Raise 403 ``account_suspended`` when ``uid`` is suspended (cannot post or follow)."""
         ...
+
+
+# ---- mentions and notifications (issue 21; docs/notifications.md) ----------------------------
+
+
+class HandleResolver(Protocol):
+    """Handles to user ids, many at once (the users graph)."""
+
+    def user_ids_by_handles(self, handles: Sequence[str]) -> dict[str, str]:
+        """handle_key (lower-cased handle) -> user id, for the handles of live users; others
+        are simply absent."""
+        ...
+
+
+class NotificationStore(Protocol):
+    """The recipients' rows in Redis (shared/adapters/redis_notifications.py)."""
+
+    def add(self, a: NotificationActivity, now_ms: int) -> Added | None:
+        """None when the recipient's rows are not loaded (restore them first)."""
+        ...
+
+    def restore(self, uid: str, groups: Sequence[StoredGroup], read_mark: int) -> None: ...
+
+    def page(self, uid: str, before: int | None, limit: int) -> tuple[int, int, list[Group]] | None:
+        """(read mark, unread, rows newest first below ``before``); None when not loaded."""
+        ...
+
+    def unread(self, uid: str) -> int | None: ...
+
+    def mark_read(self, uid: str, seq: int) -> tuple[int, int] | None:
+        """(read mark, unread) after moving the mark forward; None when not loaded."""
+        ...
+
+
+class NotificationArchive(Protocol):
+    """The durable copy of the rows and read marks (Firestore): what a Redis wipe restores."""
+
+    def put(self, uid: str, group: StoredGroup, at_ms: int) -> None: ...
+
+    def load(self, uid: str, limit: int) -> tuple[list[StoredGroup], int]:
+        """(the newest ``limit`` rows, newest first; the read mark)."""
+        ...
+
+    def set_read(self, uid: str, read: int) -> None: ...
+
+
+class UsersById(Protocol):
+    def get_users(self, ids: Iterable[str]) -> dict[str, User]: ...
+
+
+class FollowCheck(Protocol):
+    def is_following(self, a: str, b: str) -> bool: ...
+
+
+class SwitchSource(Protocol):
+    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None: ...
+
+
+class SinglePosts(Protocol):
+    def get_post(self, post_id: int) -> Post | None: ...

@@ -103,6 +103,9 @@ Q_USER_BY_HANDLE: LiteralString = (
 Q_USER_BY_SKELETON: LiteralString = (
     "MATCH (u:User {handle_skeleton: $skeleton}) RETURN " + _USER_FIELDS
 )
+Q_IDS_BY_HANDLES: LiteralString = (
+    "UNWIND $keys AS k MATCH (u:User {handle_key: k})" + _LIVE + "RETURN k AS key, u.id AS id"
+)
 Q_USERS_BY_IDS: LiteralString = (
     "UNWIND $ids AS uid MATCH (u:User {id: uid})" + _LIVE + "RETURN " + _USER_FIELDS
 )
@@ -565,6 +568,13 @@ class Neo4jGraph:
     def get_user_by_handle(self, handle: str) -> User | None:
         recs = self._read(Q_USER_BY_HANDLE, key=handle_key(handle))
         return _user(recs[0]) if recs else None
+
+    def user_ids_by_handles(self, handles: Sequence[str]) -> dict[str, str]:
+        """handle key -> id of the live users among ``handles`` (any case), in one query."""
+        wanted = list(dict.fromkeys(handle_key(h) for h in handles))
+        if not wanted:
+            return {}
+        return {str(r["key"]): str(r["id"]) for r in self._read(Q_IDS_BY_HANDLES, keys=wanted)}
 
     def get_users(self, ids: Iterable[str]) -> dict[str, User]:
         unique = list(dict.fromkeys(ids))

@@ -51,6 +51,10 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
 | ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
 | ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
+| ``nz:{uid}``    | zset   | user   | notification rows: group id -> seq of its latest activity |
+| ``ng:{uid}``    | hash   | user   | notification rows: group id -> compact JSON row          |
+| ``nh:{uid}:<group>`` | HLL | user | distinct actors of one grouped row (likes, reposts, follows) |
+| ``nm:{uid}``    | hash   | user   | notifications meta: ``seq``, ``read`` mark, ``ok`` loaded |
 
 Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
 unions its window's hours. The candidates of an hour are one set: one slot per hour, which
@@ -191,3 +195,31 @@ def rate_window_in(prefix: str, subject: str) -> str:
 def rate_window(name: str, subject: str) -> str:
     """The sliding window of limiter ``name`` (e.g. ``posts``) for ``subject``."""
     return rate_window_in(f"rl:{name}:", subject)
+
+
+# ---- notifications (shared/adapters/redis_notifications.py), tagged by the recipient ----------
+
+
+def notification_rows(uid: str) -> str:
+    """The recipient's rows by position: group id -> seq of its latest activity."""
+    return _tagged("nz", uid)
+
+
+def notification_bodies(uid: str) -> str:
+    """The recipient's rows: group id -> compact JSON (shared.domain.notifications)."""
+    return _tagged("ng", uid)
+
+
+def notification_actors(uid: str, group_id: str) -> str:
+    """The distinct actors of one grouped row (a HyperLogLog: 12 KB at most, whatever the count)."""
+    return f"{_tagged('nh', uid)}:{group_id}"
+
+
+def notification_actors_restore(uid: str, group_id: str) -> str:
+    """Where a durable copy's actors are put back before being merged in (then deleted)."""
+    return f"{notification_actors(uid, group_id)}:r"
+
+
+def notification_meta(uid: str) -> str:
+    """``seq`` (the recipient's counter), ``read`` (their read mark), ``ok`` (rows loaded)."""
+    return _tagged("nm", uid)
