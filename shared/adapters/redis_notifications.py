@@ -23,6 +23,7 @@ from shared.domain.notifications import Added, StoredGroup
 
 TTL_S = 35 * 86400
 FLUSH_MS = 2000  # a hot row is copied to the durable store at most every 2 s
+FLUSH_UPTO = 20  # a row of at most this many actors is copied on every change
 
 
 def _s(v: bytes | str) -> str:
@@ -59,7 +60,7 @@ class RedisNotifications:
             args=[
                 gid, a.actor, a.kind, a.post_id or "", a.subject_post_id or "", a.at_ms,
                 1 if a.grouped else 0, self.cap, self.ttl_s, now_ms, self.flush_ms,
-                domain.MAX_ACTORS,
+                domain.MAX_ACTORS, FLUSH_UPTO,
             ],
         )  # fmt: skip
         status = int(res[0])

@@ -4,17 +4,18 @@
 -- KEYS[3] nh:{uid}:<gid> HLL distinct actors of a grouped row (untouched for other kinds)
 -- KEYS[4] nm:{uid}  hash   seq (counter), read (read mark), ok (loaded: present or rebuilt)
 -- ARGV: gid, actor, kind, post ("" none), subject ("" none), at_ms, grouped (1/0), cap,
---       ttl_s, now_ms, flush_ms, max_actors
+--       ttl_s, now_ms, flush_ms, max_actors, flush_upto
 -- Returns {-1} when the recipient's rows are not loaded (rebuild first: a Redis that lost them
 -- must not start a new sequence below the durable copy's), {0} for an actor the row already
 -- counts (a redelivery: nothing changes), else {1, seq, flush, row, hll}: flush = 1 when the
--- durable copy is due (a new row, or flush_ms since the row's last copy).
+-- durable copy is due: a row of at most flush_upto actors always is (exact), a bigger one
+-- when flush_ms passed since its last copy (a hot row: one write per flush_ms, not per like).
 local zkey, gkey, hkey, mkey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local gid, actor, kind, post, subject = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local at_ms = tonumber(ARGV[6])
 local grouped = ARGV[7] == '1'
 local cap, ttl, now = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local flush_ms, max_actors = tonumber(ARGV[11]), tonumber(ARGV[12])
+local flush_ms, max_actors, flush_upto = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 
 if redis.call('HEXISTS', mkey, 'ok') == 0 then
   return {-1}
@@ -49,7 +50,7 @@ if at_ms > (row.t or 0) then row.t = at_ms end
 local seq = redis.call('HINCRBY', mkey, 'seq', 1)
 row.q = seq
 local flush = 0
-if (not raw) or now - (row.f or 0) >= flush_ms then
+if (not raw) or row.n <= flush_upto or now - (row.f or 0) >= flush_ms then
   flush = 1
   row.f = now
 end
