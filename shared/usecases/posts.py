@@ -28,12 +28,13 @@ from shared.domain import errors, facets
 from shared.domain import posts as domain
 from shared.domain.conversations import check_engageable, reply_refs
 from shared.domain.media import media_json
-from shared.domain.model import Post, User
+from shared.domain.model import Mention, Post, User
 from shared.domain.posts import PostEvent
 from shared.ports import (
     AuthorDirectory,
     AvatarSource,
     EventPublisher,
+    HandleResolver,
     PostMedia,
     PostMediaFiles,
     PostWriter,
@@ -102,6 +103,7 @@ class PostsService:
         cards: ProfileCards | None = None,
         topic: str = POST_EVENTS_TOPIC,
         on_reply: Callable[[Post], None] | None = None,
+        handles: Callable[[], HandleResolver] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -114,6 +116,8 @@ class PostsService:
         self._topic = topic
         # counts a new reply on its parent at once (the post_counter consumer does it anyway)
         self._on_reply = on_reply
+        # @mentions resolve to user ids at create time (a provider: the graph, on first use)
+        self._handles = handles
 
     def create(
         self,
@@ -130,6 +134,7 @@ class PostsService:
         (``reply_to``) needs a live parent: PostNotFound / PostGone otherwise.
         """
         self.require_author(author_id)
+        found = facets.mention_facets(text)  # 422 too_many_mentions before anything is spent
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
         reply = None
@@ -149,6 +154,7 @@ class PostsService:
             media=media,
             reply=reply,
             hashtags=facets.hashtags(text),
+            mentions=self._resolve(found),
         )
         if created:
             self._publish(event)
@@ -164,6 +170,20 @@ class PostsService:
             # A failure here is a 500, and the client's keyed retry lands on that replay.
             self._media_port().attach_to_post([str(m["id"]) for m in post.media], post.id)
         return post, created
+
+    def _resolve(self, found: list[facets.Facet]) -> tuple[Mention, ...]:
+        """Mentions of users who exist; with the graph down, none (the post matters more than
+        its links: it goes out with its @handles as plain text)."""
+        if not found or self._handles is None:
+            return ()
+        try:
+            by_key = self._handles().user_ids_by_handles(
+                list(dict.fromkeys(f.value for f in found))
+            )
+        except Exception:
+            log.warning("mentions unresolved: the users graph did not answer", exc_info=True)
+            return ()
+        return facets.resolve_mentions(found, by_key)
 
     def _media_port(self) -> PostMedia:
         if self._media is None:
