@@ -871,6 +871,18 @@ class ModerationStore(Protocol):
 
     def close_reports(self, subject: str, target: str, by: str, action: str) -> int: ...
 
+    def get_report(self, report_id: str) -> dict[str, Any] | None: ...
+
+    def close_report(self, report_id: str, by: str, action: str) -> bool:
+        """Whether the report exists (closing a closed one changes nothing)."""
+        ...
+
+    def set_moderator(self, uid: str, on: bool, at_ms: int) -> None: ...
+
+    def is_moderator(self, uid: str) -> bool:
+        """The granted record: a revoked moderator's tokens keep the claim until they expire."""
+        ...
+
     def audit(self, entry: dict[str, Any]) -> None:
         """Append one moderator action (idempotent by the entry's id)."""
         ...
@@ -891,4 +903,10 @@ class RoleGrants(Protocol):
 class SuspensionCheck(Protocol):
     def check(self, uid: str) -> None:
         """Raise 403 ``account_suspended`` when ``uid`` is suspended (cannot post or follow)."""
+        ...
+
+
+class BlockCheck(Protocol):
+    def check_not_blocked(self, uid: str, other: str) -> None:
+        """Raise 403 ``blocked`` when one of the two blocks the other."""
         ...
