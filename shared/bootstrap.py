@@ -452,7 +452,7 @@ class Container:
 
         return TimelineReader(
             self.timelines, self.graph, self.posts, self.profile_cards, self.avatars,
-            engagement=self.engagement,
+            engagement=self.engagement, silencing=self.silencing, suspensions=self.suspensions,
         )  # fmt: skip
 
     @cached_property

@@ -910,3 +910,14 @@ class BlockCheck(Protocol):
     def check_not_blocked(self, uid: str, other: str) -> None:
         """Raise 403 ``blocked`` when one of the two blocks the other."""
         ...
+
+
+class RelationFlags(Protocol):
+    """The flags of each of ``others`` related to ``uid`` (shared.domain.safety): what the
+    timeline reader filters a page by (shared/usecases/safety.py SilencingService)."""
+
+    def flags(self, uid: str, others: Collection[str]) -> dict[str, str]: ...
+
+
+class SuspendedAmong(Protocol):
+    def suspended_among(self, ids: Collection[str]) -> set[str]: ...
