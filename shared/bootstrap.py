@@ -264,7 +264,7 @@ class Container:
         return AccountEraser(
             graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
             media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
-            exports=self.export_files,
+            engagement=self.engagement_records, exports=self.export_files,
         )  # fmt: skip
 
     @cached_property
@@ -480,7 +480,9 @@ class Container:
     def timeline_rebuild(self) -> TimelineRebuild:
         from shared.usecases.rebuild import TimelineRebuild
 
-        return TimelineRebuild(self.timelines, self.graph, self.posts, self.settings)
+        return TimelineRebuild(
+            self.timelines, self.graph, self.posts, self.settings, self.engagement_records
+        )
 
 
 # ---- entry points ------------------------------------------------------------------------

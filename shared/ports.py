@@ -606,6 +606,30 @@ class TimelineErasure(Protocol):
 
     def delete_keys_naming(self, uid: str) -> int: ...
 
+    def erase_reposts(self, uid: str, post_ids: Iterable[int], followers: Sequence[str]) -> None:
+        """Their reposts of these posts out of every timeline; idempotent."""
+        ...
+
+    def forget_engagement(self, post_ids: Iterable[int]) -> None:
+        """The posts' counters dropped, to be rebuilt from the records on the next read."""
+        ...
+
+
+class RepostRecords(Protocol):
+    def reposts_by(self, user_id: str, limit: int) -> list[tuple[int, int]]:
+        """(post id, reposted ms) of the user's reposts that are on, newest first."""
+        ...
+
+
+class EngagementErasure(Protocol):
+    """A person's likes and reposts in the store (shared/adapters/firestore_engagement.py)."""
+
+    def switches_of_user(self, user_id: str) -> list[Switch]: ...
+
+    def switches_on_posts_by(self, author_id: str) -> list[Switch]: ...
+
+    def delete_switches(self, switches: Sequence[Switch]) -> int: ...
+
 
 class MediaObjects(Protocol):
     def delete_variants(self, media_id: str) -> int: ...

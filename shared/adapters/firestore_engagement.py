@@ -203,6 +203,58 @@ class FirestoreEngagement:
             for d in self._page("user_id", user_id, Kind.LIKE, limit, before)
         ]
 
+    def reposts_by(self, user_id: str, limit: int) -> list[tuple[int, int]]:
+        """(post id, reposted ms) of the user's reposts that are on, newest first (a timeline
+        rebuild re-records them after a Redis loss)."""
+        return [
+            (int(d["post_id"]), int(d["at_ms"]))
+            for d in self._page("user_id", user_id, Kind.REPOST, limit, None)
+        ]
+
+    # erasure (issue 23) -------------------------------------------------------------------
+
+    def switches_of_user(self, user_id: str) -> list[Switch]:
+        """Every like and repost record of the user, on or off (their account's erasure)."""
+        return self._switches_where("user_id", user_id)
+
+    def switches_on_posts_by(self, author_id: str) -> list[Switch]:
+        """Everyone's like and repost records of the author's posts (each names the author)."""
+        return self._switches_where("author_id", author_id)
+
+    def _switches_where(self, field: str, value: str) -> list[Switch]:
+        out: list[Switch] = []
+        for kind, coll in _COLLECTION.items():
+            query = (
+                self._db.collection(coll)
+                .where(filter=FieldFilter(field, "==", value))
+                .select(["post_id", "user_id", "version", "active"])
+            )
+            for snap in query.stream():
+                d = snap.to_dict() or {}
+                out.append(Switch(kind, int(d["post_id"]), str(d["user_id"]), int(d["version"]),
+                                  bool(d["active"])))  # fmt: skip
+        return out
+
+    def delete_switches(self, switches: Sequence[Switch]) -> int:
+        """Delete the records and every outbox event each of them ever wrote: the event ids
+        are deterministic (one per version), so events from before this code are found too,
+        and an unpublished one is never published. Idempotent."""
+        refs = []
+        for sw in switches:
+            refs.append(self._ref(sw.kind, sw.post_id, sw.member))
+            refs += [
+                self._db.collection(OUTBOX).document(
+                    record_event_id(str(sw.kind), sw.post_id, sw.member, v)
+                )
+                for v in range(1, sw.version + 1)
+            ]
+        for start in range(0, len(refs), BATCH_LIMIT):
+            batch = self._db.batch()
+            for ref in refs[start : start + BATCH_LIMIT]:
+                batch.delete(ref)
+            batch.commit()
+        return len(refs)
+
     # outbox -------------------------------------------------------------------------------
 
     def unpublished_events(

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import redis
 
+from shared import ids
 from shared.adapters import redis_keys as keys
 from shared.adapters.redis_timeline import RedisTimelines
 
@@ -46,6 +47,27 @@ class RedisErasure:
         for f in followers:
             self.r.srem(keys.followees(f), uid)
         return self.delete_keys_naming(uid)
+
+    def erase_reposts(self, uid: str, post_ids: Iterable[int], followers: Sequence[str]) -> None:
+        """Their reposts out of their followers' timelines, as an un-repost does, and their
+        name out of each original's repost records (the guard that orders a late un-repost
+        is no longer needed: the deleted record makes the planner drop a replayed repost)."""
+        now = ids.now_ms()
+        for pid in post_ids:
+            got = self.tl.remove_repost(pid, uid, now)
+            if got is not None and followers:
+                self.tl.apply_repost_batch("remove", got[0], pid, followers)
+            self.r.hdel(keys.removed_reposts(pid), uid)
+
+    def forget_engagement(self, post_ids: Iterable[int]) -> None:
+        """Drop the posts' counters (which hold a field per liker): the next read rebuilds them
+        from the store's records, which no longer have this person's."""
+        pids = list(post_ids)
+        for start in range(0, len(pids), 500):
+            pipe = self.r.pipeline(transaction=False)  # one key per command: any slot
+            for pid in pids[start : start + 500]:
+                pipe.delete(keys.engagement(pid))
+            pipe.execute()
 
     def keys_naming(self, uid: str) -> list[str]:
         found = []

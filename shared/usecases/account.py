@@ -27,6 +27,7 @@ from shared import events, observability
 from shared.domain import account as domain
 from shared.domain import errors
 from shared.domain import users as users_domain
+from shared.domain.conversations import Kind
 from shared.domain.media import media_json, upload_object_name
 from shared.domain.model import User
 from shared.domain.users import Position, UserPage
@@ -35,6 +36,7 @@ from shared.ports import (
     AccountData,
     AccountGraph,
     AvatarSource,
+    EngagementErasure,
     EventPublisher,
     ExportFiles,
     ExportRecords,
@@ -104,9 +106,11 @@ class AccountEraser:
         media: MediaObjects,
         accounts: SignInAccounts,
         keys: KeyShredder,
+        engagement: EngagementErasure,
         exports: ExportFiles | None = None,
     ) -> None:
         self._exports = exports
+        self._engagement = engagement
         self._graph = graph
         self._data = data
         self._tl = timelines
@@ -124,6 +128,7 @@ class AccountEraser:
         self._keys.destroy(uid)
         post_ids = {p.id for p in self._data.posts_of(uid)} | self._data.logged_post_ids(uid)
         followers = [f for page in self._graph.iter_follower_pages(uid) for f in page]
+        self._erase_engagement(uid, followers)
         self._tl.erase(uid, sorted(post_ids), followers)
         for rec in self._data.media_of(uid):
             self._media.delete_variants(rec.media_id)
@@ -138,6 +143,20 @@ class AccountEraser:
         self._data.mark_deleted(uid)
         log.info("account erased: %d posts, %d followers' timelines", len(post_ids),
                  len(followers))  # fmt: skip
+
+    def _erase_engagement(self, uid: str, followers: list[str]) -> None:
+        """Their likes and reposts of anyone's posts: the reposts out of their followers'
+        timelines (before their own keys go: the repost records are found through them), then
+        the records and their outbox events; the posts' counters are dropped before and after
+        the records go, so a read in between cannot leave a counter rebuilt with them in it."""
+        switches = self._engagement.switches_of_user(uid)
+        reposted = sorted({s.post_id for s in switches if s.kind is Kind.REPOST})
+        engaged = sorted({s.post_id for s in switches})
+        self._tl.erase_reposts(uid, reposted, followers)
+        self._tl.forget_engagement(engaged)
+        # Others' likes and reposts of their posts name them too (the posts' author).
+        self._engagement.delete_switches(switches + self._engagement.switches_on_posts_by(uid))
+        self._tl.forget_engagement(engaged)
 
 
 # ---- export (art. 20: portability) -----------------------------------------------------------

@@ -24,7 +24,13 @@ from concurrent.futures import ThreadPoolExecutor
 from shared.config import Settings
 from shared.domain.model import Post
 from shared.iters import chunked
-from shared.ports import FollowerSource, PostStore, RebuildCheckpoint, TimelineStore
+from shared.ports import (
+    FollowerSource,
+    PostStore,
+    RebuildCheckpoint,
+    RepostRecords,
+    TimelineStore,
+)
 
 CHUNK = 100
 PHASES = ("authors", "homes", "done")
@@ -37,7 +43,9 @@ class TimelineRebuild:
         graph: FollowerSource,
         posts: PostStore,
         settings: Settings,
+        reposts: RepostRecords | None = None,
     ) -> None:
+        self.reposts = reposts  # None: a platform without reposts' records (tests of posts only)
         self.tl = timelines
         self.graph = graph
         self.posts = posts
@@ -87,6 +95,18 @@ class TimelineRebuild:
 
         for uid, mine, followers in pool.map(own, chunk):
             self.tl.restore_author(uid, mine, puller=followers >= self.pull_threshold)
+        if self.reposts is None:
+            return
+        reposts = self.reposts
+
+        def reposted(uid: str) -> tuple[str, list[tuple[int, int]]]:
+            return uid, reposts.reposts_by(uid, self.cap)
+
+        # Their reposts back in their own timeline, each under the entry id it had (bound
+        # again from the same inputs), so the homes phase merges them as it merges posts.
+        for uid, made in pool.map(reposted, chunk):
+            for post_id, at_ms in reversed(made):
+                self.tl.record_repost(post_id, uid, at_ms)
 
     def _homes(self, pool: ThreadPoolExecutor, chunk: list[str]) -> None:
         for uid, followees in zip(chunk, pool.map(self.graph.following_ids, chunk), strict=True):

@@ -228,7 +228,7 @@ class TimelineReader:
                 follows |= more
                 cards.update(found)
             via: dict[int, str] = {}  # who put each entry here: its author, or its reposter
-            if rd.reposts and home:
+            if rd.reposts:  # home, and a profile's own reposts (as Twitter lists them)
                 resolved = self._reposts(uid, rd.reposts, posts, cards, by, counts)
                 via = {e: who for e, (_, who) in rd.reposts.items() if e in resolved}
             hidden = self._hidden(viewer or uid, merged, posts, via, home=home)

@@ -184,7 +184,25 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
     alice_posts = {str(c.posts_service.create(ALICE, f"{WORDS} {i}", None)[0].id)
                    for i in range(4)}  # fmt: skip
     dave_post = str(c.posts_service.create(DAVE, "dave was here", None)[0].id)
+    # Likes and reposts: hers of Dave's post (Carol, who follows her only, gets the repost),
+    # Carol's of it, and Bob's of one of hers.
+    posts_api, timeline_api = Api(c, "posts"), Api(c, "timeline")
+    for uid, what, pid in (
+        (ALICE, "like", dave_post),
+        (ALICE, "repost", dave_post),
+        (CAROL, "like", dave_post),
+        (BOB, "like", min(alice_posts)),
+    ):
+        assert posts_api.call("PUT", f"/v1/posts/{pid}/{what}", uid).status_code == 200
     run_consumers(c, subs)
+
+    def dave_post_seen_by_carol() -> list[dict[str, Any]]:
+        items = timeline_api.call("GET", "/v1/timeline?limit=50", CAROL).json["items"]
+        return [p for p in items if p["id"] == dave_post]
+
+    seen = dave_post_seen_by_carol()
+    assert len(seen) == 1 and seen[0]["reposted_by"]["users"][0]["id"] == ALICE, seen
+    assert (seen[0]["like_count"], seen[0]["repost_count"]) == (2, 1)
     modes = {(c.redis.get(keys.post_mode(p)) or b"").decode() for p in alice_posts}
     assert modes == {"push", "pull"}, modes  # both ways of reaching a reader are exercised
     seen_by_bob = {str(p.id) for p in c.timeline_reader.home(BOB, 50).posts}
@@ -206,6 +224,9 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
     assert r.json["error"]["details"]["status"] == "deleting"
     assert api.call("GET", f"/v1/users/{ALICE}", BOB).status_code == 404
     assert api.call("GET", "/v1/users/by-handle/alice_del", BOB).status_code == 404
+    # Registering again under the same sign-in is refused while the deletion runs (and after).
+    r = api.call("POST", "/v1/users", ALICE, json={"handle": "alice_again", "display_name": "A"})
+    assert r.status_code == 410 and r.json["error"]["code"] == "account_deleted", r.json
     # A repeated DELETE is answered the same and re-announces it.
     assert api.call("DELETE", "/v1/me", ALICE, json={"confirm": "alice_del"}).status_code == 202
 
@@ -237,6 +258,12 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
         assert not seen & alice_posts and dave_post in seen
 
     check_nothing_left()
+    # Her like and repost are gone from Dave's post (Carol's stays), her repost from Carol's
+    # timeline, and Bob's likes list no longer has her post.
+    assert dave_post_seen_by_carol() == []  # Carol followed her only: no path to it is left
+    got = posts_api.call("GET", f"/v1/posts/{dave_post}", CAROL).json
+    assert (got["like_count"], got["repost_count"], got["liked_by_me"]) == (1, 0, True), got
+    assert timeline_api.call("GET", f"/v1/users/{BOB}/likes", BOB).json["items"] == []
     # The others' counts are right: Dave lost a follower, Bob follows one fewer.
     assert api.call("GET", f"/v1/users/{DAVE}", BOB).json["follower_count"] == 1
     assert api.call("GET", "/v1/me", BOB).json["following_count"] == 1

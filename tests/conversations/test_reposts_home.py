@@ -42,10 +42,26 @@ def test_a_repost_reaches_the_reposters_followers_and_goes_with_the_original(api
     assert [u["id"] for u in item["reposted_by"]["users"]] == [reposter.uid]
     assert item["reposted_by_me"] is False
     assert [i["id"] for i in _home(api, reader)].count(pid) == 1
+    # The reposter's profile lists the repost among their posts, as Twitter's does.
+    own = api.post(reposter, "my own words")["id"]
+
+    def profile(who: SignedIn) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = api.get(reader, f"/v1/users/{who.uid}/posts?limit=20")[
+            "items"
+        ]
+        return items
+
+    eventually(lambda: [i["id"] for i in profile(reposter)] == [own, pid], what="their profile")
+    shared = profile(reposter)[1]
+    assert [u["id"] for u in shared["reposted_by"]["users"]] == [reposter.uid]
+    assert (shared["author_id"], shared["repost_count"]) == (author.uid, 1)
+    assert [i["id"] for i in profile(author)] == [pid]  # the author's own: no "reposted by"
+    assert not profile(author)[0].get("reposted_by")
 
     r = api.call("DELETE", f"/v1/posts/{pid}/repost", reposter)
     assert r.status_code == 200 and r.json()["reposted"] is False, r.text
     eventually(lambda: pid not in api.home_ids(reader), what="the un-repost")
+    eventually(lambda: [i["id"] for i in profile(reposter)] == [own], what="off their profile")
 
     assert api.call("PUT", f"/v1/posts/{pid}/repost", reposter).status_code == 200
     eventually(lambda: reposted_item() is not None, what="the repost again")

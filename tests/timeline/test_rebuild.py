@@ -14,11 +14,13 @@ import redis as redis_lib
 from devstack.rebuild_timelines import Checkpoint, neo4j_user_ids, rebuild
 from shared import events, ids
 from shared.adapters import redis_keys as keys
+from shared.adapters.firestore_engagement import FirestoreEngagement
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
+from shared.domain.conversations import Kind
 from shared.usecases.fanout import FanoutPlanner, TimelineWriter
 from shared.usecases.rebuild import TimelineRebuild
 from shared.usecases.timeline import TimelineReader
@@ -47,7 +49,8 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     db = f"rb{uuid.uuid4().hex[:8]}"  # users of this test only: ids carry a unique prefix
     graph = Neo4jGraph(driver, "neo4j")
     graph.ensure_schema()
-    store = FirestorePosts(firestore.Client(project="demo-kwetter-test"))
+    fs = firestore.Client(project="demo-kwetter-test")
+    store = FirestorePosts(fs)
     users = [f"{db}-u{i}" for i in range(8)]
     for i, u in enumerate(users):
         graph.create_user(u, f"{db}h{i}", f"User {i}")
@@ -59,7 +62,9 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     for u in users[:6]:  # users[7] becomes a celebrity (pull mode)
         graph.follow(u, users[7])
     pub = Collect()
-    planner, writer = FanoutPlanner(tl, graph, pub, settings, store), TimelineWriter(tl)
+    records = FirestoreEngagement(fs)
+    planner = FanoutPlanner(tl, graph, pub, settings, store, records)
+    writer = TimelineWriter(tl)
     for u in users:
         tl.touch(u)
     made = []
@@ -68,6 +73,19 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
         _, ev, _ = store.create_post(author, f"post {k}", None, ids.new_id())
         planner.handle(ev)
         made.append((author, int(ev.post_id)))
+    # Reposts (issue 20): each user reposts two others' posts; one repost is withdrawn.
+    for i, u in enumerate(users):
+        for _author, pid in [m for m in made if m[0] != u][i : i + 2]:
+            post = store.get_post(pid)
+            assert post is not None
+            _, ev2 = records.switch(Kind.REPOST, post, u, True)
+            assert ev2 is not None
+            planner.handle(ev2)
+    undone = store.get_post(made[1][1])
+    assert undone is not None
+    _, ev3 = records.switch(Kind.REPOST, undone, users[0], False)
+    assert ev3 is not None
+    planner.handle(ev3)
     for _author, pid in made[::7]:
         deleted = store.delete_post_once(pid)
         assert deleted is not None
@@ -86,6 +104,9 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
 
     before = snapshot()
     assert any(before.values()) and r.exists(keys.author_mode(users[7]))
+    own_reposts = {u: [p.id for p in reader.user_posts(u, 50).posts if p.author_id != u]
+                   for u in users}  # fmt: skip
+    assert sum(map(len, own_reposts.values())) >= 12, own_reposts  # they are in the snapshot
 
     r.flushdb()  # Redis is lost
     cp_path = tmp_path / "cp.json"
@@ -94,7 +115,7 @@ def test_wiped_redis_is_rebuilt_to_identical_timelines_resuming_from_a_checkpoin
     def mine(start: str):  # type: ignore[no-untyped-def]
         return (u for u in after_id(start) if u.startswith(db))
 
-    job = TimelineRebuild(tl, graph, store, settings)
+    job = TimelineRebuild(tl, graph, store, settings, records)
     cp = rebuild(job, mine, Checkpoint.load(cp_path), progress=False,
                  stop_after_chunks=4, chunk_size=3)  # fmt: skip
     assert cp.phase == "homes" and Checkpoint.load(cp_path).after == users[2]  # interrupted

@@ -118,6 +118,10 @@ def router(
         body = req.json()
         handle = _body_field(body, "handle", domain.validate_handle)
         name = _body_field(body, "display_name", domain.validate_display_name)
+        if account is not None:
+            # A deletion asked (even one not yet carried out) is final: the account cannot be
+            # registered again under the same sign-in while the eraser works through it.
+            account().check_not_erased(uid)
         user, created = service.register(uid, handle, name)
         return user.to_json(), (201 if created else 200), {"Location": f"/v1/users/{user.id}"}
 

@@ -144,6 +144,26 @@ resource "google_firestore_index" "reposts_of_post" {
   }
 }
 
+# reposts_by (the timeline rebuild): reposts where user_id == u and active == true order by key
+# desc.
+resource "google_firestore_index" "reposts_by_user" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "reposts"
+  fields {
+    field_path = "user_id"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "active"
+    order      = "ASCENDING"
+  }
+  fields {
+    field_path = "key"
+    order      = "DESCENDING"
+  }
+}
+
 # The engagement outbox relay: engagement_outbox where published == false [and occurred_ms < t]
 # order by occurred_ms.
 resource "google_firestore_index" "unpublished_engagement" {
