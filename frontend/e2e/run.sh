@@ -87,6 +87,8 @@ print(f"export E2E_API_URL={shlex.quote(d['gateway'])}")
 print(f"export E2E_AUTH_EMULATOR_URL={shlex.quote(d['auth_emulator'])}")
 PY
 )"
+  # The folder of its stack.json: devstack/grant_role.py grants the moderation spec's moderator.
+  export E2E_STACK_DIR="$work/stack"
 fi
 
 echo "e2e: app $E2E_APP_URL  api ${E2E_API_URL:-?}  auth ${E2E_AUTH_EMULATOR_URL:-?}"
@@ -108,7 +110,8 @@ if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
     image-viewer-phone new-posts-pill-phone phone-header-long-handle welcome-phone \
     conversation-liked conversation-reposted-by conversation-thread conversation-deleted-phone profile-likes-phone \
     profile-edit-errors profile-edited \
-    search-typeahead search-results search-hashtag search-trends search-phone-dark; do
+    search-typeahead search-results search-hashtag search-trends search-phone-dark \
+    notifications mention-typeahead safety-post-menu safety-report safety-blocked-profile moderation; do
     # Only the shots of the specs that ran (npm run metrics runs a subset).
     [ -f "e2e/screenshots/$s.png" ] && cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
   done

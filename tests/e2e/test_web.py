@@ -25,6 +25,8 @@ def test_web_app_in_chromium(local_stack: LocalStack) -> None:
         "E2E_API_URL": d["gateway"],
         "E2E_AUTH_EMULATOR_URL": d["auth_emulator"],
         "E2E_PROJECT_ID": d["project_id"],
+        # stack.json's folder: the safety spec grants a moderator with devstack/grant_role.py
+        "E2E_STACK_DIR": str(local_stack.workdir),
     }
     run = subprocess.run(
         ["bash", "frontend/e2e/run.sh"],

@@ -1,6 +1,14 @@
 /** The API client: every route of shared/contracts/openapi.yaml the app uses, nothing else. */
 import type {
+  AuditList,
   FollowState,
+  ModerationResult,
+  NotificationPage,
+  Report,
+  ReportList,
+  ReportReason,
+  SafetyState,
+  UnreadCount,
   LikeState,
   Media,
   MediaPurpose,
@@ -317,5 +325,56 @@ export class ApiClient {
 
   trends(): Promise<TrendList> {
     return this.json('GET', '/v1/trends');
+  }
+
+  // -- notifications, safety, moderation (issue 21) ---------------------------------------------
+  notifications(q: CursorQuery = {}): Promise<NotificationPage> {
+    return this.json('GET', `/v1/notifications${query({ ...q })}`);
+  }
+
+  /** The cheap poll behind the badge. */
+  unreadNotifications(): Promise<UnreadCount> {
+    return this.json('GET', '/v1/notifications/unread');
+  }
+
+  /** Marks read up to and including the row with this cursor (the mark only moves forward). */
+  markNotificationsRead(cursor: string): Promise<UnreadCount> {
+    return this.json('POST', '/v1/notifications/read', { body: { cursor } });
+  }
+
+  block(id: string, on: boolean): Promise<SafetyState> {
+    return this.json(on ? 'PUT' : 'DELETE', `/v1/users/${encodeURIComponent(id)}/block`);
+  }
+
+  mute(id: string, on: boolean): Promise<SafetyState> {
+    return this.json(on ? 'PUT' : 'DELETE', `/v1/users/${encodeURIComponent(id)}/mute`);
+  }
+
+  /** A post or a user (exactly one), a reason from the fixed list, optional text. */
+  report(target: { post_id: string } | { user_id: string }, reason: ReportReason, text = ''): Promise<Report> {
+    const body: Record<string, unknown> = { ...target, reason };
+    if (text.trim()) body.text = text.trim();
+    return this.json('POST', '/v1/reports', { body });
+  }
+
+  openReports(q: CursorQuery = {}): Promise<ReportList> {
+    return this.json('GET', `/v1/moderation/reports${query({ ...q })}`);
+  }
+
+  dismissReport(id: string, reason: string): Promise<ModerationResult> {
+    return this.json('POST', `/v1/moderation/reports/${encodeURIComponent(id)}/dismiss`, { body: { reason } });
+  }
+
+  removePost(id: string, reason: string): Promise<ModerationResult> {
+    return this.json('POST', `/v1/moderation/posts/${encodeURIComponent(id)}/remove`, { body: { reason } });
+  }
+
+  suspend(id: string, on: boolean, reason = ''): Promise<ModerationResult> {
+    const path = `/v1/moderation/users/${encodeURIComponent(id)}/suspension`;
+    return on ? this.json('PUT', path, { body: { reason } }) : this.json('DELETE', path);
+  }
+
+  audit(q: CursorQuery = {}): Promise<AuditList> {
+    return this.json('GET', `/v1/moderation/audit${query({ ...q })}`);
   }
 }

@@ -62,3 +62,12 @@ describe('new screens', () => {
     expect(isInAppClick(click, a, 'http://h', { pathname: '/', search: '' })).toBe(true);
   });
 });
+
+describe('issue 21 routes', () => {
+  it('knows notifications, moderation and users by id', () => {
+    expect(parseRoute('/notifications')).toEqual({ name: 'notifications' });
+    expect(parseRoute('/moderation/')).toEqual({ name: 'moderation' });
+    expect(parseRoute('/user/AbC123_-x')).toEqual({ name: 'user', id: 'AbC123_-x' });
+    expect(parseRoute('/user/a b')).toMatchObject({ name: 'notfound' });
+  });
+});

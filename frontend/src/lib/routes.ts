@@ -11,6 +11,9 @@ export type Route =
   | { name: 'suggestions' }
   | { name: 'search'; q: string; sort: SearchSort }
   | { name: 'hashtag'; tag: string }
+  | { name: 'notifications' }
+  | { name: 'moderation' }
+  | { name: 'user'; id: string }
   | { name: 'welcome' }
   | { name: 'signin' }
   | { name: 'signup' }
@@ -29,6 +32,11 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/' || path === '/home') return { name: 'home' };
   if (path === '/suggestions') return { name: 'suggestions' };
   if (path === '/welcome') return { name: 'welcome' };
+  if (path === '/notifications') return { name: 'notifications' };
+  if (path === '/moderation') return { name: 'moderation' };
+  // A mention links by user id (a handle may change): this page finds the handle.
+  const uid = /^\/user\/([A-Za-z0-9_-]{1,128})$/u.exec(path);
+  if (uid) return { name: 'user', id: uid[1] };
   if (path === '/search') return { name: 'search', ...parseSearch(search) };
   // Any text after /hashtag/: the page checks it is a tag (and says so when it is not).
   const tag = /^\/hashtag\/([^/]{1,200})$/u.exec(path);
@@ -55,6 +63,8 @@ export function profilePath(handle: string, tab: ProfileTab = 'posts') {
 }
 
 export const postPath = (id: string) => `/post/${id}`;
+
+export const userPath = (id: string) => `/user/${encodeURIComponent(id)}`;
 
 /** Routes a signed-out visitor may see as themselves (everything else shows sign-in). */
 export const PUBLIC_ROUTES: ReadonlySet<Route['name']> = new Set(['signin', 'signup', 'forgot', 'reset']);

@@ -63,6 +63,23 @@ class Session {
     return (await loadFirebase()).idToken(force);
   }
 
+  /**
+   * The ID token's roles (Firebase custom claims `moderator`, `admin`, issue 21): only to show
+   * the moderation page's link — the server checks the roles itself on every call.
+   */
+  async roles(force = false): Promise<{ moderator: boolean; admin: boolean }> {
+    const none = { moderator: false, admin: false };
+    try {
+      const token = await this.token(force);
+      if (!token) return none;
+      const b64 = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      const claims = JSON.parse(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '='))) as Record<string, unknown>;
+      return { moderator: claims.moderator === true || claims.admin === true, admin: claims.admin === true };
+    } catch {
+      return none;
+    }
+  }
+
   /** The prefetched first timeline page, once (Home takes it instead of asking again). */
   takeFirstPage(): Promise<TimelineResult> | null {
     const p = this.firstPage;

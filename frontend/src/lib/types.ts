@@ -22,6 +22,11 @@ export interface User {
   avatar?: Media | null;
   /** Issue 23: "" when none. */
   bio?: string;
+  // Issue 21, another's profile only.
+  blocked_by_me?: boolean;
+  blocks_me?: boolean;
+  muted_by_me?: boolean;
+  suspended?: boolean;
 }
 
 /** PATCH /v1/me: any of these (contract 23). */
@@ -84,6 +89,8 @@ export interface Post {
   deleted?: boolean;
   /** Its distinct hashtags, normalised (issue 22); absent when none. */
   hashtags?: string[];
+  /** Resolved @mentions (issue 21): code-point spans + user id; absent from an older server. */
+  mentions?: { start: number; end: number; user_id: string }[];
   /** Home timeline items only: the original post's fields, plus who reposted it. */
   reposted_by?: RepostedBy | null;
 }
@@ -164,4 +171,88 @@ export interface Trend {
 
 export interface TrendList {
   items: Trend[];
+}
+
+// -- mentions, notifications, safety, moderation (issue 21) -------------------------------------
+export type NotificationKind = 'like' | 'repost' | 'follow' | 'mention' | 'reply';
+
+export interface NotificationActor {
+  id: string;
+  /** null when the account is gone. */
+  handle?: string | null;
+  display_name?: string | null;
+  avatar?: Media | null;
+}
+
+/** One grouped row of GET /v1/notifications (definitions/Notification). */
+export interface Notification {
+  id: string;
+  cursor: string;
+  kind: NotificationKind;
+  post_id?: string | null;
+  subject_post_id?: string | null;
+  /** The latest actors, newest first (at most 3). */
+  actors: NotificationActor[];
+  actor_count: number;
+  created_ms: number;
+  read: boolean;
+}
+
+export interface NotificationPage {
+  items: Notification[];
+  next_cursor?: string | null;
+  unread: number;
+}
+
+export interface UnreadCount {
+  /** Capped at 99 by the server: shown as 99+. */
+  unread: number;
+}
+
+/** PUT/DELETE /v1/users/{id}/block|mute. */
+export interface SafetyState {
+  id: string;
+  blocking: boolean;
+  muting: boolean;
+}
+
+export const REPORT_REASONS = ['spam', 'harassment', 'hate', 'violence', 'sexual', 'self_harm', 'illegal', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+export interface Report {
+  id: string;
+  subject: 'post' | 'user';
+  target: string;
+  reason: string;
+  text?: string;
+  status: 'open' | 'closed';
+  created_ms: number;
+  reporter_id?: string;
+  target_author_id?: string | null;
+}
+
+export interface ReportList {
+  items: Report[];
+  next_cursor?: string | null;
+}
+
+export interface ModerationResult {
+  action: string;
+  target: string;
+  changed: boolean;
+  closed_reports?: number;
+}
+
+export interface AuditEntry {
+  id: string;
+  action: string;
+  actor_id: string;
+  target: string;
+  reason?: string;
+  at_ms: number;
+}
+
+export interface AuditList {
+  items: AuditEntry[];
+  next_cursor?: string | null;
 }
