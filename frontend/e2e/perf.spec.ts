@@ -125,13 +125,20 @@ test('an idle reader: requests and bytes per minute', async ({ browser }) => {
     bytes_per_min_at_test_interval: perMin(seen.reduce((n, s) => n + s.bytes, 0)),
     bytes_per_request: Math.round(perPoll),
     response_body_bytes_per_request: Math.round(seen.reduce((n, s) => n + s.body, 0) / seen.length),
-    // The app polls every 5 s in production (VITE_POLL_MS in the tests is faster).
-    requests_per_min_at_5s: 12,
-    bytes_per_min_at_5s: Math.round(perPoll * 12),
+    // The app polls the timeline every 5 s in production (VITE_POLL_MS in the tests is faster)
+    // and the unread badge every 15 s (src/lib/unread.svelte.ts).
+    requests_per_min_at_5s: 12 + 4,
+    bytes_per_min_at_5s: Math.round(perPoll * (12 + 4)),
+    unread_polls: seen.filter((s) => s.url === '/v1/notifications/unread').length,
     urls: [...new Set(seen.map((s) => `${s.method} ${s.url.replace(/\d{6,}/g, '{id}')}`))],
   });
-  // Idle, the reader only asks "anything newer?" (GET /v1/timeline/newer), never the page again.
-  expect(seen.every((s) => s.url.startsWith('/v1/timeline/newer?after='))).toBe(true);
+  // Idle, the reader only asks "anything newer?" (GET /v1/timeline/newer), never the page
+  // again, and "any unread notifications?" (GET /v1/notifications/unread) for the badge.
+  expect(
+    seen.every((s) => s.url.startsWith('/v1/timeline/newer?after=') || s.url === '/v1/notifications/unread'),
+    seen.map((s) => s.url).join(' '),
+  ).toBe(true);
+  expect(seen.some((s) => s.url.startsWith('/v1/timeline/newer?after='))).toBe(true);
   // Most of what is left is the request's own headers (the ID token alone is ~1 KB).
   expect(Math.max(...seen.map((s) => s.body)), 'response body of an idle poll').toBeLessThan(200);
   expect(perPoll, 'bytes per idle poll, headers included').toBeLessThan(2048);

@@ -1,9 +1,16 @@
 /**
- * The navigation's unread badge: GET /v1/notifications/unread (a few bytes) every poll
- * interval while the tab is visible, and at once when it becomes visible again; no reload.
+ * The navigation's unread badge: GET /v1/notifications/unread (a few bytes) every
+ * UNREAD_POLL_MS while the tab is visible, and at once when it becomes visible again; no reload.
  */
 import { config } from './config';
 import { session } from './session.svelte';
+
+/**
+ * A third of the timeline's rate (15 s in production, 4 requests a minute): a notification
+ * may wait a few seconds more than a post in the timeline, and an idle reader's polling cost
+ * (docs/frontend.md) grows by a third rather than doubling.
+ */
+export const UNREAD_POLL_MS = Math.max(3 * config.pollMs, 6000);
 
 class Unread {
   count = $state(0);
@@ -25,8 +32,9 @@ class Unread {
   }
 
   start(): () => void {
-    void this.refresh();
-    const every = Math.max(config.pollMs, 2000);
+    // Not in the first timeline page's way (a phone on a slow link): a moment later.
+    const first = setTimeout(() => void this.refresh(), 2000);
+    const every = UNREAD_POLL_MS;
     const timer = setInterval(() => {
       if (document.visibilityState === 'visible') void this.refresh();
     }, every);
@@ -35,6 +43,7 @@ class Unread {
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => {
+      clearTimeout(first);
       clearInterval(timer);
       document.removeEventListener('visibilitychange', onVisible);
     };
