@@ -1,8 +1,9 @@
 """The durable copy of the notification rows (ports.NotificationArchive), on Firestore.
 
-``notifications/{uid}/rows/{row id}``: the row's compact JSON (``row``), its position (``seq``,
-the query's order), its actors' HyperLogLog (``hll``, grouped rows) and ``expires_at`` (the
-row's latest activity + 31 days, for a Firestore TTL policy: the copy answers for 30 days).
+``notifications/{uid}/notification_rows/{row id}``: the row's compact JSON (``row``), its
+position (``seq``, the query's order), its actors' HyperLogLog (``hll``, grouped rows) and
+``expires_at`` (the row's latest activity + 31 days, the TTL policy of
+infra/terraform/modules/firestore: the copy answers for 30 days).
 ``notifications/{uid}`` holds the read mark (``read``). The notifier writes a row when it is
 new and then at most every ``FLUSH_MS`` (shared/adapters/redis_notifications.py): a post liked
 100k times costs one write per 2 s of its burst, not one per like. Queries order one
@@ -18,7 +19,7 @@ from google.cloud import firestore
 from shared.domain.notifications import KEEP_DAYS, StoredGroup
 
 COLLECTION = "notifications"
-ROWS = "rows"
+ROWS = "notification_rows"
 KEEP = dt.timedelta(days=KEEP_DAYS + 1)
 
 
