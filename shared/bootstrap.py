@@ -225,11 +225,12 @@ class Container:
 
     @cached_property
     def safety(self) -> SafetyService:
-        from shared.usecases.safety import SafetyService
+        from shared.usecases.safety import Homes, SafetyService
 
         return SafetyService(
-            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users
-        )
+            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users,
+            homes=Homes(self.timelines, self.follow_sync.sync),
+        )  # fmt: skip
 
     # ---- accounts: erasure and export (issue 23) ------------------------------------------
 

@@ -945,3 +945,17 @@ class RelationFlags(Protocol):
 
 class SuspendedAmong(Protocol):
     def suspended_among(self, ids: Collection[str]) -> set[str]: ...
+
+
+class HomeCleaner(Protocol):
+    """A mute or block taking the other's entries out of a home timeline (issue 21)."""
+
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...
+
+    def restore(self, reader: str, author: str) -> None:
+        """A lifted mute: the followee's recent posts back, when ``reader`` follows them."""
+        ...
+
+
+class HomeTimelines(Protocol):
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...
