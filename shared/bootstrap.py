@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 
     from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
     from shared.adapters.data_keys import FirestoreDataKeys
-    from shared.adapters.firebase_accounts import FirebaseAccounts
+    from shared.adapters.firebase_accounts import FirebaseAccounts, FirebaseRoles
     from shared.adapters.firestore_account import FirestoreAccountData
     from shared.adapters.firestore_engagement import FirestoreEngagement
     from shared.adapters.firestore_media import MediaRepository
+    from shared.adapters.firestore_moderation import FirestoreModeration
     from shared.adapters.firestore_notifications import FirestoreNotifications
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_exports import GcsExports
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from shared.usecases.engagement import EngagementCounter, EngagementService
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
     from shared.usecases.media import MediaProcessor, MediaService
+    from shared.usecases.moderation import ModerationService
     from shared.usecases.notifications import NotificationsService, Notifier
     from shared.usecases.outbox import TickRelays
     from shared.usecases.posts import PostsService
@@ -235,12 +237,35 @@ class Container:
         return Suspensions(Neo4jSafety(self.graph), RedisSuspensions(self.redis))
 
     @cached_property
+    def moderation_store(self) -> FirestoreModeration:
+        from shared.adapters.firestore_moderation import FirestoreModeration
+
+        return FirestoreModeration(self.firestore)
+
+    @cached_property
+    def roles(self) -> FirebaseRoles:
+        from shared.adapters.firebase_accounts import FirebaseRoles
+
+        return FirebaseRoles(self.settings.project_id)
+
+    @cached_property
+    def moderation(self) -> ModerationService:
+        from shared.usecases.moderation import ModerationService
+
+        return ModerationService(
+            self.moderation_store, self.suspensions,
+            get_post=self.posts.get_post, get_user=self.graph.get_user,
+            remove_post=self.posts_service.remove, roles=lambda: self.roles,
+        )  # fmt: skip
+
+    @cached_property
     def safety(self) -> SafetyService:
-        from shared.usecases.safety import SafetyService
+        from shared.usecases.safety import Homes, SafetyService
 
         return SafetyService(
-            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users
-        )
+            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users,
+            homes=Homes(self.timelines, self.follow_sync.sync),
+        )  # fmt: skip
 
     # ---- accounts: erasure and export (issue 23) ------------------------------------------
 
@@ -343,6 +368,8 @@ class Container:
             avatars=self.media_repo,
             cards=self.profile_cards,
             on_reply=lambda post: self.engagement.count_reply(post),
+            suspensions=lambda: self.suspensions,
+            blocks=lambda: self.silencing,
             handles=lambda: self.graph,
         )
 
@@ -462,7 +489,7 @@ class Container:
 
         return TimelineReader(
             self.timelines, self.graph, self.posts, self.profile_cards, self.avatars,
-            engagement=self.engagement,
+            engagement=self.engagement, silencing=self.silencing, suspensions=self.suspensions,
         )  # fmt: skip
 
     @cached_property
@@ -501,7 +528,11 @@ class Container:
 def _users_router(c: Container) -> Router:
     from shared.entrypoints.http.users import router
 
-    return router(c.users, account=lambda: c.account, exporter=lambda: c.exporter)
+    return router(
+        c.users, account=lambda: c.account, exporter=lambda: c.exporter,
+        safety_service=lambda: c.safety, moderation=lambda: c.moderation,
+        suspensions=lambda: c.suspensions,
+    )  # fmt: skip
 
 
 def _posts_router(c: Container) -> Router:

@@ -910,6 +910,18 @@ class ModerationStore(Protocol):
 
     def close_reports(self, subject: str, target: str, by: str, action: str) -> int: ...
 
+    def get_report(self, report_id: str) -> dict[str, Any] | None: ...
+
+    def close_report(self, report_id: str, by: str, action: str) -> bool:
+        """Whether the report exists (closing a closed one changes nothing)."""
+        ...
+
+    def set_moderator(self, uid: str, on: bool, at_ms: int) -> None: ...
+
+    def is_moderator(self, uid: str) -> bool:
+        """The granted record: a revoked moderator's tokens keep the claim until they expire."""
+        ...
+
     def audit(self, entry: dict[str, Any]) -> None:
         """Append one moderator action (idempotent by the entry's id)."""
         ...
@@ -991,3 +1003,34 @@ class SwitchSource(Protocol):
 
 class SinglePosts(Protocol):
     def get_post(self, post_id: int) -> Post | None: ...
+
+
+class BlockCheck(Protocol):
+    def check_not_blocked(self, uid: str, other: str) -> None:
+        """Raise 403 ``blocked`` when one of the two blocks the other."""
+        ...
+
+
+class RelationFlags(Protocol):
+    """The flags of each of ``others`` related to ``uid`` (shared.domain.safety): what the
+    timeline reader filters a page by (shared/usecases/safety.py SilencingService)."""
+
+    def flags(self, uid: str, others: Collection[str]) -> dict[str, str]: ...
+
+
+class SuspendedAmong(Protocol):
+    def suspended_among(self, ids: Collection[str]) -> set[str]: ...
+
+
+class HomeCleaner(Protocol):
+    """A mute or block taking the other's entries out of a home timeline (issue 21)."""
+
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...
+
+    def restore(self, reader: str, author: str) -> None:
+        """A lifted mute: the followee's recent posts back, when ``reader`` follows them."""
+        ...
+
+
+class HomeTimelines(Protocol):
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...

@@ -10,7 +10,7 @@ locals {
   # may also publish to their own dead-letter topic (shared.consumer sends a message that can
   # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events"] }
+    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events", "post-events"] }
     posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events", "engagement-events"] }
     timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
@@ -344,6 +344,15 @@ resource "google_project_iam_member" "eraser_auth_admin" {
   project    = var.project_id
   role       = "roles/firebaseauth.admin"
   member     = "serviceAccount:${module.functions.service_accounts["account_eraser"]}"
+  depends_on = [module.services]
+}
+
+# Moderators (issue 21, docs/safety.md): admins grant and revoke the moderator role through the
+# users function, which sets the account's custom claims and revokes its refresh tokens.
+resource "google_project_iam_member" "users_auth_admin" {
+  project    = var.project_id
+  role       = "roles/firebaseauth.admin"
+  member     = "serviceAccount:${module.functions.service_accounts["users"]}"
   depends_on = [module.services]
 }
 
