@@ -301,6 +301,7 @@ class Container:
             graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
             media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
             engagement=self.engagement_records, exports=self.export_files,
+            notifications=lambda: self.notifications,
         )  # fmt: skip
 
     @cached_property

@@ -201,6 +201,22 @@ class NotificationsService:
         self.archive.set_read(uid, read)
         return domain.shown_unread(unread)
 
+    def forget_actor(self, actor: str) -> int:
+        """An erased account leaves every row that shows it, in Redis and in the copy (found
+        through the copy's ``actors``); how many rows changed. Idempotent."""
+        changed = 0
+        recipients = {uid for uid, _ in self.archive.rows_naming(actor)}
+        for uid in sorted(recipients):
+            for gid, row in self.store.forget_actor(uid, actor):
+                self.archive.replace_row(uid, gid, row)
+                changed += 1
+        # rows the copy names but Redis no longer has (trimmed, or Redis lost them)
+        for uid, g in self.archive.rows_naming(actor):
+            kept = _without(domain.decode_group(g.id, g.row), {actor})
+            self.archive.replace_row(uid, g.id, domain.encode_group(kept) if kept.actors else None)
+            changed += 1
+        return changed
+
     def _cards(self, uids: set[str]) -> tuple[dict[str, User], bool]:
         """(the actors' profiles, whether every lookup answered: then a missing one is gone)."""
         found: dict[str, User] = {}
