@@ -220,8 +220,14 @@ def test_bad_input_is_a_4xx_with_a_code_never_a_5xx(api: Api) -> None:
         ("POST", "/v1/reports", {"user_id": u.uid, "reason": "spam"}, 400, "bad_request"),
         ("POST", "/v1/reports", [1, 2], 400, "bad_request"),
     ]  # fmt: skip
-    for method, path, body, status, code in cases:
-        r = api.call(method, path, u, body)
+    reporter = u
+    for i, (method, path, body, status, code) in enumerate(cases):
+        if path == "/v1/reports" and i % 8 == 0 and i:
+            reporter = api.user("badrep")  # 10 reports an hour for an unverified account
+        who = reporter if path == "/v1/reports" else u
+        if body == {"user_id": u.uid, "reason": "spam"}:
+            who = u  # reporting yourself
+        r = api.call(method, path, who, body)
         assert (r.status_code, _code(r)) == (status, code), (method, path, body, r.text)
     mod_user = api.user("badmod")
     admin = _with_role(api, api.user("badadmin"), "admin")
@@ -244,3 +250,14 @@ def test_bad_input_is_a_4xx_with_a_code_never_a_5xx(api: Api) -> None:
         r = api.call(method, path, mod if "admin" not in path else admin, body)
         assert r.status_code == status, (method, path, body, r.text)
         assert isinstance(_code(r), str)
+
+
+def test_reports_are_rate_limited(api: Api) -> None:
+    u, other = api.user("ratelimited"), api.user("ratetarget")
+    answers = [
+        api.call("POST", "/v1/reports", u, {"user_id": other.uid, "reason": "spam"})
+        for _ in range(11)
+    ]
+    assert [a.status_code for a in answers[:10]] == [201] + [200] * 9  # the same report
+    assert answers[10].status_code == 429 and _code(answers[10]) == "rate_limited"
+    assert int(answers[10].headers["Retry-After"]) > 0
