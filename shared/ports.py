@@ -746,6 +746,10 @@ class PostSearchIndex(Protocol):
         """(post id, author id, created_ms) of deleted posts."""
         ...
 
+    def live_tag_accounts(self, tags: Sequence[str], since_ms: int) -> dict[str, int]:
+        """Distinct authors of live (not deleted) posts per tag since ``since_ms``."""
+        ...
+
     def search_posts(
         self,
         query: Any,
@@ -795,6 +799,14 @@ class TrendCounter(Protocol):
 
     def window_counts(self, now_ms: int) -> dict[str, int]:
         """Every tag used in the window ending at ``now_ms``: its distinct accounts there."""
+        ...
+
+    def count_deleted(self, uses: Sequence[tuple[str, int, Sequence[str]]]) -> None:
+        """(author id, created_ms, hashtags) of deleted posts: their tags to be recounted."""
+        ...
+
+    def recounts(self, now_ms: int) -> set[str]:
+        """Tags that lost a post within the window ending at ``now_ms``."""
         ...
 
     def daily_counts(self, tags: Sequence[str], now_ms: int) -> dict[str, list[int]]:

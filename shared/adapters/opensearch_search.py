@@ -202,6 +202,28 @@ class OpenSearchIndex:
             return {"hits": {"hits": []}}
         return resp
 
+    def live_tag_accounts(self, tags: Sequence[str], since_ms: int) -> dict[str, int]:
+        """Distinct authors of live posts per tag since ``since_ms`` (one aggregation; exact
+        below the cardinality's precision threshold, which trends never come near)."""
+        body = {
+            "size": 0,
+            "timeout": SEARCH_TIMEOUT,
+            "query": {"bool": {"filter": [
+                {"term": {"deleted": False}},
+                {"terms": {"hashtags": list(tags)}},
+                {"range": {"created_ms": {"gte": since_ms}}},
+            ]}},
+            "aggs": {"tags": {
+                "terms": {"field": "hashtags", "include": list(tags), "size": len(tags)},
+                "aggs": {"accounts": {"cardinality": {"field": "author_id",
+                                                      "precision_threshold": 3000}}},
+            }},
+        }  # fmt: skip
+        resp = self._search(self.posts_index, body)
+        buckets = resp.get("aggregations", {}).get("tags", {}).get("buckets", [])
+        found = {str(b["key"]): int(b["accounts"]["value"]) for b in buckets}
+        return {t: found.get(t, 0) for t in tags}
+
     def _page(self, body: dict[str, Any], limit: int) -> SearchPage:
         # One more than asked: whether there is a next page without a count.
         body["size"] = limit + 1

@@ -51,6 +51,7 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
 | ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
 | ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
+| ``td:{<hour>}``       | set | hour | hashtags of posts of that hour deleted since (recounted)  |
 
 Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
 unions its window's hours. The candidates of an hour are one set: one slot per hour, which
@@ -162,6 +163,11 @@ def trend_day(tag: str, day: int) -> str:
 
 def trend_candidates(hour: int) -> str:
     return f"tc:{{{hour}}}"
+
+
+def trend_recounts(hour: int) -> str:
+    """Tags that lost a post of that hour: their counts are checked against the index."""
+    return f"td:{{{hour}}}"
 
 
 def reposts(pid: int | str) -> str:

@@ -42,6 +42,24 @@ class RedisTrends:
         if queued:
             pipe.execute()
 
+    def count_deleted(self, uses: Sequence[tuple[str, int, Sequence[str]]]) -> None:
+        """A HyperLogLog cannot forget an account: a deleted post's tags are marked for a
+        recount of the window from the search index instead (``recounts``)."""
+        pipe = self.r.pipeline(transaction=False)
+        for _author, created_ms, tags in uses:
+            key = keys.trend_recounts(trends.hour_of(created_ms))
+            if tags:
+                pipe.sadd(key, *tags)
+                pipe.expire(key, HOUR_TTL_S)
+        pipe.execute()
+
+    def recounts(self, now_ms: int) -> set[str]:
+        """The tags that lost a post within the window ending at ``now_ms``."""
+        pipe = self.r.pipeline(transaction=False)
+        for h in trends.window_hours(now_ms):
+            pipe.smembers(keys.trend_recounts(h))
+        return {m.decode() for members in pipe.execute() for m in members}
+
     def window_counts(self, now_ms: int) -> dict[str, int]:
         hours = trends.window_hours(now_ms)
         pipe = self.r.pipeline(transaction=False)

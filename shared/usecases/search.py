@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 
 from shared import events, ids
-from shared.domain import facets, trends
+from shared.domain import errors, facets, trends
 from shared.domain import search as domain
 from shared.domain.model import Post, User
 from shared.iters import chunked
@@ -107,6 +107,9 @@ class SearchIndexer:
             uses = [(p.author_id, p.created_ms, p.hashtags) for p in live if p.hashtags]
             if uses:
                 self.counter.count(uses)
+            gone = [(a, ms, stored[pid].hashtags) for pid, a, ms in dead if stored[pid].hashtags]
+            if gone:
+                self.counter.count_deleted(gone)
         return len(live) + len(dead)
 
     def rebuild(self, log_: EventLog, batch_size: int = 500) -> Iterator[int]:
@@ -204,16 +207,39 @@ class SearchService:
             if cached is not None and time.monotonic() - cached[0] < TRENDS_CACHE_S:
                 return cached[1][:limit]
             with self._trends_lock:
-                result = compute_trends(self.counter, ids.now_ms())
+                result = compute_trends(self.counter, ids.now_ms(), self.index)
                 self._trends = (time.monotonic(), result)
             return result[:limit]
-        return compute_trends(self.counter, now_ms)[:limit]
+        return compute_trends(self.counter, now_ms, self.index)[:limit]
 
 
-def compute_trends(counter: TrendCounter, now_ms: int) -> list[trends.Trend]:
+def compute_trends(
+    counter: TrendCounter, now_ms: int, live: PostSearchIndex | None = None
+) -> list[trends.Trend]:
     observed = counter.window_counts(now_ms)
+    if live is not None:
+        _recount(counter, now_ms, live, observed)
     # Only tags with enough accounts now can trend: their baselines are the only ones read.
     eligible = sorted(t for t, n in observed.items() if n >= trends.MIN_ACCOUNTS)
     daily = counter.daily_counts(eligible, now_ms)
     scored = [trends.score(t, observed[t], daily.get(t, [])) for t in eligible]
     return trends.rank([t for t in scored if t is not None])
+
+
+def _recount(
+    counter: TrendCounter, now_ms: int, live: PostSearchIndex, observed: dict[str, int]
+) -> None:
+    """Tags that lost posts in the window: their accounts as the index counts live posts
+    (a HyperLogLog only grows), so a deleted burst stops trending. Only tags that could trend
+    are asked, in one aggregation; with the index out, the counters stand."""
+    recount = sorted(t for t in counter.recounts(now_ms) if observed.get(t, 0) > 0)
+    if not recount:
+        return
+    since = min(trends.window_hours(now_ms)) * trends.HOUR_MS
+    try:
+        exact = live.live_tag_accounts(recount, since)
+    except errors.Unavailable:
+        log.warning("trends: search index unavailable, deleted posts not recounted")
+        return
+    for tag in recount:
+        observed[tag] = min(observed[tag], exact.get(tag, 0))

@@ -79,3 +79,24 @@ def test_posts_feed_the_counters_through_the_indexer(search: Search) -> None:
     for i in range(6):
         search.post(f"user{i}", f"look at the #Moon tonight {i}", deliver=2)
     assert search.trends.window_counts(ids.now_ms())["moon"] == 6
+
+
+def test_a_deleted_burst_stops_trending(search: Search) -> None:
+    """A HyperLogLog cannot forget: the tags of deleted posts are recounted from the index."""
+    made = [search.post(f"comet{i}", f"a #Comet over the hills {i}")[0] for i in range(7)]
+    search.post("other", "a #Comet of my own, kept")
+    search.index.refresh()
+    before = {t.tag: t.accounts for t in search.service.trending(now_ms=ids.now_ms())}
+    assert before.get("comet") == 8, before
+    for post in made[:5]:  # the burst is deleted: 3 accounts are left, fewer than 5
+        search.delete(post)
+    search.index.refresh()
+    after = {t.tag: t.accounts for t in search.service.trending(now_ms=ids.now_ms())}
+    assert "comet" not in after, after
+    assert search.trends.window_counts(ids.now_ms())["comet"] == 8  # the counter only grows
+    # Two of them post it again: 5 live accounts, it trends again, counted from the index.
+    for i in (0, 1):
+        search.post(f"comet{i}", f"the #comet again {i}")
+    search.index.refresh()
+    again = {t.tag: t.accounts for t in search.service.trending(now_ms=ids.now_ms())}
+    assert again.get("comet") == 5, again
