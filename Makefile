@@ -4,7 +4,7 @@ PY ?= python3
 export PYTHONPATH := $(CURDIR)
 ENV ?= dev
 
-.PHONY: help deps run seed test lint typecheck pytest tf-check web-test bench capacity load replay deploy clean
+.PHONY: help deps run seed grant-role test lint typecheck pytest tf-check web-test bench capacity load replay deploy clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ run: deps ## the whole platform locally on real services (installs what is missi
 seed: ## load the Reed98 follow graph (962 users) and a few posts each into the running stack
 	$(PY) -m devstack.seed
 	$(PY) -m devstack.seed_media
+
+grant-role: ## a role on the running stack's Auth emulator: make grant-role UID=<uid> ROLE=moderator|admin [REVOKE=1] (docs/safety.md)
+	$(PY) -m devstack.grant_role --uid "$(UID)" --role "$(ROLE)" $(if $(REVOKE),--revoke,)
 
 test: deps lint typecheck tf-check web-test pytest ## installs what is missing, then lint, type-check, Terraform and web checks, and every test with coverage
 

@@ -26,10 +26,12 @@ if TYPE_CHECKING:
 
     from shared.adapters.clients import FirestoreClient, Neo4jDriver, RedisClient
     from shared.adapters.data_keys import FirestoreDataKeys
-    from shared.adapters.firebase_accounts import FirebaseAccounts
+    from shared.adapters.firebase_accounts import FirebaseAccounts, FirebaseRoles
     from shared.adapters.firestore_account import FirestoreAccountData
     from shared.adapters.firestore_engagement import FirestoreEngagement
     from shared.adapters.firestore_media import MediaRepository
+    from shared.adapters.firestore_moderation import FirestoreModeration
+    from shared.adapters.firestore_notifications import FirestoreNotifications
     from shared.adapters.firestore_posts import FirestorePosts
     from shared.adapters.gcs_exports import GcsExports
     from shared.adapters.gcs_media import GcsMedia
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_engagement import RedisEngagement
     from shared.adapters.redis_erasure import RedisErasure
+    from shared.adapters.redis_notifications import RedisNotifications
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.adapters.redis_trends import RedisTrends
@@ -49,9 +52,12 @@ if TYPE_CHECKING:
     from shared.usecases.engagement import EngagementCounter, EngagementService
     from shared.usecases.fanout import FanoutPlanner, FollowSync, TimelineWriter
     from shared.usecases.media import MediaProcessor, MediaService
+    from shared.usecases.moderation import ModerationService
+    from shared.usecases.notifications import NotificationsService, Notifier
     from shared.usecases.outbox import TickRelays
     from shared.usecases.posts import PostsService
     from shared.usecases.rebuild import TimelineRebuild
+    from shared.usecases.safety import SafetyService, SilencingService, Suspensions
     from shared.usecases.search import SearchIndexer, SearchService
     from shared.usecases.timeline import TimelineReader
     from shared.usecases.users import UsersService
@@ -175,7 +181,91 @@ class Container:
             avatars=self.media_repo,
             cards=self.profile_cards,
             people=self.search_index,
+            suspensions=self.suspensions,
         )
+
+    # ---- notifications (issue 21; docs/notifications.md) -------------------------------------
+
+    @cached_property
+    def notification_store(self) -> RedisNotifications:
+        from shared.adapters.redis_notifications import RedisNotifications
+
+        return RedisNotifications(self.redis)
+
+    @cached_property
+    def notification_archive(self) -> FirestoreNotifications:
+        from shared.adapters.firestore_notifications import FirestoreNotifications
+
+        return FirestoreNotifications(self.firestore)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        from shared.usecases.notifications import Notifier
+
+        return Notifier(
+            self.notification_store, self.notification_archive, self.posts,
+            self.engagement_records, lambda: self.graph, lambda: self.silencing,
+        )  # fmt: skip
+
+    @cached_property
+    def notifications(self) -> NotificationsService:
+        from shared.usecases.notifications import NotificationsService
+
+        return NotificationsService(
+            self.notification_store, self.notification_archive, self.profile_cards,
+            lambda: self.graph, lambda: self.silencing,
+        )  # fmt: skip
+
+    # ---- safety: blocks, mutes, suspension, moderation (issue 21; docs/safety.md) ---------
+
+    @cached_property
+    def silencing(self) -> SilencingService:
+        """ports.Silencing: ``silenced(uid, others)``, blocks both ways and mutes; Neo4j the
+        truth, one Redis hash per user the fast path."""
+        from shared.adapters.neo4j_safety import Neo4jSafety
+        from shared.adapters.redis_silencing import RedisSilencing
+        from shared.usecases.safety import SilencingService
+
+        return SilencingService(Neo4jSafety(self.graph), RedisSilencing(self.redis))
+
+    @cached_property
+    def suspensions(self) -> Suspensions:
+        from shared.adapters.neo4j_safety import Neo4jSafety
+        from shared.adapters.redis_silencing import RedisSuspensions
+        from shared.usecases.safety import Suspensions
+
+        return Suspensions(Neo4jSafety(self.graph), RedisSuspensions(self.redis))
+
+    @cached_property
+    def moderation_store(self) -> FirestoreModeration:
+        from shared.adapters.firestore_moderation import FirestoreModeration
+
+        return FirestoreModeration(self.firestore)
+
+    @cached_property
+    def roles(self) -> FirebaseRoles:
+        from shared.adapters.firebase_accounts import FirebaseRoles
+
+        return FirebaseRoles(self.settings.project_id)
+
+    @cached_property
+    def moderation(self) -> ModerationService:
+        from shared.usecases.moderation import ModerationService
+
+        return ModerationService(
+            self.moderation_store, self.suspensions,
+            get_post=self.posts.get_post, get_user=self.graph.get_user,
+            remove_post=self.posts_service.remove, roles=lambda: self.roles,
+        )  # fmt: skip
+
+    @cached_property
+    def safety(self) -> SafetyService:
+        from shared.usecases.safety import Homes, SafetyService
+
+        return SafetyService(
+            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users,
+            homes=Homes(self.timelines, self.follow_sync.sync),
+        )  # fmt: skip
 
     # ---- accounts: erasure and export (issue 23) ------------------------------------------
 
@@ -211,6 +301,7 @@ class Container:
             graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
             media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
             engagement=self.engagement_records, exports=self.export_files,
+            notifications=lambda: self.notifications,
         )  # fmt: skip
 
     @cached_property
@@ -278,6 +369,9 @@ class Container:
             avatars=self.media_repo,
             cards=self.profile_cards,
             on_reply=lambda post: self.engagement.count_reply(post),
+            suspensions=lambda: self.suspensions,
+            blocks=lambda: self.silencing,
+            handles=lambda: self.graph,
         )
 
     @cached_property
@@ -396,7 +490,7 @@ class Container:
 
         return TimelineReader(
             self.timelines, self.graph, self.posts, self.profile_cards, self.avatars,
-            engagement=self.engagement,
+            engagement=self.engagement, silencing=self.silencing, suspensions=self.suspensions,
         )  # fmt: skip
 
     @cached_property
@@ -435,7 +529,11 @@ class Container:
 def _users_router(c: Container) -> Router:
     from shared.entrypoints.http.users import router
 
-    return router(c.users, account=lambda: c.account, exporter=lambda: c.exporter)
+    return router(
+        c.users, account=lambda: c.account, exporter=lambda: c.exporter,
+        safety_service=lambda: c.safety, moderation=lambda: c.moderation,
+        suspensions=lambda: c.suspensions,
+    )  # fmt: skip
 
 
 def _posts_router(c: Container) -> Router:
@@ -462,12 +560,19 @@ def _search_router(c: Container) -> Router:
     return router(lambda: c.search_service)
 
 
+def _notifications_router(c: Container) -> Router:
+    from shared.entrypoints.http.notifications import router
+
+    return router(lambda: c.notifications)
+
+
 HTTP_FUNCTIONS: dict[str, Callable[[Container], Router]] = {
     "users": _users_router,
     "posts": _posts_router,
     "timeline": _timeline_router,
     "media": _media_router,
     "search": _search_router,
+    "notifications": _notifications_router,
 }
 
 
@@ -522,6 +627,15 @@ def _search_indexer(c: Container) -> Callable[[Any], None]:
     return lambda ce: consume(ce, "search_indexer", handle, c.publisher, keys=lambda: c.data_keys)
 
 
+def _notifier(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.notifier.handle
+    # post-events carries sealed PostCreated: consume() opens them (the notifier itself reads
+    # the stored post, but an unopened event would be retried).
+    return lambda ce: consume(ce, "notifier", handle, c.publisher, keys=lambda: c.data_keys)
+
+
 def _media_processor(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.media_processor import consume_notification
 
@@ -549,6 +663,7 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "account_eraser": _account_eraser,
     "engagement_counter": _engagement_counter,
     "post_counter": _post_counter,
+    "notifier": _notifier,
 }
 
 

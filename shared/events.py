@@ -35,10 +35,22 @@ class _Event(BaseModel):
     SEALED_BY: ClassVar[str] = ""  # the field naming whose key seals it
 
 
+class MentionRef(BaseModel):
+    """One resolved @mention of a post: code-point span of the text and the user's id."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: Annotated[int, Field(ge=0, le=280)]
+    end: Annotated[int, Field(ge=1, le=280)]
+    user_id: UserId
+
+
 class PostCreated(_Event):
     type: Literal["PostCreated"] = "PostCreated"
     version: Literal[1] = 1
-    SEALED = ("text", "media", "hashtags")
+    # mentions are sealed too: offsets into the sealed text and whom the author addressed are
+    # the author's personal data as much as the text is (erasing them must leave nothing).
+    SEALED = ("text", "media", "hashtags", "mentions")
     SEALED_BY = "author_id"
 
     post_id: PostIdStr
@@ -59,6 +71,9 @@ class PostCreated(_Event):
     hashtags: Annotated[
         list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=10)
     ] = Field(default_factory=list)
+    # Optional and additive too (issue 21): the resolved @mentions (shared.domain.facets),
+    # in text order, at most 10; left out of the JSON when none.
+    mentions: Annotated[list[MentionRef], Field(max_length=10)] = Field(default_factory=list)
     # The SEALED fields, encrypted (shared.sealing); absent on an unsealed (pre-issue-23) event.
     sealed: Annotated[str, Field(min_length=1, max_length=8192)] | None = None
 
@@ -66,7 +81,7 @@ class PostCreated(_Event):
     def _text_or_sealed(self) -> PostCreated:
         if self.sealed is None and not self.text:
             raise ValueError("text is required (at least 1 character) unless sealed")
-        if self.sealed is not None and (self.text or self.media):
+        if self.sealed is not None and (self.text or self.media or self.mentions):
             raise ValueError("a sealed event carries no plaintext text or media")
         return self
 
@@ -193,7 +208,8 @@ KNOWN_VERSIONS = {
 }
 # Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
 _OMIT_WHEN_EMPTY = (
-    "media", "hashtags", "reply_to", "root_id", "reply_to_author_id", "repost_of", "sealed",
+    "media", "hashtags", "mentions", "reply_to", "root_id", "reply_to_author_id", "repost_of",
+    "sealed",
 )  # fmt: skip
 
 

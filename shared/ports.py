@@ -7,7 +7,7 @@ pure logic may implement them in memory. shared/bootstrap.py wires the real ones
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,8 +16,12 @@ from shared import events
 from shared.domain.conversations import Kind, Switch
 from shared.domain.fanout import Mode
 from shared.domain.media import MediaRecord, MediaRef, NewMedia, StoredVariant
-from shared.domain.model import Engagement, Post, User
+from shared.domain.model import Engagement, Mention, Post, User
+from shared.domain.notifications import Activity as NotificationActivity
+from shared.domain.notifications import Added, Group, StoredGroup
 from shared.domain.posts import PostEvent
+from shared.domain.safety import BlockedPair
+from shared.domain.safety import Kind as SafetyKind
 from shared.domain.timeline import (
     ReaderState,
     Recorded,
@@ -137,8 +141,11 @@ class FollowGraph(Protocol):
     """Follows and the lists they make. A follow or unfollow naming a user the graph does not
     have writes nothing and answers MissingUser; a list of a missing user answers None."""
 
-    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
-        """Create the follow if missing; says whether its event still has to be published."""
+    def follow_with_state(
+        self, follower_id: str, followee_id: str
+    ) -> FollowResult | MissingUser | BlockedPair:
+        """Create the follow if missing; says whether its event still has to be published.
+        BlockedPair when one of the two blocks the other (issue 21): nothing is written."""
         ...
 
     def unfollow_with_state(
@@ -213,6 +220,7 @@ class PostWriter(Protocol):
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
         hashtags: Sequence[str] = (),
+        mentions: Sequence[Mention] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """(post, event, created); created is False when the key was used before, and then
         post and event are that first request's. ``reply``: (reply_to, root_id, its author)."""
@@ -829,3 +837,216 @@ class ExportRecords(Protocol):
 
 class LikesOf(Protocol):
     def liked_by(self, user_id: str, limit: int, before: str | None) -> list[tuple[int, str]]: ...
+
+
+# ---- safety: blocks, mutes, suspension, reports (issue 21; docs/safety.md) -------------------
+
+
+class NotificationForgetting(Protocol):
+    def forget_actor(self, actor: str) -> int:
+        """An erased account out of every notification row that shows it."""
+        ...
+
+
+class Silencing(Protocol):
+    """Whom a user does not want to hear from, or may not: the notifications consumer and the
+    timeline reader ask this (Container.silencing)."""
+
+    def silenced(self, uid: str, others: Collection[str]) -> set[str]:
+        """Which of ``others`` ``uid`` blocks or mutes, or is blocked by."""
+        ...
+
+
+class SilenceGraph(Protocol):
+    """Blocks and mutes in the graph, the truth (shared/adapters/neo4j_safety.py)."""
+
+    def set_relation(self, kind: SafetyKind, a: str, b: str, on: bool) -> MissingUser | int | None:
+        """Block/mute (``on``: its created ms) or lift it; MissingUser when one is missing."""
+        ...
+
+    def relations(self, uid: str) -> dict[str, str]:
+        """Every relation of ``uid``: other id -> flags (shared.domain.safety)."""
+        ...
+
+    def blocked_either(self, a: str, b: str) -> bool: ...
+
+    def list_relations(
+        self, kind: SafetyKind, uid: str, limit: int, after: tuple[int, str] | None
+    ) -> list[tuple[str, int]]:
+        """(other id, created ms) of ``uid``'s blocks or mutes, newest first, after ``after``."""
+        ...
+
+
+class SilenceCache(Protocol):
+    """The relations cached per user (shared/adapters/redis_silencing.py)."""
+
+    def flags(self, uid: str, others: Sequence[str]) -> tuple[dict[str, str] | None, str]: ...
+
+    def apply(self, uid: str, other: str, flag: str, on: bool) -> None: ...
+
+    def fill(self, uid: str, version: str, relations: Mapping[str, str]) -> bool: ...
+
+
+class SuspensionGraph(Protocol):
+    def set_suspended(self, uid: str, on: bool) -> bool:
+        """Whether the user exists."""
+        ...
+
+    def suspended_among(self, ids: Iterable[str]) -> set[str]: ...
+
+
+class SuspensionCache(Protocol):
+    def states(self, ids: Sequence[str]) -> dict[str, bool]:
+        """The cached states found (missing ones absent)."""
+        ...
+
+    def put(self, states: Mapping[str, bool]) -> None: ...
+
+
+class ModerationStore(Protocol):
+    """Reports and the audit log (Firestore: shared/adapters/firestore_moderation.py)."""
+
+    def add_report(self, report: dict[str, Any]) -> bool:
+        """Store the report under its id; False when that id exists (a retried request)."""
+        ...
+
+    def open_reports(
+        self, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+    def close_reports(self, subject: str, target: str, by: str, action: str) -> int: ...
+
+    def get_report(self, report_id: str) -> dict[str, Any] | None: ...
+
+    def close_report(self, report_id: str, by: str, action: str) -> bool:
+        """Whether the report exists (closing a closed one changes nothing)."""
+        ...
+
+    def set_moderator(self, uid: str, on: bool, at_ms: int) -> None: ...
+
+    def is_moderator(self, uid: str) -> bool:
+        """The granted record: a revoked moderator's tokens keep the claim until they expire."""
+        ...
+
+    def audit(self, entry: dict[str, Any]) -> None:
+        """Append one moderator action (idempotent by the entry's id)."""
+        ...
+
+    def audit_log(
+        self, limit: int, after: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+class RoleGrants(Protocol):
+    """Firebase Auth custom claims (shared/adapters/firebase_accounts.py)."""
+
+    def set_role(self, uid: str, role: str, on: bool) -> bool:
+        """Whether the account exists; keeps the account's other claims."""
+        ...
+
+
+class SuspensionCheck(Protocol):
+    def check(self, uid: str) -> None:
+        """Raise 403 ``account_suspended`` when ``uid`` is suspended (cannot post or follow)."""
+        ...
+
+
+# ---- mentions and notifications (issue 21; docs/notifications.md) ----------------------------
+
+
+class HandleResolver(Protocol):
+    """Handles to user ids, many at once (the users graph)."""
+
+    def user_ids_by_handles(self, handles: Sequence[str]) -> dict[str, str]:
+        """handle_key (lower-cased handle) -> user id, for the handles of live users; others
+        are simply absent."""
+        ...
+
+
+class NotificationStore(Protocol):
+    """The recipients' rows in Redis (shared/adapters/redis_notifications.py)."""
+
+    def add(self, a: NotificationActivity, now_ms: int) -> Added | None:
+        """None when the recipient's rows are not loaded (restore them first)."""
+        ...
+
+    def restore(self, uid: str, groups: Sequence[StoredGroup], read_mark: int) -> None: ...
+
+    def page(self, uid: str, before: int | None, limit: int) -> tuple[int, int, list[Group]] | None:
+        """(read mark, unread, rows newest first below ``before``); None when not loaded."""
+        ...
+
+    def unread(self, uid: str) -> int | None: ...
+
+    def mark_read(self, uid: str, seq: int) -> tuple[int, int] | None:
+        """(read mark, unread) after moving the mark forward; None when not loaded."""
+        ...
+
+    def forget_actor(self, uid: str, actor: str) -> list[tuple[str, str | None]]:
+        """``actor`` out of ``uid``'s rows: (row id, new row or None when it went)."""
+        ...
+
+
+class NotificationArchive(Protocol):
+    """The durable copy of the rows and read marks (Firestore): what a Redis wipe restores."""
+
+    def put(self, uid: str, group: StoredGroup, at_ms: int) -> None: ...
+
+    def load(self, uid: str, limit: int) -> tuple[list[StoredGroup], int]:
+        """(the newest ``limit`` rows, newest first; the read mark)."""
+        ...
+
+    def set_read(self, uid: str, read: int) -> None: ...
+
+    def rows_naming(self, actor: str) -> list[tuple[str, StoredGroup]]:
+        """(recipient, row) of every row that shows ``actor``."""
+        ...
+
+    def replace_row(self, uid: str, group_id: str, row: str | None) -> None: ...
+
+
+class UsersById(Protocol):
+    def get_users(self, ids: Iterable[str]) -> dict[str, User]: ...
+
+
+class FollowCheck(Protocol):
+    def is_following(self, a: str, b: str) -> bool: ...
+
+
+class SwitchSource(Protocol):
+    def get_switch(self, kind: Kind, post_id: int, user_id: str) -> Switch | None: ...
+
+
+class SinglePosts(Protocol):
+    def get_post(self, post_id: int) -> Post | None: ...
+
+
+class BlockCheck(Protocol):
+    def check_not_blocked(self, uid: str, other: str) -> None:
+        """Raise 403 ``blocked`` when one of the two blocks the other."""
+        ...
+
+
+class RelationFlags(Protocol):
+    """The flags of each of ``others`` related to ``uid`` (shared.domain.safety): what the
+    timeline reader filters a page by (shared/usecases/safety.py SilencingService)."""
+
+    def flags(self, uid: str, others: Collection[str]) -> dict[str, str]: ...
+
+
+class SuspendedAmong(Protocol):
+    def suspended_among(self, ids: Collection[str]) -> set[str]: ...
+
+
+class HomeCleaner(Protocol):
+    """A mute or block taking the other's entries out of a home timeline (issue 21)."""
+
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...
+
+    def restore(self, reader: str, author: str) -> None:
+        """A lifted mute: the followee's recent posts back, when ``reader`` follows them."""
+        ...
+
+
+class HomeTimelines(Protocol):
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...

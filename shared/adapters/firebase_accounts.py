@@ -33,3 +33,27 @@ class FirebaseAccounts:
         """Delete the account; nothing to do when it is already gone."""
         with contextlib.suppress(auth.UserNotFoundError):
             auth.delete_user(uid, app=self._app)
+
+
+class FirebaseRoles:
+    """ports.RoleGrants: the ``moderator`` / ``admin`` custom claims of an account. Claims reach
+    the account's ID tokens at their next refresh; a revocation also revokes the refresh
+    tokens, so a revoked moderator must sign in again."""
+
+    def __init__(self, project_id: str) -> None:
+        self._app = FirebaseAccounts(project_id)._app
+
+    def set_role(self, uid: str, role: str, on: bool) -> bool:
+        try:
+            user = auth.get_user(uid, app=self._app)
+        except auth.UserNotFoundError:
+            return False
+        claims = dict(user.custom_claims or {})
+        if on:
+            claims[role] = True
+        else:
+            claims.pop(role, None)
+        auth.set_custom_user_claims(uid, claims or None, app=self._app)
+        if not on:
+            auth.revoke_refresh_tokens(uid, app=self._app)
+        return True

@@ -36,7 +36,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from shared import events, ids, sealing
 from shared.adapters.firestore_author_stats import AuthorStats
 from shared.domain import errors
-from shared.domain.model import Post
+from shared.domain.model import Mention, Post
 from shared.domain.posts import PostEvent
 
 POSTS = "posts"
@@ -86,6 +86,8 @@ def _post_doc(post: Post) -> dict[str, Any]:
         doc["reply_to_author_id"] = post.reply_to_author_id
     if post.hashtags:
         doc["hashtags"] = list(post.hashtags)
+    if post.mentions:
+        doc["mentions"] = [m.to_json() for m in post.mentions]
     return doc
 
 
@@ -103,6 +105,10 @@ def _post_of(data: dict[str, Any]) -> Post:
             None if data.get("reply_to_author_id") is None else str(data["reply_to_author_id"])
         ),
         hashtags=tuple(data.get("hashtags") or ()),
+        mentions=tuple(
+            Mention(int(m["start"]), int(m["end"]), str(m["user_id"]))
+            for m in data.get("mentions") or ()
+        ),
     )
 
 
@@ -169,6 +175,7 @@ class FirestorePosts:
         media: Sequence[dict[str, Any]] = (),
         reply: tuple[int, int, str] | None = None,
         hashtags: Sequence[str] = (),
+        mentions: Sequence[Mention] = (),
     ) -> tuple[Post, events.PostCreated, bool]:
         """Append PostCreated, write the read model and the idempotency doc in one transaction.
 
@@ -183,7 +190,7 @@ class FirestorePosts:
         post = Post(
             id=post_id, author_id=author_id, text=text, created_ms=created_ms, media=tuple(media),
             reply_to=reply_to, root_id=root_id, reply_to_author_id=reply_author,
-            hashtags=tuple(hashtags),
+            hashtags=tuple(hashtags), mentions=tuple(mentions),
         )  # fmt: skip
         event = events.PostCreated(
             event_id=created_event_id(post_id),
@@ -198,6 +205,7 @@ class FirestorePosts:
             root_id=None if root_id is None else str(root_id),
             reply_to_author_id=reply_author,
             hashtags=list(hashtags),
+            mentions=[events.MentionRef(**m.to_json()) for m in mentions],
         )
         if self._keys is not None:
             event = sealing.seal_event(event, self._keys())

@@ -31,6 +31,7 @@ import neo4j
 from neo4j.exceptions import ClientError, ConstraintError, ResultFailedError
 
 from shared.domain.model import User
+from shared.domain.safety import BlockedPair
 from shared.domain.users import (
     FollowResult,
     HandleRefused,
@@ -101,6 +102,9 @@ Q_USER_BY_HANDLE: LiteralString = (
 )
 Q_USER_BY_SKELETON: LiteralString = (
     "MATCH (u:User {handle_skeleton: $skeleton}) RETURN " + _USER_FIELDS
+)
+Q_IDS_BY_HANDLES: LiteralString = (
+    "UNWIND $keys AS k MATCH (u:User {handle_key: k})" + _LIVE + "RETURN k AS key, u.id AS id"
 )
 Q_USERS_BY_IDS: LiteralString = (
     "UNWIND $ids AS uid MATCH (u:User {id: uid})" + _LIVE + "RETURN " + _USER_FIELDS
@@ -191,6 +195,12 @@ Q_PENDING_UNFOLLOWS: LiteralString = """
     WHERE t.at_ms < $before
     RETURN a.id AS a, b.id AS b, t.at_ms AS ms
     LIMIT $limit
+"""
+# A block either way refuses a follow (issue 21): asked under the pair lock, like the block.
+Q_BLOCK_BETWEEN: LiteralString = """
+    MATCH (a:User {id: $a})
+    MATCH (b:User {id: $b})
+    RETURN EXISTS { (a)-[:BLOCKS]-(b) } AS blocked
 """
 Q_IS_FOLLOWING: LiteralString = """
     MATCH (a:User {id: $a})
@@ -559,6 +569,13 @@ class Neo4jGraph:
         recs = self._read(Q_USER_BY_HANDLE, key=handle_key(handle))
         return _user(recs[0]) if recs else None
 
+    def user_ids_by_handles(self, handles: Sequence[str]) -> dict[str, str]:
+        """handle key -> id of the live users among ``handles`` (any case), in one query."""
+        wanted = list(dict.fromkeys(handle_key(h) for h in handles))
+        if not wanted:
+            return {}
+        return {str(r["key"]): str(r["id"]) for r in self._read(Q_IDS_BY_HANDLES, keys=wanted)}
+
     def get_users(self, ids: Iterable[str]) -> dict[str, User]:
         unique = list(dict.fromkeys(ids))
         if not unique:
@@ -578,12 +595,17 @@ class Neo4jGraph:
             return MissingUser(b)
         return None
 
-    def follow_with_state(self, follower_id: str, followee_id: str) -> FollowResult | MissingUser:
-        """Create the follow if missing; says whether its event still has to be published."""
+    def follow_with_state(
+        self, follower_id: str, followee_id: str
+    ) -> FollowResult | MissingUser | BlockedPair:
+        """Create the follow if missing; says whether its event still has to be published.
+        BlockedPair (nothing written) when one of the two blocks the other."""
 
-        def work(tx: neo4j.ManagedTransaction) -> FollowResult | MissingUser:
+        def work(tx: neo4j.ManagedTransaction) -> FollowResult | MissingUser | BlockedPair:
             if missing := self._lock_pair(tx, follower_id, followee_id):
                 return missing
+            if tx.run(Q_BLOCK_BETWEEN, a=follower_id, b=followee_id).single(strict=True)[0]:
+                return BlockedPair(follower_id, followee_id)
             result = tx.run(Q_FOLLOW, a=follower_id, b=followee_id, now=now_ms())
             rec = result.single(strict=True)
             changed = result.consume().counters.relationships_created > 0

@@ -42,12 +42,20 @@ timeline (``{`` and ``}`` are not glob characters).
 |                 |        |        | -> "entry@ms ..." (one takes over when the shown goes)  |
 | ``rs:{pid}``    | hash   | post   | the post's reposts: reposter -> "<ms> <entry id>"       |
 | ``rx:{pid}``    | hash   | post   | removed reposts: reposter -> "<guard ms> <entry id>"    |
+| ``sl:{uid}``    | hash   | user   | blocks and mutes seen from the user: other -> flags     |
+|                 |        |        | (``b`` blocks, ``k`` blocked by, ``m`` mutes), ``""``   |
+|                 |        |        | loaded, ``#v`` write counter (docs/safety.md)           |
+| ``sp:{uid}``    | string | user   | cached suspension state ``1``/``0`` (truth: Neo4j), TTL |
 | ``rl:{name}:{subject}`` | zset | subject | sliding-window rate limit (posts, write limits)  |
 | ``media:uploads:{uid}`` | zset | user | sliding-window limit of media uploads                |
 | ``tg:{tag}:h:<hour>`` | HLL | tag | distinct accounts using a hashtag in one hour (trends)   |
 | ``tg:{tag}:d:<day>``  | HLL | tag | the same per day, the tag's baseline (trends)             |
 | ``tc:{<hour>}``       | set | hour | the hashtags used in one hour (trend candidates)         |
 | ``td:{<hour>}``       | set | hour | hashtags of posts of that hour deleted since (recounted)  |
+| ``nz:{uid}``    | zset   | user   | notification rows: group id -> seq of its latest activity |
+| ``ng:{uid}``    | hash   | user   | notification rows: group id -> compact JSON row          |
+| ``nh:{uid}:<group>`` | HLL | user | distinct actors of one grouped row (likes, reposts, follows) |
+| ``nm:{uid}``    | hash   | user   | notifications meta: ``seq``, ``read`` mark, ``ok`` loaded |
 
 Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
 unions its window's hours. The candidates of an hour are one set: one slot per hour, which
@@ -121,6 +129,16 @@ def held_reposts(uid: str) -> str:
     return _tagged("th", uid)
 
 
+def silencing(uid: str) -> str:
+    """The user's blocks and mutes, both directions of a block (shared.adapters.redis_silencing)."""
+    return _tagged("sl", uid)
+
+
+def suspension(uid: str) -> str:
+    """The cached suspension state of the user (Neo4j holds the truth)."""
+    return _tagged("sp", uid)
+
+
 # ---- per post -------------------------------------------------------------------------------
 
 
@@ -183,3 +201,31 @@ def rate_window_in(prefix: str, subject: str) -> str:
 def rate_window(name: str, subject: str) -> str:
     """The sliding window of limiter ``name`` (e.g. ``posts``) for ``subject``."""
     return rate_window_in(f"rl:{name}:", subject)
+
+
+# ---- notifications (shared/adapters/redis_notifications.py), tagged by the recipient ----------
+
+
+def notification_rows(uid: str) -> str:
+    """The recipient's rows by position: group id -> seq of its latest activity."""
+    return _tagged("nz", uid)
+
+
+def notification_bodies(uid: str) -> str:
+    """The recipient's rows: group id -> compact JSON (shared.domain.notifications)."""
+    return _tagged("ng", uid)
+
+
+def notification_actors(uid: str, group_id: str) -> str:
+    """The distinct actors of one grouped row (a HyperLogLog: 12 KB at most, whatever the count)."""
+    return f"{_tagged('nh', uid)}:{group_id}"
+
+
+def notification_actors_restore(uid: str, group_id: str) -> str:
+    """Where a durable copy's actors are put back before being merged in (then deleted)."""
+    return f"{notification_actors(uid, group_id)}:r"
+
+
+def notification_meta(uid: str) -> str:
+    """``seq`` (the recipient's counter), ``read`` (their read mark), ``ok`` (rows loaded)."""
+    return _tagged("nm", uid)

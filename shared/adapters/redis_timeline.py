@@ -52,7 +52,7 @@ from shared.adapters.redis_cards import card_of
 from shared.adapters.redis_engagement import engagement_of, read_fields
 from shared.config import Settings
 from shared.domain.fanout import Mode, trims
-from shared.domain.model import Post, User
+from shared.domain.model import Mention, Post, User
 from shared.domain.reposts import MAX_ATTEMPTS, entry_id, is_repost
 from shared.domain.timeline import (
     ReaderState,
@@ -86,6 +86,8 @@ def _body(p: Post | TimelinePost) -> str:
         body["m"] = list(p.media)
     if p.reply_to is not None:  # likewise for replies: parent, root, parent's author
         body["r"], body["o"], body["ra"] = p.reply_to, p.root_id, p.reply_to_author_id
+    if p.mentions:  # [start, end, user id] each
+        body["n"] = [[m.start, m.end, m.user_id] for m in p.mentions]
     return json.dumps(body, separators=(",", ":"))
 
 
@@ -95,6 +97,7 @@ def _post(pid: int, body: bytes) -> Post:
         id=pid, author_id=d["a"], text=d["t"], created_ms=int(d["c"]),
         media=tuple(d.get("m") or ()),
         reply_to=d.get("r"), root_id=d.get("o"), reply_to_author_id=d.get("ra"),
+        mentions=tuple(Mention(int(m[0]), int(m[1]), str(m[2])) for m in d.get("n") or ()),
     )  # fmt: skip
 
 
@@ -397,6 +400,16 @@ class RedisTimelines:
         members = self.r.zrange(keys.own(followee), 0, -1)
         ks = [keys.followees(follower), keys.home(follower)]
         return int(cast(int, self._run("unfollow", ks, [followee, *members])))
+
+    def clear_author_from_home(self, reader: str, author: str) -> int:
+        """Take the author's entries (their own timeline's: posts and reposts) out of the
+        reader's home timeline, leaving the followee cache alone: a mute or block (issue 21,
+        Mastodon's clear_from_home). Reads still filter, for entries that arrive later."""
+        members = self.r.zrange(keys.own(author), 0, -1)
+        n = 0
+        for i in range(0, len(members), 500):
+            n += int(self.r.zrem(keys.home(reader), *members[i : i + 500]))
+        return n
 
     def store_followees(self, uid: str, followees: Iterable[str]) -> None:
         # MULTI over one key: one slot.

@@ -31,6 +31,12 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
 
 
+class TooManyMentions(ValidationFailed):
+    """A post names more than MAX_MENTIONS @handles (shared.domain.facets)."""
+
+    code = "too_many_mentions"
+
+
 class NotFound(DomainError):
     code = "not_found"
 

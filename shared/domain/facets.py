@@ -1,5 +1,5 @@
-"""Facets of a post's text: the spans that mean something more than words (hashtags now;
-mentions, ``@handle``, fit the same structure later).
+"""Facets of a post's text: the spans that mean something more than words: hashtags and
+mentions (``@handle``).
 
 A facet is a kind, a span of the text in code points (what Python's ``str`` indexes and what a
 client renders from the same NFC text) and a normalised value. Pure: no I/O.
@@ -14,6 +14,17 @@ Hashtag rules (docs/search.md):
   ``#STRASSE`` too;
 - at most ``MAX_TAG_CHARS`` code points (a longer run is not a tag at all, rather than a
   truncated one) and the first ``MAX_HASHTAGS`` distinct tags of a post are kept.
+
+Mention rules (docs/notifications.md):
+- ``@`` (or the full-width U+FF20) not preceded by a letter, digit, mark, ``_`` or another
+  ``@`` (so ``mail@example.com`` is not a mention), then a handle as shared.domain.users defines
+  it (``HANDLE_RE``: 3-30 of A-Z a-z 0-9 _);
+- Unicode-aware end: the run may not continue into any other letter, digit, mark or ``_``
+  (``@josé`` is not a mention of ``@jos``; a 31-character run is not a mention of its first
+  30), nor into another ``@`` (``@alice@other.example`` is someone elsewhere);
+- the value is the handle's case-insensitive key (``users.handle_key``);
+- at most ``MAX_MENTIONS`` mentions (every occurrence counts) a post: more is refused with 422
+  ``too_many_mentions`` rather than silently linking the first ten.
 """
 
 from __future__ import annotations
@@ -22,11 +33,14 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from shared.domain import errors
+from shared.domain import errors, users
+from shared.domain.model import Mention
 
 FacetKind = Literal["hashtag", "mention"]
 
 MAX_TAG_CHARS = 64
+MAX_MENTIONS = 10
+_AT = frozenset("@\uff20")
 MAX_HASHTAGS = 10
 _HASH = frozenset("#\uff03")
 
@@ -77,9 +91,35 @@ def hashtag_facets(text: str) -> list[Facet]:
     return out
 
 
+def mention_facets(text: str) -> list[Facet]:
+    """Every ``@handle`` of ``text`` in order, with its span; TooManyMentions past
+    MAX_MENTIONS (what the handles resolve to is the use case's question)."""
+    out: list[Facet] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch not in _AT or (i > 0 and (_tag_char(text[i - 1]) or text[i - 1] in _AT)):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and text[j].isascii() and (text[j].isalnum() or text[j] == "_"):
+            j += 1
+        run = text[i + 1 : j]
+        glued = j < n and (_tag_char(text[j]) or text[j] in _AT)
+        if not glued and users.is_valid_handle(run):
+            out.append(Facet("mention", i, j, users.handle_key(run)))
+        i = max(j, i + 1)
+    if len(out) > MAX_MENTIONS:
+        raise errors.TooManyMentions(
+            f"a post mentions at most {MAX_MENTIONS} people (@handles); this one has {len(out)}",
+            details={"field": "text", "max": MAX_MENTIONS, "found": len(out)},
+        )
+    return out
+
+
 def facets(text: str) -> list[Facet]:
-    """All facets of ``text``, ordered by position (mentions will merge in here)."""
-    return sorted(hashtag_facets(text), key=lambda f: f.start)
+    """All facets of ``text``, ordered by position."""
+    return sorted(hashtag_facets(text) + mention_facets(text), key=lambda f: f.start)
 
 
 def hashtags(text: str) -> list[str]:
@@ -108,3 +148,9 @@ def normalize_tag(raw: str) -> str:
             f"a hashtag has at most {MAX_TAG_CHARS} characters", details={"field": "tag"}
         )
     return value
+
+
+def resolve_mentions(found: list[Facet], user_ids: dict[str, str]) -> tuple[Mention, ...]:
+    """The mentions whose handle names a user (``user_ids``: handle key -> id); the others stay
+    plain text."""
+    return tuple(Mention(f.start, f.end, user_ids[f.value]) for f in found if f.value in user_ids)

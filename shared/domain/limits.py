@@ -40,6 +40,7 @@ class Action(StrEnum):
     POST = "post"  # POST /v1/posts
     FOLLOW = "follow"  # PUT and DELETE /v1/users/{id}/follow: each toggle is one attempt
     WRITE = "write"  # every other write: deleting a post, media uploads, the avatar
+    REPORT = "report"  # POST /v1/reports (issue 21): a report wakes a moderator
 
 
 class Scope(StrEnum):
@@ -79,6 +80,9 @@ RULES: tuple[Rule, ...] = (
     Rule("FOLLOW_USER_DAY", Action.FOLLOW, Scope.USER, DAY, 400, 100),
     Rule("FOLLOW_PAIR_HOUR", Action.FOLLOW, Scope.PAIR, HOUR, 10, 10),
     Rule("FOLLOW_ADDRESS_MINUTE", Action.FOLLOW, Scope.ADDRESS, MINUTE, 120, 120),
+    # Reports: enough to report a wave of spam, not to flood the moderators' queue.
+    Rule("REPORT_USER_HOUR", Action.REPORT, Scope.USER, HOUR, 30, 10),
+    Rule("REPORT_ADDRESS_HOUR", Action.REPORT, Scope.ADDRESS, HOUR, 120, 120),
     # Everything else that writes.
     Rule("WRITE_USER_MINUTE", Action.WRITE, Scope.USER, MINUTE, 60, 20),
     Rule("WRITE_ADDRESS_MINUTE", Action.WRITE, Scope.ADDRESS, MINUTE, 240, 240),

@@ -57,6 +57,19 @@ NO_ENGAGEMENT = Engagement()
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A resolved ``@handle`` in a post's text: its span in code points (``text[start:end]`` is
+    the ``@handle`` as typed) and the user's id, so a later handle change keeps the link."""
+
+    start: int
+    end: int
+    user_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "user_id": self.user_id}
+
+
+@dataclass(frozen=True)
 class Post:
     id: int
     author_id: str
@@ -71,6 +84,8 @@ class Post:
     reply_to_author_id: str | None = None
     # its distinct hashtags, parsed at create time (shared.domain.facets.hashtags)
     hashtags: tuple[str, ...] = ()
+    # its resolved @mentions, in text order (shared.domain.facets.resolve_mentions)
+    mentions: tuple[Mention, ...] = ()
 
     def to_json(
         self, author: User | None = None, engagement: Engagement | None = None
@@ -90,6 +105,7 @@ class Post:
         }
         if self.hashtags:
             body["hashtags"] = list(self.hashtags)
+        body["mentions"] = [] if self.deleted else [m.to_json() for m in self.mentions]
         if self.deleted:
             body["author"] = None
         elif author is not None:

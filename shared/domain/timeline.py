@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.domain.fanout import Mode
-from shared.domain.model import Engagement, Post, User
+from shared.domain.model import Engagement, Mention, Post, User
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class TimelinePost:
     reply_to: int | None = None
     root_id: int | None = None
     reply_to_author_id: str | None = None
+    mentions: tuple[Mention, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,14 @@ reply is shown only when it has replies of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared import ids
-from shared.domain import errors
+from shared.domain import errors, safety
 from shared.domain.conversations import MAX_ANCESTORS
 from shared.domain.model import Engagement, Post, User
 from shared.ports import EngagementRecords, FollowerSource, ThreadStore
@@ -95,6 +96,16 @@ class ConversationsReader:
         got = self.posts.list_replies(post_id, limit + 1, after, newest=newest)
         more = len(got) > limit
         replies = got[:limit]
+        # issue 21: across a block (or from a suspended author) nothing is shown; an ancestor
+        # becomes a placeholder so the thread around it stays readable
+        hidden = self._hidden_authors(viewer, [post, *ancestors, *replies])
+        if post.author_id in hidden:
+            if post.author_id in self._suspended(hidden):
+                raise errors.PostNotFound(f"no post {post_id}")
+            raise safety.blocked(post.author_id)
+        ancestors = [dataclasses.replace(a, deleted=True) if a.author_id in hidden else a
+                     for a in ancestors]  # fmt: skip
+        replies = [r for r in replies if r.author_id not in hidden]
         shown = self.shown([*ancestors, post, *replies], viewer)
         # A deleted reply nobody answered is just gone; one with replies stays, as a placeholder.
         visible = [
@@ -106,6 +117,21 @@ class ConversationsReader:
             "replies": [shown.json(r) for r in visible],
             "next_cursor": str(replies[-1].id) if more and replies else None,
         }
+
+    def _hidden_authors(self, viewer: str, posts: Sequence[Post]) -> set[str]:
+        names = {p.author_id for p in posts if p.author_id != viewer}
+        tl = self.timeline
+        out: set[str] = set()
+        if names and tl.silencing is not None:
+            flags = tl.silencing.flags(viewer, names)
+            out |= {a for a, f in flags.items() if safety.hidden_everywhere(f)}
+        if names and tl.suspensions is not None:
+            out |= tl.suspensions.suspended_among(names)
+        return out
+
+    def _suspended(self, names: set[str]) -> set[str]:
+        tl = self.timeline
+        return tl.suspensions.suspended_among(names) if tl.suspensions is not None else set()
 
     def post_likes(self, post_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
         """Who liked the post, newest like first (UserList)."""

@@ -102,7 +102,7 @@ class FanoutPlanner:
                 return  # forged, or deleted since: the PostDeleted event does the removal
             post = TimelinePost(
                 stored.id, stored.author_id, stored.text, stored.created_ms, stored.media,
-                stored.reply_to, stored.root_id, stored.reply_to_author_id,
+                stored.reply_to, stored.root_id, stored.reply_to_author_id, stored.mentions,
             )  # fmt: skip
             out = self.plan_posts([post], trace_id=event.trace_id)
             if out:

@@ -28,17 +28,20 @@ from shared.domain import errors, facets
 from shared.domain import posts as domain
 from shared.domain.conversations import check_engageable, reply_refs
 from shared.domain.media import media_json
-from shared.domain.model import Post, User
+from shared.domain.model import Mention, Post, User
 from shared.domain.posts import PostEvent
 from shared.ports import (
     AuthorDirectory,
     AvatarSource,
+    BlockCheck,
     EventPublisher,
+    HandleResolver,
     PostMedia,
     PostMediaFiles,
     PostWriter,
     ProfileCards,
     RateLimiter,
+    SuspensionCheck,
 )
 
 log = logging.getLogger(__name__)
@@ -102,7 +105,12 @@ class PostsService:
         cards: ProfileCards | None = None,
         topic: str = POST_EVENTS_TOPIC,
         on_reply: Callable[[Post], None] | None = None,
+        suspensions: Callable[[], SuspensionCheck] | None = None,
+        blocks: Callable[[], BlockCheck] | None = None,
+        handles: Callable[[], HandleResolver] | None = None,
     ) -> None:
+        self._suspensions = suspensions  # a suspended author cannot post (issue 21)
+        self._blocks = blocks  # nobody replies to someone who blocks them, or whom they block
         self._store = store
         self._publisher = publisher
         self._authors = _KnownAuthors(authors) if authors is not None else None
@@ -114,6 +122,8 @@ class PostsService:
         self._topic = topic
         # counts a new reply on its parent at once (the post_counter consumer does it anyway)
         self._on_reply = on_reply
+        # @mentions resolve to user ids at create time (a provider: the graph, on first use)
+        self._handles = handles
 
     def create(
         self,
@@ -130,11 +140,16 @@ class PostsService:
         (``reply_to``) needs a live parent: PostNotFound / PostGone otherwise.
         """
         self.require_author(author_id)
+        if self._suspensions is not None:
+            self._suspensions().check(author_id)  # 403 account_suspended
+        found = facets.mention_facets(text)  # 422 too_many_mentions before anything is spent
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
         reply = None
         if reply_to is not None:
             parent = check_engageable(reply_to, self._store.get_post(reply_to))
+            if self._blocks is not None and parent.author_id != author_id:
+                self._blocks().check_not_blocked(author_id, parent.author_id)  # 403 blocked
             reply = reply_refs(parent)
         media: list[dict[str, Any]] = []
         if media_ids:
@@ -149,6 +164,7 @@ class PostsService:
             media=media,
             reply=reply,
             hashtags=facets.hashtags(text),
+            mentions=self._resolve(found),
         )
         if created:
             self._publish(event)
@@ -164,6 +180,20 @@ class PostsService:
             # A failure here is a 500, and the client's keyed retry lands on that replay.
             self._media_port().attach_to_post([str(m["id"]) for m in post.media], post.id)
         return post, created
+
+    def _resolve(self, found: list[facets.Facet]) -> tuple[Mention, ...]:
+        """Mentions of users who exist; with the graph down, none (the post matters more than
+        its links: it goes out with its @handles as plain text)."""
+        if not found or self._handles is None:
+            return ()
+        try:
+            by_key = self._handles().user_ids_by_handles(
+                list(dict.fromkeys(f.value for f in found))
+            )
+        except Exception:
+            log.warning("mentions unresolved: the users graph did not answer", exc_info=True)
+            return ()
+        return facets.resolve_mentions(found, by_key)
 
     def _media_port(self) -> PostMedia:
         if self._media is None:
@@ -252,6 +282,24 @@ class PostsService:
             self._media_files().delete_for_post(
                 caller_id, [str(m["id"]) for m in post.media], post_id
             )
+
+    def remove(self, post_id: int) -> bool:
+        """A moderator's removal (shared/usecases/moderation.py): the author's delete without
+        the author check; whether this call removed it (False: it was gone already)."""
+        post = self._store.get_post(post_id)
+        if post is None:
+            raise errors.PostNotFound(f"no post {post_id}")
+        result = self._store.delete_post_once(post_id, trace_id=observability.current_trace())
+        if result is None:
+            raise errors.PostNotFound(f"no post {post_id}")
+        event, deleted_now = result
+        if deleted_now:
+            self._publish(event)
+        if self._media_files is not None and post.media:
+            self._media_files().delete_for_post(
+                post.author_id, [str(m["id"]) for m in post.media], post_id
+            )
+        return deleted_now
 
     def _check_rate(self, author_id: str) -> None:
         if self._limiter is None:

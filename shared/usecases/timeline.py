@@ -24,11 +24,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shared.domain import errors
+from shared.domain import errors, safety
 from shared.domain.conversations import reaches_home
 from shared.domain.media import media_json
 from shared.domain.model import Engagement, Post, User
 from shared.domain.reposts import Entry, RepostedBy, dedupe, reposted_by
+from shared.domain.safety import hidden_everywhere, hidden_from_home
 from shared.domain.timeline import (
     HEAD_SIZE,
     Source,
@@ -43,6 +44,8 @@ from shared.ports import (
     FollowerSource,
     PostStore,
     ProfileCards,
+    RelationFlags,
+    SuspendedAmong,
     TimelineStore,
 )
 
@@ -110,7 +113,13 @@ class TimelineReader:
         cards: ProfileCards,
         avatars: AvatarSource | None = None,
         engagement: EngagementService | None = None,
+        silencing: RelationFlags | None = None,
+        suspensions: SuspendedAmong | None = None,
     ) -> None:
+        # issue 21 (docs/safety.md): blocks, mutes and suspensions filtered at read, so pushed,
+        # pulled and already stored entries alike are hidden (None: nothing is filtered)
+        self.silencing = silencing
+        self.suspensions = suspensions
         self.tl = timelines
         self.graph = graph
         self.posts = posts
@@ -159,6 +168,9 @@ class TimelineReader:
     ) -> Page:
         if not 1 <= len(uid) <= MAX_USER_ID:
             raise errors.InvalidInput(f"id must be 1-{MAX_USER_ID} characters")
+        seen_by_other = viewer is not None and viewer != uid and self.silencing is not None
+        if seen_by_other and self._blocked(viewer or "", uid):
+            raise safety.blocked(uid)  # 403 blocked: the profile says so, nothing more
         only = frozenset({uid})
         page = self._collect(
             uid, [Source.own(uid)], limit, before, lambda: only, home=False, viewer=viewer
@@ -219,10 +231,11 @@ class TimelineReader:
             if rd.reposts:  # home, and a profile's own reposts (as Twitter lists them)
                 resolved = self._reposts(uid, rd.reposts, posts, cards, by, counts)
                 via = {e: who for e, (_, who) in rd.reposts.items() if e in resolved}
+            hidden = self._hidden(viewer or uid, merged, posts, via, home=home)
             kept: list[Entry] = []
             for pid in merged:
                 p = posts.get(pid)
-                if p is None or (pid in rd.reposts and pid not in via):
+                if p is None or (pid in rd.reposts and pid not in via) or pid in hidden:
                     continue
                 who = via.get(pid, p.author_id)
                 # unfollowed authors' (reposters') entries may linger in the home timeline
@@ -263,6 +276,42 @@ class TimelineReader:
             posts=page, authors=shown, next_cursor=nxt, engagement=engagement,
             reposted_by=shown_by,
         )  # fmt: skip
+
+    def _blocked(self, viewer: str, uid: str) -> bool:
+        assert self.silencing is not None
+        return hidden_everywhere(self.silencing.flags(viewer, [uid]).get(uid, ""))
+
+    def _hidden(
+        self, reader: str, merged: list[int], posts: dict[int, Post], via: dict[int, str],
+        *, home: bool,
+    ) -> set[int]:  # fmt: skip
+        """The entries of a round the reader must not see: by (or reposted by, or answering)
+        someone blocked either way, muted (home only), or suspended. One HMGET of the reader's
+        relations and one pipeline of suspension flags, whatever the page's size."""
+        if self.silencing is None and self.suspensions is None:
+            return set()
+        people: dict[int, tuple[str, str | None, str | None]] = {}
+        for pid in merged:
+            p = posts.get(pid)
+            if p is not None:
+                people[pid] = (p.author_id, via.get(pid), p.reply_to_author_id)
+        names = {a for t in people.values() for a in t if a and a != reader}
+        if not names:
+            return set()
+        flags = self.silencing.flags(reader, names) if self.silencing is not None else {}
+        gone = self.suspensions.suspended_among(names) if self.suspensions is not None else set()
+        if not flags and not gone:
+            return set()
+        rule = hidden_from_home if home else hidden_everywhere
+
+        def hides(author: str, reposter: str | None, parent: str | None) -> bool:
+            if author in gone or reposter in gone:
+                return True
+            if any(rule(flags.get(a, "")) for a in (author, reposter) if a):
+                return True
+            return bool(parent) and hidden_everywhere(flags.get(parent or "", ""))
+
+        return {pid for pid, t in people.items() if hides(*t)}
 
     def cards_of(self, uids: Iterable[str]) -> dict[str, User]:
         """The profile cards of ``uids`` (Redis; missing ones filled and put)."""

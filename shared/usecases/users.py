@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from shared import events, observability
-from shared.domain import errors
+from shared.domain import errors, safety
 from shared.domain import users as domain
 from shared.domain.media import MediaRef, media_json
 from shared.domain.model import User
+from shared.domain.safety import BlockedPair
 from shared.domain.users import HandleRefused, MissingUser, ProfileChange, UserPage
 from shared.ids import now_ms
 from shared.ports import (
@@ -41,6 +42,7 @@ from shared.ports import (
     PostCounter,
     ProfileCards,
     SocialGraph,
+    SuspensionCheck,
 )
 
 log = logging.getLogger(__name__)
@@ -110,7 +112,9 @@ class UsersService:
         avatars: AvatarSource | None = None,
         cards: ProfileCards | None = None,
         people: PeopleIndex | None = None,
+        suspensions: SuspensionCheck | None = None,
     ) -> None:
+        self._suspensions = suspensions
         self._graph = graph
         self._publisher = publisher
         self._posts = posts
@@ -232,9 +236,13 @@ class UsersService:
     def follow(self, caller: str, target: str) -> bool:
         """Whether this call created the follow (False: it existed)."""
         domain.check_not_self(caller, target, "follow")
+        if self._suspensions is not None:
+            self._suspensions.check(caller)  # 403 account_suspended
         res = self._graph.follow_with_state(caller, target)
         if isinstance(res, MissingUser):
             raise domain.no_user(res.id, caller=caller)
+        if isinstance(res, BlockedPair):
+            raise safety.blocked(target)  # 403 blocked, whichever of the two blocked
         if not res.announced:
             self._announce(follow_event(caller, target, res.created_ms))
             self._graph.mark_follow_announced(caller, target, res.created_ms)

@@ -578,6 +578,7 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
     expected = {
         "social-events/users",
         "account-events/users",
+        "post-events/users",  # a moderator's removal of a post (issue 21, docs/safety.md)
         "post-events/posts",
         "post-events/outbox_relay",
         "social-events/outbox_relay",
@@ -652,6 +653,12 @@ def test_kms_key_ring_key_and_grants_to_the_sealing_functions_only() -> None:
     for name in KMS_FUNCTIONS:
         reqs = (REPO / "functions" / name / "requirements.txt").read_text()
         assert "google-cloud-kms==" in reqs and "cryptography==" in reqs
+
+
+def test_the_users_function_may_grant_moderator_claims() -> None:
+    grant = resource(PLATFORM, "google_project_iam_member", "users_auth_admin")
+    assert grant["role"] == '"roles/firebaseauth.admin"'
+    assert 'service_accounts["users"]' in unexpr(grant["member"])
 
 
 def test_the_account_eraser_may_delete_sign_in_accounts_and_media() -> None:

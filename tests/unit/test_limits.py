@@ -12,7 +12,7 @@ import yaml
 
 from devstack.gateway import OPENAPI_PATH
 from shared.domain import limits
-from shared.entrypoints.http import media, posts, timeline, users
+from shared.entrypoints.http import media, notifications, posts, timeline, users
 from shared.entrypoints.http.api import WRITE_METHODS, Router, WriteLimits
 from tests.identity import identity_headers
 
@@ -21,7 +21,8 @@ app = flask.Flask(__name__)
 
 def _routers() -> list[Router]:
     none: Any = None
-    return [users.router(none), posts.router(none), media.router(none), timeline.router(none)]
+    return [users.router(none), posts.router(none), media.router(none), timeline.router(none),
+            notifications.router(none)]  # fmt: skip
 
 
 def test_every_write_route_of_the_contract_declares_its_action() -> None:

@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.domain import errors
+from shared.domain import errors, safety
 from shared.domain import users as domain
 from shared.domain.model import User
+from shared.entrypoints.http import safety as safety_routes
 from shared.entrypoints.http.api import Request, Response, Router
 from shared.usecases.account import AccountExporter, AccountService
+from shared.usecases.moderation import ModerationService
+from shared.usecases.safety import SafetyService, Suspensions
 from shared.usecases.users import Profile, UsersService
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -67,10 +70,42 @@ def router(
     service: UsersService,
     account: Callable[[], AccountService] | None = None,
     exporter: Callable[[], AccountExporter] | None = None,
+    safety_service: Callable[[], SafetyService] | None = None,
+    moderation: Callable[[], ModerationService] | None = None,
+    suspensions: Callable[[], Suspensions] | None = None,
 ) -> Router:
     """``account``: a provider of the deletion use case (DELETE /v1/me, the 410 of GET /v1/me);
-    without it the routes answer 503 (a router built for tests of the profile routes only)."""
+    without it the routes answer 503 (a router built for tests of the profile routes only).
+    ``safety_service`` and ``moderation``: the safety routes (shared/entrypoints/http/safety.py)
+    and the block flags of a profile; without them those routes answer 503."""
     r = Router()
+
+    def safety_wired() -> SafetyService:
+        if safety_service is None:
+            raise errors.Unavailable("blocks and mutes are not wired here")
+        return safety_service()
+
+    def moderation_wired() -> ModerationService:
+        if moderation is None:
+            raise errors.Unavailable("moderation is not wired here")
+        return moderation()
+
+    safety_routes.add_routes(r, safety_wired, moderation_wired)
+
+    def shown(p: Profile, viewer: str) -> dict[str, Any]:
+        body = _profile(p)
+        if p.followed_by_me is None or safety_service is None:
+            return body
+        flags = safety_service().s.flags(viewer, [p.user.id]).get(p.user.id, "")
+        body["blocked_by_me"] = safety.BLOCKS in flags
+        body["blocks_me"] = safety.BLOCKED_BY in flags
+        body["muted_by_me"] = safety.MUTES in flags
+        if safety.BLOCKED_BY in flags:
+            # they are told they are blocked, and nothing of what the other wrote since
+            body["bio"] = ""
+        if suspensions is not None:
+            body["suspended"] = bool(suspensions().suspended_among([p.user.id]))
+        return body
 
     def accounts() -> AccountService:
         if account is None:
@@ -137,12 +172,12 @@ def router(
     @r.route("GET", "/v1/users/by-handle/{handle}")
     def by_handle(req: Request) -> Response:
         caller = _caller_id(req)
-        return _profile(service.profile_by_handle(_path_handle(req), caller)), 200
+        return shown(service.profile_by_handle(_path_handle(req), caller), caller), 200
 
     @r.route("GET", "/v1/users/{id}")
     def get_user(req: Request) -> Response:
         caller = _caller_id(req)
-        return _profile(service.profile(_path_user_id(req), caller)), 200
+        return shown(service.profile(_path_user_id(req), caller), caller), 200
 
     @r.route("PUT", "/v1/users/{id}/follow", action="follow")
     def follow(req: Request) -> Response:

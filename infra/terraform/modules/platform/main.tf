@@ -10,7 +10,7 @@ locals {
   # may also publish to their own dead-letter topic (shared.consumer sends a message that can
   # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events"] }
+    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events", "post-events"] }
     posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events", "engagement-events"] }
     timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
@@ -29,6 +29,10 @@ locals {
     search         = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     # a post-events consumer: consume() opens every sealed PostCreated before the handler
     search_indexer = { neo4j = false, firestore = true, redis = true, kms = true, publishes = [] }
+    # Notifications (docs/notifications.md): the reads and read mark (cards, silencing: Neo4j),
+    # and the consumer on post-, engagement- and social-events (sealed PostCreated: KMS).
+    notifications = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
+    notifier      = { neo4j = true, firestore = true, redis = true, kms = true, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
   default_access = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
@@ -67,12 +71,13 @@ locals {
     MEDIA_PUBLIC_BASE_URL = local.site_base
   }
 
-  dead_letter_of = { for s in values(module.topology.subscriptions) : s.function => s.dead_letter_topic }
+  # A list, not a map by function: one function may have several subscriptions (the notifier).
+  dead_letter_pairs = [for s in values(module.topology.subscriptions) : { topic = s.dead_letter_topic, function = s.function }]
   publish_pairs = distinct(concat(
     flatten([for name in local.all_functions : [
       for topic in try(local.access[name].publishes, []) : { topic = topic, function = name }
     ]]),
-    [for fn, dlq in local.dead_letter_of : { topic = dlq, function = fn }],
+    local.dead_letter_pairs,
   ))
   # Keyed by names only: service account emails are unknown until the accounts exist.
   publish_grants = {
@@ -339,6 +344,15 @@ resource "google_project_iam_member" "eraser_auth_admin" {
   project    = var.project_id
   role       = "roles/firebaseauth.admin"
   member     = "serviceAccount:${module.functions.service_accounts["account_eraser"]}"
+  depends_on = [module.services]
+}
+
+# Moderators (issue 21, docs/safety.md): admins grant and revoke the moderator role through the
+# users function, which sets the account's custom claims and revokes its refresh tokens.
+resource "google_project_iam_member" "users_auth_admin" {
+  project    = var.project_id
+  role       = "roles/firebaseauth.admin"
+  member     = "serviceAccount:${module.functions.service_accounts["users"]}"
   depends_on = [module.services]
 }
 
