@@ -38,15 +38,18 @@ from shared import ids
 from shared.adapters import redis_keys as keys
 from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_engagement import RedisEngagement
+from shared.adapters.redis_silencing import RedisSilencing, RedisSuspensions
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
+from shared.domain import safety
 from shared.domain.conversations import Kind, Switch
 from shared.domain.fanout import Mode
 from shared.domain.model import Post, User
 from shared.domain.timeline import TimelinePost
-from shared.ports import EngagementRecords, ThreadStore
+from shared.ports import EngagementRecords, SilenceGraph, SuspensionGraph, ThreadStore
 from shared.usecases.engagement import EngagementService
 from shared.usecases.fanout import FanoutPlanner
+from shared.usecases.safety import SilencingService, Suspensions
 from shared.usecases.timeline import TimelineReader
 
 T0 = 1_770_000_000_000
@@ -115,6 +118,18 @@ class NoRecords:
 class NoThreads:
     def reply_ids(self, post_id: int) -> list[tuple[int, bool]]:
         raise AssertionError("benchmark read found incomplete counts")
+
+
+class NoGraph:
+    """The silencing graph stand-in: the relations are in Redis, so it is never asked."""
+
+    def relations(self, uid: str) -> dict[str, str]:
+        raise AssertionError("the graph was asked: the Redis relations were missing")
+
+
+class NoSuspensions:
+    def suspended_among(self, ids: Iterable[str]) -> set[str]:
+        return set()  # nobody suspended; asked once per author, then cached in Redis
 
 
 class IdMint:
@@ -373,11 +388,12 @@ class Bench:
 
     # ---- 3. read latency ----------------------------------------------------------------
 
-    def read_latency(self, scale: float, repost_share: float = 0.0) -> None:
-        """Home reads (300 followees, 50 of them pulled). With ``repost_share`` > 0, that share
-        of the events are reposts (of posts of the last 10 minutes, by push and pull authors
-        alike, fanned out and de-duplicated by the engine's own paths): the repost-mix case,
-        measured in the same run as the plain case it is compared with."""
+    def _home_workload(
+        self, scale: float, repost_share: float = 0.0
+    ) -> tuple[RedisTimelines, BenchGraph, list[str], list[TimelinePost],
+               list[tuple[int, int, str]], random.Random]:  # fmt: skip
+        """Readers of 300 followees (50 pulled), 16 posts each, planned and written by the
+        engine's own paths; with ``repost_share`` that share of reposts."""
         n_readers = max(20, int(200 * scale))
         tl = self.fresh(pull_follower_threshold=10_000)
         graph = BenchGraph()
@@ -417,6 +433,14 @@ class Bench:
                     tl.apply_repost_batch(x.op, int(x.post_id), int(x.repost_of), x.recipients)
         modes = self.r.mget([keys.post_mode(p.post_id) for p in posts])
         assert {m for m in modes} == {Mode.PUSH.value.encode(), Mode.PULL.value.encode()}
+        return tl, graph, readers, posts, reposts, rng
+
+    def read_latency(self, scale: float, repost_share: float = 0.0) -> None:
+        """Home reads (300 followees, 50 of them pulled). With ``repost_share`` > 0, that share
+        of the events are reposts (of posts of the last 10 minutes, by push and pull authors
+        alike, fanned out and de-duplicated by the engine's own paths): the repost-mix case,
+        measured in the same run as the plain case it is compared with."""
+        tl, graph, readers, posts, reposts, rng = self._home_workload(scale, repost_share)
         # Baseline: the page as it was before engagement counts (no HMGET per post).
         tl.hydrate_engagement = False
         base_reader = TimelineReader(tl, graph, NoStore(), RedisProfileCards(self.r))
@@ -484,6 +508,89 @@ class Bench:
                 f"client {cpu_c / base['client_cpu_ms_per_read']:.2f}x, "
                 f"redis {cpu_s / base['server_cpu_ms_per_read']:.2f}x"
             )
+
+    def mutes_latency(self, scale: float, mutes: int = 100) -> None:
+        """Home reads filtered by blocks, mutes and suspensions (docs/safety.md): every reader
+        mutes ``mutes`` accounts, a third of them among their followees (a third of the page's
+        candidates then go, and the reader refills), against the plain read of the same
+        timelines, timed interleaved in the same run. The relations come from Redis (the
+        graph stand-in fails loudly if asked); counts are off in both, to isolate the filter."""
+        tl, graph, readers, _, _, rng = self._home_workload(scale)
+        tl.hydrate_engagement = False
+        followees = sorted({a for r in readers for a in graph.following_ids(r)})
+        cache = RedisSilencing(self.r)
+        for r in readers:
+            muted = rng.sample(followees, mutes // 3) + [
+                f"x{r}-{i}" for i in range(mutes - mutes // 3)
+            ]
+            cache.fill(r, "", {m: safety.MUTES for m in muted})
+        suspended = RedisSuspensions(self.r)
+        silencing = SilencingService(cast(SilenceGraph, NoGraph()), cache)
+        suspensions = Suspensions(cast(SuspensionGraph, NoSuspensions()), suspended)
+        cards = RedisProfileCards(self.r)
+        plain = TimelineReader(tl, graph, NoStore(), cards)
+        filtered = TimelineReader(
+            tl, graph, NoStore(), cards, silencing=silencing, suspensions=suspensions
+        )
+        _, mp, _ = self._reads(plain, readers)
+        _, mf, _ = self._reads(filtered, readers)
+        for r in readers[:5]:  # the filter holds: no muted author on a full page
+            page = filtered.home(r, 20)
+            assert len(page.posts) == 20
+            assert not {p.author_id for p in page.posts} & set(cache.flags(r, followees)[0] or {})
+        # the same reads once the muted followees' entries are out of the homes, as a mute
+        # through the users function does (SafetyService: clear at write, filter at read)
+        lat = self._interleave_two(plain, filtered, readers)
+        self._print_mutes(mutes, "entries still in the homes (filter only)", lat, mp, mf)
+        for r in readers:
+            for m in cache.flags(r, followees)[0] or {}:
+                tl.clear_author_from_home(r, m)
+        _, mc, _ = self._reads(filtered, readers)
+        plain_tl = self._interleave_two(plain, filtered, readers)
+        p50, p99, b50, b99 = self._print_mutes(
+            mutes, "cleared at write, filtered at read", plain_tl, mp, mc
+        )
+        n = len(plain_tl[0])
+        fc, fs = mc.client_cpu / n * 1e3, mc.server_cpu / n * 1e3
+        bc, bs = mp.client_cpu / n * 1e3, mp.server_cpu / n * 1e3
+        self.results["mutes"] = {
+            "mutes": mutes, "p50_ms": p50, "p99_ms": p99, "baseline_p50_ms": b50,
+            "baseline_p99_ms": b99, "reads": len(lat[1]), "client_cpu_ms_per_read": fc,
+            "server_cpu_ms_per_read": fs, "baseline_client_cpu_ms_per_read": bc,
+            "baseline_server_cpu_ms_per_read": bs,
+        }  # fmt: skip
+
+    @staticmethod
+    def _interleave_two(
+        a: TimelineReader, b: TimelineReader, readers: list[str]
+    ) -> tuple[list[float], list[float]]:
+        lat: tuple[list[float], list[float]] = ([], [])
+        for _ in range(max(1, 2000 // len(readers))):
+            for r in readers:
+                for k, rd in enumerate((a, b)):
+                    t = time.perf_counter()
+                    rd.home(r, 20)
+                    lat[k].append(time.perf_counter() - t)
+        return lat
+
+    @staticmethod
+    def _print_mutes(
+        mutes: int, case: str, lat: tuple[list[float], list[float]], mp: Meter, mf: Meter
+    ) -> tuple[float, float, float, float]:
+        b50, b99 = _pct(lat[0], 0.5) * 1e3, _pct(lat[0], 0.99) * 1e3
+        p50, p99 = _pct(lat[1], 0.5) * 1e3, _pct(lat[1], 0.99) * 1e3
+        n = len(lat[0])  # _reads makes as many reads as one side of the interleaved loop
+        bc, bs = mp.client_cpu / n * 1e3, mp.server_cpu / n * 1e3
+        fc, fs = mf.client_cpu / n * 1e3, mf.server_cpu / n * 1e3
+        print(
+            f"home read with {mutes} mutes ({mutes // 3} of them followees), {case}: "
+            f"p50 {p50:.2f} ms, p99 {p99:.2f} ms (goal p99 <= 10 ms) over {len(lat[1])} reads;"
+            f" plain read in the same loop p50 {b50:.2f} ms, p99 {b99:.2f} ms: "
+            f"p99 x{p99 / b99:.2f}\n"
+            f"  CPU per read: client {fc:.2f} ms + redis {fs:.2f} ms, plain {bc:.2f} + "
+            f"{bs:.2f} ms (x{(fc + fs) / max(1e-9, bc + bs):.2f})"
+        )
+        return p50, p99, b50, b99
 
     def _interleaved(
         self, two: list[TimelineReader], readers: list[str]
@@ -583,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=None, help="write a PNG plot here")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     ap.add_argument("--flush", action="store_true", help="allow FLUSHDB on REDIS_URL")
-    ap.add_argument("--only", choices=["seed", "push", "read", "reposts"], action="append")
+    ap.add_argument("--only", choices=["seed", "push", "read", "reposts", "mutes"], action="append")
     ap.add_argument(
         "--e2e", action="store_true",
         help="then item 4: end-to-end freshness through the emulators (devstack.bench_e2e)",
@@ -621,6 +728,8 @@ def main(argv: list[str] | None = None) -> int:
             bench.read_latency(args.scale)
         if "reposts" in todo:
             bench.read_latency(args.scale, repost_share=0.2)
+        if "mutes" in todo:
+            bench.mutes_latency(args.scale)
     finally:
         r.close()
         if svc is not None:

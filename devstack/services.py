@@ -210,6 +210,9 @@ def neo4j(bolt_port: int, http_port: int, workdir: Path) -> Service:
                 # Neo4j waits for a lock forever by default: a bounded wait surfaces as a
                 # transient error the driver retries, never as a request (or a test) that hangs.
                 "db.lock.acquisition.timeout=60s",
+                # And no transaction outlives 5 minutes: a client stuck reading a result gets an
+                # error instead of waiting on a server-side wait that never ends.
+                "db.transaction.timeout=300s",
                 "",
             ]
         )

@@ -260,11 +260,12 @@ class Container:
 
     @cached_property
     def safety(self) -> SafetyService:
-        from shared.usecases.safety import SafetyService
+        from shared.usecases.safety import Homes, SafetyService
 
         return SafetyService(
-            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users
-        )
+            self.silencing, self.users.unfollow, self.users.complete, self.graph.get_users,
+            homes=Homes(self.timelines, self.follow_sync.sync),
+        )  # fmt: skip
 
     # ---- accounts: erasure and export (issue 23) ------------------------------------------
 
@@ -300,6 +301,7 @@ class Container:
             graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
             media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
             engagement=self.engagement_records, exports=self.export_files,
+            notifications=lambda: self.notifications,
         )  # fmt: skip
 
     @cached_property
@@ -367,9 +369,9 @@ class Container:
             avatars=self.media_repo,
             cards=self.profile_cards,
             on_reply=lambda post: self.engagement.count_reply(post),
-            handles=lambda: self.graph,
             suspensions=lambda: self.suspensions,
             blocks=lambda: self.silencing,
+            handles=lambda: self.graph,
         )
 
     @cached_property

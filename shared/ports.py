@@ -842,6 +842,12 @@ class LikesOf(Protocol):
 # ---- safety: blocks, mutes, suspension, reports (issue 21; docs/safety.md) -------------------
 
 
+class NotificationForgetting(Protocol):
+    def forget_actor(self, actor: str) -> int:
+        """An erased account out of every notification row that shows it."""
+        ...
+
+
 class Silencing(Protocol):
     """Whom a user does not want to hear from, or may not: the notifications consumer and the
     timeline reader ask this (Container.silencing)."""
@@ -976,6 +982,10 @@ class NotificationStore(Protocol):
         """(read mark, unread) after moving the mark forward; None when not loaded."""
         ...
 
+    def forget_actor(self, uid: str, actor: str) -> list[tuple[str, str | None]]:
+        """``actor`` out of ``uid``'s rows: (row id, new row or None when it went)."""
+        ...
+
 
 class NotificationArchive(Protocol):
     """The durable copy of the rows and read marks (Firestore): what a Redis wipe restores."""
@@ -987,6 +997,12 @@ class NotificationArchive(Protocol):
         ...
 
     def set_read(self, uid: str, read: int) -> None: ...
+
+    def rows_naming(self, actor: str) -> list[tuple[str, StoredGroup]]:
+        """(recipient, row) of every row that shows ``actor``."""
+        ...
+
+    def replace_row(self, uid: str, group_id: str, row: str | None) -> None: ...
 
 
 class UsersById(Protocol):
@@ -1020,3 +1036,17 @@ class RelationFlags(Protocol):
 
 class SuspendedAmong(Protocol):
     def suspended_among(self, ids: Collection[str]) -> set[str]: ...
+
+
+class HomeCleaner(Protocol):
+    """A mute or block taking the other's entries out of a home timeline (issue 21)."""
+
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...
+
+    def restore(self, reader: str, author: str) -> None:
+        """A lifted mute: the followee's recent posts back, when ``reader`` follows them."""
+        ...
+
+
+class HomeTimelines(Protocol):
+    def clear_author_from_home(self, reader: str, author: str) -> int: ...

@@ -158,8 +158,15 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
 def _emulator_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test sees the services it asked for: the stack's addresses when it drives the
     local platform, else the session's own (what the environment was before the stack)."""
-    if not _STACK_ENV or "stack" in request.fixturenames:
-        return  # before the platform started; or a drill's own stack (tests/faults/harness.py)
+    if "stack" in request.fixturenames:
+        # A drill's own stack (tests/faults/harness.py): its addresses and settings, undone
+        # after the test whatever the test adds (harness.container updates the environment).
+        drills: LocalStack = request.getfixturevalue("stack")
+        for key, value in {**drills.addresses(), **drills.env()}.items():
+            monkeypatch.setenv(key, value)
+        return
+    if not _STACK_ENV:
+        return  # the platform has not started
     if "local_stack" in request.fixturenames:
         for key, value in _STACK_ENV.items():
             monkeypatch.setenv(key, value)

@@ -16,6 +16,8 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.adapters.firestore_author_stats import AUTHOR_STATS
 from shared.adapters.firestore_media import AVATARS, MEDIA, _record_of
+from shared.adapters.firestore_notifications import COLLECTION as NOTIFICATIONS
+from shared.adapters.firestore_notifications import ROWS as NOTIFICATION_ROWS
 from shared.adapters.firestore_posts import EVENTS, IDEMPOTENCY, POSTS, USERS, _post_of
 from shared.domain.account import DELETED, DELETING, subject_key
 from shared.domain.media import MediaRecord
@@ -95,6 +97,11 @@ class FirestoreAccountData:
         yield user
         yield self._db.collection(AVATARS).document(uid)
         yield self._db.collection(AUTHOR_STATS).document(uid)
+        # their notifications' durable copy (docs/notifications.md): rows and read mark
+        inbox = self._db.collection(NOTIFICATIONS).document(uid)
+        for snap in inbox.collection(NOTIFICATION_ROWS).stream():
+            yield snap.reference
+        yield inbox
 
     def delete_all(self, uid: str) -> int:
         """Delete every document of theirs (idempotent: absent documents are no error)."""

@@ -1,8 +1,9 @@
 """The durable copy of the notification rows (ports.NotificationArchive), on Firestore.
 
-``notifications/{uid}/rows/{row id}``: the row's compact JSON (``row``), its position (``seq``,
-the query's order), its actors' HyperLogLog (``hll``, grouped rows) and ``expires_at`` (the
-row's latest activity + 31 days, for a Firestore TTL policy: the copy answers for 30 days).
+``notifications/{uid}/notification_rows/{row id}``: the row's compact JSON (``row``), its
+position (``seq``, the query's order), its actors' HyperLogLog (``hll``, grouped rows) and
+``expires_at`` (the row's latest activity + 31 days, the TTL policy of
+infra/terraform/modules/firestore: the copy answers for 30 days).
 ``notifications/{uid}`` holds the read mark (``read``). The notifier writes a row when it is
 new and then at most every ``FLUSH_MS`` (shared/adapters/redis_notifications.py): a post liked
 100k times costs one write per 2 s of its burst, not one per like. Queries order one
@@ -12,13 +13,15 @@ subcollection by one field: Firestore's automatic single-field index serves them
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from shared.domain.notifications import KEEP_DAYS, StoredGroup
 
 COLLECTION = "notifications"
-ROWS = "rows"
+ROWS = "notification_rows"
 KEEP = dt.timedelta(days=KEEP_DAYS + 1)
 
 
@@ -31,7 +34,9 @@ class FirestoreNotifications:
 
     def put(self, uid: str, group: StoredGroup, at_ms: int) -> None:
         expires = dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC) + KEEP
-        doc = {"row": group.row, "seq": group.seq, "hll": group.hll, "expires_at": expires}
+        actors = json.loads(group.row).get("a") or []
+        doc = {"row": group.row, "seq": group.seq, "hll": group.hll, "expires_at": expires,
+               "actors": actors}  # fmt: skip
         self._user(uid).collection(ROWS).document(group.id).set(doc)
 
     def load(self, uid: str, limit: int) -> tuple[list[StoredGroup], int]:
@@ -56,6 +61,31 @@ class FirestoreNotifications:
         mark = self._user(uid).get()
         read = int((mark.to_dict() or {}).get("read", 0)) if mark.exists else 0
         return rows, read
+
+    def rows_naming(self, actor: str) -> list[tuple[str, StoredGroup]]:
+        """(recipient, row) of every row that shows ``actor`` (a collection-group query on
+        ``actors``: the index in infra/terraform/modules/firestore)."""
+        q = self._db.collection_group(ROWS).where(
+            filter=FieldFilter("actors", "array_contains", actor)
+        )
+        out: list[tuple[str, StoredGroup]] = []
+        for snap in q.stream():
+            parent = snap.reference.parent.parent
+            if parent is None:
+                continue
+            d = snap.to_dict() or {}
+            hll = d.get("hll")
+            out.append((parent.id, StoredGroup(snap.id, int(d["seq"]), str(d["row"]),
+                                               bytes(hll) if hll else None)))  # fmt: skip
+        return out
+
+    def replace_row(self, uid: str, group_id: str, row: str | None) -> None:
+        """The row as an erasure left it (None: gone)."""
+        ref = self._user(uid).collection(ROWS).document(group_id)
+        if row is None:
+            ref.delete()
+            return
+        ref.update({"row": row, "actors": json.loads(row).get("a") or []})
 
     def set_read(self, uid: str, read: int) -> None:
         self._user(uid).set({"read": read}, merge=True)

@@ -200,6 +200,13 @@ class OpenSearchIndex:
             raise _unavailable(exc) from exc
         except NotFoundError:
             return {"hits": {"hits": []}}
+        except TransportError as exc:
+            # A shard still starting (503 "all shards failed"), a full search queue (429): the
+            # engine's to retry. Anything else it refused was built from the caller's query.
+            status = exc.status_code if isinstance(exc.status_code, int) else 503
+            if status == 429 or status >= 500 or "closed" in str(exc.error):
+                raise _unavailable(exc) from exc
+            raise errors.InvalidInput("the search engine refused this query") from exc
         return resp
 
     def live_tag_accounts(self, tags: Sequence[str], since_ms: int) -> dict[str, int]:

@@ -46,6 +46,7 @@ class RedisNotifications:
         self._page = client.register_script(lua.source("notify_page"))
         self._unread = client.register_script(lua.source("notify_unread"))
         self._read = client.register_script(lua.source("notify_read"))
+        self._forget = client.register_script(lua.source("notify_forget"))
 
     def add(self, a: domain.Activity, now_ms: int) -> Added | None:
         """None when the recipient's rows are not loaded (restore them first)."""
@@ -126,6 +127,18 @@ class RedisNotifications:
         if int(res[0]) < 0 and len(res) == 1:
             return None
         return int(res[0]), int(res[1])
+
+    def forget_actor(self, uid: str, actor: str) -> list[tuple[str, str | None]]:
+        """``actor`` (an erased account) out of ``uid``'s rows: (row id, new row or None when
+        the row went) for each row changed."""
+        res: list[Any] = self._forget(
+            keys=[keys.notification_rows(uid), keys.notification_bodies(uid)], args=[actor]
+        )
+        out: list[tuple[str, str | None]] = []
+        for i in range(0, len(res) - 1, 2):
+            row = _s(res[i + 1])
+            out.append((_s(res[i]), row or None))
+        return out
 
     def forget(self, uid: str) -> None:
         """Drop the recipient's rows (tests and drills: what a Redis wipe does to one user)."""

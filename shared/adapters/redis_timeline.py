@@ -401,6 +401,16 @@ class RedisTimelines:
         ks = [keys.followees(follower), keys.home(follower)]
         return int(cast(int, self._run("unfollow", ks, [followee, *members])))
 
+    def clear_author_from_home(self, reader: str, author: str) -> int:
+        """Take the author's entries (their own timeline's: posts and reposts) out of the
+        reader's home timeline, leaving the followee cache alone: a mute or block (issue 21,
+        Mastodon's clear_from_home). Reads still filter, for entries that arrive later."""
+        members = self.r.zrange(keys.own(author), 0, -1)
+        n = 0
+        for i in range(0, len(members), 500):
+            n += int(self.r.zrem(keys.home(reader), *members[i : i + 500]))
+        return n
+
     def store_followees(self, uid: str, followees: Iterable[str]) -> None:
         # MULTI over one key: one slot.
         pipe = self.r.pipeline(transaction=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from shared import events, observability
@@ -43,6 +44,7 @@ from shared.ports import (
     KeyShredder,
     LikesOf,
     MediaObjects,
+    NotificationForgetting,
     SignInAccounts,
     TimelineErasure,
 )
@@ -108,8 +110,11 @@ class AccountEraser:
         keys: KeyShredder,
         engagement: EngagementErasure,
         exports: ExportFiles | None = None,
+        notifications: Callable[[], NotificationForgetting] | None = None,
     ) -> None:
         self._exports = exports
+        # the erased account leaves the others' notification rows (docs/notifications.md)
+        self._notifications = notifications
         self._engagement = engagement
         self._graph = graph
         self._data = data
@@ -137,6 +142,8 @@ class AccountEraser:
             self._exports.delete_prefix(f"exports/{domain.subject_key(uid)}/")
         self._data.delete_export_record(uid)
         self._data.delete_all(uid)
+        if self._notifications is not None:
+            self._notifications().forget_actor(uid)
         self._graph.erase_user(uid)
         self._accounts.delete(uid)
         self._tl.delete_keys_naming(uid)

@@ -185,8 +185,12 @@ class NotificationsService:
                 rows = [_without(g, gone) for g in rows]
                 rows = [g for g in rows if g.actors]
                 actors -= gone
+        cards, complete = self._cards(actors)
+        if complete and len(cards) < len(actors):
+            # an actor whose account is gone (erased): left out, with nothing of theirs shown
+            rows = [g for g in (_without(g, actors - set(cards)) for g in rows) if g.actors]
         page = Page(rows, read, domain.shown_unread(unread), next_cursor)
-        page.cards = self._cards(actors)
+        page.cards = cards
         return page
 
     def unread(self, uid: str) -> int:
@@ -197,10 +201,27 @@ class NotificationsService:
         self.archive.set_read(uid, read)
         return domain.shown_unread(unread)
 
-    def _cards(self, uids: set[str]) -> dict[str, User]:
+    def forget_actor(self, actor: str) -> int:
+        """An erased account leaves every row that shows it, in Redis and in the copy (found
+        through the copy's ``actors``); how many rows changed. Idempotent."""
+        changed = 0
+        recipients = {uid for uid, _ in self.archive.rows_naming(actor)}
+        for uid in sorted(recipients):
+            for gid, row in self.store.forget_actor(uid, actor):
+                self.archive.replace_row(uid, gid, row)
+                changed += 1
+        # rows the copy names but Redis no longer has (trimmed, or Redis lost them)
+        for uid, g in self.archive.rows_naming(actor):
+            kept = _without(domain.decode_group(g.id, g.row), {actor})
+            self.archive.replace_row(uid, g.id, domain.encode_group(kept) if kept.actors else None)
+            changed += 1
+        return changed
+
+    def _cards(self, uids: set[str]) -> tuple[dict[str, User], bool]:
+        """(the actors' profiles, whether every lookup answered: then a missing one is gone)."""
         found: dict[str, User] = {}
         if not uids:
-            return found
+            return found, True
         if self.cards is not None:
             try:
                 found.update(self.cards.cards(sorted(uids)))
@@ -212,7 +233,8 @@ class NotificationsService:
                 found.update(self.directory().get_users(sorted(missing)))
             except Exception:
                 log.warning("actors' profiles unreadable", exc_info=True)
-        return found
+                return found, False
+        return found, True
 
 
 def _without(g: domain.Group, gone: set[str]) -> domain.Group:

@@ -105,9 +105,9 @@ class PostsService:
         cards: ProfileCards | None = None,
         topic: str = POST_EVENTS_TOPIC,
         on_reply: Callable[[Post], None] | None = None,
-        handles: Callable[[], HandleResolver] | None = None,
         suspensions: Callable[[], SuspensionCheck] | None = None,
         blocks: Callable[[], BlockCheck] | None = None,
+        handles: Callable[[], HandleResolver] | None = None,
     ) -> None:
         self._suspensions = suspensions  # a suspended author cannot post (issue 21)
         self._blocks = blocks  # nobody replies to someone who blocks them, or whom they block
@@ -140,9 +140,9 @@ class PostsService:
         (``reply_to``) needs a live parent: PostNotFound / PostGone otherwise.
         """
         self.require_author(author_id)
-        found = facets.mention_facets(text)  # 422 too_many_mentions before anything is spent
         if self._suspensions is not None:
             self._suspensions().check(author_id)  # 403 account_suspended
+        found = facets.mention_facets(text)  # 422 too_many_mentions before anything is spent
         # A keyed retry at the limit also gets 429; after Retry-After it gets its 200 replay.
         self._check_rate(author_id)
         reply = None

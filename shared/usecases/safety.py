@@ -19,7 +19,14 @@ from shared.domain import errors, safety
 from shared.domain import users as user_rules
 from shared.domain.model import User
 from shared.domain.users import MissingUser
-from shared.ports import SilenceCache, SilenceGraph, SuspensionCache, SuspensionGraph
+from shared.ports import (
+    HomeCleaner,
+    HomeTimelines,
+    SilenceCache,
+    SilenceGraph,
+    SuspensionCache,
+    SuspensionGraph,
+)
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +96,9 @@ class SafetyService:
         unfollow: Callable[[str, str], bool],
         users: Callable[[list[User]], list[User]],
         directory: Callable[[Sequence[str]], dict[str, User]],
+        homes: HomeCleaner | None = None,
     ) -> None:
+        self._homes = homes
         self.s = silencing
         self._unfollow = unfollow
         self._complete = users
@@ -106,6 +115,23 @@ class SafetyService:
             self._unfollow(caller, target)
             self._unfollow(target, caller)
         self.s.record(kind, caller, target, on)
+        self._tidy_homes(kind, caller, target, on)
+
+    def _tidy_homes(self, kind: safety.Kind, caller: str, target: str, on: bool) -> None:
+        """Reads filter anyway; taking the entries out at write too keeps a read from hydrating
+        posts it would only drop (a lifted mute brings the followee's posts back)."""
+        if self._homes is None:
+            return
+        try:
+            if on:
+                self._homes.clear_author_from_home(caller, target)
+                if kind == "block":
+                    self._homes.clear_author_from_home(target, caller)
+            elif kind == "mute":
+                self._homes.restore(caller, target)
+        except Exception:
+            log.warning("home timelines not tidied after a %s; reads filter", kind,
+                        exc_info=True)  # fmt: skip
 
     def list(
         self, kind: safety.Kind, caller: str, limit: int, cursor: str | None
@@ -159,3 +185,18 @@ class Suspensions:
         if ok:
             self.cache.put({uid: on})
         return ok
+
+
+class Homes:
+    """ports.HomeCleaner on the timeline store and the follow sync (which re-reads the graph:
+    a lifted mute of a followee backfills their posts, of anyone else changes nothing)."""
+
+    def __init__(self, timelines: HomeTimelines, sync: Callable[[str, str], None]) -> None:
+        self._tl = timelines
+        self._sync = sync
+
+    def clear_author_from_home(self, reader: str, author: str) -> int:
+        return self._tl.clear_author_from_home(reader, author)
+
+    def restore(self, reader: str, author: str) -> None:
+        self._sync(reader, author)

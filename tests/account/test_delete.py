@@ -34,7 +34,7 @@ from .conftest import Api, register
 
 pytestmark = pytest.mark.integration
 
-TOPICS = ("post-events", "fanout-batches", "account-events", "social-events")
+TOPICS = ("post-events", "fanout-batches", "account-events", "social-events", "engagement-events")
 UPLOADS, MEDIA = "acct-uploads", "acct-media"
 ALICE, BOB, CAROL, DAVE = "uid-alice-del", "uid-bob-del", "uid-carol-del", "uid-dave-del"
 WORDS = "alice's secret words"
@@ -102,10 +102,15 @@ def run_consumers(c: Container, subs: dict[str, str]) -> None:
     for data, attrs in pull_all(subs["post-events"]):
         consume(push(data, attrs), "fanout_planner", c.fanout_planner.handle, c.publisher,
                 keys=keys_)  # fmt: skip
+        consume(push(data, attrs), "notifier", c.notifier.handle, c.publisher, keys=keys_)
     for data, attrs in pull_all(subs["fanout-batches"]):
         consume(push(data, attrs), "timeline_writer", c.timeline_writer.handle, c.publisher)
     for data, attrs in pull_all(subs["social-events"]):
         consume(push(data, attrs), "follow_sync", c.follow_sync.handle, c.publisher)
+        consume(push(data, attrs), "notifier", c.notifier.handle, c.publisher)
+    # the notifications (docs/notifications.md): they name her too, until she is erased
+    for data, attrs in pull_all(subs["engagement-events"]):
+        consume(push(data, attrs), "notifier", c.notifier.handle, c.publisher)
 
 
 def firestore_dump(db: firestore.Client) -> list[tuple[str, str]]:
@@ -200,6 +205,9 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
         items = timeline_api.call("GET", "/v1/timeline?limit=50", CAROL).json["items"]
         return [p for p in items if p["id"] == dave_post]
 
+    told = c.notifications.page(DAVE, 50, None).groups
+    assert {g.kind for g in told} == {"follow", "like", "repost"}, told
+    assert all(ALICE in g.actors for g in told)
     seen = dave_post_seen_by_carol()
     assert len(seen) == 1 and seen[0]["reposted_by"]["users"][0]["id"] == ALICE, seen
     assert (seen[0]["like_count"], seen[0]["repost_count"]) == (2, 1)

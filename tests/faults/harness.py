@@ -74,6 +74,11 @@ def acquire_stack(workdir: Path) -> LocalStack:
             },
         )  # fmt: skip
         stack.start()
+        # LocalStack.start exported its addresses into this process: taken back at once, so
+        # the session's fixtures set up while the drills' stack lives (a topic, a subscription)
+        # are made on the session's own services; tests using it get them from _emulator_env.
+        os.environ.clear()
+        os.environ.update(_saved_env)
         _stack = stack
     _refs += 1
     return _stack

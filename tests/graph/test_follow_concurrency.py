@@ -14,12 +14,12 @@ import random
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.domain.users import FollowResult
+from tests.concurrently import run_all
 
 pytestmark = pytest.mark.integration
 
@@ -85,8 +85,7 @@ def test_1000_concurrent_follows_both_ways_and_onto_one_celebrity_never_deadlock
         assert isinstance(res, FollowResult) and res.changed, (f, res)
         return time.perf_counter() - t0
 
-    with ThreadPoolExecutor(THREADS) as pool:
-        took = sorted(pool.map(follow, follows))
+    took = sorted(run_all(follow, follows, THREADS, timeout_s=400))
     p50, p99 = took[len(took) // 2], took[int(len(took) * 0.99) - 1]
     print(f"\n1000 follows, {THREADS} threads: p50 {p50 * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms,"
           f" max {took[-1] * 1e3:.1f} ms, driver retries {len(retry_log.retries)}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from typing import LiteralString
 
 import neo4j
@@ -18,6 +17,7 @@ from shared.domain import errors
 from shared.domain.model import User
 from shared.domain.users import FollowResult, UnfollowResult
 from shared.usecases.users import UsersService
+from tests.concurrently import run_all
 
 from .conftest import REED98, wipe
 
@@ -100,8 +100,7 @@ def test_concurrent_registration_of_one_handle_has_one_winner(
         except errors.Conflict:
             return "conflict"
 
-    with ThreadPoolExecutor(12) as pool:
-        outcomes = list(pool.map(register, range(12)))
+    outcomes = run_all(register, range(12), 12)
     assert outcomes.count("ok") == 1 and outcomes.count("conflict") == 11
     recs, _, _ = graph.driver.execute_query(
         "MATCH (u:User) WHERE u.handle_key = 'takenname' RETURN count(u) AS n", database_="neo4j"
@@ -134,8 +133,7 @@ def test_concurrent_registration_of_one_user_creates_it_once(
         barrier.wait()
         return service.register("same", "same_user", "Same")[1]
 
-    with ThreadPoolExecutor(10) as pool:
-        created = list(pool.map(register, range(10)))
+    created = run_all(register, range(10), 10)
     assert created.count(True) == 1
     recs, _, _ = graph.driver.execute_query(
         "MATCH (u:User) RETURN count(u) AS n", database_="neo4j"
@@ -151,8 +149,7 @@ def test_follow_is_idempotent_even_concurrently(graph: Neo4jGraph) -> None:
         barrier.wait()
         return graph.follow("a", "b")
 
-    with ThreadPoolExecutor(8) as pool:
-        changed = list(pool.map(follow, range(8)))
+    changed = run_all(follow, range(8), 8)
     assert changed.count(True) == 1
     assert graph.follow("a", "b") is False
     recs, _, _ = graph.driver.execute_query(

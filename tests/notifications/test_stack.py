@@ -142,7 +142,8 @@ def test_bad_input_is_a_clear_4xx(api: Api) -> None:
         r = api.call("GET", path, me)
         assert 400 <= r.status_code < 500, (path, r.status_code, r.text)
         assert r.json()["error"]["code"], path
-    for body in ({}, {"cursor": 5}, {"cursor": "-1"}, {"cursor": "1", "extra": 1}, []):
+    bodies: list[Any] = [{}, {"cursor": 5}, {"cursor": "-1"}, {"cursor": "1", "extra": 1}, []]
+    for body in bodies:
         r = api.call("POST", "/v1/notifications/read", me, body)
         assert 400 <= r.status_code < 500, (body, r.status_code, r.text)
     r = api.call("POST", "/v1/notifications/read", me, data="cursor=1",

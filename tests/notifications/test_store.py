@@ -81,6 +81,9 @@ def test_never_to_yourself_nor_from_someone_silenced(parts: Parts) -> None:
     assert written == 1
     rows = parts.reads.page(me, 20, None).groups
     assert [g.actors for g in rows] == [(friend,)]
+    # an actor whose account is gone is left out at read
+    parts.notifier.deliver([like(me, "never-registered")])
+    assert parts.reads.page(me, 20, None).groups[0].actors == (friend,)
     # silenced after the row was written: hidden at read
     later = parts.users("later")[0]
     parts.notifier.deliver([like(me, later)])
@@ -157,7 +160,9 @@ def test_a_post_liked_thousands_of_times_makes_a_bounded_number_of_writes(parts:
     (me,) = parts.users("me")
     n = 3000
     parts.notifier.deliver([like(me, f"fan{i}") for i in range(n)])
-    rows = parts.reads.page(me, 20, None).groups
+    got = parts.store.page(me, None, 20)
+    assert got is not None
+    rows = got[2]
     assert len(rows) == 1
     assert abs(rows[0].count - n) <= n * 0.02  # the HyperLogLog's estimate (0.81% std error)
     assert parts.r.hlen(keys.notification_bodies(me)) == 1
@@ -166,3 +171,24 @@ def test_a_post_liked_thousands_of_times_makes_a_bounded_number_of_writes(parts:
     assert FLUSH_UPTO <= parts.archive.writes <= FLUSH_UPTO + 40, parts.archive.writes
     hll = parts.r.memory_usage(keys.notification_actors(me, rows[0].id))
     assert hll is not None and hll <= 16_000  # 12 KB dense HLL at most, whatever n
+
+
+def test_an_erased_account_leaves_every_row_that_shows_it(parts: Parts) -> None:
+    me, other, alice, bob = parts.users("me", "ot", "al", "bo")
+    parts.notifier.deliver([
+        like(me, alice), like(me, bob), Activity(me, alice, "follow", NOW),
+        Activity(other, alice, "mention", NOW, "501"), like(other, bob, post="502"),
+    ])  # fmt: skip
+    assert parts.reads.forget_actor(alice) == 3  # the like row, the follow row, the mention
+    for uid in (me, other):
+        for raw in parts.r.hvals(keys.notification_bodies(uid)):
+            assert alice not in raw.decode()
+        stored, _ = parts.archive.load(uid, 50)
+        assert all(alice not in g.row for g in stored)
+    mine = parts.reads.page(me, 20, None).groups
+    assert [(g.kind, g.actors, g.count) for g in mine] == [("like", (bob,), 1)]
+    assert [g.kind for g in parts.reads.page(other, 20, None).groups] == ["like"]
+    assert parts.reads.forget_actor(alice) == 0  # idempotent (the eraser is redelivered)
+    # after a Redis wipe, the copy has no trace of her either
+    wipe_redis_of(parts, me)
+    assert [g.actors for g in parts.reads.page(me, 20, None).groups] == [(bob,)]

@@ -8,14 +8,17 @@ import os
 from typing import Any
 
 import pytest
+import redis as redis_lib
 import requests
 
 from devstack.authtools import SignedIn, sign_in
 from devstack.stack import LocalStack
+from shared import events, ids
+from shared.adapters import redis_keys as keys
 from shared.adapters.firebase_accounts import FirebaseRoles
-from tests.conversations.conftest import Api, api, eventually
+from tests.conversations.conftest import Api, Redeliver, api, eventually, redeliver
 
-__all__ = ["api"]
+__all__ = ["api", "redeliver"]
 pytestmark = pytest.mark.e2e
 
 
@@ -220,8 +223,14 @@ def test_bad_input_is_a_4xx_with_a_code_never_a_5xx(api: Api) -> None:
         ("POST", "/v1/reports", {"user_id": u.uid, "reason": "spam"}, 400, "bad_request"),
         ("POST", "/v1/reports", [1, 2], 400, "bad_request"),
     ]  # fmt: skip
-    for method, path, body, status, code in cases:
-        r = api.call(method, path, u, body)
+    reporter = u
+    for i, (method, path, body, status, code) in enumerate(cases):
+        if path == "/v1/reports" and i % 8 == 0 and i:
+            reporter = api.user("badrep")  # 10 reports an hour for an unverified account
+        who = reporter if path == "/v1/reports" else u
+        if body == {"user_id": u.uid, "reason": "spam"}:
+            who = u  # reporting yourself
+        r = api.call(method, path, who, body)
         assert (r.status_code, _code(r)) == (status, code), (method, path, body, r.text)
     mod_user = api.user("badmod")
     admin = _with_role(api, api.user("badadmin"), "admin")
@@ -244,3 +253,61 @@ def test_bad_input_is_a_4xx_with_a_code_never_a_5xx(api: Api) -> None:
         r = api.call(method, path, mod if "admin" not in path else admin, body)
         assert r.status_code == status, (method, path, body, r.text)
         assert isinstance(_code(r), str)
+
+
+def test_reports_are_rate_limited(api: Api) -> None:
+    u, other = api.user("ratelimited"), api.user("ratetarget")
+    answers = [
+        api.call("POST", "/v1/reports", u, {"user_id": other.uid, "reason": "spam"})
+        for _ in range(11)
+    ]
+    assert [a.status_code for a in answers[:10]] == [201] + [200] * 9  # the same report
+    assert answers[10].status_code == 429 and _code(answers[10]) == "rate_limited"
+    assert int(answers[10].headers["Retry-After"]) > 0
+
+
+def test_redelivered_events_after_a_block_or_a_removal_change_nothing(
+    api: Api, redeliver: Redeliver
+) -> None:
+    a, b = api.user("redela"), api.user("redelb")
+    api.follow(a, b)
+    pb = api.post(b, "before the block")["id"]
+    eventually(lambda: pb in api.home_ids(a), what="b's post in a's home")
+    assert api.call("PUT", f"/v1/users/{b.uid}/block", a).status_code == 200
+    assert pb not in api.home_ids(a)
+    # the follow's own event delivered again (3x, as Pub/Sub may): the follow sync re-reads
+    # the graph, where the follow is gone and cannot come back
+    ev = events.UserFollowed(event_id=f"fol-redeliver-{a.uid}", occurred_ms=1,
+                             follower_id=a.uid, followee_id=b.uid)  # fmt: skip
+    redeliver("social-events", ev)
+    # a marker through the same subscription, published after: a follow of c backfills c's post
+    c = api.user("redelc")
+    pc = api.post(c, "marker")["id"]
+    api.follow(a, c)
+    eventually(lambda: pc in api.home_ids(a), what="the marker follow's backfill")
+    stack_redis = redis_lib.Redis.from_url(api.stack.redis_url)
+    try:
+        assert stack_redis.zscore(keys.home(a.uid), pb) is None  # not backfilled again
+    finally:
+        stack_redis.close()
+    assert b.uid not in _following(api, a, a.uid)
+    assert pb not in api.home_ids(a)
+
+    # a moderator's removal, its PostDeleted delivered 3x more: gone once, counted once
+    admin = _with_role(api, api.user("redeladmin"), "admin")
+    reader = api.user("redelreader")
+    api.follow(reader, b)
+    gone = api.post(b, "to be removed")["id"]
+    eventually(lambda: gone in api.home_ids(reader), what="the post in the reader's home")
+    r = api.call("POST", f"/v1/moderation/posts/{gone}/remove", admin, {"reason": "spam"})
+    assert r.status_code == 200 and r.json()["changed"] is True, r.text
+    eventually(lambda: gone not in api.home_ids(reader), what="removed from the home")
+    redeliver("post-events", events.PostDeleted(
+        event_id=f"redeliver-{gone}", occurred_ms=1, post_id=gone, author_id=b.uid,
+        created_ms=ids.timestamp_ms(int(gone)),
+    ))  # fmt: skip
+    keep = api.post(b, "still here")["id"]
+    eventually(lambda: keep in api.home_ids(reader), what="a later post arrives")
+    assert gone not in api.home_ids(reader)
+    audit = api.get(admin, "/v1/moderation/audit?limit=100")["items"]
+    assert len([e for e in audit if e["action"] == "remove_post" and e["target"] == gone]) == 1

@@ -168,3 +168,20 @@ def test_search_needs_a_caller(search: Search) -> None:
     router = HTTP_FUNCTIONS["search"](search.container)
     with app.test_request_context("/v1/search/posts?q=x", method="GET"):
         assert router.dispatch(flask.request).status_code == 401
+
+
+def test_an_engine_that_cannot_answer_is_a_503_not_a_500(search: Search) -> None:
+    """A closed (or still starting) index: the engine's refusal is `unavailable`, retryable."""
+    search.post("someone", "a word worth finding")
+    search.index.refresh()
+    client = search.index._os
+    client.indices.close(index=search.index.posts_index)
+    try:
+        status, body = search.get("/v1/search/posts?q=word")
+        assert status == 503 and body["error"]["code"] == "unavailable", body
+        status, body = search.get("/v1/hashtags/word/posts")
+        assert status == 503, body
+    finally:
+        client.indices.open(index=search.index.posts_index, wait_for_active_shards="all")
+    status, body = search.get("/v1/search/posts?q=word")
+    assert status == 200 and len(body["items"]) == 1, body

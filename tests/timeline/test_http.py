@@ -42,7 +42,7 @@ def test_home_timeline_page_shape_and_cursor(engine: Engine) -> None:
         "id": str(pids[2]), "author_id": "a", "text": "post 2", "created_ms": T0 + 120_000,
         "media": [], "author": {"handle": "h_a", "display_name": "User a", "avatar": None},
         "reply_to": None, "root_id": None, "deleted": False, "like_count": 0, "reply_count": 0,
-        "repost_count": 0, "liked_by_me": False, "reposted_by_me": False,
+        "repost_count": 0, "liked_by_me": False, "reposted_by_me": False, "mentions": [],
     }  # fmt: skip
     assert body["next_cursor"] == str(pids[1]) and body["regenerating"] is False
     status, body = _get(engine, f"/v1/timeline?limit=2&before={pids[1]}")

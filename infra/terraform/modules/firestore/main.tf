@@ -86,6 +86,36 @@ resource "google_firestore_field" "idempotency_ttl" {
   index_config {}
 }
 
+# Notification rows' durable copy (shared/adapters/firestore_notifications.py): kept 30 days
+# after a row's latest activity (expires_at = that + 31 days). The collection group of every
+# user's notifications/{uid}/notification_rows.
+resource "google_firestore_field" "notification_rows_ttl" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "notification_rows"
+  field      = "expires_at"
+  ttl_config {}
+  index_config {}
+}
+
+# An erased account leaves every notification row that shows it (FirestoreNotifications
+# .rows_naming): notification_rows where actors array-contains the id, across all users.
+resource "google_firestore_field" "notification_rows_actors" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "notification_rows"
+  field      = "actors"
+  index_config {
+    indexes {
+      array_config = "CONTAINS"
+    }
+    indexes {
+      array_config = "CONTAINS"
+      query_scope  = "COLLECTION_GROUP"
+    }
+  }
+}
+
 # likers / count_active (shared/adapters/firestore_engagement.py): likes where post_id == p and
 # active == true order by key desc.
 resource "google_firestore_index" "likes_of_post" {
