@@ -23,6 +23,8 @@ def _get(engine: Engine, path: str, uid: str | None = "r") -> tuple[int, Any]:
         engine.settings, timelines=engine.tl, graph=engine.graph, posts=engine.store,
         profile_cards=engine.cards, avatars=NoAvatars(),
         engagement=None,  # counts are tests/conversations' (they need Firestore): zeros here
+        # blocks, mutes and suspensions are tests/safety's (they need Neo4j): nobody here
+        silencing=None, suspensions=None,
     )  # fmt: skip
     router = HTTP_FUNCTIONS["timeline"](c)
     headers = identity_headers(uid) if uid is not None else {}

@@ -90,8 +90,11 @@ def test_push_repost_reaches_the_reposters_followers_with_the_originals_fields(
     nxt = e.reader.home("r", 1, later)
     assert [p.id for p in nxt.posts] == [pid] and nxt.next_cursor == str(entry)
     assert e.reader.home("r", 1, entry).posts == []
-    # the user's own posts page shows posts only
-    assert [p.id for p in e.reader.user_posts("b", 20).posts] == [later]
+    # the reposter's profile lists the repost among their posts, as Twitter's does
+    profile = e.reader.user_posts("b", 20, viewer="r")
+    assert [p.id for p in profile.posts] == [later, pid]
+    assert profile.reposted_by[pid].users == ("b",)
+    assert [p.id for p in e.reader.user_posts("a", 20).posts] == [pid]
 
 
 def test_a_repost_is_not_inserted_when_the_original_is_among_the_newest_40(
