@@ -40,7 +40,7 @@ web-test: ## web app: svelte-check, then unit tests (Vitest)
 pytest: ## the test suite on real services the session starts itself, with coverage
 	$(PY) -m pytest --cov --cov-report=term-missing:skip-covered --timeout=600
 
-bench: ## timeline engine benchmarks, token verification cost, crypto-shredding cost (docs/privacy.md), end-to-end freshness (docs/benchmarks.md), search (docs/search.md)
+bench: ## timeline engine benchmarks, token verification cost, crypto-shredding cost (docs/privacy.md), end-to-end freshness (docs/benchmarks.md), search (docs/search.md), the web app's first post on a throttled phone (docs/frontend.md)
 	$(PY) -m devstack.bench_auth
 	$(PY) -m devstack.bench_media
 	$(PY) -m devstack.bench_privacy
@@ -50,6 +50,7 @@ bench: ## timeline engine benchmarks, token verification cost, crypto-shredding 
 	$(PY) -m devstack.bench_search
 	$(PY) -m devstack.bench_likes --rate 1000 --seconds 30 --json .local/reports/bench_likes.json
 	$(PY) -m devstack.capacity --write docs/capacity.md
+	E2E_PERF_BUDGET=1 bash frontend/e2e/run.sh e2e/perf.spec.ts
 
 capacity: ## the bill of materials at Twitter's 2013 load from the measured costs (docs/capacity.md)
 	$(PY) -m devstack.capacity --write docs/capacity.md
