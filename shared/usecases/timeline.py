@@ -139,6 +139,9 @@ class TimelineReader:
         def everyone() -> frozenset[str]:
             return self.tl.followees(uid) | {uid}
 
+        # a pulled author the reader mutes or blocks is not read at all (their posts would only
+        # be dropped, page after page); pushed entries are filtered per round (_hidden)
+        pulls = self._unsilenced(uid, pulls)
         sources: list[Source]
         if st.active:
             # the home timeline stands for every followee when it runs dry (Source.authors)
@@ -148,7 +151,7 @@ class TimelineReader:
             # Fan-out skipped this reader while inactive: serve every followee by pull (each
             # bounded to `limit`), then rebuild their home timeline before answering.
             authors = everyone()
-            sources = [Source.own(a) for a in sorted(authors)]
+            sources = [Source.own(a) for a in sorted(self._unsilenced(uid, authors))]
             page = self._collect(uid, sources, limit, before, everyone, home=True)
             self._regenerate(uid, authors - {uid})
         # Following nobody there is nothing to rebuild: "being rebuilt" would be a wrong message.
@@ -276,6 +279,13 @@ class TimelineReader:
             posts=page, authors=shown, next_cursor=nxt, engagement=engagement,
             reposted_by=shown_by,
         )  # fmt: skip
+
+    def _unsilenced(self, uid: str, authors: Iterable[str]) -> list[str]:
+        got = list(authors)
+        if self.silencing is None or not got:
+            return got
+        flags = self.silencing.flags(uid, got)
+        return [a for a in got if not hidden_from_home(flags.get(a, ""))]
 
     def _blocked(self, viewer: str, uid: str) -> bool:
         assert self.silencing is not None

@@ -31,7 +31,7 @@ def fuzzer(local_stack: LocalStack) -> SignedIn:
         f"{local_stack.gateway_url}/v1/users",
         json={"handle": f"fz_{uuid.uuid4().hex[:8]}", "display_name": "Fuzzer"},
         headers=user.headers,
-        timeout=10,
+        timeout=90,  # a cold users function on a shared machine can take over 10 s
     )
     assert resp.status_code == 201, resp.text
     return user
