@@ -165,8 +165,9 @@ class Container:
 
         people = PeopleDirectory(self.profile_cards, self.graph)
         return SearchService(
-            self.search_index, self.search_index, self.posts, people, self.trend_counter
-        )
+            self.search_index, self.search_index, self.posts, people, self.trend_counter,
+            silencing=self.silencing, suspensions=self.suspensions,
+        )  # fmt: skip
 
     # ---- users ---------------------------------------------------------------------------
 
@@ -300,7 +301,7 @@ class Container:
         return AccountEraser(
             graph=self.graph, data=self.account_data, timelines=self.timeline_erasure,
             media=self.media_storage, accounts=self.sign_in_accounts, keys=self.data_keys,
-            engagement=self.engagement_records, exports=self.export_files,
+            engagement=self.engagement_records, mentions=self.posts, exports=self.export_files,
             notifications=lambda: self.notifications,
         )  # fmt: skip
 

@@ -617,6 +617,18 @@ class TimelineErasure(Protocol):
         """The posts' counters dropped, to be rebuilt from the records on the next read."""
         ...
 
+    def forget_bodies(self, post_ids: Iterable[int]) -> None:
+        """The posts' cached bodies dropped, to be cached again from the store."""
+        ...
+
+
+class MentionErasure(Protocol):
+    """Others' posts that mention a person (shared/adapters/firestore_posts.py)."""
+
+    def posts_mentioning(self, user_id: str) -> list[int]: ...
+
+    def forget_mentions_of(self, user_id: str, post_ids: Sequence[int]) -> int: ...
+
 
 class RepostRecords(Protocol):
     def reposts_by(self, user_id: str, limit: int) -> list[tuple[int, int]]:

@@ -88,6 +88,8 @@ def _post_doc(post: Post) -> dict[str, Any]:
         doc["hashtags"] = list(post.hashtags)
     if post.mentions:
         doc["mentions"] = [m.to_json() for m in post.mentions]
+        # who is mentioned, queryable (array-contains): an erased account's mentions are found
+        doc["mentioned"] = sorted({m.user_id for m in post.mentions})
     return doc
 
 
@@ -326,6 +328,29 @@ class FirestorePosts:
                 post = _post_of(snap.to_dict() or {})
                 found[post.id] = post
         return found
+
+    def posts_mentioning(self, user_id: str) -> list[int]:
+        """The posts (anyone's) whose mentions link to ``user_id``."""
+        query = self._db.collection(POSTS).where(
+            filter=FieldFilter("mentioned", "array_contains", user_id)
+        )
+        return [int(s.get("id")) for s in query.select(["id"]).stream()]
+
+    def forget_mentions_of(self, user_id: str, post_ids: Sequence[int]) -> int:
+        """Unlink ``user_id`` from those posts' mentions (an erased account, issue 23): the
+        ``@handle`` stays in the other author's text, as plain text, and no longer names them."""
+        done = 0
+        for pid in post_ids:
+            ref = self._post_ref(pid)
+            snap = ref.get()
+            if not snap.exists:
+                continue
+            data = snap.to_dict() or {}
+            kept = [m for m in data.get("mentions") or () if m.get("user_id") != user_id]
+            ref.update({"mentions": kept,
+                        "mentioned": sorted({str(m["user_id"]) for m in kept})})  # fmt: skip
+            done += 1
+        return done
 
     def list_replies(
         self, post_id: int, limit: int, after: int | None = None, *, newest: bool = False

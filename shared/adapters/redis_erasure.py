@@ -69,6 +69,15 @@ class RedisErasure:
                 pipe.delete(keys.engagement(pid))
             pipe.execute()
 
+    def forget_bodies(self, post_ids: Iterable[int]) -> None:
+        """Drop the posts' cached bodies: the next read caches them again from the store."""
+        pids = list(post_ids)
+        for start in range(0, len(pids), 500):
+            pipe = self.r.pipeline(transaction=False)  # one key per command: any slot
+            for pid in pids[start : start + 500]:
+                pipe.delete(keys.post_body(pid))
+            pipe.execute()
+
     def keys_naming(self, uid: str) -> list[str]:
         found = []
         for raw in self.r.scan_iter(match=f"*{_glob_escape(uid)}*", count=1000):

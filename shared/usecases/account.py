@@ -44,6 +44,7 @@ from shared.ports import (
     KeyShredder,
     LikesOf,
     MediaObjects,
+    MentionErasure,
     NotificationForgetting,
     SignInAccounts,
     TimelineErasure,
@@ -109,6 +110,7 @@ class AccountEraser:
         accounts: SignInAccounts,
         keys: KeyShredder,
         engagement: EngagementErasure,
+        mentions: MentionErasure | None = None,
         exports: ExportFiles | None = None,
         notifications: Callable[[], NotificationForgetting] | None = None,
     ) -> None:
@@ -116,6 +118,7 @@ class AccountEraser:
         # the erased account leaves the others' notification rows (docs/notifications.md)
         self._notifications = notifications
         self._engagement = engagement
+        self._mentions = mentions
         self._graph = graph
         self._data = data
         self._tl = timelines
@@ -134,6 +137,7 @@ class AccountEraser:
         post_ids = {p.id for p in self._data.posts_of(uid)} | self._data.logged_post_ids(uid)
         followers = [f for page in self._graph.iter_follower_pages(uid) for f in page]
         self._erase_engagement(uid, followers)
+        self._unlink_mentions(uid)
         self._tl.erase(uid, sorted(post_ids), followers)
         for rec in self._data.media_of(uid):
             self._media.delete_variants(rec.media_id)
@@ -150,6 +154,18 @@ class AccountEraser:
         self._data.mark_deleted(uid)
         log.info("account erased: %d posts, %d followers' timelines", len(post_ids),
                  len(followers))  # fmt: skip
+
+    def _unlink_mentions(self, uid: str) -> None:
+        """Others' posts that mention them keep the ``@handle`` they typed, as plain text: the
+        link (their id) goes from the read model, and the cached bodies before and after."""
+        if self._mentions is None:
+            return
+        pids = self._mentions.posts_mentioning(uid)
+        if not pids:
+            return
+        self._tl.forget_bodies(pids)
+        self._mentions.forget_mentions_of(uid, pids)
+        self._tl.forget_bodies(pids)
 
     def _erase_engagement(self, uid: str, followers: list[str]) -> None:
         """Their likes and reposts of anyone's posts: the reposts out of their followers'

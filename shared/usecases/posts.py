@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared import ids, observability
-from shared.domain import errors, facets
+from shared.domain import errors, facets, safety
 from shared.domain import posts as domain
 from shared.domain.conversations import check_engageable, reply_refs
 from shared.domain.media import media_json
@@ -255,10 +255,20 @@ class PostsService:
                     log.warning("could not put the card of %s", author.id, exc_info=True)
         return author
 
-    def get(self, post_id: int) -> Post:
+    def get(self, post_id: int, viewer: str | None = None) -> Post:
+        """The post, for ``viewer``: across a block it is 403 ``blocked``, as its thread is
+        (issue 21); a suspended author's post is not found."""
         post = self._store.get_post(post_id)
         if post is None or post.deleted:
             raise errors.NotFound(f"no post {post_id}")
+        if viewer is not None and viewer != post.author_id:
+            if self._suspensions is not None:
+                try:
+                    self._suspensions().check(post.author_id)
+                except safety.Suspended:
+                    raise errors.NotFound(f"no post {post_id}") from None
+            if self._blocks is not None:
+                self._blocks().check_not_blocked(viewer, post.author_id)
         return post
 
     def delete(self, caller_id: str, post_id: int) -> None:

@@ -21,6 +21,7 @@ from shared import events, ids
 from shared.domain import errors, facets, trends
 from shared.domain import search as domain
 from shared.domain.model import Post, User
+from shared.domain.safety import hidden_from_home
 from shared.iters import chunked
 from shared.ports import (
     EventLog,
@@ -30,7 +31,9 @@ from shared.ports import (
     PostSearchIndex,
     PostStore,
     ProfileCards,
+    RelationFlags,
     SearchPage,
+    SuspendedAmong,
     TrendCounter,
 )
 
@@ -151,7 +154,13 @@ class SearchService:
         posts: PostStore,
         people: PeopleDirectory,
         counter: TrendCounter,
+        silencing: RelationFlags | None = None,
+        suspensions: SuspendedAmong | None = None,
     ) -> None:
+        # issue 21: results by someone the searcher blocks, mutes or is blocked by, or by a
+        # suspended account, are left out (None: no such store, the search tests' fakes)
+        self.silencing = silencing
+        self.suspensions = suspensions
         self.index = index
         self.people_index = people_index
         self.posts = posts
@@ -161,16 +170,38 @@ class SearchService:
         self._trends_lock = threading.Lock()
 
     def _hydrate(
-        self, page: SearchPage, kind: str
+        self, page: SearchPage, kind: str, viewer: str | None = None
     ) -> tuple[list[tuple[Post, User | None]], str | None]:
         stored = self.posts.get_posts(page.ids)
         shown = [stored[i] for i in page.ids if i in stored and not stored[i].deleted]
+        if viewer is not None:
+            shown = self._visible_to(viewer, shown)
         authors = self.people.users(list(dict.fromkeys(p.author_id for p in shown)))
         cursor = domain.encode_cursor(kind, page.after) if page.after is not None else None
         return [(p, authors.get(p.author_id)) for p in shown], cursor
 
+    def _visible_to(self, viewer: str, posts: list[Post]) -> list[Post]:
+        """A page's posts less those whose author the viewer blocks, mutes or is blocked by,
+        or who is suspended: one lookup of each kind for the whole page. A page may come out
+        shorter than asked; its cursor still goes on from the engine's last hit."""
+        names = {p.author_id for p in posts} - {viewer}
+        if not names:
+            return posts
+        flags = self.silencing.flags(viewer, names) if self.silencing is not None else {}
+        gone = self.suspensions.suspended_among(names) if self.suspensions is not None else set()
+        return [
+            p for p in posts
+            if p.author_id == viewer
+            or (p.author_id not in gone and not hidden_from_home(flags.get(p.author_id, "")))
+        ]  # fmt: skip
+
     def search_posts(
-        self, raw_q: str | None, sort: str | None, limit: int, cursor: str | None
+        self,
+        raw_q: str | None,
+        sort: str | None,
+        limit: int,
+        cursor: str | None,
+        viewer: str | None = None,
     ) -> tuple[list[tuple[Post, User | None]], str | None]:
         query = domain.parse_post_query(raw_q, sort)
         kind = "newest" if query.sort == "newest" or not query.has_text else "relevance"
@@ -182,14 +213,14 @@ class SearchService:
                 return [], None
             author_id = user.id
         page = self.index.search_posts(query, author_id, limit, after)
-        return self._hydrate(page, kind)
+        return self._hydrate(page, kind, viewer)
 
     def tag_posts(
-        self, raw_tag: str, limit: int, cursor: str | None
+        self, raw_tag: str, limit: int, cursor: str | None, viewer: str | None = None
     ) -> tuple[list[tuple[Post, User | None]], str | None]:
         tag = facets.normalize_tag(raw_tag)
         page = self.index.tag_posts(tag, limit, domain.decode_cursor(cursor, "tag"))
-        return self._hydrate(page, "tag")
+        return self._hydrate(page, "tag", viewer)
 
     def search_users(self, raw_q: str | None, limit: int) -> list[User]:
         prefix = domain.parse_prefix(raw_q)

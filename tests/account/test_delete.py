@@ -189,6 +189,10 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
     alice_posts = {str(c.posts_service.create(ALICE, f"{WORDS} {i}", None)[0].id)
                    for i in range(4)}  # fmt: skip
     dave_post = str(c.posts_service.create(DAVE, "dave was here", None)[0].id)
+    # Bob mentions her: the link is resolved to her id at create time.
+    bob_post = str(c.posts_service.create(BOB, "welcome @alice_del!", None)[0].id)
+    got = c.posts.get_post(int(bob_post))
+    assert got is not None and [m.user_id for m in got.mentions] == [ALICE]
     # Likes and reposts: hers of Dave's post (Carol, who follows her only, gets the repost),
     # Carol's of it, and Bob's of one of hers.
     posts_api, timeline_api = Api(c, "posts"), Api(c, "timeline")
@@ -255,13 +259,18 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
         assert graph_mentions(c.graph, ALICE) == []
         for path, doc in firestore_dump(c.firestore):
             assert ALICE not in path and ALICE not in doc, path
-            assert WORDS not in doc and "alice_del" not in doc.lower(), path
+            assert WORDS not in doc, path
+            # Bob's words keep the @handle he typed, as plain text: the link to her is gone
+            if not path.endswith(f"posts/{bob_post}"):
+                assert "alice_del" not in doc.lower(), path
             assert media_id not in path and media_id not in doc, path
         for bucket in (UPLOADS, MEDIA):
             names = [b.name for b in gcs.list_blobs(bucket)]
             assert not [n for n in names if media_id in n], names
         with pytest.raises(auth.UserNotFoundError):
             auth.get_user(ALICE, app=c.sign_in_accounts._app)
+        bob_now = c.posts.get_post(int(bob_post))
+        assert bob_now is not None and bob_now.mentions == () and "@alice_del" in bob_now.text
         seen = {str(p.id) for u in (BOB, CAROL) for p in c.timeline_reader.home(u, 50).posts}
         assert not seen & alice_posts and dave_post in seen
 

@@ -311,3 +311,41 @@ def test_redelivered_events_after_a_block_or_a_removal_change_nothing(
     assert gone not in api.home_ids(reader)
     audit = api.get(admin, "/v1/moderation/audit?limit=100")["items"]
     assert len([e for e in audit if e["action"] == "remove_post" and e["target"] == gone]) == 1
+
+
+def test_search_leaves_out_the_blocked_the_muted_and_the_suspended(api: Api) -> None:
+    """Issues 21 and 22: search results and hashtag pages never show a post by someone the
+    searcher blocks, mutes or is blocked by, nor by a suspended account."""
+    admin = _with_role(api, api.user("sadmin"), "admin")
+    mod_user = api.user("smod")
+    assert api.call("PUT", f"/v1/admin/moderators/{mod_user.uid}", admin).status_code == 200
+    mod = sign_in(api.stack.describe()["auth_emulator"], mod_user.email, "secret-pw")
+    word = f"zq{ids.new_id() % 10**9}"
+    names = ("sme", "sblocked", "sblocker", "smuted", "sgone", "sother")
+    me, blocked, blocker, muted, gone, other = (api.user(n) for n in names)
+    post_of = {
+        who.uid: api.post(who, f"{word} said by {name} #{word}")["id"]
+        for who, name in zip((me, blocked, blocker, muted, gone, other), names, strict=True)
+    }
+
+    def found(who: SignedIn, path: str) -> set[str]:
+        return {p["id"] for p in api.get(who, path)["items"]}
+
+    search, tag = f"/v1/search/posts?q={word}&sort=newest", f"/v1/hashtags/{word}/posts"
+    eventually(lambda: len(found(other, search)) == 6, timeout=60, what="all six indexed")
+    assert api.call("PUT", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert api.call("PUT", f"/v1/users/{me.uid}/block", blocker).status_code == 200
+    assert api.call("PUT", f"/v1/users/{muted.uid}/mute", me).status_code == 200
+    r = api.call("PUT", f"/v1/moderation/users/{gone.uid}/suspension", mod, {"reason": "spam"})
+    assert r.status_code == 200, r.text
+    for path in (search, tag):
+        assert found(me, path) == {post_of[me.uid], post_of[other.uid]}, path
+        # someone else sees everyone's but the suspended account's
+        assert found(other, path) == set(post_of.values()) - {post_of[gone.uid]}, path
+    # the post itself, by its id: across the block 403 blocked, the suspended one not found
+    for author in (blocked, blocker):
+        r = api.call("GET", f"/v1/posts/{post_of[author.uid]}", me)
+        assert r.status_code == 403 and _code(r) == "blocked", r.text
+    assert api.call("GET", f"/v1/posts/{post_of[gone.uid]}", other).status_code == 404
+    assert api.call("GET", f"/v1/posts/{post_of[muted.uid]}", me).status_code == 200
+    assert api.call("GET", f"/v1/posts/{post_of[gone.uid]}", gone).status_code == 200

@@ -107,6 +107,8 @@ def search(
     c = Container(
         Settings(), search_index=index, trend_counter=counter, posts=store, graph=people,
         profile_cards=RedisProfileCards(r),
+        # blocks, mutes and suspensions in search are tests/safety's (they need Neo4j)
+        silencing=None, suspensions=None,
     )  # fmt: skip
     yield Search(index, store, r, counter, people, c, c.search_indexer, c.search_service)
     client = opensearch_client(opensearch_url)

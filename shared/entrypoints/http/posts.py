@@ -52,7 +52,7 @@ def router(
     @r.route("GET", "/v1/posts/{id}")
     def get_post(req: Request) -> Response:
         caller = req.caller()
-        post = posts.get(post_id_param(req))
+        post = posts.get(post_id_param(req), caller.uid)
         counts = None
         if engagement is not None:
             counts = engagement().complete([post.id], caller.uid)[post.id]

@@ -36,20 +36,22 @@ def router(service: Callable[[], SearchService]) -> Router:
 
     @r.route("GET", "/v1/search/posts")
     def posts(req: Request) -> Response:
-        req.caller()
+        viewer = req.caller().uid
         _only(req, {"q", "sort", "limit", "cursor"})
         limit = req.int_query("limit", domain.DEFAULT_PAGE, lo=1, hi=domain.MAX_PAGE)
         items, cursor = service().search_posts(
-            req.query.get("q"), req.query.get("sort"), limit, req.query.get("cursor")
+            req.query.get("q"), req.query.get("sort"), limit, req.query.get("cursor"), viewer
         )
         return _page(items, cursor), 200
 
     @r.route("GET", "/v1/hashtags/{tag}/posts")
     def tag_posts(req: Request) -> Response:
-        req.caller()
+        viewer = req.caller().uid
         _only(req, {"limit", "cursor"})
         limit = req.int_query("limit", domain.DEFAULT_PAGE, lo=1, hi=domain.MAX_PAGE)
-        items, cursor = service().tag_posts(req.params["tag"], limit, req.query.get("cursor"))
+        items, cursor = service().tag_posts(
+            req.params["tag"], limit, req.query.get("cursor"), viewer
+        )
         return _page(items, cursor), 200
 
     @r.route("GET", "/v1/search/users")
