@@ -88,6 +88,9 @@ def flags_of(rows: Mapping[str, set[str]]) -> dict[str, str]:
 # ---- lists: keyset cursors (created ms, other id) --------------------------------------------
 
 
+MAX_CURSOR_MS = 10**15  # past the year 33,000: no list position is later
+
+
 def encode_cursor(created_ms: int, other: str) -> str:
     raw = json.dumps([created_ms, other], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -100,6 +103,9 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise errors.InvalidInput("bad cursor", details={"field": "cursor"}) from exc
     if not isinstance(ms, int) or isinstance(ms, bool) or not isinstance(other, str):
+        raise errors.InvalidInput("bad cursor", details={"field": "cursor"})
+    # a time in ms that Neo4j's 64-bit integers hold (a crafted 2**70 was a 500 there)
+    if not 0 <= ms <= MAX_CURSOR_MS:
         raise errors.InvalidInput("bad cursor", details={"field": "cursor"})
     return ms, other
 

@@ -164,6 +164,12 @@ VALID_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     # issue 23's account routes; the confirmation names nobody, so no case deletes an account
     ("PATCH", "/v1/me"): {"bio": "a hostile case"},
     ("DELETE", "/v1/me"): {"confirm": "not_the_callers_handle"},
+    # issue 21's: a report of a post that does not exist; moderation as a caller who is none
+    ("POST", "/v1/reports"): {"post_id": "1", "reason": "spam"},
+    ("POST", "/v1/moderation/reports/{id}/dismiss"): {"reason": "a hostile case"},
+    ("POST", "/v1/moderation/posts/{id}/remove"): {"reason": "a hostile case"},
+    ("PUT", "/v1/moderation/users/{id}/suspension"): {"reason": "a hostile case"},
+    ("POST", "/v1/notifications/read"): {"cursor": "1"},
 }
 
 

@@ -71,3 +71,16 @@ def test_cursors_round_trip_and_bad_ones_are_400() -> None:
     for bad in ("!!!", "e30", safety.encode_cursor(1, "x")[:-2] + "zz", "WzEsMl0"):
         with pytest.raises(errors.InvalidInput):
             safety.decode_cursor(bad)
+
+
+@pytest.mark.parametrize("ms", [-1, -(2**63) - 1, 2**64 - 1, 2**70, safety.MAX_CURSOR_MS + 1])
+def test_a_list_cursor_outside_any_time_is_bad_input(ms: int) -> None:
+    with pytest.raises(errors.InvalidInput):
+        safety.decode_cursor(safety.encode_cursor(ms, "u"))
+
+
+def test_a_list_cursor_round_trips() -> None:
+    assert safety.decode_cursor(safety.encode_cursor(1_770_000_000_000, "u")) == (
+        1_770_000_000_000,
+        "u",
+    )
