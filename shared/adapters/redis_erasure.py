@@ -62,20 +62,17 @@ class RedisErasure:
     def forget_engagement(self, post_ids: Iterable[int]) -> None:
         """Drop the posts' counters (which hold a field per liker): the next read rebuilds them
         from the store's records, which no longer have this person's."""
-        pids = list(post_ids)
-        for start in range(0, len(pids), 500):
-            pipe = self.r.pipeline(transaction=False)  # one key per command: any slot
-            for pid in pids[start : start + 500]:
-                pipe.delete(keys.engagement(pid))
-            pipe.execute()
+        self._delete_each([keys.engagement(pid) for pid in post_ids])
 
     def forget_bodies(self, post_ids: Iterable[int]) -> None:
         """Drop the posts' cached bodies: the next read caches them again from the store."""
-        pids = list(post_ids)
-        for start in range(0, len(pids), 500):
+        self._delete_each([keys.post_body(pid) for pid in post_ids])
+
+    def _delete_each(self, names: Sequence[str]) -> None:
+        for start in range(0, len(names), 500):
             pipe = self.r.pipeline(transaction=False)  # one key per command: any slot
-            for pid in pids[start : start + 500]:
-                pipe.delete(keys.post_body(pid))
+            for name in names[start : start + 500]:
+                pipe.delete(name)
             pipe.execute()
 
     def keys_naming(self, uid: str) -> list[str]:
