@@ -136,8 +136,8 @@ def redis(port: int, workdir: Path, *, persist: bool = False) -> Service:
     cmd = [
         server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
         "--daemonize", "no", "--protected-mode", "yes",
-        # Capped timelines must stay in the compact listpack encoding (see docs/timeline.md).
-        "--zset-max-listpack-entries", "1024", "--zset-max-listpack-value", "64",
+        # The listpack settings stay Redis' defaults (128 entries, 64 bytes), as on Memorystore,
+        # which does not let you change them: home timelines are pieces that each fit.
         "--save", "" if not persist else "60 1000",
         "--appendonly", "yes" if persist else "no",
     ]  # fmt: skip
@@ -281,7 +281,6 @@ def redis_cluster_node(port: int, bus_port: int, workdir: Path) -> Service:
         # Replicas sync at once (the default waits 5 s): a replica that never synced cannot be
         # promoted, and the failover drill kills a master seconds after the cluster formed.
         "--repl-diskless-sync-delay", "0",
-        "--zset-max-listpack-entries", "1024", "--zset-max-listpack-value", "64",
         "--save", "", "--appendonly", "no",
     ]  # fmt: skip
 

@@ -23,7 +23,9 @@ timeline (``{`` and ``}`` are not glob characters).
 
 | key             | type   | tag    | what                                                     |
 |-----------------|--------|--------|----------------------------------------------------------|
-| ``tl:{uid}``    | zset   | user   | home timeline (pushed posts), capped                     |
+| ``tl:{uid}``    | zset   | user   | home timeline (pushed posts), capped: its newest entries |
+| ``tl:{uid}:<i>``| zset   | user   | the home timeline's older pieces, i = 1 (newest) ... n   |
+|                 |        |        | (docs/timeline.md "Pieces": each under 128 entries)      |
 | ``ut:{uid}``    | zset   | user   | the author's own timeline, capped                        |
 | ``fw:{uid}``    | set    | user   | followee cache (sentinel ``""`` = loaded)                |
 | ``act:{uid}``   | string | user   | present while the user read within ``inactive_days``    |
@@ -87,6 +89,11 @@ def _tagged(prefix: str, ident: str | int) -> str:
 
 def home(uid: str) -> str:
     return _tagged("tl", uid)
+
+
+def home_pieces(uid: str, n: int) -> list[str]:
+    """The head ``home(uid)`` and its ``n`` older pieces, newest first (one slot: the user's)."""
+    return [f"tl:{{{uid}}}", *(f"tl:{{{uid}}}:{i}" for i in range(1, n + 1))]
 
 
 def homes(uids: Iterable[str]) -> list[str]:

@@ -5,10 +5,11 @@ What each key holds (the keys module has the table and the hash tags; docs/timel
 
 - home timeline ``tl:{uid}``: ZSET member = post id (decimal), score = its millisecond timestamp
   (``ids.timestamp_ms``: a small integer packs into a listpack, the 63-bit id would not); ties
-  order by member, and same-millisecond ids have equal length, so that is id order. Capped at
-  ``timeline_cap``: trimmed in bulk on the inserts of one post in ``timeline_trim_every``
-  (``domain.fanout.trims``), so it may hold a few entries over the cap between trims
-  (docs/timeline.md bounds how many); holds pushed posts (and backfills).
+  order by member, and same-millisecond ids have equal length, so that is id order. Made of
+  bounded pieces (lua/pieces.lua, docs/timeline.md "Pieces"): the head ``tl:{uid}`` takes the
+  inserts, older entries live in ``tl:{uid}:1`` ... ``tl:{uid}:n``, each under the server's
+  default listpack limit (128 entries); capped at ``timeline_cap`` when a head spills, so it
+  holds at most cap + 80 entries between spills; holds pushed posts (and backfills).
 - own timeline ``ut:{uid}``: same layout, every live post of the author, capped. Pull-mode
   readers merge it; ``GET /v1/users/{id}/posts`` serves it.
 - followee cache ``fw:{uid}``: SET of the reader's followees (sentinel member ``""`` tells
@@ -51,7 +52,7 @@ from shared.adapters.clients import node_client, slot_of
 from shared.adapters.redis_cards import card_of
 from shared.adapters.redis_engagement import engagement_of, read_fields
 from shared.config import Settings
-from shared.domain.fanout import Mode, trims
+from shared.domain.fanout import Mode
 from shared.domain.model import Mention, Post, User
 from shared.domain.reposts import MAX_ATTEMPTS, entry_id, is_repost
 from shared.domain.timeline import (
@@ -136,7 +137,8 @@ def _key(src: Source) -> str:
 class RedisTimelines:
     SCRIPTS = ("record_post", "record_author", "commit", "write", "free", "delete", "follow",
                "unfollow", "regenerate", "round", "repost_find", "repost_claim", "repost_bind",
-               "repost_remove", "repost_original", "write_repost")  # fmt: skip
+               "repost_remove", "repost_original", "write_repost", "pieces_put",
+               "pieces_remove")  # fmt: skip
 
     def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
         self.r = client
@@ -152,6 +154,17 @@ class RedisTimelines:
     @property
     def cap(self) -> int:
         return self.s.timeline_cap
+
+    @property
+    def pieces(self) -> int:
+        """Piece keys per home timeline: a spill appends to piece 1 up to 120 entries, so the
+        pieces of a full timeline hold ~100 each; removals may leave smaller ones, and a spill
+        that finds every key in use writes the timeline again in pieces of 100."""
+        return self.cap // 50 + 2
+
+    def _home(self, uid: str) -> list[str]:
+        """The home timeline's keys: its head and every piece, newest first."""
+        return keys.home_pieces(uid, self.pieces)
 
     @property
     def act_ttl(self) -> int:
@@ -314,18 +327,51 @@ class RedisTimelines:
 
         def fill(pipe: Any) -> None:
             for g in groups:
-                ks = [k for u in g for k in (keys.home(u), keys.active(u), *_repost_marks(u))]
-                self._call(pipe, "free", ks, [])
+                ks = [k for u in g for k in (keys.active(u), *_repost_marks(u), *self._home(u))]
+                self._call(pipe, "free", ks, [self.pieces])
 
         return sum(int(n) for n in self._pipelined(fill))
 
     # ---- writer --------------------------------------------------------------------------
 
     def _queue_write(self, pipe: Any, op: str, post_id: int, groups: list[list[str]]) -> None:
-        cap = self.cap if trims(post_id, self.s.timeline_trim_every) else 0
-        args = [op, post_id, ids.timestamp_ms(post_id), cap]
-        for g in groups:
-            self._call(pipe, "write", keys.homes(g), args)
+        """Per slot group: adds go to the heads alone (write.lua, the hot path), removals to
+        every piece (pieces_remove.lua)."""
+        if op == "add":
+            args = [post_id, ids.timestamp_ms(post_id), self.cap]
+            for g in groups:
+                self._call(pipe, "write", keys.homes(g), args)
+        else:
+            for g in groups:
+                ks = [k for u in g for k in self._home(u)]
+                self._call(pipe, "pieces_remove", ks, [self.pieces, post_id])
+
+    def _settle(self, done: Sequence[tuple[str, int, list[str], Any]]) -> int:
+        """The timelines written by ``done`` (op, post, slot group, what its script returned),
+        after the follow-up of the adds (one pipeline): the recipients whose head does not
+        cover the post (it is older than the head's lowest entry: it may be in a piece, or
+        belong there) get it the slow way, heads past their bound spill into pieces; both by
+        pieces_put.lua, one run per slot group, with that group's piece keys."""
+        total = 0
+        todo: list[tuple[list[str], list[Any]]] = []
+        for op, pid, g, res in done:
+            if op != "add":
+                total += max(0, int(res))
+                continue
+            total += int(res[0])
+            slow, full = [g[int(i) - 1] for i in res[1]], [g[int(i) - 1] for i in res[2]]
+            if slow:
+                todo.append((slow, [self.pieces, self.cap, ids.timestamp_ms(pid), pid]))
+            if full:
+                todo.append((full, [self.pieces, self.cap]))
+        if todo:
+
+            def fill(pipe: Any) -> None:
+                for us, args in todo:
+                    self._call(pipe, "pieces_put", [k for u in us for k in self._home(u)], args)
+
+            self._pipelined(fill)
+        return total
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
         """Add (or remove) one post in many home timelines: one script run per slot group of
@@ -364,21 +410,26 @@ class RedisTimelines:
                 node = self._node(keys.home(g[0]))
                 per_node.setdefault(id(node), (node, []))[1].append((op, pid, [g]))
         try:
-            total = 0
+            done: list[tuple[str, int, list[str], Any]] = []
             for node, calls in per_node.values():
                 pipe = node.pipeline(transaction=False)
                 for op, pid, groups in calls:
                     self._queue_write(pipe, op, pid, groups)
-                total += sum(max(0, int(x)) for x in pipe.execute())
-            return total
+                res = pipe.execute()
+                done += [(op, pid, gs[0], x) for (op, pid, gs), x in zip(calls, res, strict=True)]
         except redis.exceptions.RedisError:
-            pass
+            done = []
 
-        def fill(pipe: Any) -> None:
-            for op, pid, groups in grouped:
-                self._queue_write(pipe, op, pid, groups)
+        if not done:
 
-        return sum(max(0, int(x)) for x in self._pipelined(fill))
+            def fill(pipe: Any) -> None:
+                for op, pid, groups in grouped:
+                    self._queue_write(pipe, op, pid, groups)
+
+            flat = [(op, pid, g) for op, pid, groups in grouped for g in groups]
+            res = self._pipelined(fill)
+            done = [(op, pid, g, x) for (op, pid, g), x in zip(flat, res, strict=True)]
+        return n + self._settle(done)
 
     # ---- follow graph --------------------------------------------------------------------
 
@@ -392,13 +443,13 @@ class RedisTimelines:
         args: list[Any] = [followee, self.cap]
         for pid, score in entries:
             args += [score, pid]
-        ks = [keys.followees(follower), keys.active(follower), keys.home(follower)]
+        ks = [keys.followees(follower), keys.active(follower), *self._home(follower)]
         return int(cast(int, self._run("follow", ks, args)))
 
     def unfollow(self, follower: str, followee: str) -> int:
         """Read the followee's own timeline (its slot), unmerge it from the follower's."""
         members = self.r.zrange(keys.own(followee), 0, -1)
-        ks = [keys.followees(follower), keys.home(follower)]
+        ks = [keys.followees(follower), *self._home(follower)]
         return int(cast(int, self._run("unfollow", ks, [followee, *members])))
 
     def clear_author_from_home(self, reader: str, author: str) -> int:
@@ -406,10 +457,10 @@ class RedisTimelines:
         reader's home timeline, leaving the followee cache alone: a mute or block (issue 21,
         Mastodon's clear_from_home). Reads still filter, for entries that arrive later."""
         members = self.r.zrange(keys.own(author), 0, -1)
-        n = 0
-        for i in range(0, len(members), 500):
-            n += int(self.r.zrem(keys.home(reader), *members[i : i + 500]))
-        return n
+        if not members:
+            return 0
+        args = [self.pieces, *members]
+        return int(cast(int, self._run("pieces_remove", self._home(reader), args)))
 
     def store_followees(self, uid: str, followees: Iterable[str]) -> None:
         # MULTI over one key: one slot.
@@ -500,8 +551,9 @@ class RedisTimelines:
 
         def read(pipe: Any) -> None:
             for g in groups:
-                ks = [_key(sources[i]) for i in g]
-                self._call(pipe, "round", ks, [maxs, cur, limit])
+                per = [self._source_keys(sources[i]) for i in g]
+                ks = [k for p in per for k in p]
+                self._call(pipe, "round", ks, [maxs, cur, limit, *(len(p) for p in per)])
 
         got: list[list[int]] = [[] for _ in sources]
         card: list[int] = [0] * len(sources)
@@ -583,6 +635,9 @@ class RedisTimelines:
             engagement=engagement, reposts=reposts,
         )  # fmt: skip
 
+    def _source_keys(self, src: Source) -> list[str]:
+        return self._home(src.owner) if src.home else [keys.own(src.owner)]
+
     def sources(
         self, sources: Sequence[Source], before: int | None, limit: int
     ) -> tuple[list[int], list[SourceRun]]:
@@ -646,7 +701,7 @@ class RedisTimelines:
         args: list[Any] = [self.act_ttl]
         for sc, m in top:
             args += [sc, m]
-        ks = [keys.home(uid), keys.active(uid), *_repost_marks(uid)]
+        ks = [keys.active(uid), *_repost_marks(uid), *self._home(uid)]
         return int(cast(int, self._run("regenerate", ks, args)))
 
     def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
@@ -743,14 +798,15 @@ class RedisTimelines:
             raise ValueError(f"unknown op {op!r}")
         if op == "add" and self.r.exists(keys.tombstone(entry)):
             return -1
-        cap = self.cap if trims(entry, self.s.timeline_trim_every) else 0
-        args = [op, entry, ids.timestamp_ms(entry), cap, original]
+        args = [op, entry, ids.timestamp_ms(entry), self.cap, original, self.pieces]
         groups = self._by_slot(recipients, keys.home)
 
         def fill(pipe: Any) -> None:
             for g in groups:
                 ks = [
-                    k for u in g for k in (keys.home(u), keys.home_reposts(u), keys.held_reposts(u))
+                    k
+                    for u in g
+                    for k in (*self._home(u), keys.home_reposts(u), keys.held_reposts(u))
                 ]
                 self._call(pipe, "write_repost", ks, args)
 
@@ -844,10 +900,29 @@ class RedisTimelines:
 
     # ---- introspection (tests, benchmark, docs) ------------------------------------------
 
+    def home_keys(self, uid: str) -> list[str]:
+        """The home timeline's keys that exist: the head, then its pieces, newest first."""
+        ks = self._home(uid)
+        flags = self._pipelined(lambda p: [p.exists(k) for k in ks])
+        return [k for k, f in zip(ks, flags, strict=True) if f]
+
     def home_ids(self, uid: str) -> list[int]:
-        return [int(m) for m in self.r.zrevrange(keys.home(uid), 0, -1)]
+        ks = self.home_keys(uid)
+        got = self._pipelined(lambda p: [p.zrevrange(k, 0, -1) for k in ks])
+        return [int(m) for ms in got for m in ms]
+
+    def home_count(self, uid: str) -> int:
+        ks = self.home_keys(uid)
+        return sum(int(c) for c in self._pipelined(lambda p: [p.zcard(k) for k in ks]))
+
+    def home_encodings(self, uid: str) -> list[str]:
+        """OBJECT ENCODING of each key of the home timeline (every one should be listpack)."""
+        ks = self.home_keys(uid)
+        return [_s(e) for e in self._pipelined(lambda p: [p.object("encoding", k) for k in ks])]
 
     def bytes_per_entry(self, uid: str) -> float:
-        n = self.r.zcard(keys.home(uid))
-        used = self.r.memory_usage(keys.home(uid)) or 0
+        """MEMORY USAGE of all the home timeline's keys per entry."""
+        ks = self.home_keys(uid)
+        n = self.home_count(uid)
+        used = sum(int(self.r.memory_usage(k) or 0) for k in ks)
         return float(used) / n if n else 0.0

@@ -7,7 +7,6 @@ import pytest
 from shared import events, ids
 from shared.adapters import redis_keys as keys
 from shared.adapters.redis_timeline import RedisTimelines
-from shared.domain.fanout import trims
 from shared.domain.timeline import Source
 from tests.timeline.conftest import Engine, created, deleted, followed, make_engine, unfollowed
 
@@ -28,25 +27,33 @@ def test_push_reaches_followers_only_and_own_posts_show_at_home(engine: Engine) 
     assert engine.r.get(keys.post_mode(pid)) == b"push"
 
 
-def test_timeline_is_trimmed_in_bulk_and_stays_a_compact_listpack(redis_url: str) -> None:
+def test_timeline_is_pieces_that_each_stay_a_listpack_on_default_settings(redis_url: str) -> None:
     e = make_engine(redis_url)
+    # the managed service's defaults (Memorystore does not let you change them)
+    assert e.r.config_get("zset-max-listpack-*") == {
+        "zset-max-listpack-entries": "128",
+        "zset-max-listpack-value": "64",
+    }
     e.user("a", "r")
     e.follow("r", "a")
-    every, cap = e.settings.timeline_trim_every, e.settings.timeline_cap
-    assert every > 1 and cap == 800
+    cap = e.settings.timeline_cap
+    assert cap == 800
     pids: list[int] = []
-    expected = peak = 0
+    peak, at_cap = 0, []
     for i in range(1000):  # one a minute: never a burst
         pids.append(e.post("a", T0 + i * 60_000))
-        expected += 1
-        if trims(pids[-1], every):
-            expected = min(expected, cap)
-        assert e.r.zcard(keys.home("r")) == expected
-        peak = max(peak, expected)
-    assert cap < peak <= cap + 224  # the slack is used, and stays far below the listpack limit
-    assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:expected]
-    assert e.r.object("encoding", keys.home("r")) == b"listpack"
-    assert e.tl.bytes_per_entry("r") <= 24.0
+        n = e.tl.home_count("r")
+        assert min(len(pids), cap) <= n <= cap + 80  # capped when the head spills
+        peak = max(peak, n)
+        if n == cap:
+            at_cap.append(e.tl.bytes_per_entry("r"))
+        if i % 97 == 0 or i == 999:
+            assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:n]
+            assert set(e.tl.home_encodings("r")) == {"listpack"}
+    assert cap < peak
+    assert len(e.tl.home_keys("r")) > 5  # pieces, not one key
+    assert set(e.tl.home_encodings("r")) == {"listpack"}
+    assert at_cap and max(at_cap) <= 24.0, at_cap
 
 
 def test_trim_every_one_caps_exactly_on_every_insert(redis_url: str) -> None:

@@ -2,6 +2,9 @@
 
 Every key a script touches arrives in ``KEYS`` (built by shared.adapters.redis_keys), except the
 read round's hydration keys, which depend on what the round merged (see round.lua).
+
+A line ``-- #include NAME`` is replaced by ``NAME.lua`` (the functions of a home timeline made of
+pieces live once, in pieces.lua, and every script that touches one includes them).
 """
 
 from __future__ import annotations
@@ -13,4 +16,8 @@ from importlib import resources
 @cache
 def source(name: str) -> str:
     """The text of ``<name>.lua`` in this package (read once per process)."""
-    return resources.files(__name__).joinpath(f"{name}.lua").read_text(encoding="utf-8")
+    text = resources.files(__name__).joinpath(f"{name}.lua").read_text(encoding="utf-8")
+    return "".join(
+        source(line.split()[2]) if line.startswith("-- #include ") else line
+        for line in text.splitlines(keepends=True)
+    )

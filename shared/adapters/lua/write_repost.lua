@@ -1,7 +1,8 @@
--- One fan-out batch of a repost entry, on one slot. KEYS: per recipient tl (home timeline),
--- tr (originals that have a repost entry in tl, score = that entry's ms: Mastodon's "reblogs"
--- set), th (reposts held back by the rule below: original -> "entry@ms entry@ms ...").
--- ARGV: op, entry, score, cap (0 = no trim), original post id.
+-- One fan-out batch of a repost entry, on one slot. KEYS: per recipient the home timeline's
+-- head and its `n` piece keys (docs/timeline.md "Pieces"), tr (originals that have a repost
+-- entry in tl, score = that entry's ms: Mastodon's "reblogs" set), th (reposts held back by
+-- the rule below: original -> "entry@ms entry@ms ...").
+-- ARGV: op, entry, score, cap, original post id, n.
 -- add (Mastodon's FeedManager rule): not inserted when the original, or another repost of it,
 -- is among the reader's newest 40 entries; a repost held back that way is remembered in th.
 -- tr and th are pruned below tl's oldest entry, so they never outgrow tl.
@@ -9,8 +10,9 @@
 -- oldest held-back repost of the same original takes its place (Mastodon's unpush).
 -- Idempotent: a redelivered add finds the entry in tl or in th, a redelivered remove nothing.
 -- Returns the number of timelines written.
+-- #include pieces
 local op, entry, score, cap, orig = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local call = redis.call
+local np = tonumber(ARGV[6])
 
 local function held_list(th)
   local out = {}
@@ -24,7 +26,7 @@ local function store_held(th, list)
 end
 
 local function prune(tl, tr, th)
-  local oldest = call('ZRANGE', tl, 0, 0, 'WITHSCORES')
+  local oldest = oldest_of(tl)
   if not oldest[2] then return end
   local lo = '(' .. oldest[2]
   local gone = call('ZRANGE', tr, '-inf', lo, 'BYSCORE')
@@ -35,13 +37,13 @@ local function prune(tl, tr, th)
 end
 
 local n = 0
-for i = 1, #KEYS, 3 do
-  local tl, tr, th = KEYS[i], KEYS[i+1], KEYS[i+2]
+for i = 1, #KEYS, np + 3 do
+  local tl, tr, th = slice(KEYS, i, i + np), KEYS[i+np+1], KEYS[i+np+2]
   if op == 'add' then
-    if not call('ZSCORE', tl, entry) then
-      local last = call('ZRANGE', tl, 39, 39, 'REV', 'WITHSCORES')
+    if not score_of(tl, entry) then
+      local last = nth_newest(tl, 40)
       local floor = last[2] and tonumber(last[2]) or -1
-      local o = call('ZSCORE', tl, orig)
+      local o = score_of(tl, orig)
       local r = call('ZSCORE', tr, orig)
       if (o and tonumber(o) >= floor) or (r and tonumber(r) >= floor) then
         local list, me = held_list(th), entry .. '@' .. ARGV[3]
@@ -52,12 +54,8 @@ for i = 1, #KEYS, 3 do
           store_held(th, list)
         end
       else
-        call('ZADD', tl, score, entry)
+        insert(tl, ARGV[3], entry, cap)
         call('ZADD', tr, 'GT', score, orig)
-        if cap > 0 then
-          local card = call('ZCARD', tl)
-          if card > cap then call('ZREMRANGEBYRANK', tl, 0, card - cap - 1) end
-        end
         prune(tl, tr, th)
       end
       n = n + 1
@@ -66,7 +64,7 @@ for i = 1, #KEYS, 3 do
     local list, kept, me = held_list(th), {}, entry .. '@' .. ARGV[3]
     for _, e in ipairs(list) do if e ~= me then kept[#kept+1] = e end end
     if #kept ~= #list then store_held(th, kept) end
-    if call('ZREM', tl, entry) == 1 then
+    if remove(tl, {entry}) == 1 then
       n = n + 1
       local r = call('ZSCORE', tr, orig)
       if r and tonumber(r) == score then
@@ -84,7 +82,7 @@ for i = 1, #KEYS, 3 do
           local rest, pick = {}, best .. '@' .. bms
           for _, e in ipairs(kept) do if e ~= pick then rest[#rest+1] = e end end
           store_held(th, rest)
-          call('ZADD', tl, bms, best)
+          insert(tl, bms, best, cap)
           call('ZADD', tr, 'GT', bms, orig)
         end
       end

@@ -1,0 +1,229 @@
+-- A home timeline made of bounded pieces (docs/timeline.md "Pieces"), included by the scripts
+-- that touch one. `ks` is one user's keys, newest first: ks[1] the head tl:{uid} (it takes the
+-- inserts), ks[2..] the pieces tl:{uid}:1, tl:{uid}:2, ... (one slot: the user's hash tag).
+-- Each key stays under the server's default zset-max-listpack-entries (128), so each stays a
+-- listpack. Invariants every function keeps:
+--   * every score of piece i+1 < every score of piece i < every score of the head (a spill cuts
+--     at a score boundary), so an entry scoring at or above the head's lowest score can only be
+--     in the head: the writer's hot path checks the head alone;
+--   * the pieces are contiguous from 1, and there is no piece when the head is empty.
+local call = redis.call
+local HEAD_MAX = 120    -- a head holding more is spilled (the listpack limit is 128)
+local HEAD_KEEP = 40    -- what a spill leaves in the head (>= the repost rule's 40 newest)
+local PIECE_MAX = 120   -- a spill appends to piece 1 while it stays at most this
+local HEAD_FILL = 64    -- a rewritten timeline: the head's share (room for 56 inserts)
+local PIECE_FILL = 100  -- and each piece's
+
+-- a newer than b (score, then member as the id it is: length, then bytes)
+local function newer(as, am, bs, bm)
+  if as ~= bs then return as > bs end
+  if #am ~= #bm then return #am > #bm end
+  return am > bm
+end
+
+-- the existing keys' count (stops at the first missing one: they are contiguous)
+local function live(ks)
+  local n = 0
+  for i = 1, #ks do
+    if call('EXISTS', ks[i]) == 0 then break end
+    n = i
+  end
+  return n
+end
+
+local function zadd_pairs(key, flat) -- flat: score, member, score, member ...
+  for i = 1, #flat, 1000 do
+    call('ZADD', key, unpack(flat, i, math.min(i + 999, #flat)))
+  end
+end
+
+-- every entry, newest first: {score (number), member}
+local function gather(ks)
+  local out = {}
+  for i = 1, live(ks) do
+    local got = call('ZRANGE', ks[i], 0, -1, 'REV', 'WITHSCORES')
+    for j = 1, #got, 2 do out[#out + 1] = {tonumber(got[j + 1]), got[j]} end
+  end
+  return out
+end
+
+-- replace the timeline by `es` (newest first, distinct, at most the cap): the head gets the
+-- newest HEAD_FILL, then pieces of PIECE_FILL; equal scores never straddle two keys
+local function layout(ks, es)
+  local n = live(ks)
+  if n > 0 then call('DEL', unpack(ks, 1, n)) end
+  local i, k, size = 1, 1, HEAD_FILL
+  while i <= #es do
+    local j = math.min(i + size - 1, #es)
+    if k >= #ks then j = #es end -- no key left: the last one takes the rest
+    while j < #es and es[j + 1][1] == es[j][1] do j = j + 1 end
+    local flat = {}
+    for x = i, j do flat[#flat + 1] = es[x][1]; flat[#flat + 1] = es[x][2] end
+    zadd_pairs(ks[k], flat)
+    i, k, size = j + 1, k + 1, PIECE_FILL
+  end
+end
+
+-- drop the oldest entries past the cap (from the oldest piece; the head only when cap is small)
+local function trim(ks, cap)
+  local n = live(ks)
+  local total = 0
+  for i = 1, n do total = total + call('ZCARD', ks[i]) end
+  local excess = total - cap
+  for i = n, 1, -1 do
+    if excess <= 0 then break end
+    local c = call('ZCARD', ks[i])
+    if c <= excess and i > 1 then
+      call('DEL', ks[i])
+      excess = excess - c
+    else
+      call('ZREMRANGEBYRANK', ks[i], 0, math.min(c, excess) - 1)
+      excess = 0
+    end
+  end
+end
+
+-- a head past HEAD_MAX: its oldest part (all but the newest HEAD_KEEP, cut at a score boundary)
+-- goes into piece 1 when that stays at most PIECE_MAX, else into a new piece 1 (the others
+-- renamed one older: RENAME is O(1)); then the cap. A head that turned into a skiplist (past
+-- 128 between two spills) is written again, which makes it a listpack.
+local function spill(ks, cap)
+  local head = ks[1]
+  local hc = call('ZCARD', head)
+  if hc > HEAD_MAX then
+    local cut = call('ZRANGE', head, hc - HEAD_KEEP, hc - HEAD_KEEP, 'WITHSCORES')
+    local below = '(' .. cut[2]
+    local moved = call('ZRANGE', head, '-inf', below, 'BYSCORE', 'WITHSCORES')
+    if #moved > 0 then
+      local n = live(ks)
+      local flat = {}
+      for j = 1, #moved, 2 do flat[#flat + 1] = moved[j + 1]; flat[#flat + 1] = moved[j] end
+      if n > 1 and call('ZCARD', ks[2]) + #moved / 2 <= PIECE_MAX then
+        zadd_pairs(ks[2], flat)
+      elseif n < #ks then
+        for i = n, 2, -1 do call('RENAME', ks[i], ks[i + 1]) end
+        zadd_pairs(ks[2], flat)
+      else
+        trim(ks, cap)
+        layout(ks, gather(ks))
+        return
+      end
+      call('ZREMRANGEBYSCORE', head, '-inf', below)
+    end
+  end
+  trim(ks, cap)
+  if call('EXISTS', head) == 1 and call('OBJECT', 'ENCODING', head) ~= 'listpack' then
+    local all = call('ZRANGE', head, 0, -1, 'WITHSCORES')
+    local flat = {}
+    for j = 1, #all, 2 do flat[#flat + 1] = all[j + 1]; flat[#flat + 1] = all[j] end
+    call('DEL', head)
+    zadd_pairs(head, flat)
+  end
+end
+
+local function score_of(ks, member)
+  for i = 1, live(ks) do
+    local s = call('ZSCORE', ks[i], member)
+    if s then return s end
+  end
+  return false
+end
+
+-- add (score, member) pairs (ARGV-style flat list, any order) the slow way: the timeline is
+-- gathered, merged with the entries it lacks, cut to the cap and written again; nothing is
+-- written when every entry is there already or would be trimmed at once (a redelivery).
+-- Returns how many were added.
+local function put(ks, flat, cap)
+  local new = {}
+  local total = 0
+  local n = live(ks)
+  for i = 1, n do total = total + call('ZCARD', ks[i]) end
+  local oldest = nil
+  if n > 0 then oldest = call('ZRANGE', ks[n], 0, 0, 'WITHSCORES') end
+  local seen = {}
+  for i = 1, #flat, 2 do
+    local s, m = tonumber(flat[i]), tostring(flat[i + 1])
+    if not seen[m] and not score_of(ks, m) then
+      seen[m] = true
+      if not (total >= cap and oldest and not newer(s, m, tonumber(oldest[2]), oldest[1])) then
+        new[#new + 1] = {s, m}
+      end
+    end
+  end
+  if #new == 0 then return 0 end
+  table.sort(new, function(a, b) return newer(a[1], a[2], b[1], b[2]) end)
+  local old = gather(ks)
+  local es, i, j = {}, 1, 1
+  while #es < cap and (i <= #old or j <= #new) do
+    if j > #new or (i <= #old and newer(old[i][1], old[i][2], new[j][1], new[j][2])) then
+      es[#es + 1] = old[i]; i = i + 1
+    else
+      es[#es + 1] = new[j]; j = j + 1
+    end
+  end
+  layout(ks, es)
+  return #new
+end
+
+-- one entry the usual way: into the head when it scores at or above the head's lowest (or the
+-- head is empty: then there is no piece), spilled past the bound; else the slow way.
+local function insert(ks, score, member, cap)
+  local head = ks[1]
+  local first = call('ZRANGE', head, 0, 0, 'WITHSCORES')
+  if first[2] and tonumber(score) < tonumber(first[2]) then
+    return put(ks, {score, member}, cap)
+  end
+  local added = call('ZADD', head, score, member)
+  if added == 1 and call('ZCARD', head) > math.min(HEAD_MAX, cap) then spill(ks, cap) end
+  return added
+end
+
+-- take members out of every key; the keys left are renamed contiguous from the head (a piece
+-- becomes the head when the head emptied). Returns how many were removed.
+local function remove(ks, members)
+  local n = live(ks)
+  local removed = 0
+  for i = 1, n do
+    for j = 1, #members, 500 do
+      removed = removed + call('ZREM', ks[i], unpack(members, j, math.min(j + 499, #members)))
+    end
+  end
+  if removed > 0 then
+    local t = 1
+    for i = 1, n do
+      if call('EXISTS', ks[i]) == 1 then
+        if i ~= t then call('RENAME', ks[i], ks[t]) end
+        t = t + 1
+      end
+    end
+  end
+  return removed
+end
+
+-- the n-th newest entry (1-based) {member, score}, or {}
+local function nth_newest(ks, nth)
+  for i = 1, live(ks) do
+    local c = call('ZCARD', ks[i])
+    if nth <= c then return call('ZRANGE', ks[i], nth - 1, nth - 1, 'REV', 'WITHSCORES') end
+    nth = nth - c
+  end
+  return {}
+end
+
+local function oldest_of(ks)
+  local n = live(ks)
+  if n == 0 then return {} end
+  return call('ZRANGE', ks[n], 0, 0, 'WITHSCORES')
+end
+
+local function drop(ks)
+  local n = live(ks)
+  if n > 0 then return call('UNLINK', unpack(ks, 1, n)) end
+  return 0
+end
+
+local function slice(t, from, to)
+  local out = {}
+  for i = from, to do out[#out + 1] = t[i] end
+  return out
+end
