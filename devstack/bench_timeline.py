@@ -43,7 +43,7 @@ from shared.adapters.redis_timeline import RedisTimelines
 from shared.config import Settings
 from shared.domain import safety
 from shared.domain.conversations import Kind, Switch
-from shared.domain.fanout import Mode
+from shared.domain.fanout import Mode, trims
 from shared.domain.model import Post, User
 from shared.domain.timeline import TimelinePost
 from shared.ports import EngagementRecords, SilenceGraph, SuspensionGraph, ThreadStore
@@ -53,6 +53,22 @@ from shared.usecases.safety import SilencingService, Suspensions
 from shared.usecases.timeline import TimelineReader
 
 T0 = 1_770_000_000_000
+
+# The writer before issue 19's pieces (the baseline of ``Bench.pieces``): one zset per home
+# timeline, a ZADD per recipient and, on one post in ``timeline_trim_every``, a trim to the cap.
+_SINGLE_ZSET_WRITE = """
+local op, pid, score = ARGV[1], ARGV[2], ARGV[3]
+local keep = -tonumber(ARGV[4]) - 1
+local call = redis.call
+if keep == -1 then
+  for i = 1, #KEYS do call('ZADD', KEYS[i], score, pid) end
+else
+  for i = 1, #KEYS do
+    if call('ZADD', KEYS[i], score, pid) == 1 then call('ZREMRANGEBYRANK', KEYS[i], 0, keep) end
+  end
+end
+return #KEYS
+"""
 
 
 class BenchGraph:
@@ -284,10 +300,10 @@ class Bench:
         old = IdMint()
         for u in readers:
             pipe.set(keys.active(u), b"1", ex=tl.act_ttl)
-            if prefill:
-                pids = [old.at(T0 - 86_400_000 + k * 1000) for k in range(prefill)]
-                pipe.zadd(keys.home(u), {str(p): ids.timestamp_ms(p) for p in pids})
         pipe.execute()
+        for u in readers if prefill else ():  # laid out in pieces, as a regeneration does
+            pids = [old.at(T0 - 86_400_000 + k * 1000) for k in range(prefill)]
+            tl.store_home(u, [(ids.timestamp_ms(p), p) for p in reversed(pids)])
         rng = random.Random(1)
         mint = IdMint()
         work = []
@@ -298,10 +314,10 @@ class Bench:
         chunks = [work[i : i + 16] for i in range(0, len(work), 16)]
         with Meter(self.r) as m, ThreadPoolExecutor(2) as pool:
             list(pool.map(tl.apply_batches, chunks))
-        if prefill:  # bulk trimming keeps every timeline within its slack above the cap
-            over = max(int(self.r.zcard(keys.home(u))) for u in readers) - tl.cap
-            if trim_every == 1 and over != 0:
-                raise SystemExit(f"exact trim left a timeline {over} over the cap")
+        if prefill:  # a head's spill trims to the cap: at most 88 over between spills
+            over = max(tl.home_count(u) for u in readers) - tl.cap
+            if over > 88:
+                raise SystemExit(f"a timeline is {over} over the cap (spills trim at 88)")
             m.extra["max_over_cap"] = over
         return m, work
 
@@ -318,12 +334,11 @@ class Bench:
             for _, _, recipients in work:
                 tl.active_among(recipients)
         ceiling, zm = self._redis_benchmark_zadd(n_readers, entries)
-        # Steady state: full timelines (every insert evicts), bulk trim vs exact trim-on-insert.
+        # Steady state: full timelines (every insert evicts; --only pieces compares encodings).
         full, cap = readers[: max(200, n_readers // 10)], self.settings.timeline_cap
         n_full = max(20, n_posts // 4)
         fm_bulk, _ = self._push_run(full, n_full, cap, self.settings.timeline_trim_every)
-        fm_exact, _ = self._push_run(full, n_full, cap, 1)
-        full_bulk, full_exact = 1000 * n_full / fm_bulk.wall, 1000 * n_full / fm_exact.wall
+        full_bulk = 1000 * n_full / fm_bulk.wall
         self.r.flushdb()
         pipe = self.r.pipeline(transaction=False)
         for k in range(len(full)):  # redis-benchmark's keys, as full as ours
@@ -339,7 +354,7 @@ class Bench:
         every = self.settings.timeline_trim_every
         print(
             f"push writer: {ours:,.0f} entries/s ({n_posts} batches x 1000 recipients, "
-            f"one post in {every} trims); redis-benchmark -P 64 ZADD ceiling {ceiling:,.0f}/s; "
+            f"heads spill into pieces); redis-benchmark -P 64 ZADD ceiling {ceiling:,.0f}/s; "
             f"ratio {ours / ceiling:.2f}x (goal >= 0.8x)\n"
             f"  CPU per entry: redis {srv_ours:.2f} us + client {cli_ours:.2f} us"
             f" vs per ZADD: redis {srv_zadd:.2f} us + redis-benchmark "
@@ -350,7 +365,7 @@ class Bench:
             f"{cpu_zadd / (cpu_ours + filt):.2f}x\n"
             f"  full timelines ({len(full)} readers at the cap {cap}, every insert evicts): "
             f"{full_bulk:,.0f} entries/s, at most {fm_bulk.extra['max_over_cap']} over the "
-            f"cap; exact trim on every insert {full_exact:,.0f}/s; redis-benchmark -P 64 ZADD "
+            f"cap; redis-benchmark -P 64 ZADD "
             f"into sets as full {full_ceiling:,.0f}/s; ratio {full_bulk / full_ceiling:.2f}x"
         )
         self.results["push"] = {
@@ -363,10 +378,88 @@ class Bench:
             "filter_cpu_us_per_recipient": filt,
             "cpu_ratio_with_filter": cpu_zadd / (cpu_ours + filt),
             "full_readers": len(full), "full_bulk_entries_per_s": full_bulk,
-            "full_exact_entries_per_s": full_exact, "full_zadd_ceiling_per_s": full_ceiling,
+            "full_zadd_ceiling_per_s": full_ceiling,
             "full_ratio": full_bulk / full_ceiling,
             "full_bulk_max_over_cap": fm_bulk.extra["max_over_cap"],
         }  # fmt: skip
+
+    def pieces(self, scale: float) -> None:
+        """Issue 19: bytes/entry at 800 entries and Redis CPU per insert into full timelines,
+        one run: today's single zset (the writer as it was: ZADD, and on one post in 8 a trim
+        to the cap) with the listpack limit raised to 1024 and at the server's default 128
+        (a skiplist: what Memorystore gives), beside the pieces at the default."""
+        # every timeline takes ~n_posts / 2 inserts: its head spills (every ~80) a few times
+        n_readers, n_posts = max(200, int(2000 * scale)), max(200, int(400 * scale))
+        cap, every = self.settings.timeline_cap, self.settings.timeline_trim_every
+        readers = [f"r{i}" for i in range(n_readers)]
+        old_write = self.r.register_script(_SINGLE_ZSET_WRITE)
+        runs: dict[str, dict[str, Any]] = {}
+        default = self.r.config_get("zset-max-listpack-entries")["zset-max-listpack-entries"]
+        try:
+            for name, limit in (("single zset, listpack limit 1024", 1024),
+                                ("single zset, default limit (skiplist)", 128),
+                                ("pieces, default limit", 128)):  # fmt: skip
+                self.r.config_set("zset-max-listpack-entries", limit)
+                tl = self.fresh()
+                old = IdMint()
+                pipe = self.r.pipeline(transaction=False)
+                for u in readers:
+                    pipe.set(keys.active(u), b"1", ex=tl.act_ttl)
+                    pids = [old.at(T0 - 86_400_000 + k * 1000) for k in range(cap)]
+                    if name.startswith("single"):
+                        pipe.zadd(keys.home(u), {str(p): ids.timestamp_ms(p) for p in pids})
+                    else:
+                        entries = [(ids.timestamp_ms(p), p) for p in reversed(pids)]
+                        tl.store_home(u, entries)
+                pipe.execute()
+                sample = readers[:20]
+
+                def per_entry(us: list[str], tl: RedisTimelines = tl) -> float:
+                    used = sum(
+                        int(self.r.memory_usage(k) or 0) for u in us for k in tl.home_keys(u)
+                    )
+                    return used / sum(tl.home_count(u) for u in us)
+
+                at_cap = per_entry(sample)
+                rng, mint = random.Random(1), IdMint()
+                work = [
+                    ("add", mint.at(T0 + i * 60_000), rng.sample(readers, min(1000, n_readers)))
+                    for i in range(n_posts)
+                ]
+                with Meter(self.r) as m:
+                    if name.startswith("single"):
+                        for _, pid, rs in work:
+                            trim = cap if trims(pid, every) else 0
+                            args = ["add", pid, ids.timestamp_ms(pid), trim]
+                            old_write(keys=keys.homes(rs), args=args)
+                    else:
+                        for i in range(0, len(work), 16):
+                            tl.apply_batches(work[i : i + 16])
+                n = sum(len(rs) for _, _, rs in work)
+                encs = sorted({e for u in sample for e in tl.home_encodings(u)})
+                runs[name] = {
+                    "bytes_per_entry_at_cap": at_cap, "bytes_per_entry_after": per_entry(sample),
+                    "keys_per_timeline": len(tl.home_keys(sample[0])), "encodings": encs,
+                    "server_cpu_us_per_entry": m.server_cpu / n * 1e6,
+                    "client_cpu_us_per_entry": m.client_cpu / n * 1e6, "entries": n,
+                }  # fmt: skip
+        finally:
+            self.r.config_set("zset-max-listpack-entries", default)
+            self.r.flushdb()
+        base = runs["single zset, listpack limit 1024"]
+        print(f"timeline encodings ({n_readers} full timelines of {cap}, {n_posts} posts pushed "
+              f"to {min(1000, n_readers)} of them each):")  # fmt: skip
+        for name, v in runs.items():
+            print(
+                f"  {name:40s} {v['bytes_per_entry_at_cap']:6.1f} B/entry at {cap} "
+                f"({v['bytes_per_entry_after']:.1f} after the pushes; {v['keys_per_timeline']} "
+                f"key(s), {'/'.join(v['encodings'])}) "
+                f"x{v['bytes_per_entry_at_cap'] / base['bytes_per_entry_at_cap']:.2f}; "
+                f"insert into a full timeline: redis {v['server_cpu_us_per_entry']:.2f} us "
+                f"x{v['server_cpu_us_per_entry'] / base['server_cpu_us_per_entry']:.2f}, "
+                f"client {v['client_cpu_us_per_entry']:.2f} us CPU per entry"
+            )
+        self.results["pieces"] = runs
 
     def _redis_benchmark_zadd(self, keyspace: int, n: int) -> tuple[float, Meter]:
         exe = shutil.which("redis-benchmark")
@@ -478,8 +571,8 @@ class Bench:
             f"CPU per read: client {bc:.2f} ms + redis {bs:.2f} ms"
         )
         bpe = statistics.mean(tl.bytes_per_entry(r) for r in readers[:20])
-        card = self.r.zcard(keys.home(readers[0]))
-        enc = self.r.object("encoding", keys.home(readers[0]))
+        card = tl.home_count(readers[0])
+        enc = "/".join(sorted(set(tl.home_encodings(readers[0]))))
         name = "read" if not reposts else "read_reposts"
         case = "" if not reposts else (
             f", {len(reposts)} reposts among {len(posts)} posts, "
@@ -690,7 +783,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plot", type=Path, default=None, help="write a PNG plot here")
     ap.add_argument("--json", type=Path, default=None, help="write the numbers here")
     ap.add_argument("--flush", action="store_true", help="allow FLUSHDB on REDIS_URL")
-    ap.add_argument("--only", choices=["seed", "push", "read", "reposts", "mutes"], action="append")
+    ap.add_argument(
+        "--only", choices=["seed", "push", "pieces", "read", "reposts", "mutes"], action="append"
+    )
     ap.add_argument(
         "--e2e", action="store_true",
         help="then item 4: end-to-end freshness through the emulators (devstack.bench_e2e)",
@@ -719,11 +814,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.results["machine"] = m
     ok = True
     try:
-        todo = args.only or ["seed", "push", "read", "reposts"]
+        todo = args.only or ["seed", "push", "pieces", "read", "reposts"]
         if "seed" in todo:
             ok = bench.seed_burst(args.scale, args.seed)
         if "push" in todo:
             bench.push_throughput(args.scale)
+        if "pieces" in todo:
+            bench.pieces(args.scale)
         if "read" in todo or "reposts" in todo:
             bench.read_latency(args.scale)
         if "reposts" in todo:

@@ -9,7 +9,7 @@ What each key holds (the keys module has the table and the hash tags; docs/timel
   bounded pieces (lua/pieces.lua, docs/timeline.md "Pieces"): the head ``tl:{uid}`` takes the
   inserts, older entries live in ``tl:{uid}:1`` ... ``tl:{uid}:n``, each under the server's
   default listpack limit (128 entries); capped at ``timeline_cap`` when a head spills, so it
-  holds at most cap + 80 entries between spills; holds pushed posts (and backfills).
+  holds at most cap + 88 entries between spills; holds pushed posts (and backfills).
 - own timeline ``ut:{uid}``: same layout, every live post of the author, capped. Pull-mode
   readers merge it; ``GET /v1/users/{id}/posts`` serves it.
 - followee cache ``fw:{uid}``: SET of the reader's followees (sentinel member ``""`` tells
@@ -698,8 +698,13 @@ class RedisTimelines:
                 if k not in done and got[k] and (floor is None or got[k][-1] > floor)
             ]  # fmt: skip
             chunk *= 2
+        return self.store_home(uid, top)
+
+    def store_home(self, uid: str, entries: Sequence[tuple[int, int]]) -> int:
+        """Replace the home timeline by ``entries`` ((score, post id), newest first, at most the
+        cap) laid out in fresh pieces, and mark the user active; how many were stored."""
         args: list[Any] = [self.act_ttl]
-        for sc, m in top:
+        for sc, m in entries:
             args += [sc, m]
         ks = [keys.active(uid), *_repost_marks(uid), *self._home(uid)]
         return int(cast(int, self._run("regenerate", ks, args)))

@@ -9,8 +9,7 @@
 --   * the pieces are contiguous from 1, and there is no piece when the head is empty.
 local call = redis.call
 local HEAD_MAX = 120    -- a head holding more is spilled (the listpack limit is 128)
-local HEAD_KEEP = 40    -- what a spill leaves in the head (>= the repost rule's 40 newest)
-local PIECE_MAX = 120   -- a spill appends to piece 1 while it stays at most this
+local HEAD_KEEP = 32    -- what a spill leaves in the head (a page of 20 reads it alone)
 local HEAD_FILL = 64    -- a rewritten timeline: the head's share (room for 56 inserts)
 local PIECE_FILL = 100  -- and each piece's
 
@@ -83,42 +82,44 @@ local function trim(ks, cap)
   end
 end
 
--- a head past HEAD_MAX: its oldest part (all but the newest HEAD_KEEP, cut at a score boundary)
--- goes into piece 1 when that stays at most PIECE_MAX, else into a new piece 1 (the others
--- renamed one older: RENAME is O(1)); then the cap. A head that turned into a skiplist (past
--- 128 between two spills) is written again, which makes it a listpack.
+-- a key that turned into a skiplist (a head past 128 between two spills) written again: it
+-- is a listpack when it holds at most 128 entries
+local function relist(key)
+  if call('EXISTS', key) == 1 and call('OBJECT', 'ENCODING', key) ~= 'listpack' then
+    local all = call('ZRANGE', key, 0, -1, 'WITHSCORES')
+    local flat = {}
+    for j = 1, #all, 2 do flat[#flat + 1] = all[j + 1]; flat[#flat + 1] = all[j] end
+    call('DEL', key)
+    zadd_pairs(key, flat)
+  end
+end
+
+-- a head past HEAD_MAX becomes piece 1 (RENAME, O(1); the pieces before are renamed one older)
+-- and gives its newest HEAD_KEEP entries (cut at a score boundary) to a fresh head: building a
+-- key costs O(n^2) in a listpack, so the few newest move, not the many oldest. Then the cap.
+-- When every piece key is in use the timeline is written again in full pieces instead.
 local function spill(ks, cap)
   local head = ks[1]
   local hc = call('ZCARD', head)
   if hc > HEAD_MAX then
     local cut = call('ZRANGE', head, hc - HEAD_KEEP, hc - HEAD_KEEP, 'WITHSCORES')
-    local below = '(' .. cut[2]
-    local moved = call('ZRANGE', head, '-inf', below, 'BYSCORE', 'WITHSCORES')
-    if #moved > 0 then
-      local n = live(ks)
+    local n = live(ks)
+    if n == #ks then
+      trim(ks, cap)
+      layout(ks, gather(ks))
+      return
+    end
+    local kept = call('ZRANGE', head, cut[2], '+inf', 'BYSCORE', 'WITHSCORES')
+    if #kept < 2 * hc then -- else every entry has one score: nothing can move
+      for i = n, 1, -1 do call('RENAME', ks[i], ks[i + 1]) end
       local flat = {}
-      for j = 1, #moved, 2 do flat[#flat + 1] = moved[j + 1]; flat[#flat + 1] = moved[j] end
-      if n > 1 and call('ZCARD', ks[2]) + #moved / 2 <= PIECE_MAX then
-        zadd_pairs(ks[2], flat)
-      elseif n < #ks then
-        for i = n, 2, -1 do call('RENAME', ks[i], ks[i + 1]) end
-        zadd_pairs(ks[2], flat)
-      else
-        trim(ks, cap)
-        layout(ks, gather(ks))
-        return
-      end
-      call('ZREMRANGEBYSCORE', head, '-inf', below)
+      for j = 1, #kept, 2 do flat[#flat + 1] = kept[j + 1]; flat[#flat + 1] = kept[j] end
+      zadd_pairs(head, flat)
+      call('ZREMRANGEBYSCORE', ks[2], cut[2], '+inf')
     end
   end
   trim(ks, cap)
-  if call('EXISTS', head) == 1 and call('OBJECT', 'ENCODING', head) ~= 'listpack' then
-    local all = call('ZRANGE', head, 0, -1, 'WITHSCORES')
-    local flat = {}
-    for j = 1, #all, 2 do flat[#flat + 1] = all[j + 1]; flat[#flat + 1] = all[j] end
-    call('DEL', head)
-    zadd_pairs(head, flat)
-  end
+  for i = 1, math.min(2, #ks) do relist(ks[i]) end
 end
 
 local function score_of(ks, member)
