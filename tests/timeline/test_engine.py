@@ -8,7 +8,15 @@ from shared import events, ids
 from shared.adapters import redis_keys as keys
 from shared.adapters.redis_timeline import RedisTimelines
 from shared.domain.timeline import Source
-from tests.timeline.conftest import Engine, created, deleted, followed, make_engine, unfollowed
+from tests.timeline.conftest import (
+    Engine,
+    created,
+    deleted,
+    followed,
+    make_engine,
+    make_id,
+    unfollowed,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -179,6 +187,24 @@ def test_every_consumer_is_idempotent_on_a_timeline_of_pieces(engine: Engine) ->
     assert e.tl.home_ids("r") == [p for p in live if p not in set(cs)]
     assert set(e.tl.home_encodings("r")) == {"listpack"}
     assert e.page("r", 5) == live[:5]
+
+
+def test_a_spill_that_finds_every_piece_key_in_use_lays_the_timeline_out_again(
+    redis_url: str,
+) -> None:
+    e = make_engine(redis_url, timeline_cap=100)
+    ks = keys.home_pieces("r", e.tl.pieces)
+    assert len(ks) == 5  # cap 100: head + 4 pieces
+    ms = [T0 + i * 60_000 for i in range(141)]
+    pids = [make_id(t) for t in ms]
+    # four tiny pieces (removals left them so), oldest last, and a head at its bound (120)
+    for j, k in enumerate(reversed(ks[1:])):
+        e.r.zadd(k, {str(p): ids.timestamp_ms(p) for p in pids[5 * j : 5 * j + 5]})
+    e.r.zadd(ks[0], {str(p): ids.timestamp_ms(p) for p in pids[20:140]})
+    assert e.tl.apply_batch("add", pids[140], ["r"]) == 1  # the head passes 120: spill
+    assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:100]
+    assert len(e.tl.home_keys("r")) == 2  # head 64 + one piece of 36
+    assert set(e.tl.home_encodings("r")) == {"listpack"}
 
 
 def test_follow_backfills_bounded_and_unfollow_unmerges(redis_url: str) -> None:

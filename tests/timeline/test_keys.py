@@ -23,6 +23,13 @@ def test_a_users_keys_share_one_slot_and_a_posts_keys_another() -> None:
         assert len({key_slot(k(pid).encode()) for k in PER_POST}) == 1
 
 
+def test_a_home_timelines_pieces_share_its_slot() -> None:
+    for uid in ("alice", "u1"):
+        ks = keys.home_pieces(uid, 18)
+        assert ks[0] == keys.home(uid) and len(set(ks)) == 19
+        assert {key_slot(k.encode()) for k in ks} == {key_slot(keys.home(uid).encode())}
+
+
 def test_keys_are_distinct_per_kind() -> None:
     made = [k("42") for k in PER_USER] + [k("42") for k in PER_POST]
     assert len(set(made)) == len(made)
