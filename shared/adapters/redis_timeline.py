@@ -72,6 +72,7 @@ POST_CACHE_TTL_S = 3 * 86400
 # Longer than post-events retention (31 days): a seek-replay must still see the decision.
 MODE_TTL_S = 40 * 86400
 REGEN_LOCK_S = 60
+HEAD_SLACK = 8  # inserts a home timeline's head may take between spills (lua/pieces.lua)
 REPOSTERS_READ = 512  # a post with more reposters is asked for the reader's followees only
 REPOSTERS_CARDS = 3  # cards read with a page's reposts, per original (newest reposters first)
 SENTINEL = ""  # user ids have min length 1, so "" is never a followee
@@ -398,8 +399,14 @@ class RedisTimelines:
             gone = {pid for pid, f in zip(adds, flags, strict=True) if f}
         live = [(op, pid, rs) for op, pid, rs in todo if not (op == "add" and pid in gone)]
         n = deleted_as if gone else 0
-        if not live:
-            return n
+        # A head takes at most HEAD_SLACK inserts between two spills (its bound is 120, the
+        # listpack limit 128), so many batches go in rounds, each settled before the next.
+        for i in range(0, len(live), HEAD_SLACK):
+            n += self._write_round(live[i : i + HEAD_SLACK])
+        return n
+
+    def _write_round(self, live: Sequence[tuple[str, int, Sequence[str]]]) -> int:
+        """Every slot group of every batch in one pipeline (per node), then their follow-up."""
         grouped = [(op, pid, self._by_slot(rs, keys.home)) for op, pid, rs in live]
         # The hot path: one plain pipeline per node (on one Redis: one), the script runs in
         # slot groups; any error (MOVED/ASK after a failover or resharding, TRYAGAIN, NOSCRIPT,
@@ -429,7 +436,7 @@ class RedisTimelines:
             flat = [(op, pid, g) for op, pid, groups in grouped for g in groups]
             res = self._pipelined(fill)
             done = [(op, pid, g, x) for (op, pid, g), x in zip(flat, res, strict=True)]
-        return n + self._settle(done)
+        return self._settle(done)
 
     # ---- follow graph --------------------------------------------------------------------
 

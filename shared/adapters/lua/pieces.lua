@@ -97,14 +97,16 @@ end
 -- a head past HEAD_MAX becomes piece 1 (RENAME, O(1); the pieces before are renamed one older)
 -- and gives its newest HEAD_KEEP entries (cut at a score boundary) to a fresh head: building a
 -- key costs O(n^2) in a listpack, so the few newest move, not the many oldest. Then the cap.
--- When every piece key is in use the timeline is written again in full pieces instead.
+-- When every piece key is in use, or the head is so far past its bound (follow-ups lost, or
+-- many concurrent writers) that it would make a piece over HEAD_MAX, the timeline is written
+-- again in full pieces instead.
 local function spill(ks, cap)
   local head = ks[1]
   local hc = call('ZCARD', head)
   if hc > HEAD_MAX then
     local cut = call('ZRANGE', head, hc - HEAD_KEEP, hc - HEAD_KEEP, 'WITHSCORES')
     local n = live(ks)
-    if n == #ks then
+    if n == #ks or hc - HEAD_KEEP > HEAD_MAX then -- no key free, or a head far past its bound
       trim(ks, cap)
       layout(ks, gather(ks))
       return
