@@ -320,6 +320,7 @@ class Container:
         return AccountExporter(
             graph=self.graph, data=self.account_data, records=self.account_data,
             files=self.export_files, likes=self.engagement_records, avatars=self.media_repo,
+            publisher=self.publisher,
         )  # fmt: skip
 
     # ---- posts and the outbox ------------------------------------------------------------
@@ -389,7 +390,12 @@ class Container:
 
             return EngagementRelay(self.engagement_records, self.publisher)()
 
-        return TickRelays(OutboxRelay(self.posts, self.publisher), social, engagement)
+        def export_requests() -> int:  # POST /v1/me/export's events (issue 23)
+            return self.exporter.relay()
+
+        return TickRelays(
+            OutboxRelay(self.posts, self.publisher), social, engagement, exports=export_requests
+        )
 
     # ---- conversations: likes, reposts, counts, threads -------------------------------------
 
@@ -605,6 +611,13 @@ def _account_eraser(c: Container) -> Callable[[Any], None]:
     return lambda ce: consume(ce, "account_eraser", handle, c.publisher)
 
 
+def _account_exporter(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.exporter.handle
+    return lambda ce: consume(ce, "account_exporter", handle, c.publisher)
+
+
 def _engagement_counter(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
@@ -665,6 +678,7 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "engagement_counter": _engagement_counter,
     "post_counter": _post_counter,
     "notifier": _notifier,
+    "account_exporter": _account_exporter,
 }
 
 
