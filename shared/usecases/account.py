@@ -137,7 +137,7 @@ class AccountEraser:
         post_ids = {p.id for p in self._data.posts_of(uid)} | self._data.logged_post_ids(uid)
         followers = [f for page in self._graph.iter_follower_pages(uid) for f in page]
         self._erase_engagement(uid, followers)
-        self._unlink_mentions(uid)
+        self._mark_mentions_deleted(uid)
         self._tl.erase(uid, sorted(post_ids), followers)
         for rec in self._data.media_of(uid):
             self._media.delete_variants(rec.media_id)
@@ -155,9 +155,10 @@ class AccountEraser:
         log.info("account erased: %d posts, %d followers' timelines", len(post_ids),
                  len(followers))  # fmt: skip
 
-    def _unlink_mentions(self, uid: str) -> None:
-        """Others' posts that mention them keep the ``@handle`` they typed, as plain text: the
-        link (their id) goes from the read model, and the cached bodies before and after."""
+    def _mark_mentions_deleted(self, uid: str) -> None:
+        """Others' posts that mention them: each mention is resolved to "deleted user" (the
+        span stays, marked deleted, without their id) in the read model, and the cached bodies
+        are dropped before and after; the other author's text keeps what they typed."""
         if self._mentions is None:
             return
         pids = self._mentions.posts_mentioning(uid)
