@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_engagement import RedisEngagement
     from shared.adapters.redis_erasure import RedisErasure
+    from shared.adapters.redis_key_epoch import RedisErasureEpoch
     from shared.adapters.redis_notifications import RedisNotifications
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
@@ -126,7 +127,17 @@ class Container:
         from shared.adapters.kms import key_wrapper
 
         s = self.settings
-        return FirestoreDataKeys(self.firestore, key_wrapper(s.project_id, s.kms_key_name))
+        return FirestoreDataKeys(
+            self.firestore, key_wrapper(s.project_id, s.kms_key_name),
+            epoch=lambda: self.erasure_epoch, epoch_every_s=s.data_key_epoch_every_ms / 1000,
+        )  # fmt: skip
+
+    @cached_property
+    def erasure_epoch(self) -> RedisErasureEpoch:
+        """A destroyed data key stops opening in every process at once (docs/privacy.md)."""
+        from shared.adapters.redis_key_epoch import RedisErasureEpoch
+
+        return RedisErasureEpoch(self.redis)
 
     @cached_property
     def timelines(self) -> RedisTimelines:
