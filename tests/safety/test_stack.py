@@ -349,3 +349,50 @@ def test_search_leaves_out_the_blocked_the_muted_and_the_suspended(api: Api) -> 
     assert api.call("GET", f"/v1/posts/{post_of[gone.uid]}", other).status_code == 404
     assert api.call("GET", f"/v1/posts/{post_of[muted.uid]}", me).status_code == 200
     assert api.call("GET", f"/v1/posts/{post_of[gone.uid]}", gone).status_code == 200
+
+
+def test_who_liked_and_what_was_liked_leave_out_the_blocked(api: Api) -> None:
+    """Issue 21: the likers of a post never name someone the reader blocks or is blocked by,
+    a user's likes leave out posts by them, and across a block with the author (or the liker)
+    the list is refused as the thread is (403 blocked)."""
+    author, me = api.user("lauthor"), api.user("lme")
+    blocked, blocker, muted, fan = (api.user(n) for n in ("lblocked", "lblocker", "lmuted", "lfan"))
+    pid = api.post(author, "liked by many")["id"]
+    for who in (blocked, blocker, muted, fan):
+        assert api.call("PUT", f"/v1/posts/{pid}/like", who).status_code == 200
+    by_blocked = api.post(blocked, "by the one I block")["id"]
+    by_blocker = api.post(blocker, "by the one who blocks me")["id"]
+    for p in (by_blocked, by_blocker):
+        assert api.call("PUT", f"/v1/posts/{p}/like", fan).status_code == 200
+
+    def likers(who: SignedIn, limit: int = 100) -> list[str]:
+        return [u["id"] for u in api.get(who, f"/v1/posts/{pid}/likes?limit={limit}")["items"]]
+
+    def liked(who: SignedIn, whose: SignedIn) -> list[str]:
+        return [p["id"] for p in api.get(who, f"/v1/users/{whose.uid}/likes?limit=100")["items"]]
+
+    everyone = [fan.uid, muted.uid, blocker.uid, blocked.uid]
+    assert likers(me) == everyone
+    assert liked(me, fan) == [by_blocker, by_blocked, pid]
+    assert api.call("PUT", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert api.call("PUT", f"/v1/users/{me.uid}/block", blocker).status_code == 200
+    assert api.call("PUT", f"/v1/users/{muted.uid}/mute", me).status_code == 200
+    # a mute changes nothing here; the blocked either way are gone, for me only
+    assert likers(me) == [fan.uid, muted.uid]
+    assert likers(fan) == everyone
+    assert liked(me, fan) == [pid]
+    assert liked(fan, fan) == [by_blocker, by_blocked, pid]
+    # a short page past the hidden keeps its cursor: paging on finds nothing more
+    page = api.get(me, f"/v1/posts/{pid}/likes?limit=3")
+    assert [u["id"] for u in page["items"]] == [fan.uid, muted.uid]
+    assert page["next_cursor"] is not None
+    rest = api.get(me, f"/v1/posts/{pid}/likes?limit=3&cursor={page['next_cursor']}")
+    assert rest["items"] == [] and rest["next_cursor"] is None
+    # across a block with the author or the liker: refused, as their posts and threads are
+    for path in (f"/v1/posts/{by_blocked}/likes", f"/v1/posts/{by_blocker}/likes",
+                 f"/v1/users/{blocked.uid}/likes", f"/v1/users/{blocker.uid}/likes"):  # fmt: skip
+        r = api.call("GET", path, me)
+        assert r.status_code == 403 and _code(r) == "blocked", (path, r.text)
+    # lifted: named again
+    assert api.call("DELETE", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert likers(me) == [fan.uid, muted.uid, blocked.uid]
