@@ -5,6 +5,8 @@ docs/safety.md as a client sees them, with the stable error codes."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ import redis as redis_lib
 import requests
 
 from devstack.authtools import SignedIn, sign_in
+from devstack.services import REPO
 from devstack.stack import LocalStack
 from shared import events, ids
 from shared.adapters import redis_keys as keys
@@ -396,3 +399,51 @@ def test_who_liked_and_what_was_liked_leave_out_the_blocked(api: Api) -> None:
     # lifted: named again
     assert api.call("DELETE", f"/v1/users/{blocked.uid}/block", me).status_code == 200
     assert likers(me) == [fan.uid, muted.uid, blocked.uid]
+
+
+def _make_grant_role(stack: LocalStack, uid: str, role: str, revoke: bool = False) -> str:
+    """`make grant-role` itself, against the test session's stack (its stack.json), as a
+    developer runs it against `make run`'s."""
+    cmd = ["make", "-s", "grant-role", f"UID={uid}", f"ROLE={role}", f"WORKDIR={stack.workdir}",
+           f"PY={sys.executable}"] + (["REVOKE=1"] if revoke else [])  # fmt: skip
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_make_grant_role_gives_and_takes_the_role_on_the_stacks_auth_emulator(api: Api) -> None:
+    mod_user, admin_user = api.user("mkmod"), api.user("mkadmin")
+    emulator = api.stack.describe()["auth_emulator"]
+    r = api.call("GET", "/v1/moderation/reports", mod_user)
+    assert r.status_code == 403 and _code(r) == "moderator_only", r.text
+    out = _make_grant_role(api.stack, mod_user.uid, "moderator")
+    assert f"granted moderator for {mod_user.uid}" in out
+    mod = sign_in(emulator, mod_user.email, "secret-pw")  # the claim reaches a new token
+    assert api.call("GET", "/v1/moderation/reports", mod).status_code == 200
+    actions = [(e["action"], e["target"]) for e in
+               api.get(mod, "/v1/moderation/audit?limit=100")["items"]]  # fmt: skip
+    assert ("grant_moderator", mod_user.uid) in actions
+    # an admin made by make: passes the admins' route, which a moderator does not
+    _make_grant_role(api.stack, admin_user.uid, "admin")
+    admin = sign_in(emulator, admin_user.email, "secret-pw")
+    other = api.user("mkother")
+    assert api.call("PUT", f"/v1/admin/moderators/{other.uid}", admin).status_code == 200
+    r = api.call("PUT", f"/v1/admin/moderators/{other.uid}", mod)
+    assert r.status_code == 403 and _code(r) == "admin_only", r.text
+    # revoked by make: refused at once, though the token still carries the claim
+    _make_grant_role(api.stack, mod_user.uid, "moderator", revoke=True)
+    r = api.call("GET", "/v1/moderation/reports", mod)
+    assert r.status_code == 403 and _code(r) == "moderator_only", r.text
+    # bad input: a clear refusal, not a traceback
+    bad = subprocess.run(
+        ["make", "-s", "grant-role", "UID=nobody-here", "ROLE=moderator",
+         f"WORKDIR={api.stack.workdir}", f"PY={sys.executable}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "no Auth emulator account nobody-here" in bad.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "devstack.grant_role", "--uid", mod_user.uid, "--role", "king",
+         "--workdir", str(api.stack.workdir)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "ROLE must be one of" in bad.stderr
