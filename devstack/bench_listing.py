@@ -14,6 +14,8 @@ shared/adapters/firestore_author_stats.py) against the previous way, 100 count()
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
 import shutil
 import statistics
@@ -28,9 +30,13 @@ import requests
 
 from devstack.authtools import emulator_token
 from devstack.stack import LocalStack, Ports
+from shared.domain.model import User
+from shared.entrypoints.http.auth import userinfo_header
 
 PROJECT = "demo-kwetter-bench"
 STAR = "bench-star"
+HOPS = ("graph page (Neo4j)", "post counts (Firestore get_all)", "post counts (list cache)",
+        "avatars (profile cards)", "whole use case")  # fmt: skip
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -73,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         fans = [(f"bench-fan-{i:03d}", f"bench_fan_{i:03d}", f"Fan {i}") for i in range(100)]
         c.graph.import_users([(STAR, "bench_star", "Star"), *fans], now=1)
         c.graph.import_follows([(f[0], STAR) for f in fans], now=1)
+        # Registration writes each person's profile card (Redis); the bulk import does not.
+        c.profile_cards.put_cards([User(id=u, handle=h, display_name=d) for u, h, d in fans])
         posts = c.posts
         pid = time.time_ns() // 1000
         for uid, _, _ in fans:
@@ -89,8 +97,55 @@ def main(argv: list[str] | None = None) -> int:
             r.raise_for_status()
             assert len(r.json()["items"]) == 100
 
-        timed(20, page)  # warm-up: first imports, JIT of the emulators
-        gateway = timed(args.requests, page)
+        # The same request straight to the users function, with the headers the gateway adds:
+        # the difference is the gateway's hop (its token check and proxying).
+        token = emulator_token(fans[0][0], PROJECT)
+        claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        direct_url = f"{stack.function_url('users')}/v1/users/{STAR}/followers?limit=100"
+        direct_headers = {
+            "X-Apigateway-Api-Userinfo": userinfo_header(claims),
+            "X-Forwarded-Authorization": f"Bearer {token}",
+        }
+        direct_session = requests.Session()
+
+        def direct() -> None:
+            r = direct_session.get(direct_url, headers=direct_headers, timeout=30)
+            r.raise_for_status()
+            assert len(r.json()["items"]) == 100
+
+        users = c.users
+        hops: dict[str, list[float]] = {k: [] for k in HOPS}
+
+        def in_process() -> None:  # the use case's parts, in this process, on the same stores
+            t0 = time.perf_counter()
+            listed = c.graph.followers(STAR, 100)
+            t1 = time.perf_counter()
+            assert listed is not None
+            ids = [u.id for u in listed.users]
+            posts.count_user_posts_many(ids)
+            t2 = time.perf_counter()
+            c.list_post_counts.count_user_posts_many(ids)
+            t3 = time.perf_counter()
+            users._avatars_of(ids, listing=True)
+            t4 = time.perf_counter()
+            users.followers(STAR, 100, None)
+            t5 = time.perf_counter()
+            marks = (t0, t1, t2, t3, t4, t5)
+            for k, a, b in zip(HOPS, marks[:-1], marks[1:], strict=True):
+                hops[k].append((b - a) * 1e3)
+
+        for _ in range(20):  # warm-up: first imports, JIT of the emulators
+            page()
+            direct()
+            in_process()
+        for k in HOPS:
+            hops[k].clear()
+        gateway: list[float] = []
+        straight: list[float] = []
+        for _ in range(args.requests):  # interleaved, so a noisy moment hits every path alike
+            gateway += timed(1, page)
+            straight += timed(1, direct)
+            in_process()
         ids = [f[0] for f in fans]
 
         def aggregations() -> None:  # the previous way: one count() per author, 16 in flight
@@ -108,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
         backfill = timed(1, lambda: posts.count_user_posts_many(ids))
         print(f"load average: {os.getloadavg()}")
         print(line("GET followers?limit=100 through the gateway", gateway))
+        print(line("same, straight to the users function", straight))
+        for k in HOPS:
+            print(line(f"  in process: {k}", hops[k]))
         print(line("page's post counts: 100 count() aggregations", old)
               + f"  cpu {old_cpu * 1e3:6.1f} ms/page")  # fmt: skip
         print(line("page's post counts: counter docs (get_all)", new)

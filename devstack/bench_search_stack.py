@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,44 +66,91 @@ def _search(stack: LocalStack, who: SignedIn, q: str, sort: str, limit: int = 20
     return [str(i["id"]) for i in r.json()["items"]]
 
 
-def freshness(stack: LocalStack, who: SignedIn, rate: float, seconds: float) -> dict[str, Any]:
-    """One poller asks every 100 ms for the run's own tag, newest first, and notes when each
-    post first shows; posts are created at ``rate`` meanwhile."""
+def freshness(
+    stack: LocalStack, who: SignedIn, index: OpenSearchIndex, rate: float, seconds: float
+) -> dict[str, Any]:
+    """Posts created at ``rate``; each one timed hop by hop: the request (``POST /v1/posts``
+    answered), indexed (the engine's real-time GET finds the document: Pub/Sub push to the
+    indexer and its bulk write), searchable at the engine (after its refresh), and seen through
+    the gateway (a poller asks every 100 ms for the run's tag, newest first)."""
     n = max(1, int(rate * seconds))
     tag = f"fresh{uuid.uuid4().hex[:6]}"
     started: dict[str, float] = {}
+    answered: dict[str, float] = {}
+    indexed: dict[str, float] = {}
+    searchable: dict[str, float] = {}
     seen: dict[str, float] = {}
     done = threading.Event()
+    client = opensearch_client(stack.opensearch_url)
+    body = {"query": {"term": {"hashtags": tag}}, "size": 100, "_source": False}
 
-    def poll() -> None:
+    def poll(found: Callable[[], list[str]], into: dict[str, float], wait_s: float) -> None:
         deadline = float("inf")
         while time.perf_counter() < deadline:
-            # a page of 50: a lag of 10 s at 5 posts/s still shows every pending post
-            found = _search(stack, who, f"#{tag}", "newest", 50)
+            ids = found()
             now = time.perf_counter()
-            for pid in found:
-                seen.setdefault(pid, now)
+            for pid in ids:
+                into.setdefault(pid, now)
             if done.is_set():
                 deadline = min(deadline, now + 30)
-                if len(seen) >= len(started):
+                if len(into) >= len(started):
                     return
-            time.sleep(0.1)
+            time.sleep(wait_s)
 
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
+    def pending_indexed() -> list[str]:
+        todo = [p for p in list(started) if p not in indexed]
+        if not todo:
+            return []
+        docs = client.mget(index=index.posts_index, body={"ids": todo}, _source=False)["docs"]
+        return [d["_id"] for d in docs if d.get("found")]
+
+    def engine_hits() -> list[str]:
+        hits = client.search(index=index.posts_index, body=body)["hits"]["hits"]
+        return [h["_id"] for h in hits]
+
+    pollers = [
+        # a page of 50: a lag of 10 s at 5 posts/s still shows every pending post
+        (lambda: _search(stack, who, f"#{tag}", "newest", 50), seen, 0.1),
+        (pending_indexed, indexed, 0.02),
+        (engine_hits, searchable, 0.02),
+    ]
+    threads = [threading.Thread(target=poll, args=a, daemon=True) for a in pollers]
+    for t in threads:
+        t.start()
     t_next = time.perf_counter()
     for i in range(n):
         t0 = time.perf_counter()
         pid = _post(stack, who, f"freshness probe {i} #{tag}")
         started[pid] = t0
+        answered[pid] = time.perf_counter()
         t_next += 1.0 / rate
         time.sleep(max(0.0, t_next - time.perf_counter()))
     done.set()
-    poller.join(timeout=60)
+    for t in threads:
+        t.join(timeout=60)
     lags = [(seen[p] - t0) * 1000 for p, t0 in started.items() if p in seen]
-    return {"posts": n, "rate_per_s": rate, "p50_ms": round(_pct(lags, 50), 1),
-            "p99_ms": round(_pct(lags, 99), 1), "max_ms": round(max(lags), 1),
-            "never_found": n - len(lags)}  # fmt: skip
+    out: dict[str, Any] = {
+        "posts": n, "rate_per_s": rate, "p50_ms": round(_pct(lags, 50), 1),
+        "p99_ms": round(_pct(lags, 99), 1), "max_ms": round(max(lags), 1),
+        "never_found": n - len(lags),
+    }  # fmt: skip
+    # Each hop from the previous mark (posts missing a mark are left out of that hop).
+    marks = [("request", started, answered), ("push + indexer", answered, indexed),
+             ("refresh", indexed, searchable), ("gateway poll", searchable, seen)]  # fmt: skip
+    hops: dict[str, dict[str, float]] = {}
+    for name, a, b in marks:
+        d = [max(0.0, (b[p] - a[p]) * 1000) for p in started if p in a and p in b]
+        if d:
+            hops[name] = {"p50_ms": round(_pct(d, 50), 1), "p99_ms": round(_pct(d, 99), 1),
+                          "max_ms": round(max(d), 1)}  # fmt: skip
+    out["hops"] = hops
+    slowest = sorted((p for p in started if p in seen), key=lambda p: seen[p] - started[p])[-5:]
+    out["slowest"] = [
+        {name: round((b.get(p, float("nan")) - a.get(p, float("nan"))) * 1000, 1)
+         for name, a, b in marks}
+        for p in reversed(slowest)
+    ]  # fmt: skip
+    return out
 
 
 def latency(
@@ -166,13 +214,19 @@ def main(argv: list[str] | None = None) -> int:
             _post(stack, who, f"coffee morning with people {i} #tag1")
         index.refresh()
         print(f"freshness: {args.rate:g} posts/s for {args.seconds:g} s ...", flush=True)
-        fresh = freshness(stack, who, args.rate, args.seconds)
+        fresh = freshness(stack, who, index, args.rate, args.seconds)
         print(
             f"  created -> found through the gateway: p50 {fresh['p50_ms']} ms, p99"
             f" {fresh['p99_ms']} ms, max {fresh['max_ms']} ms, {fresh['never_found']} never"
             " found (goal p99 <= 2,000 ms)",
             flush=True,
         )
+        for name, h in fresh["hops"].items():
+            print(
+                f"    {name:15s} p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms, max {h['max_ms']} ms"
+            )
+        for row in fresh["slowest"]:
+            print("    slow post: " + ", ".join(f"{k} {v} ms" for k, v in row.items()))
         print(f"latency: {args.repeat} of each query, engine and gateway interleaved ...")
         lat = latency(stack, who, index, args.repeat)
         for name, m in lat.items():

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from shared.adapters.redis_timeline import RedisTimelines
     from shared.adapters.redis_trends import RedisTrends
     from shared.entrypoints.http.api import Router, WriteLimits
-    from shared.ports import AvatarSource
+    from shared.ports import AvatarSource, PostCounter
     from shared.usecases.account import AccountEraser, AccountExporter, AccountService
     from shared.usecases.conversations import ConversationsReader
     from shared.usecases.engagement import EngagementCounter, EngagementService
@@ -183,7 +183,15 @@ class Container:
             cards=self.profile_cards,
             people=self.search_index,
             suspensions=self.suspensions,
+            list_counts=self.list_post_counts,
         )
+
+    @cached_property
+    def list_post_counts(self) -> PostCounter:
+        """The post counts list pages show, cached in Redis for LIST_COUNT_TTL_SECONDS."""
+        from shared.adapters.redis_post_counts import CachedListPostCounts
+
+        return CachedListPostCounts(self.redis, self.posts, self.settings.list_count_ttl_s)
 
     # ---- notifications (issue 21; docs/notifications.md) -------------------------------------
 

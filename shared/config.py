@@ -48,6 +48,9 @@ class Settings:
     burst_window_seconds: int = field(default_factory=lambda: _int("BURST_WINDOW_SECONDS", 60))
     burst_post_threshold: int = field(default_factory=lambda: _int("BURST_POST_THRESHOLD", 20))
     inactive_days: int = field(default_factory=lambda: _int("INACTIVE_DAYS", 30))
+    # How old a post count shown in a list page (followers, following, suggestions) may be;
+    # 0 reads every count from the store (shared/adapters/redis_post_counts.py).
+    list_count_ttl_s: int = field(default_factory=lambda: _int("LIST_COUNT_TTL_SECONDS", 30))
     backfill_limit: int = field(default_factory=lambda: _int("BACKFILL_LIMIT", 200))
     # Posts per user per window (verified accounts; the rest of the write limits below).
     post_rate_limit: int = field(default_factory=lambda: _int("POST_RATE_LIMIT", 30))

@@ -29,6 +29,7 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``act:{uid}``   | string | user   | present while the user read within ``inactive_days``    |
 | ``rg:{uid}``    | string | user   | regeneration lock                                        |
 | ``pc:{uid}``    | hash   | user   | profile card: handle, display name, avatar (no TTL)      |
+| ``pn:{uid}``    | string | user   | the author's live post count as list pages show it, TTL  |
 | ``pm:{pid}``    | string | post   | the post's fan-out mode, set once                        |
 | ``px:{pid}``    | string | post   | tombstone of a deleted post                              |
 | ``pb:{pid}``    | string | post   | cached post body (JSON)                                  |
@@ -127,6 +128,11 @@ def home_reposts(uid: str) -> str:
 def held_reposts(uid: str) -> str:
     """Reposts the de-duplication rule kept out of ``home(uid)``: original -> "entry@ms ..."."""
     return _tagged("th", uid)
+
+
+def list_post_count(uid: str) -> str:
+    """The author's post count cached for list pages (shared.adapters.redis_post_counts)."""
+    return _tagged("pn", uid)
 
 
 def silencing(uid: str) -> str:

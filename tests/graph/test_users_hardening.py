@@ -3,14 +3,17 @@ someone else's, and a followers page that counts posts one author at a time."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
+from shared.adapters import redis_keys as keys
 from shared.adapters.firestore_posts import FirestorePosts
 from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.bootstrap import Container
 from shared.domain import users
+from shared.domain.model import User
 from shared.entrypoints.http.users import router
 from shared.ids import now_ms
 
@@ -139,3 +142,78 @@ def test_a_followers_page_counts_posts_in_one_batched_read(
     assert len(counts) == 100
     assert [counts[f[0]] for f in fans[:4]] == [1, 2, 3, 0]
     assert (posts.batched, posts.single) == (1, 0)
+
+
+class AskedPosts(CountingPosts):
+    """Also remembers which authors each batched read asked for."""
+
+    def __init__(self, *a: Any) -> None:
+        super().__init__(*a)
+        self.asked: list[list[str]] = []
+
+    def count_user_posts_many(self, author_ids: Any) -> dict[str, int]:
+        self.asked.append(list(author_ids))
+        return super().count_user_posts_many(author_ids)
+
+
+@pytest.fixture
+def with_redis(container: Container, graph: Neo4jGraph, redis_url: str) -> Container:
+    """The suite's container, with the session's real Redis (the cards and the count cache)."""
+    settings = dataclasses.replace(container.settings, redis_url=redis_url)
+    return Container(settings, neo4j_driver=graph.driver, graph=graph)
+
+
+def test_list_pages_take_post_counts_from_redis_and_a_profile_asks_the_store(
+    with_redis: Container, graph: Neo4jGraph
+) -> None:
+    posts = AskedPosts(with_redis.firestore)
+    c = Container(with_redis.settings, neo4j_driver=graph.driver, graph=graph, posts=posts)
+    api = Api(app_for(router(c.users)))
+    tag = f"{now_ms() % 10**8}"
+    star = f"star-{tag}"
+    fans = [(f"fan-{tag}-{i}", f"f{tag}_{i}", f"Fan {i}") for i in range(3)]
+    graph.import_users([(star, f"s{tag}", "Star"), *fans], now=1)
+    graph.import_follows([(f[0], star) for f in fans], now=1)
+    posts.create_post(fans[0][0], "one", None, now_ms() * 1000)
+    url = f"/v1/users/{star}/followers?limit=10"
+
+    def listed() -> dict[str, int]:
+        r = api.call("GET", url, "uid-x")
+        assert r.status_code == 200, r.json
+        return {u["id"]: u["post_count"] for u in r.json["items"]}
+
+    ids = [f[0] for f in fans]
+    assert listed() == dict(zip(ids, [1, 0, 0], strict=True))
+    assert sorted(posts.asked[-1]) == sorted(ids)
+    ttl = c.redis.ttl(keys.list_post_count(ids[0]))
+    assert 0 < ttl <= c.settings.list_count_ttl_s
+
+    # A new post: the list may show the cached count for up to the TTL ...
+    posts.create_post(ids[1], "two", None, now_ms() * 1000 + 1)
+    assert listed() == dict(zip(ids, [1, 0, 0], strict=True))
+    assert len(posts.asked) == 1  # ... read from Redis, the store not asked
+    # ... while that person's profile is exact at once.
+    assert api.call("GET", f"/v1/users/{ids[1]}", "uid-x").json["post_count"] == 1
+    # An expired count (dropped here) is the only one asked for again.
+    c.redis.delete(keys.list_post_count(ids[1]))
+    assert listed() == dict(zip(ids, [1, 1, 0], strict=True))
+    assert posts.asked[-1] == [ids[1]]
+
+
+def test_list_avatars_come_from_the_profile_cards(with_redis: Container, graph: Neo4jGraph) -> None:
+    container = with_redis
+    tag = f"{now_ms() % 10**8}"
+    star, fan, bare = f"star-{tag}", f"fan-{tag}", f"bare-{tag}"
+    graph.import_users([(star, f"s{tag}", "Star"), (fan, f"f{tag}", "Fan"),
+                        (bare, f"b{tag}", "Bare")], now=1)  # fmt: skip
+    graph.import_follows([(fan, star), (bare, star)], now=1)
+    avatar = {"media_id": f"m-{tag}", "url": "https://cdn.test/a.webp", "variants": []}
+    container.profile_cards.put_cards([User(id=fan, handle=f"f{tag}", display_name="Fan",
+                                            avatar=avatar)])  # fmt: skip
+    api = Api(app_for(router(container.users)))
+    r = api.call("GET", f"/v1/users/{star}/followers?limit=10", "uid-x")
+    assert r.status_code == 200, r.json
+    shown = {u["id"]: u["avatar"] for u in r.json["items"]}
+    # The fan's card is the truth (the media store has no avatar of theirs); the person without
+    # a card was looked up in the media store, which has none either.
+    assert shown == {fan: avatar, bare: None}
