@@ -447,3 +447,33 @@ def test_make_grant_role_gives_and_takes_the_role_on_the_stacks_auth_emulator(ap
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert bad.returncode != 0 and "ROLE must be one of" in bad.stderr
+
+
+def test_people_search_leaves_out_the_blocked_and_the_suspended(api: Api) -> None:
+    """The people typeahead (`GET /v1/search/users`, also the composer's mentions) never
+    offers someone the searcher blocks or is blocked by, nor a suspended account; a mute
+    changes nothing there."""
+    admin = _with_role(api, api.user("padmin"), "admin")
+    mod_user = api.user("pmod")
+    assert api.call("PUT", f"/v1/admin/moderators/{mod_user.uid}", admin).status_code == 200
+    mod = sign_in(api.stack.describe()["auth_emulator"], mod_user.email, "secret-pw")
+    word = f"pq{ids.new_id() % 10**7}"
+    me, blocked, blocker, muted, gone, other = (
+        api.user(f"{word}{n}") for n in ("me", "bd", "br", "mu", "go", "ot")
+    )
+
+    def found(who: SignedIn) -> set[str]:
+        return {u["id"] for u in api.get(who, f"/v1/search/users?q={word}&limit=20")["items"]}
+
+    six = {x.uid for x in (me, blocked, blocker, muted, gone, other)}
+    eventually(lambda: found(other) == six, timeout=60, what="all six in the typeahead")
+    assert api.call("PUT", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert api.call("PUT", f"/v1/users/{me.uid}/block", blocker).status_code == 200
+    assert api.call("PUT", f"/v1/users/{muted.uid}/mute", me).status_code == 200
+    r = api.call("PUT", f"/v1/moderation/users/{gone.uid}/suspension", mod, {"reason": "spam"})
+    assert r.status_code == 200, r.text
+    assert found(me) == {me.uid, muted.uid, other.uid}
+    assert found(blocker) == six - {me.uid, gone.uid}
+    assert found(other) == six - {gone.uid}
+    assert api.call("DELETE", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert blocked.uid in found(me)
