@@ -90,7 +90,7 @@ export interface Post {
   /** Its distinct hashtags, normalised (issue 22); absent when none. */
   hashtags?: string[];
   /** Resolved @mentions (issue 21): code-point spans + user id; absent from an older server. */
-  mentions?: { start: number; end: number; user_id: string }[];
+  mentions?: { start: number; end: number; user_id: string | null; deleted?: boolean }[];
   /** Home timeline items only: the original post's fields, plus who reposted it. */
   reposted_by?: RepostedBy | null;
 }
