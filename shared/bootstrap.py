@@ -195,6 +195,7 @@ class Container:
             people=self.search_index,
             suspensions=self.suspensions,
             list_counts=self.list_post_counts,
+            silencing=self.silencing,
         )
 
     @cached_property

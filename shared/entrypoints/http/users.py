@@ -186,14 +186,14 @@ def router(
 
     @r.route("GET", "/v1/users/{id}/followers")
     def followers(req: Request) -> Response:
-        req.caller_user_id()
+        viewer = req.caller_user_id()
         uid, limit, cursor = _path_user_id(req), _limit(req), req.query.get("cursor") or None
-        return _page(*service.followers(uid, limit, cursor)), 200
+        return _page(*service.followers(uid, limit, cursor, viewer)), 200
 
     @r.route("GET", "/v1/users/{id}/following")
     def following(req: Request) -> Response:
-        req.caller_user_id()
+        viewer = req.caller_user_id()
         uid, limit, cursor = _path_user_id(req), _limit(req), req.query.get("cursor") or None
-        return _page(*service.following(uid, limit, cursor)), 200
+        return _page(*service.following(uid, limit, cursor, viewer)), 200
 
     return r
