@@ -232,53 +232,55 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     workdir = Path(tempfile.mkdtemp(prefix="kwetter-bench-privacy-"))
-    started: list[services.Service] = []
+    rport, fport, bolt, http = (services.free_port() for _ in range(4))
     try:
-        rport, fport, bolt, http = (services.free_port() for _ in range(4))
-        for svc in (
+        with services.running(
             services.redis(rport, workdir / "redis"),
             services.firestore(fport, workdir / "firestore"),
             services.neo4j(bolt, http, workdir / "neo4j"),
         ):
-            svc.start()
-            started.append(svc)
-        os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{fport}"
-        os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
-        settings = config.Settings(
-            project_id=PROJECT, redis_url=f"redis://127.0.0.1:{rport}/0",
-            neo4j_uri=f"bolt://127.0.0.1:{bolt}",
-        )  # fmt: skip
-        c = Container(settings)
-        c.graph.ensure_schema()
-        e = end_to_end(c, args.posts, args.rounds, args.authors, args.followers)
-        print(
-            f"CPU per post end to end in the functions' code ({e['posts_per_round']} posts x"
-            f" {e['rounds']} rounds, {e['authors']} authors, {e['followers']} followers of 5"
-            f" each): before {e['median_before_ms']} ms, after {e['median_after_ms']} ms (median"
-            f" of rounds; before {e['cpu_ms_per_post_before']}, after"
-            f" {e['cpu_ms_per_post_after']}): ratio {e['ratio']} ({e['increase_pct']:+.2f} %;"
-            " goal <= +5 %)\n"
-            f"  with the data keys already cached (an author posting again within the cache's"
-            f" 60 s): after {e['median_after_warm_ms']} ms ({e['cpu_ms_per_post_after_warm']}):"
-            f" ratio {e['ratio_warm']} ({e['increase_warm_pct']:+.2f} %)\n"
-            f"  and with the erasure epoch read on every cached key's use: after"
-            f" {e['median_after_warm_epoch_ms']} ms ({e['cpu_ms_per_post_after_warm_epoch']}):"
-            f" ratio {e['ratio_warm_epoch']}, {e['epoch_vs_warm_pct']:+.2f} % against the warm"
-            " cache without it\n"
-            f"  one cached key's use, 5,000 times: {e['hit_us_cpu']} us CPU ({e['hit_us_wall']}"
-            f" wall) without the epoch, {e['hit_epoch_us_cpu']} us CPU ({e['hit_epoch_us_wall']}"
-            " wall) with it on every use,"
-            f" {e['hit_epoch_1s_us_cpu']} us CPU ({e['hit_epoch_1s_us_wall']} wall) read once a"
-            " second (DATA_KEY_EPOCH_EVERY_MS=1000)",
-            flush=True,
-        )
-        print(json.dumps({"micro": m, "end_to_end": e}))
-        c.neo4j_driver.close()
+            end_to_end_run(args, m, rport, fport, bolt)
     finally:
-        for svc in reversed(started):
-            svc.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def end_to_end_run(
+    args: argparse.Namespace, m: dict[str, Any], rport: int, fport: int, bolt: int
+) -> None:
+    """The end-to-end rounds, on the started Redis, Firestore emulator and Neo4j."""
+    os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{fport}"
+    os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
+    settings = config.Settings(
+        project_id=PROJECT, redis_url=f"redis://127.0.0.1:{rport}/0",
+        neo4j_uri=f"bolt://127.0.0.1:{bolt}",
+    )  # fmt: skip
+    c = Container(settings)
+    c.graph.ensure_schema()
+    e = end_to_end(c, args.posts, args.rounds, args.authors, args.followers)
+    print(
+        f"CPU per post end to end in the functions' code ({e['posts_per_round']} posts x"
+        f" {e['rounds']} rounds, {e['authors']} authors, {e['followers']} followers of 5"
+        f" each): before {e['median_before_ms']} ms, after {e['median_after_ms']} ms (median"
+        f" of rounds; before {e['cpu_ms_per_post_before']}, after"
+        f" {e['cpu_ms_per_post_after']}): ratio {e['ratio']} ({e['increase_pct']:+.2f} %;"
+        " goal <= +5 %)\n"
+        f"  with the data keys already cached (an author posting again within the cache's"
+        f" 60 s): after {e['median_after_warm_ms']} ms ({e['cpu_ms_per_post_after_warm']}):"
+        f" ratio {e['ratio_warm']} ({e['increase_warm_pct']:+.2f} %)\n"
+        f"  and with the erasure epoch read on every cached key's use: after"
+        f" {e['median_after_warm_epoch_ms']} ms ({e['cpu_ms_per_post_after_warm_epoch']}):"
+        f" ratio {e['ratio_warm_epoch']}, {e['epoch_vs_warm_pct']:+.2f} % against the warm"
+        " cache without it\n"
+        f"  one cached key's use, 5,000 times: {e['hit_us_cpu']} us CPU ({e['hit_us_wall']}"
+        f" wall) without the epoch, {e['hit_epoch_us_cpu']} us CPU ({e['hit_epoch_us_wall']}"
+        " wall) with it on every use,"
+        f" {e['hit_epoch_1s_us_cpu']} us CPU ({e['hit_epoch_1s_us_wall']} wall) read once a"
+        " second (DATA_KEY_EPOCH_EVERY_MS=1000)",
+        flush=True,
+    )
+    print(json.dumps({"micro": m, "end_to_end": e}))
+    c.neo4j_driver.close()
 
 
 if __name__ == "__main__":
