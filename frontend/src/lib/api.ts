@@ -6,6 +6,7 @@ import type {
   NotificationPage,
   Report,
   ReportList,
+  RoleState,
   ReportReason,
   SafetyState,
   UnreadCount,
@@ -375,6 +376,20 @@ export class ApiClient {
 
   mute(id: string, on: boolean): Promise<SafetyState> {
     return this.json(on ? 'PUT' : 'DELETE', `/v1/users/${encodeURIComponent(id)}/mute`);
+  }
+
+  /** Whom I block / mute, newest first (cursor pages). */
+  blocks(q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/me/blocks${query({ ...q })}`);
+  }
+
+  mutes(q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/me/mutes${query({ ...q })}`);
+  }
+
+  /** Admins: grant (on) or revoke the moderator role; 403 admin_only otherwise. */
+  setModerator(id: string, on: boolean): Promise<RoleState> {
+    return this.json(on ? 'PUT' : 'DELETE', `/v1/admin/moderators/${encodeURIComponent(id)}`);
   }
 
   /** A post or a user (exactly one), a reason from the fixed list, optional text. */

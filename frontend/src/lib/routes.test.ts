@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInAppClick, parseRoute, profilePath } from './routes';
+import { isInAppClick, parseRoute, profilePath, SILENCED_PATH } from './routes';
 
 describe('parseRoute', () => {
   it('knows every screen', () => {
@@ -15,6 +15,8 @@ describe('parseRoute', () => {
     });
     expect(parseRoute('/@ada/following')).toMatchObject({ tab: 'following' });
     expect(parseRoute('/@ada/likes')).toEqual({ name: 'profile', handle: 'ada', tab: 'likes' });
+    expect(parseRoute('/settings/blocked/')).toEqual({ name: 'silenced' });
+    expect(parseRoute(SILENCED_PATH)).toEqual({ name: 'silenced' });
   });
   it('sends anything else to not found, even a malformed escape', () => {
     expect(parseRoute('/@ada/replies')).toMatchObject({ name: 'notfound' });

@@ -15,6 +15,7 @@ export type Route =
   | { name: 'moderation' }
   | { name: 'account' }
   | { name: 'goodbye' }
+  | { name: 'silenced' }
   | { name: 'user'; id: string }
   | { name: 'welcome' }
   | { name: 'signin' }
@@ -39,6 +40,7 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/settings/account') return { name: 'account' };
   // After DELETE /v1/me: shown signed out, so it is not behind the sign-in screen.
   if (path === '/goodbye') return { name: 'goodbye' };
+  if (path === '/settings/blocked') return { name: 'silenced' };
   // A mention links by user id (a handle may change): this page finds the handle.
   const uid = /^\/user\/([A-Za-z0-9_-]{1,128})$/u.exec(path);
   if (uid) return { name: 'user', id: uid[1] };
@@ -68,6 +70,9 @@ export function profilePath(handle: string, tab: ProfileTab = 'posts') {
 }
 
 export const postPath = (id: string) => `/post/${id}`;
+
+/** The people I block and mute, with a way to undo each. */
+export const SILENCED_PATH = '/settings/blocked';
 
 export const userPath = (id: string) => `/user/${encodeURIComponent(id)}`;
 

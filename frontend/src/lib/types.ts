@@ -243,6 +243,13 @@ export interface ModerationResult {
   closed_reports?: number;
 }
 
+/** PUT/DELETE /v1/admin/moderators/{id}. */
+export interface RoleState {
+  id: string;
+  role: 'moderator';
+  granted: boolean;
+}
+
 export interface AuditEntry {
   id: string;
   action: string;
