@@ -69,6 +69,8 @@ describe('issue 21 routes', () => {
   it('knows notifications, moderation and users by id', () => {
     expect(parseRoute('/notifications')).toEqual({ name: 'notifications' });
     expect(parseRoute('/moderation/')).toEqual({ name: 'moderation' });
+    expect(parseRoute('/settings/account')).toEqual({ name: 'account' });
+    expect(parseRoute('/goodbye')).toEqual({ name: 'goodbye' });
     expect(parseRoute('/user/AbC123_-x')).toEqual({ name: 'user', id: 'AbC123_-x' });
     expect(parseRoute('/user/a b')).toMatchObject({ name: 'notfound' });
   });

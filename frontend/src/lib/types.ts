@@ -263,3 +263,25 @@ export interface AuditList {
   items: AuditEntry[];
   next_cursor?: string | null;
 }
+
+/** GET/POST /v1/me/export: the last export of everything stored about the caller. */
+export type ExportState = 'queued' | 'building' | 'ready' | 'failed';
+
+export interface ExportStatus {
+  status: ExportState;
+  export_id?: string;
+  parts_done?: number;
+  parts_total?: number;
+  progress?: number;
+  created_ms?: number;
+  /** failed only: stalled or account_gone. */
+  reason?: string;
+  /** ready only: the archive's signed URL, valid 15 minutes. */
+  url?: string;
+  expires_at?: string;
+}
+
+/** DELETE /v1/me's 202: the account is gone at once, the erasure of every store follows. */
+export interface DeletionStatus {
+  status: 'deleting' | 'deleted';
+}
