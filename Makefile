@@ -19,8 +19,8 @@ seed: ## load the Reed98 follow graph (962 users) and a few posts each into the 
 	$(PY) -m devstack.seed
 	$(PY) -m devstack.seed_media
 
-grant-role: ## a role on the running stack's Auth emulator: make grant-role UID=<uid> ROLE=moderator|admin [REVOKE=1] (docs/safety.md)
-	$(PY) -m devstack.grant_role --uid "$(UID)" --role "$(ROLE)" $(if $(REVOKE),--revoke,)
+grant-role: ## a role on the running stack's Auth emulator: make grant-role UID=<uid> ROLE=moderator|admin [REVOKE=1] [WORKDIR=<stack dir>] (docs/safety.md)
+	$(PY) -m devstack.grant_role --uid "$(UID)" --role "$(ROLE)" $(if $(REVOKE),--revoke,) $(if $(WORKDIR),--workdir "$(WORKDIR)",)
 
 test: deps lint typecheck tf-check web-test pytest ## installs what is missing, then lint, type-check, Terraform and web checks, and every test with coverage
 

@@ -175,50 +175,50 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--per-user", type=int, default=60)
     args = ap.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="kwetter-bench-notifications-"))
-    started: list[services.Service] = []
+    rport, fport = services.free_port(), services.free_port()
     try:
-        rport, fport = services.free_port(), services.free_port()
-        for svc in (services.redis(rport, workdir / "redis"),
-                    services.firestore(fport, workdir / "firestore")):  # fmt: skip
-            svc.start()
-            started.append(svc)
-        os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{fport}"
-        os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
-        from google.cloud import firestore
-
-        db = firestore.Client(project=PROJECT)
-        r: redis.Redis[bytes] = redis.Redis(port=rport)
-        h = hot_post(r, db, args.likes)
-        print(
-            f"hot post, {h['likes']:,} likes by distinct users: {h['rows']} row"
-            f" ({h['count_shown']:,} shown, {h['count_error_pct']} % off), Redis"
-            f" {h['redis_bytes']:,} B ({h['redis_bytes_per_like']} B per like), Firestore"
-            f" {h['firestore_writes']} writes ({h['firestore_bytes']:,} B); {h['likes_per_s']:,}"
-            f" likes/s, CPU {h['cpu_ms_per_1000']} ms per 1,000 (client"
-            f" {h['client_cpu_ms_per_1000']}, Redis {h['redis_cpu_ms_per_1000']})\n"
-            f"  baseline, one row per like: {h['baseline_rows']:,} rows,"
-            f" {h['baseline_redis_bytes']:,} B, CPU {h['baseline_cpu_ms_per_1000']} ms per 1,000;"
-            f" bytes ratio grouped/baseline {h['bytes_ratio']}",
-            flush=True,
-        )
-        o = ordinary(r, db, args.users, args.per_user)
-        print(
-            f"ordinary recipients, {o['users']} users x {args.per_user} mixed notifications:"
-            f" {o['rows_per_user']} rows each, Redis {o['redis_bytes_per_user']:,} B per user ="
-            f" {o['redis_bytes_per_notification']} B per notification"
-            f" ({o['redis_bytes_per_row']} B per row); Firestore"
-            f" {o['firestore_writes_per_notification']} writes per notification"
-            f" ({o['firestore_bytes_per_write']} B each); CPU {o['cpu_ms_per_1000']} ms per 1,000",
-            flush=True,
-        )
-        print(json.dumps({"hot_post": h, "ordinary": o}))
-        db.close()
-        r.close()
+        with services.running(services.redis(rport, workdir / "redis"),
+                              services.firestore(fport, workdir / "firestore")):  # fmt: skip
+            run(args, rport, fport)
     finally:
-        for svc in reversed(started):
-            svc.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def run(args: argparse.Namespace, rport: int, fport: int) -> None:
+    """The two measurements, on the started Redis and Firestore emulator."""
+    os.environ["FIRESTORE_EMULATOR_HOST"] = f"127.0.0.1:{fport}"
+    os.environ["GOOGLE_CLOUD_PROJECT"] = PROJECT
+    from google.cloud import firestore
+
+    db = firestore.Client(project=PROJECT)
+    r: redis.Redis[bytes] = redis.Redis(port=rport)
+    h = hot_post(r, db, args.likes)
+    print(
+        f"hot post, {h['likes']:,} likes by distinct users: {h['rows']} row"
+        f" ({h['count_shown']:,} shown, {h['count_error_pct']} % off), Redis"
+        f" {h['redis_bytes']:,} B ({h['redis_bytes_per_like']} B per like), Firestore"
+        f" {h['firestore_writes']} writes ({h['firestore_bytes']:,} B); {h['likes_per_s']:,}"
+        f" likes/s, CPU {h['cpu_ms_per_1000']} ms per 1,000 (client"
+        f" {h['client_cpu_ms_per_1000']}, Redis {h['redis_cpu_ms_per_1000']})\n"
+        f"  baseline, one row per like: {h['baseline_rows']:,} rows,"
+        f" {h['baseline_redis_bytes']:,} B, CPU {h['baseline_cpu_ms_per_1000']} ms per 1,000;"
+        f" bytes ratio grouped/baseline {h['bytes_ratio']}",
+        flush=True,
+    )
+    o = ordinary(r, db, args.users, args.per_user)
+    print(
+        f"ordinary recipients, {o['users']} users x {args.per_user} mixed notifications:"
+        f" {o['rows_per_user']} rows each, Redis {o['redis_bytes_per_user']:,} B per user ="
+        f" {o['redis_bytes_per_notification']} B per notification"
+        f" ({o['redis_bytes_per_row']} B per row); Firestore"
+        f" {o['firestore_writes_per_notification']} writes per notification"
+        f" ({o['firestore_bytes_per_write']} B each); CPU {o['cpu_ms_per_1000']} ms per 1,000",
+        flush=True,
+    )
+    print(json.dumps({"hot_post": h, "ordinary": o}))
+    db.close()
+    r.close()
 
 
 if __name__ == "__main__":

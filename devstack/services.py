@@ -7,6 +7,7 @@ different ports so both can run at once. The emulators are started from their ja
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -16,7 +17,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +98,21 @@ class Service:
             self.proc.wait(timeout=grace)
         except ProcessLookupError:
             pass
+
+
+@contextlib.contextmanager
+def running(*wanted: Service) -> Iterator[None]:
+    """Start each service in turn; on the way out stop every one that started, newest first,
+    whether the body or a later start failed (the benchmarks' throw-away services)."""
+    up: list[Service] = []
+    try:
+        for svc in wanted:
+            svc.start()
+            up.append(svc)
+        yield
+    finally:
+        for svc in reversed(up):
+            svc.stop()
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from shared.adapters.redis_cards import RedisProfileCards
     from shared.adapters.redis_engagement import RedisEngagement
     from shared.adapters.redis_erasure import RedisErasure
+    from shared.adapters.redis_key_epoch import RedisErasureEpoch
     from shared.adapters.redis_notifications import RedisNotifications
     from shared.adapters.redis_ratelimit import RedisRateLimiter
     from shared.adapters.redis_timeline import RedisTimelines
@@ -126,7 +127,17 @@ class Container:
         from shared.adapters.kms import key_wrapper
 
         s = self.settings
-        return FirestoreDataKeys(self.firestore, key_wrapper(s.project_id, s.kms_key_name))
+        return FirestoreDataKeys(
+            self.firestore, key_wrapper(s.project_id, s.kms_key_name),
+            epoch=lambda: self.erasure_epoch, epoch_every_s=s.data_key_epoch_every_ms / 1000,
+        )  # fmt: skip
+
+    @cached_property
+    def erasure_epoch(self) -> RedisErasureEpoch:
+        """A destroyed data key stops opening in every process at once (docs/privacy.md)."""
+        from shared.adapters.redis_key_epoch import RedisErasureEpoch
+
+        return RedisErasureEpoch(self.redis)
 
     @cached_property
     def timelines(self) -> RedisTimelines:
@@ -184,6 +195,7 @@ class Container:
             people=self.search_index,
             suspensions=self.suspensions,
             list_counts=self.list_post_counts,
+            silencing=self.silencing,
         )
 
     @cached_property
@@ -328,6 +340,7 @@ class Container:
         return AccountExporter(
             graph=self.graph, data=self.account_data, records=self.account_data,
             files=self.export_files, likes=self.engagement_records, avatars=self.media_repo,
+            publisher=self.publisher,
         )  # fmt: skip
 
     # ---- posts and the outbox ------------------------------------------------------------
@@ -397,7 +410,12 @@ class Container:
 
             return EngagementRelay(self.engagement_records, self.publisher)()
 
-        return TickRelays(OutboxRelay(self.posts, self.publisher), social, engagement)
+        def export_requests() -> int:  # POST /v1/me/export's events (issue 23)
+            return self.exporter.relay()
+
+        return TickRelays(
+            OutboxRelay(self.posts, self.publisher), social, engagement, exports=export_requests
+        )
 
     # ---- conversations: likes, reposts, counts, threads -------------------------------------
 
@@ -613,6 +631,13 @@ def _account_eraser(c: Container) -> Callable[[Any], None]:
     return lambda ce: consume(ce, "account_eraser", handle, c.publisher)
 
 
+def _account_exporter(c: Container) -> Callable[[Any], None]:
+    from shared.entrypoints.pubsub.consumer import consume
+
+    handle = c.exporter.handle
+    return lambda ce: consume(ce, "account_exporter", handle, c.publisher)
+
+
 def _engagement_counter(c: Container) -> Callable[[Any], None]:
     from shared.entrypoints.pubsub.consumer import consume
 
@@ -673,6 +698,7 @@ EVENT_FUNCTIONS: dict[str, Callable[[Container], Callable[[Any], None]]] = {
     "engagement_counter": _engagement_counter,
     "post_counter": _post_counter,
     "notifier": _notifier,
+    "account_exporter": _account_exporter,
 }
 
 

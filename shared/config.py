@@ -94,6 +94,10 @@ class Settings:
     kms_key_name: str = field(default_factory=lambda: _str("KMS_KEY_NAME", ""))
     # The private bucket of data exports (archives deleted by its lifecycle rule after a day).
     exports_bucket: str = field(default_factory=lambda: _str("EXPORTS_BUCKET", "kwetter-exports"))
+    # How stale this process's reading of the erasure epoch may be (docs/privacy.md): 0 = read
+    # on every use of a cached data key, a deletion then stops every instance at once; N ms =
+    # at most one Redis GET per N ms per process, a deletion stops them within N ms.
+    data_key_epoch_every_ms: int = field(default_factory=lambda: _int("DATA_KEY_EPOCH_EVERY_MS", 0))
 
     @property
     def redis_cluster(self) -> bool:

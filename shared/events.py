@@ -135,6 +135,17 @@ class AccountDeleted(_Event):
     requested_ms: Annotated[int, Field(ge=0)]
 
 
+class ExportRequested(_Event):
+    """A person asked for their data (POST /v1/me/export, export-requests): the account
+    exporter builds the archive of export ``export_id`` (shared/domain/exports.py)."""
+
+    type: Literal["ExportRequested"] = "ExportRequested"
+    version: Literal[1] = 1
+    user_id: UserId
+    export_id: Annotated[str, Field(pattern=r"^[0-9]{1,19}$")]
+    requested_ms: Annotated[int, Field(ge=0)]
+
+
 class PostLiked(_Event):
     """A user liked a post (engagement-events). ``author_id`` is the post's author."""
 
@@ -190,7 +201,8 @@ Event = Annotated[
     | PostUnliked
     | PostReposted
     | RepostRemoved
-    | AccountDeleted,
+    | AccountDeleted
+    | ExportRequested,
     Field(discriminator="type"),
 ]
 _adapter: TypeAdapter[Event] = TypeAdapter(Event)
@@ -205,6 +217,7 @@ KNOWN_VERSIONS = {
     "PostReposted": 1,
     "RepostRemoved": 1,
     "AccountDeleted": 1,
+    "ExportRequested": 1,
 }
 # Optional fields left out of the JSON when empty (None or []): old messages stay byte-identical.
 _OMIT_WHEN_EMPTY = (

@@ -846,6 +846,16 @@ class ExportRecords(Protocol):
 
     def delete_export_record(self, uid: str) -> None: ...
 
+    def update_export_record(
+        self, uid: str, export_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Atomically, only while the record is export ``export_id``'s; None otherwise."""
+        ...
+
+    def unpublished_exports(self, limit: int, older_than_ms: int) -> list[dict[str, Any]]:
+        """Records (with ``user_id``) whose event Pub/Sub never acked, created before then."""
+        ...
+
 
 class LikesOf(Protocol):
     def liked_by(self, user_id: str, limit: int, before: str | None) -> list[tuple[int, str]]: ...

@@ -111,7 +111,8 @@ if [ "$status" = 0 ] && [ "${UPDATE_DOCS_SCREENSHOTS:-}" = 1 ]; then
     conversation-liked conversation-reposted-by conversation-thread conversation-deleted-phone profile-likes-phone \
     profile-edit-errors profile-edited \
     search-typeahead search-results search-hashtag search-trends search-phone-dark \
-    notifications mention-typeahead safety-post-menu safety-report safety-blocked-profile moderation; do
+    notifications mention-typeahead safety-post-menu safety-report safety-blocked-profile moderation \
+    account-export-ready account-delete account-phone account-goodbye; do
     # Only the shots of the specs that ran (npm run metrics runs a subset).
     [ -f "e2e/screenshots/$s.png" ] && cp "e2e/screenshots/$s.png" "$REPO/docs/screenshots/$s.png"
   done

@@ -5,9 +5,13 @@ data), ``kek`` (the KEK's name), ``created_ms``. Destroying a key deletes the do
 ``erased_keys/{sha256(uid)}`` behind, so that nothing can seal a new event for an erased
 account (a warm instance that still believes in the user) while the marker names nobody.
 
-Unwrapped keys are cached per process for ``ttl_s`` (one KMS call per user per few minutes,
-not per post); ``destroy`` drops this process's copy at once, other processes' copies age out
-within ``ttl_s`` — the bound docs/privacy.md states for a shredded event still opening.
+Unwrapped keys are cached per process for ``ttl_s`` (one KMS call per user per minute, not per
+post). With an erasure ``epoch`` (the platform's: a Redis counter, redis_key_epoch.py) a
+deletion takes effect at once in every process: each cached key remembers the epoch read before
+its document was, ``destroy`` bumps the epoch after deleting the document, and a cached key is
+used only while the epoch is unchanged (one Redis GET per use; any erasure makes every process
+fetch its keys again, one KMS call each). Without one (tools, tests) other processes' copies
+age out within ``ttl_s``, which stays the backstop either way.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from google.api_core.exceptions import AlreadyExists
 from google.cloud import firestore
@@ -34,15 +39,47 @@ def erased_marker_id(uid: str) -> str:
     return hashlib.sha256(f"kwetter-erased\x00{uid}".encode()).hexdigest()
 
 
+class ErasureEpoch(Protocol):
+    def current(self) -> int: ...
+
+    def bump(self) -> int: ...
+
+
 class FirestoreDataKeys:
     """The sealing.DataKeys (ports.DataKeys) of the platform."""
 
-    def __init__(self, client: firestore.Client, kek: KeyWrapper, ttl_s: float = DEFAULT_TTL_S):
+    def __init__(
+        self,
+        client: firestore.Client,
+        kek: KeyWrapper,
+        ttl_s: float = DEFAULT_TTL_S,
+        *,
+        epoch: Callable[[], ErasureEpoch] | None = None,
+        epoch_every_s: float = 0.0,
+    ):
         self._db = client
         self._kek = kek
         self._ttl = ttl_s
-        self._cache: dict[str, tuple[float, bytes]] = {}
+        self._epoch = epoch
+        # 0: the epoch is read on every use; > 0: this process's last reading is reused that
+        # long (an older reading only ever invalidates more, never keeps a destroyed key longer
+        # than that).
+        self._epoch_every = epoch_every_s
+        self._epoch_seen: tuple[float, int] | None = None
+        # uid -> (cached at, key, the erasure epoch read before its document was)
+        self._cache: dict[str, tuple[float, bytes, int]] = {}
         self._lock = threading.Lock()
+
+    def _current_epoch(self) -> int:
+        if self._epoch is None:
+            return 0
+        seen = self._epoch_seen
+        if seen is not None and time.monotonic() - seen[0] < self._epoch_every:
+            return seen[1]
+        asked = time.monotonic()  # the reading is as old as the question, not the answer
+        value = self._epoch().current()
+        self._epoch_seen = (asked, value)
+        return value
 
     def _ref(self, uid: str) -> firestore.DocumentReference:
         return self._db.collection(KEYS).document(uid)
@@ -50,15 +87,21 @@ class FirestoreDataKeys:
     def _cached(self, uid: str) -> bytes | None:
         with self._lock:
             hit = self._cache.get(uid)
-        if hit is not None and time.monotonic() - hit[0] < self._ttl:
-            return hit[1]
-        return None
+        if hit is None or time.monotonic() - hit[0] >= self._ttl:
+            return None
+        if self._epoch is not None and self._current_epoch() != hit[2]:
+            # Some key was destroyed since this one was read (maybe this one): read it again.
+            with self._lock:
+                if self._cache.get(uid) is hit:
+                    del self._cache[uid]
+            return None
+        return hit[1]
 
-    def _remember(self, uid: str, key: bytes) -> bytes:
+    def _remember(self, uid: str, key: bytes, epoch: int) -> bytes:
         with self._lock:
             if len(self._cache) > 50_000:
                 self._cache.clear()
-            self._cache[uid] = (time.monotonic(), key)
+            self._cache[uid] = (time.monotonic(), key, epoch)
         return key
 
     def _unwrap(self, uid: str, doc: dict[str, Any]) -> bytes:
@@ -68,10 +111,11 @@ class FirestoreDataKeys:
         key = self._cached(user_id)
         if key is not None:
             return key
+        epoch = self._current_epoch()  # before the document: a destroy after it bumps it
         snap = self._ref(user_id).get()
         if not snap.exists:
             return None
-        return self._remember(user_id, self._unwrap(user_id, snap.to_dict() or {}))
+        return self._remember(user_id, self._unwrap(user_id, snap.to_dict() or {}), epoch)
 
     def key_for_sealing(self, user_id: str) -> bytes:
         key = self.key_for_opening(user_id)
@@ -79,6 +123,7 @@ class FirestoreDataKeys:
             return key
         if self._db.collection(ERASED).document(erased_marker_id(user_id)).get().exists:
             raise errors.PermissionDenied("this account has been deleted")
+        epoch = self._current_epoch()
         fresh = new_data_key()
         doc = {
             "wrapped": self._kek.wrap(fresh, user_id.encode()),
@@ -93,7 +138,7 @@ class FirestoreDataKeys:
             if found is None:
                 raise
             return found
-        return self._remember(user_id, fresh)
+        return self._remember(user_id, fresh, epoch)
 
     def destroy(self, user_id: str) -> bool:
         """Destroy the key (crypto-shredding every sealed event of the user); True when there
@@ -104,6 +149,10 @@ class FirestoreDataKeys:
         ref = self._ref(user_id)
         existed = bool(ref.get().exists)
         ref.delete()
+        if self._epoch is not None:
+            # After the delete: a process that reads the epoch again cannot then find the key.
+            # Every retry of an erasure bumps it again (harmless: one more refetch each).
+            self._epoch().bump()
         return existed
 
     def has_key(self, user_id: str) -> bool:

@@ -65,6 +65,31 @@ class FirestoreAccountData:
     def delete_export_record(self, uid: str) -> None:
         self._db.collection(EXPORTS).document(subject_key(uid)).delete()
 
+    def update_export_record(
+        self, uid: str, export_id: str, fields: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """Change export ``export_id``'s record in one transaction; None, writing nothing, when
+        it is gone (erased) or another export replaced it: never resurrects a deleted record."""
+        ref = self._db.collection(EXPORTS).document(subject_key(uid))
+
+        @firestore.transactional  # type: ignore[untyped-decorator]
+        def run(tx: firestore.Transaction) -> dict[str, Any] | None:
+            snap = ref.get(transaction=tx)
+            rec = snap.to_dict() if snap.exists else None
+            if rec is None or rec.get("export_id") != export_id:
+                return None
+            tx.update(ref, fields)
+            return {**rec, **fields}
+
+        out: dict[str, Any] | None = run(self._db.transaction())
+        return out
+
+    def unpublished_exports(self, limit: int, older_than_ms: int) -> list[dict[str, Any]]:
+        """Export records whose ExportRequested was never acked by Pub/Sub (the outbox)."""
+        query = self._db.collection(EXPORTS).where(filter=FieldFilter("published", "==", False))
+        recs = [s.to_dict() or {} for s in query.limit(limit).stream()]
+        return [r for r in recs if int(r.get("created_ms", 0)) < older_than_ms]
+
     # -- what is theirs ---------------------------------------------------------------------
 
     def _by(self, collection: str, field: str, uid: str) -> firestore.Query:

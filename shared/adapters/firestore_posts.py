@@ -89,7 +89,7 @@ def _post_doc(post: Post) -> dict[str, Any]:
     if post.mentions:
         doc["mentions"] = [m.to_json() for m in post.mentions]
         # who is mentioned, queryable (array-contains): an erased account's mentions are found
-        doc["mentioned"] = sorted({m.user_id for m in post.mentions})
+        doc["mentioned"] = sorted({m.user_id for m in post.mentions if m.user_id is not None})
     return doc
 
 
@@ -108,7 +108,11 @@ def _post_of(data: dict[str, Any]) -> Post:
         ),
         hashtags=tuple(data.get("hashtags") or ()),
         mentions=tuple(
-            Mention(int(m["start"]), int(m["end"]), str(m["user_id"]))
+            Mention(
+                int(m["start"]),
+                int(m["end"]),
+                None if m.get("user_id") is None else str(m["user_id"]),
+            )
             for m in data.get("mentions") or ()
         ),
     )
@@ -337,8 +341,9 @@ class FirestorePosts:
         return [int(s.get("id")) for s in query.select(["id"]).stream()]
 
     def forget_mentions_of(self, user_id: str, post_ids: Sequence[int]) -> int:
-        """Unlink ``user_id`` from those posts' mentions (an erased account, issue 23): the
-        ``@handle`` stays in the other author's text, as plain text, and no longer names them."""
+        """Resolve ``user_id``'s mentions in those posts to "deleted user" (an erased account,
+        issue 23): the span stays, marked deleted, with no id; the ``@handle`` the other author
+        typed stays in their text (their words), and the app shows it as "deleted user"."""
         done = 0
         for pid in post_ids:
             ref = self._post_ref(pid)
@@ -346,9 +351,13 @@ class FirestorePosts:
             if not snap.exists:
                 continue
             data = snap.to_dict() or {}
-            kept = [m for m in data.get("mentions") or () if m.get("user_id") != user_id]
-            ref.update({"mentions": kept,
-                        "mentioned": sorted({str(m["user_id"]) for m in kept})})  # fmt: skip
+            kept = [
+                {"start": m["start"], "end": m["end"], "user_id": None, "deleted": True}
+                if m.get("user_id") == user_id else m
+                for m in data.get("mentions") or ()
+            ]  # fmt: skip
+            ref.update({"mentions": kept, "mentioned": sorted(
+                {str(m["user_id"]) for m in kept if m.get("user_id") is not None})})  # fmt: skip
             done += 1
         return done
 

@@ -23,6 +23,7 @@ by ``ensure_schema``, a deploy step (``python3 -m shared.migrate``), never on a 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, LiteralString
@@ -59,7 +60,30 @@ SCHEMA: tuple[LiteralString, ...] = (
     "CREATE INDEX follows_by_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.fkey)",
     # Only pending follows carry the property, so this index holds just the relay's backlog.
     "CREATE INDEX follows_unannounced IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.unannounced)",
+    "CREATE CONSTRAINT handle_lock_unique IF NOT EXISTS"
+    " FOR (l:HandleLock) REQUIRE l.stripe IS UNIQUE",
 )
+
+# Claiming a handle takes one lock first: the HandleLock node of the handle's stripe (its
+# skeleton's hash, so a handle and every look-alike share one). Without it, twelve concurrent
+# registrations of one handle each locked the id, handle_key and handle_skeleton index entries
+# themselves, and about one round in twenty-five waited on a lock that Neo4j's deadlock
+# detection never broke (60 s, the lock timeout, then again on the driver's retry; forever
+# without a timeout: the CI hang of stop 25). With the stripe lock taken first, contenders queue
+# on one lock and whoever holds it is the only one touching those entries. 1,024 stripes:
+# unrelated handles rarely share one, and the nodes are made once (ensure_schema).
+HANDLE_LOCK_STRIPES = 1024
+Q_LOCK_HANDLE: LiteralString = "MERGE (l:HandleLock {stripe: $stripe}) SET l.claims = 1"
+Q_MAKE_HANDLE_LOCKS: LiteralString = (
+    "UNWIND range(0, $n - 1) AS stripe MERGE (:HandleLock {stripe: stripe})"
+)
+
+
+def handle_stripe(skeleton: str) -> int:
+    return int.from_bytes(hashlib.blake2b(skeleton.encode(), digest_size=8).digest()) % (
+        HANDLE_LOCK_STRIPES
+    )
+
 
 # The user's public fields plus its degrees. COUNT { } on a bare pattern from a bound node is
 # planned as a degree lookup (no relationship is visited), so counts stay O(1) per user.
@@ -438,6 +462,8 @@ class Neo4jGraph:
                 # Two cold starts racing: the loser sees the rule the winner just created.
                 if "AlreadyExists" not in (exc.code or ""):
                     raise
+        with self._session() as s:
+            s.execute_write(lambda tx: tx.run(Q_MAKE_HANDLE_LOCKS, n=HANDLE_LOCK_STRIPES).consume())
         # An index added to a populated database fills in the background; until it is online
         # the planner cannot use it and follower pages would scan every relationship.
         with self._session() as s:
@@ -483,6 +509,7 @@ class Neo4jGraph:
         key, skeleton = handle_key(handle), handle_skeleton(handle)
 
         def work(tx: neo4j.ManagedTransaction) -> tuple[User, bool]:
+            tx.run(Q_LOCK_HANDLE, stripe=handle_stripe(skeleton)).consume()
             result = tx.run(
                 Q_CREATE_USER,
                 id=uid,
@@ -528,6 +555,8 @@ class Neo4jGraph:
         }
 
         def work(tx: neo4j.ManagedTransaction) -> User | None:
+            if params["skeleton"] is not None:  # a handle change claims like a registration
+                tx.run(Q_LOCK_HANDLE, stripe=handle_stripe(params["skeleton"])).consume()
             rec = tx.run(Q_UPDATE_PROFILE, params).single()
             return _user(rec) if rec is not None else None
 

@@ -88,10 +88,16 @@ USERS_INDEX_BODY: dict[str, Any] = {
 }  # fmt: skip
 
 
+# Connections kept open to the engine. The client's default keeps one: a function instance
+# serving its concurrent requests (THREADS) opened a new connection for each request beyond the
+# first and closed it after ("Connection pool is full, discarding connection" in its log).
+POOL_MAXSIZE = 32
+
+
 def opensearch_client(url: str, *, timeout_s: float = REQUEST_TIMEOUT_S) -> OpenSearch:
     return OpenSearch(
         hosts=[url], timeout=timeout_s, max_retries=1, retry_on_timeout=False,
-        http_compress=False,
+        http_compress=False, pool_maxsize=POOL_MAXSIZE,
     )  # fmt: skip
 
 

@@ -59,6 +59,8 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``ng:{uid}``    | hash   | user   | notification rows: group id -> compact JSON row          |
 | ``nh:{uid}:<group>`` | HLL | user | distinct actors of one grouped row (likes, reposts, follows) |
 | ``nm:{uid}``    | hash   | user   | notifications meta: ``seq``, ``read`` mark, ``ok`` loaded |
+| ``dk:{epoch}``  | string | —      | erasure epoch: INCR'd by each destroyed data key; every |
+|                 |        |        | cached data key is checked against it (docs/privacy.md) |
 
 Trends (issue 22): a tag's hour and day counters share the tag's slot, so one PFCOUNT
 unions its window's hours. The candidates of an hour are one set: one slot per hour, which
@@ -242,3 +244,11 @@ def notification_actors_restore(uid: str, group_id: str) -> str:
 def notification_meta(uid: str) -> str:
     """``seq`` (the recipient's counter), ``read`` (their read mark), ``ok`` (rows loaded)."""
     return _tagged("nm", uid)
+
+
+# ---- crypto-shredding (issue 23) --------------------------------------------------------------
+
+
+def erasure_epoch() -> str:
+    """One global counter: bumped by every destroyed data key, read on every cached key's use."""
+    return "dk:{epoch}"

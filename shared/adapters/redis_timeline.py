@@ -88,7 +88,7 @@ def _body(p: Post | TimelinePost) -> str:
         body["m"] = list(p.media)
     if p.reply_to is not None:  # likewise for replies: parent, root, parent's author
         body["r"], body["o"], body["ra"] = p.reply_to, p.root_id, p.reply_to_author_id
-    if p.mentions:  # [start, end, user id] each
+    if p.mentions:  # [start, end, user id (null: an erased account)] each
         body["n"] = [[m.start, m.end, m.user_id] for m in p.mentions]
     return json.dumps(body, separators=(",", ":"))
 
@@ -99,7 +99,10 @@ def _post(pid: int, body: bytes) -> Post:
         id=pid, author_id=d["a"], text=d["t"], created_ms=int(d["c"]),
         media=tuple(d.get("m") or ()),
         reply_to=d.get("r"), root_id=d.get("o"), reply_to_author_id=d.get("ra"),
-        mentions=tuple(Mention(int(m[0]), int(m[1]), str(m[2])) for m in d.get("n") or ()),
+        mentions=tuple(
+            Mention(int(m[0]), int(m[1]), None if m[2] is None else str(m[2]))
+            for m in d.get("n") or ()
+        ),
     )  # fmt: skip
 
 

@@ -59,13 +59,22 @@ NO_ENGAGEMENT = Engagement()
 @dataclass(frozen=True)
 class Mention:
     """A resolved ``@handle`` in a post's text: its span in code points (``text[start:end]`` is
-    the ``@handle`` as typed) and the user's id, so a later handle change keeps the link."""
+    the ``@handle`` as typed) and the user's id, so a later handle change keeps the link.
+
+    ``user_id`` None: the mentioned account was erased (issue 23, docs/privacy.md); the span
+    stays, shown as "deleted user", and nothing in it names them."""
 
     start: int
     end: int
-    user_id: str
+    user_id: str | None
+
+    @property
+    def deleted(self) -> bool:
+        return self.user_id is None
 
     def to_json(self) -> dict[str, Any]:
+        if self.user_id is None:
+            return {"start": self.start, "end": self.end, "user_id": None, "deleted": True}
         return {"start": self.start, "end": self.end, "user_id": self.user_id}
 
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from shared import events, observability
 from shared.domain import account as domain
-from shared.domain import errors
+from shared.domain import errors, exports
 from shared.domain import users as users_domain
 from shared.domain.conversations import Kind
 from shared.domain.media import media_json, upload_object_name
@@ -137,7 +137,7 @@ class AccountEraser:
         post_ids = {p.id for p in self._data.posts_of(uid)} | self._data.logged_post_ids(uid)
         followers = [f for page in self._graph.iter_follower_pages(uid) for f in page]
         self._erase_engagement(uid, followers)
-        self._unlink_mentions(uid)
+        self._mark_mentions_deleted(uid)
         self._tl.erase(uid, sorted(post_ids), followers)
         for rec in self._data.media_of(uid):
             self._media.delete_variants(rec.media_id)
@@ -155,9 +155,10 @@ class AccountEraser:
         log.info("account erased: %d posts, %d followers' timelines", len(post_ids),
                  len(followers))  # fmt: skip
 
-    def _unlink_mentions(self, uid: str) -> None:
-        """Others' posts that mention them keep the ``@handle`` they typed, as plain text: the
-        link (their id) goes from the read model, and the cached bodies before and after."""
+    def _mark_mentions_deleted(self, uid: str) -> None:
+        """Others' posts that mention them: each mention is resolved to "deleted user" (the
+        span stays, marked deleted, without their id) in the read model, and the cached bodies
+        are dropped before and after; the other author's text keeps what they typed."""
         if self._mentions is None:
             return
         pids = self._mentions.posts_mentioning(uid)
@@ -186,14 +187,16 @@ class AccountEraser:
 
 EXPORT_FORMAT = "kwetter-export/1"
 EXPORT_URL_TTL = dt.timedelta(minutes=15)
-EXPORT_EVERY = dt.timedelta(hours=1)  # one archive an hour per person: each reads everything
+EXPORT_REQUESTS_TOPIC = "export-requests"
 
 
 class AccountExporter:
-    """POST /v1/me/export builds one JSON archive of everything stored about the caller
-    (docs/privacy.md lists it), puts it in the private exports bucket and records it; GET
-    /v1/me/export answers its status and a signed URL valid EXPORT_URL_TTL. Built within the
-    request (an account's data is small: one read per store); at most one per EXPORT_EVERY."""
+    """POST /v1/me/export records an export ``queued`` and publishes ``ExportRequested``
+    (``start``; the record is the outbox: ``published`` until Pub/Sub acked it, the outbox
+    relay re-publishes it otherwise); the account exporter function builds the archive part by
+    part (``build``: ``building``, parts done / total, then ``ready``) into the private exports
+    bucket; GET /v1/me/export answers the status and, when ready, a signed URL valid
+    EXPORT_URL_TTL (``status``). Rules in shared/domain/exports.py; docs/privacy.md."""
 
     def __init__(
         self,
@@ -202,6 +205,7 @@ class AccountExporter:
         data: AccountData,
         records: ExportRecords,
         files: ExportFiles,
+        publisher: EventPublisher | None = None,
         likes: LikesOf | None = None,
         avatars: AvatarSource | None = None,
     ) -> None:
@@ -209,82 +213,151 @@ class AccountExporter:
         self._data = data
         self._records = records
         self._files = files
+        self._publisher = publisher
         self._likes = likes
         self._avatars = avatars
 
     def start(self, uid: str) -> dict[str, Any]:
-        user = self._graph.get_user(uid)
-        if user is None:
+        if self._graph.get_user(uid) is None:
             raise users_domain.no_user(uid, caller=uid)
         earlier = self._records.export_record(uid)
         now = now_ms()
-        if earlier is not None:
-            wait_ms = int(earlier.get("created_ms", 0)) + EXPORT_EVERY // MS - now
-            if wait_ms > 0:
-                raise errors.RateLimited(
-                    "one export an hour; the last one is still available",
-                    retry_after_s=wait_ms // 1000 + 1,
-                )
-        name = f"exports/{domain.subject_key(uid)}/{now}.json"
-        self._records.save_export_record(uid, {"status": "running", "created_ms": now})
-        archive = self.archive(uid, user)
-        self._files.put(name, json.dumps(archive, ensure_ascii=False, indent=1).encode("utf-8"))
-        self._records.save_export_record(
-            uid, {"status": "ready", "created_ms": now, "object": name, "ready_ms": now_ms()}
-        )
+        if not exports.check_may_start(earlier, now):
+            return self.status(uid)  # the running one, not a second
+        export_id = str(now)
+        self._records.save_export_record(uid, {
+            "user_id": uid, "export_id": export_id, "status": exports.QUEUED,
+            "created_ms": now, "updated_ms": now, "parts_done": 0,
+            "parts_total": len(exports.PARTS), "published": False,
+        })  # fmt: skip
+        try:
+            self.announce(uid, export_id, now)
+        except Exception:  # the record is the outbox: the next tick publishes it
+            log.warning("export %s not published; the outbox relay will", export_id, exc_info=True)
         return self.status(uid)
+
+    def announce(self, uid: str, export_id: str, requested_ms: int) -> None:
+        if self._publisher is None:
+            raise errors.Unavailable("data export is not wired here")
+        event = events.ExportRequested(
+            event_id=exports.export_event_id(uid, export_id), occurred_ms=now_ms(),
+            trace_id=observability.current_trace(), user_id=uid, export_id=export_id,
+            requested_ms=requested_ms,
+        )  # fmt: skip
+        self._publisher.publish(EXPORT_REQUESTS_TOPIC, event)
+        self._update(uid, export_id, published=True)
+
+    def relay(self, *, limit: int = 100, min_age_ms: int = 10_000) -> int:
+        """The outbox tick: publish the exports whose request never got Pub/Sub's ack."""
+        n = 0
+        for rec in self._records.unpublished_exports(limit, now_ms() - min_age_ms):
+            if rec.get("status") == exports.QUEUED and rec.get("user_id"):
+                self.announce(str(rec["user_id"]), str(rec["export_id"]), int(rec["created_ms"]))
+                n += 1
+        return n
+
+    def _update(self, uid: str, export_id: str, **fields: Any) -> dict[str, Any] | None:
+        """Change this export's record; None (nothing written) when it is not the current one:
+        a newer export replaced it, or the account was erased."""
+        return self._records.update_export_record(uid, export_id, fields)
 
     def status(self, uid: str) -> dict[str, Any]:
         rec = self._records.export_record(uid)
         if rec is None:
             raise errors.NotFound("no export yet: POST /v1/me/export starts one")
-        out: dict[str, Any] = {"status": rec["status"]}
-        if rec["status"] == "ready":
+        out = exports.progress_json(rec, now_ms())
+        if out["status"] == exports.READY:
             expires = dt.datetime.now(dt.UTC) + EXPORT_URL_TTL
             out["url"] = self._files.signed_url(str(rec["object"]), EXPORT_URL_TTL)
             out["expires_at"] = expires.isoformat(timespec="seconds").replace("+00:00", "Z")
-            out["progress"] = 1.0
         return out
 
+    def handle(self, event: events.Event) -> None:
+        if isinstance(event, events.ExportRequested):
+            self.build(event.user_id, event.export_id)
+        else:
+            log.warning("account_exporter ignores %s", event.type)
+
+    def build(self, uid: str, export_id: str) -> None:
+        """Idempotent: a redelivery of a ready (or failed, or superseded) export does nothing;
+        one of a building export builds the same object again (one archive, same status)."""
+        rec = self._records.export_record(uid)
+        if rec is None or rec.get("export_id") != export_id:
+            log.info("export %s superseded or erased; skipped", export_id)
+            return
+        if rec.get("status") in (exports.READY, exports.FAILED):
+            return
+        user = self._graph.get_user(uid)
+        if user is None:
+            self._update(uid, export_id, status=exports.FAILED, reason="account_gone",
+                         updated_ms=now_ms())  # fmt: skip
+            return
+        total = len(exports.PARTS)
+        self._update(uid, export_id, status=exports.BUILDING, parts_done=0, parts_total=total,
+                     published=True, updated_ms=now_ms())  # fmt: skip
+        archive: dict[str, Any] = {"format": EXPORT_FORMAT, "generated_ms": now_ms(),
+                                   "user_id": uid}  # fmt: skip
+        for i, part in enumerate(exports.PARTS):
+            archive.update(self._part(part, uid, user))
+            if self._update(uid, export_id, parts_done=i + 1, updated_ms=now_ms()) is None:
+                return  # erased (or replaced) meanwhile: stop reading their data
+        archive["also_stored"] = ALSO_STORED
+        name = exports.object_name(uid, export_id)
+        self._files.put(name, json.dumps(archive, ensure_ascii=False, indent=1).encode("utf-8"))
+        done = self._update(uid, export_id, status=exports.READY, object=name,
+                            ready_ms=now_ms(), updated_ms=now_ms())  # fmt: skip
+        if done is None or self._graph.get_user(uid) is None:
+            # The account was erased while this was built: the eraser may have swept the
+            # prefix before the object was written; nothing of theirs may outlive it.
+            self._files.delete_prefix(f"exports/{domain.subject_key(uid)}/")
+
     def archive(self, uid: str, user: User) -> dict[str, Any]:
+        """The whole archive at once (tests, tools); the function builds it part by part."""
+        out: dict[str, Any] = {"format": EXPORT_FORMAT, "generated_ms": now_ms(), "user_id": uid}
+        for part in exports.PARTS:
+            out.update(self._part(part, uid, user))
+        out["also_stored"] = ALSO_STORED
+        return out
+
+    def _part(self, part: str, uid: str, user: User) -> dict[str, Any]:
+        if part == "profile":
+            return {"profile": self._profile(uid, user)}
+        if part == "posts":
+            posts = sorted(self._data.posts_of(uid), key=lambda p: p.id)
+            return {"posts": [{**p.to_json(), "deleted": p.deleted} for p in posts]}
+        if part == "media":
+            return {"media": [
+                {"id": m.media_id, "purpose": m.purpose, "status": m.status, "alt": m.alt,
+                 "created_ms": m.created_ms, "content_type": m.declared_type,
+                 "objects": [v.object_name for v in m.variants]}
+                for m in self._data.media_of(uid)
+            ]}  # fmt: skip
+        if part == "following":
+            return {"following": [_brief(u) for u in self._all(self._graph.following, uid)]}
+        if part == "followers":
+            return {"followers": [_brief(u) for u in self._all(self._graph.followers, uid)]}
+        if part == "likes":
+            return {"likes": self._liked(uid)}
+        raise ValueError(f"unknown export part {part}")
+
+    def _profile(self, uid: str, user: User) -> dict[str, Any]:
         profile = user.to_json()
         if self._avatars is not None:
             found = self._avatars.get_avatars([uid])
             profile["avatar"] = media_json(found[uid]) if uid in found else None
-        posts = sorted(self._data.posts_of(uid), key=lambda p: p.id)
-        media = [
-            {"id": m.media_id, "purpose": m.purpose, "status": m.status, "alt": m.alt,
-             "created_ms": m.created_ms, "content_type": m.declared_type,
-             "objects": [v.object_name for v in m.variants]}
-            for m in self._data.media_of(uid)
-        ]  # fmt: skip
+        return profile
+
+    def _liked(self, uid: str) -> list[str]:
         liked: list[str] = []
-        if self._likes is not None:
-            before: str | None = None
-            while True:
-                page = self._likes.liked_by(uid, 100, before)
-                liked += [str(pid) for pid, _ in page]
-                if len(page) < 100:
-                    break
-                before = page[-1][1]
-        return {
-            "format": EXPORT_FORMAT,
-            "generated_ms": now_ms(),
-            "user_id": uid,
-            "profile": profile,
-            "posts": [{**p.to_json(), "deleted": p.deleted} for p in posts],
-            "media": media,
-            "following": [_brief(u) for u in self._all(self._graph.following, uid)],
-            "followers": [_brief(u) for u in self._all(self._graph.followers, uid)],
-            "likes": liked,
-            "also_stored": {
-                "timelines": "copies of your posts' ids in your followers' home timelines "
-                "(Redis), removed when you delete your account",
-                "rate_limit_windows": "times of your recent writes, kept at most a day",
-                "event_log": "your posts as events, sealed with your data key (Firestore, "
-                "Pub/Sub retention); destroying the key on deletion makes them unreadable",
-            },
-        }
+        if self._likes is None:
+            return liked
+        before: str | None = None
+        while True:
+            page = self._likes.liked_by(uid, 100, before)
+            liked += [str(pid) for pid, _ in page]
+            if len(page) < 100:
+                return liked
+            before = page[-1][1]
 
     @staticmethod
     def _all(page_of: Any, uid: str) -> list[User]:
@@ -300,7 +373,13 @@ class AccountExporter:
             after = page.next
 
 
-MS = dt.timedelta(milliseconds=1)
+ALSO_STORED = {
+    "timelines": "copies of your posts' ids in your followers' home timelines "
+    "(Redis), removed when you delete your account",
+    "rate_limit_windows": "times of your recent writes, kept at most a day",
+    "event_log": "your posts as events, sealed with your data key (Firestore, "
+    "Pub/Sub retention); destroying the key on deletion makes them unreadable",
+}
 
 
 def _brief(u: User) -> dict[str, str]:

@@ -129,18 +129,34 @@ class ConversationsReader:
             out |= tl.suspensions.suspended_among(names)
         return out
 
+    def _blocked_among(self, viewer: str, people: Sequence[str]) -> set[str]:
+        """Who of ``people`` the viewer blocks or is blocked by (one HMGET)."""
+        tl = self.timeline
+        names = {u for u in people if u != viewer}
+        if not names or tl.silencing is None:
+            return set()
+        flags = tl.silencing.flags(viewer, names)
+        return {u for u, f in flags.items() if safety.hidden_everywhere(f)}
+
     def _suspended(self, names: set[str]) -> set[str]:
         tl = self.timeline
         return tl.suspensions.suspended_among(names) if tl.suspensions is not None else set()
 
-    def post_likes(self, post_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
-        """Who liked the post, newest like first (UserList)."""
+    def post_likes(
+        self, viewer: str, post_id: int, limit: int, cursor: str | None
+    ) -> dict[str, Any]:
+        """Who liked the post, newest like first (UserList). Across a block nothing is shown
+        (403 blocked for the post, as its thread), and likers the viewer blocks or is blocked
+        by are left out (a page may come back short, its cursor goes on)."""
         post = self.posts.get_post(post_id)
         if post is None or post.deleted:
             raise errors.PostNotFound(f"no post {post_id}")
+        if post.author_id in self._blocked_among(viewer, [post.author_id]):
+            raise safety.blocked(post.author_id)
         got = self.records.likers(post_id, limit + 1, _like_cursor(cursor))
         page = got[:limit]
-        users = self.graph.get_users([u for u, _ in page])
+        hidden = self._blocked_among(viewer, [u for u, _ in page])
+        users = self.graph.get_users([u for u, _ in page if u not in hidden])
         return {
             "items": [users[u].to_json() for u, _ in page if u in users],
             "next_cursor": page[-1][1] if len(got) > limit else None,
@@ -154,10 +170,15 @@ class ConversationsReader:
             raise errors.InvalidInput("id must be 1-128 characters")
         if not self.graph.get_users([user_id]):
             raise errors.NotFound(f"no user {user_id}")
+        if user_id in self._blocked_among(viewer, [user_id]):
+            raise safety.blocked(user_id)  # as their posts: the profile says so, nothing more
         got = self.records.liked_by(user_id, limit + 1, _like_cursor(cursor))
         page = got[:limit]
         stored = self.posts.get_posts([pid for pid, _ in page])
         posts = [stored[pid] for pid, _ in page if pid in stored and not stored[pid].deleted]
+        # posts by someone the viewer blocks (either way) or who is suspended are left out
+        hidden = self._hidden_authors(viewer, posts)
+        posts = [p for p in posts if p.author_id not in hidden]
         shown = self.shown(posts, viewer)
         return {
             "items": [shown.json(p) for p in posts],

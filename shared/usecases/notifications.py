@@ -112,7 +112,7 @@ class Notifier:
             out.append(Activity(post.reply_to_author_id, post.author_id, "reply",
                                 post.created_ms, pid, str(post.reply_to)))  # fmt: skip
         told = {a.recipient for a in out}
-        for uid in dict.fromkeys(m.user_id for m in post.mentions):
+        for uid in dict.fromkeys(m.user_id for m in post.mentions if m.user_id is not None):
             if uid not in told:  # the replied-to author gets the reply, not a second row
                 out.append(Activity(uid, post.author_id, "mention", post.created_ms, pid))
         return out

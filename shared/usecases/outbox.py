@@ -87,11 +87,17 @@ class TickRelays:
     events the graph still marks as unannounced (the users part's relay, behind SocialRelay)."""
 
     def __init__(
-        self, posts: OutboxRelay, social: SocialRelay, engagement: SocialRelay | None = None
+        self,
+        posts: OutboxRelay,
+        social: SocialRelay,
+        engagement: SocialRelay | None = None,
+        *,
+        exports: SocialRelay | None = None,
     ) -> None:
         self.posts = posts
         self.social = social
         self.engagement = engagement  # likes and reposts (shared.usecases.engagement)
+        self.exports = exports  # data exports' ExportRequested (shared.usecases.account)
 
     def run_once(self) -> RelayStats:
         stats = self.posts.run_once()
@@ -106,5 +112,11 @@ class TickRelays:
                 stats.published += self.engagement()
             except Exception:
                 log.exception("engagement events relay failed; next tick retries")
+                stats.failed += 1
+        if self.exports is not None:
+            try:
+                stats.published += self.exports()
+            except Exception:
+                log.exception("export requests relay failed; next tick retries")
                 stats.failed += 1
         return stats

@@ -21,7 +21,7 @@ from shared import events, ids
 from shared.domain import errors, facets, trends
 from shared.domain import search as domain
 from shared.domain.model import Post, User
-from shared.domain.safety import hidden_from_home
+from shared.domain.safety import hidden_everywhere, hidden_from_home
 from shared.iters import chunked
 from shared.ports import (
     EventLog,
@@ -222,9 +222,21 @@ class SearchService:
         page = self.index.tag_posts(tag, limit, domain.decode_cursor(cursor, "tag"))
         return self._hydrate(page, "tag", viewer)
 
-    def search_users(self, raw_q: str | None, limit: int) -> list[User]:
+    def search_users(self, raw_q: str | None, limit: int, viewer: str | None = None) -> list[User]:
+        """People by handle or name prefix; never someone the viewer blocks or is blocked by,
+        nor a suspended account (issue 21: the mention typeahead uses it too). A mute changes
+        nothing here. One lookup of each kind; the list may come out shorter than ``limit``."""
         prefix = domain.parse_prefix(raw_q)
         uids = self.people_index.search_users(prefix, limit)
+        others = {u for u in uids if u != viewer} if viewer is not None else set()
+        if others:
+            hidden: set[str] = set()
+            if self.silencing is not None:
+                flags = self.silencing.flags(viewer or "", others)
+                hidden |= {u for u, f in flags.items() if hidden_everywhere(f)}
+            if self.suspensions is not None:
+                hidden |= self.suspensions.suspended_among(others)
+            uids = [u for u in uids if u not in hidden]
         found = self.people.users(uids)
         return [found[u] for u in uids if u in found]
 

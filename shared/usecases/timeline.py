@@ -232,8 +232,14 @@ class TimelineReader:
                 cards.update(found)
             via: dict[int, str] = {}  # who put each entry here: its author, or its reposter
             if rd.reposts:  # home, and a profile's own reposts (as Twitter lists them)
-                resolved = self._reposts(uid, rd.reposts, posts, cards, by, counts)
-                via = {e: who for e, (_, who) in rd.reposts.items() if e in resolved}
+                resolved, silenced = self._reposts(
+                    uid, rd.reposts, posts, cards, by, counts, viewer=viewer or uid, home=home
+                )
+                # an entry put here by a silenced reposter stands for the post's reposts the
+                # reader may see (the writer's dedupe may have kept theirs out): it is theirs
+                via = {e: who if who not in silenced else by[pid].users[0]
+                       for e, (pid, who) in rd.reposts.items() if e in resolved}  # fmt: skip
+                follows |= {u for e in resolved for u in by[rd.reposts[e][0]].users}
             hidden = self._hidden(viewer or uid, merged, posts, via, home=home)
             kept: list[Entry] = []
             for pid in merged:
@@ -344,11 +350,16 @@ class TimelineReader:
         cards: dict[str, User],
         by: dict[int, RepostedBy],
         counts: dict[int, Engagement | None],
-    ) -> set[int]:
+        *,
+        viewer: str,
+        home: bool,
+    ) -> tuple[set[int], set[str]]:
         """Resolve a round's repost entries to their originals (in ``posts``, under the
-        entry's id) and who reposted each (``by``, the reader's followees and the reader);
-        the entries that can be shown. Two pipelines (+ one for a viral post, + the originals'
-        store misses), the cards and the originals' engagement (``counts``) included."""
+        entry's id) and who reposted each (``by``, the reader's followees and the reader,
+        never one ``viewer`` mutes (home), blocks either way or who is suspended: issue 21);
+        the entries that can be shown, and the reposters left out. Two pipelines (+ one for a
+        viral post, + the originals' store misses, + the silenced lookup), the cards and the
+        originals' engagement (``counts``) included."""
         originals = sorted({pid for pid, _ in reposts.values()})
         rr = self.tl.repost_round(uid, originals, known=cards.keys())
         cards.update(rr.cards)
@@ -359,6 +370,9 @@ class TimelineReader:
             self.tl.cache_posts(stored.values())
             found.update({pid: p for pid, p in stored.items() if not p.deleted})
         visible = rr.followed | {uid}
+        named = {u for pid in originals for u in rr.reposters.get(pid, ()) if u in visible}
+        silenced = self._silenced(viewer, named, home=home)
+        visible -= silenced
         for pid in originals:
             b = reposted_by(rr.reposters.get(pid, ()), visible)
             if b is not None:
@@ -373,7 +387,21 @@ class TimelineReader:
         unseen = sorted({u for b in by.values() for u in b.users} - cards.keys())
         if unseen:
             cards.update(self.tl.author_info(None, unseen)[1])
-        return shown  # cards still missing are filled with the page's (_fill_cards)
+        return shown, silenced  # cards still missing are filled with the page's (_fill_cards)
+
+    def _silenced(self, viewer: str, people: set[str], *, home: bool) -> set[str]:
+        """Who of ``people`` the viewer must not see named: muted (home), blocked either way,
+        suspended. One HMGET and one pipeline, none when nobody is asked."""
+        others = people - {viewer}
+        if not others:
+            return set()
+        out: set[str] = set()
+        if self.silencing is not None:
+            rule = hidden_from_home if home else hidden_everywhere
+            out |= {u for u, f in self.silencing.flags(viewer, others).items() if rule(f)}
+        if self.suspensions is not None:
+            out |= self.suspensions.suspended_among(others)
+        return out
 
     def _fill_cards(self, uids: list[str]) -> dict[str, User]:
         """Cards missing from Redis (never put, or lost with it): from the graph and the

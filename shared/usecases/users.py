@@ -41,6 +41,7 @@ from shared.ports import (
     PeopleIndex,
     PostCounter,
     ProfileCards,
+    RelationFlags,
     SocialGraph,
     SuspensionCheck,
 )
@@ -114,7 +115,9 @@ class UsersService:
         people: PeopleIndex | None = None,
         suspensions: SuspensionCheck | None = None,
         list_counts: PostCounter | None = None,
+        silencing: RelationFlags | None = None,
     ) -> None:
+        self._silencing = silencing
         self._suspensions = suspensions
         # List pages' post counts may be a few seconds old (a cache); one profile's are exact.
         self._list_counts = list_counts or posts
@@ -290,25 +293,48 @@ class UsersService:
 
     # -- lists ------------------------------------------------------------------------------
 
-    def followers(self, uid: str, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
-        """A page of who follows ``uid``, newest first, and the cursor of the next page."""
+    def followers(
+        self, uid: str, limit: int, cursor: str | None, viewer: str | None = None
+    ) -> tuple[list[User], str | None]:
+        """A page of who follows ``uid``, newest first, and the cursor of the next page; as
+        ``viewer`` may see it (module docstring of shared.domain.safety: across a block, 403)."""
         after = domain.decode_cursor(cursor) if cursor else None
-        return self._shown(uid, self._graph.followers(uid, limit, after))
+        return self._shown(uid, self._graph.followers(uid, limit, after), viewer)
 
-    def following(self, uid: str, limit: int, cursor: str | None) -> tuple[list[User], str | None]:
+    def following(
+        self, uid: str, limit: int, cursor: str | None, viewer: str | None = None
+    ) -> tuple[list[User], str | None]:
         after = domain.decode_cursor(cursor) if cursor else None
-        return self._shown(uid, self._graph.following(uid, limit, after))
+        return self._shown(uid, self._graph.following(uid, limit, after), viewer)
 
-    def _shown(self, uid: str, page: UserPage | None) -> tuple[list[User], str | None]:
+    def _shown(
+        self, uid: str, page: UserPage | None, viewer: str | None
+    ) -> tuple[list[User], str | None]:
         if page is None:
             raise domain.no_user(uid)
         nxt = domain.encode_cursor(*page.next) if page.next else None
-        return self.complete(page.users, listing=True), nxt
+        users = page.users
+        hidden = self._blocked_among(viewer, [uid, *(u.id for u in users)])
+        if uid in hidden:
+            raise safety.blocked(uid)  # as their posts and likes: the profile says so
+        # People the viewer blocks or is blocked by are left out (a page may come back short;
+        # its cursor, from the graph's page, goes on).
+        return self.complete([u for u in users if u.id not in hidden], listing=True), nxt
+
+    def _blocked_among(self, viewer: str | None, people: list[str]) -> set[str]:
+        """Who of ``people`` ``viewer`` blocks or is blocked by (one lookup)."""
+        others = {u for u in people if u != viewer}
+        if viewer is None or self._silencing is None or not others:
+            return set()
+        flags = self._silencing.flags(viewer, others)
+        return {u for u, f in flags.items() if safety.hidden_everywhere(f)}
 
     def suggestions(self, uid: str, limit: int) -> list[Suggestion]:
         ranked = self._graph.suggestions(uid, limit)
         if ranked is None:
             raise domain.no_user(uid)
+        hidden = self._blocked_among(uid, [u.id for u, _, _ in ranked])
+        ranked = [r for r in ranked if r[0].id not in hidden]
         if not ranked:
             return self._cold_start(uid, limit)
         users = self.complete([u for u, _, _ in ranked], listing=True)
@@ -318,6 +344,8 @@ class UsersService:
         """Active, popular accounts (degree 0: no path in the graph), minus the caller and
         whom they follow. Per request one graph read (the follow check); the pool is cached."""
         pool = [u for u in self._popular_pool() if u.id != uid]
+        hidden = self._blocked_among(uid, [u.id for u in pool])
+        pool = [u for u in pool if u.id not in hidden]
         followed = self._graph.followed_among(uid, [u.id for u in pool]) if pool else set()
         return [Suggestion(u, 0, 0) for u in pool if u.id not in followed][:limit]
 

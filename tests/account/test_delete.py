@@ -26,6 +26,7 @@ from shared.adapters.neo4j_graph import Neo4jGraph
 from shared.adapters.redis_erasure import names_user
 from shared.bootstrap import Container
 from shared.domain.media import NewMedia, upload_object_name, variant_object_name
+from shared.domain.model import Mention
 from shared.entrypoints.pubsub.consumer import consume
 from tests.conftest import PROJECT_ID
 from tests.media.conftest import fake_gcs_host  # noqa: F401  (fixture)
@@ -269,8 +270,19 @@ def test_delete_erases_everywhere_and_a_replay_brings_nothing_back(
             assert not [n for n in names if media_id in n], names
         with pytest.raises(auth.UserNotFoundError):
             auth.get_user(ALICE, app=c.sign_in_accounts._app)
+        # Bob's mention of her is resolved to "deleted user": the span stays, marked deleted,
+        # with no id; his words keep the @handle he typed (the app shows "deleted user").
         bob_now = c.posts.get_post(int(bob_post))
-        assert bob_now is not None and bob_now.mentions == () and "@alice_del" in bob_now.text
+        assert bob_now is not None and "@alice_del" in bob_now.text
+        assert bob_now.mentions == (Mention(8, 18, None),) and bob_now.mentions[0].deleted
+        gone = {"start": 8, "end": 18, "user_id": None, "deleted": True}
+        as_carol = posts_api.call("GET", f"/v1/posts/{bob_post}", CAROL).json
+        assert as_carol["mentions"] == [gone] and ALICE not in json.dumps(as_carol)
+        home = timeline_api.call("GET", "/v1/timeline?limit=50", BOB).json["items"]
+        (in_home,) = [p for p in home if p["id"] == bob_post]  # through the cached body too
+        assert in_home["mentions"] == [gone] and ALICE not in json.dumps(in_home)
+        body = c.redis.get(keys.post_body(int(bob_post)))
+        assert body is None or ALICE.encode() not in body
         seen = {str(p.id) for u in (BOB, CAROL) for p in c.timeline_reader.home(u, 50).posts}
         assert not seen & alice_posts and dave_post in seen
 

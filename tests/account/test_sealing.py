@@ -7,15 +7,19 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from typing import Any
 
 import pytest
+import redis as redis_lib
 from google.cloud import firestore
 
 from shared import events, ids, sealing
 from shared.adapters import kms
+from shared.adapters import redis_keys as keys_schema
 from shared.adapters.data_keys import ERASED, KEYS, FirestoreDataKeys, erased_marker_id
 from shared.adapters.firestore_posts import EVENTS, USERS, FirestorePosts
+from shared.adapters.redis_key_epoch import RedisErasureEpoch
 from shared.domain import errors
 from shared.entrypoints.pubsub import consumer
 from tests.conftest import PROJECT_ID
@@ -99,6 +103,74 @@ def test_keys_are_wrapped_unique_and_destroyed(db: firestore.Client, keys: Fires
     # Nothing can seal a new event for an erased account.
     with pytest.raises(errors.PermissionDenied):
         keys.key_for_sealing("uid-k")
+
+
+class CountingEpoch:
+    """The real Redis epoch, with its reads counted (the cost of a cache hit)."""
+
+    def __init__(self, real: RedisErasureEpoch) -> None:
+        self.real, self.reads = real, 0
+
+    def current(self) -> int:
+        self.reads += 1
+        return self.real.current()
+
+    def bump(self) -> int:
+        return self.real.bump()
+
+
+def test_a_destroyed_key_stops_opening_in_every_process_at_once(
+    db: firestore.Client, redis_client: redis_lib.Redis[bytes]
+) -> None:
+    """Three warm processes with the key cached for an hour: the eraser's (a), another (b)
+    sharing the Redis erasure epoch, and one without it (c: the old bound, the TTL)."""
+    epoch_a = RedisErasureEpoch(redis_client)
+    epoch_b = CountingEpoch(RedisErasureEpoch(redis_client))
+    wrap = kms.LocalKeyWrapper(PROJECT_ID)
+    a = FirestoreDataKeys(db, wrap, ttl_s=3600, epoch=lambda: epoch_a)
+    b = FirestoreDataKeys(db, wrap, ttl_s=3600, epoch=lambda: epoch_b)
+    c = FirestoreDataKeys(db, wrap, ttl_s=3600)
+    key, other = a.key_for_sealing("uid-w"), a.key_for_sealing("uid-o")
+    event = sealing.seal_event(created(author="uid-w"), a)
+    assert b.key_for_opening("uid-w") == key == c.key_for_opening("uid-w")
+    assert b.key_for_opening("uid-o") == other
+    reads = epoch_b.reads
+    for _ in range(5):  # a cache hit: one epoch read, nothing else
+        assert b.key_for_opening("uid-w") == key
+    assert epoch_b.reads == reads + 5
+    assert a.destroy("uid-w") is True
+    # At once in b, though its copy had an hour left; c keeps its copy until its TTL.
+    assert b.key_for_opening("uid-w") is None
+    assert sealing.open_event(event, b) is sealing.SHREDDED
+    assert c.key_for_opening("uid-w") == key
+    with pytest.raises(errors.PermissionDenied):
+        b.key_for_sealing("uid-w")
+    # Everyone else's keys still open (read again once: any erasure invalidates every copy).
+    assert b.key_for_opening("uid-o") == other and b.key_for_opening("uid-o") == other
+    assert redis_client.get(keys_schema.erasure_epoch()) is not None
+
+
+def test_with_a_reused_epoch_reading_a_deletion_takes_effect_within_it(
+    db: firestore.Client, redis_client: redis_lib.Redis[bytes]
+) -> None:
+    """DATA_KEY_EPOCH_EVERY_MS > 0: one Redis GET per that many ms per process, a deletion
+    stops every instance within that time instead of at once."""
+    epoch = CountingEpoch(RedisErasureEpoch(redis_client))
+    wrap = kms.LocalKeyWrapper(PROJECT_ID)
+    a = FirestoreDataKeys(db, wrap, ttl_s=3600, epoch=lambda: RedisErasureEpoch(redis_client))
+    b = FirestoreDataKeys(db, wrap, ttl_s=3600, epoch=lambda: epoch, epoch_every_s=0.5)
+    key = a.key_for_sealing("uid-r")
+    assert b.key_for_opening("uid-r") == key
+    reads = epoch.reads
+    for _ in range(20):
+        assert b.key_for_opening("uid-r") == key
+    assert epoch.reads == reads  # the reading is reused: no Redis round trip per use
+    a.destroy("uid-r")
+    deadline = time.monotonic() + 5
+    while b.key_for_opening("uid-r") is not None:
+        assert time.monotonic() < deadline, "still opening 5 s after the deletion"
+        time.sleep(0.05)
+    assert time.monotonic() - (deadline - 5) < 1.5  # within the 0.5 s, with slack for the CPU
 
 
 def test_posts_are_sealed_in_the_log_and_opened_by_consumers(

@@ -120,18 +120,24 @@ class CountingPosts(FirestorePosts):
         return super().count_user_posts_many(author_ids)
 
 
+def star_with_fans(
+    container: Container, graph: Neo4jGraph, posts: CountingPosts, n: int
+) -> tuple[Api, str, list[tuple[str, str, str]]]:
+    """The users API over ``posts``, and a star followed by ``n`` fans (ids, handles, names)."""
+    c = Container(container.settings, neo4j_driver=graph.driver, graph=graph, posts=posts)
+    tag = f"{now_ms() % 10**8}"
+    star = f"star-{tag}"
+    fans = [(f"fan-{tag}-{i:03d}", f"f{tag}_{i:03d}", f"Fan {i}") for i in range(n)]
+    graph.import_users([(star, f"s{tag}", "Star"), *fans], now=1)
+    graph.import_follows([(f[0], star) for f in fans], now=1)
+    return Api(app_for(router(c.users))), star, fans
+
+
 def test_a_followers_page_counts_posts_in_one_batched_read(
     container: Container, graph: Neo4jGraph
 ) -> None:
     posts = CountingPosts(container.firestore)
-    c = Container(container.settings, neo4j_driver=graph.driver, graph=graph, posts=posts)
-    api = Api(app_for(router(c.users)))
-    tag = f"{now_ms() % 10**8}"
-    star = f"star-{tag}"
-    graph.import_users([(star, f"s{tag}", "Star")], now=1)
-    fans = [(f"fan-{tag}-{i:03d}", f"f{tag}_{i:03d}", f"Fan {i}") for i in range(100)]
-    graph.import_users(fans, now=1)
-    graph.import_follows([(f[0], star) for f in fans], now=1)
+    api, star, fans = star_with_fans(container, graph, posts, 100)
     for i, (uid, _, _) in enumerate(fans[:3]):
         for n in range(i + 1):
             posts.create_post(uid, f"post {n}", None, now_ms() * 1000 + i * 10 + n)
@@ -167,13 +173,7 @@ def test_list_pages_take_post_counts_from_redis_and_a_profile_asks_the_store(
     with_redis: Container, graph: Neo4jGraph
 ) -> None:
     posts = AskedPosts(with_redis.firestore)
-    c = Container(with_redis.settings, neo4j_driver=graph.driver, graph=graph, posts=posts)
-    api = Api(app_for(router(c.users)))
-    tag = f"{now_ms() % 10**8}"
-    star = f"star-{tag}"
-    fans = [(f"fan-{tag}-{i}", f"f{tag}_{i}", f"Fan {i}") for i in range(3)]
-    graph.import_users([(star, f"s{tag}", "Star"), *fans], now=1)
-    graph.import_follows([(f[0], star) for f in fans], now=1)
+    api, star, fans = star_with_fans(with_redis, graph, posts, 3)
     posts.create_post(fans[0][0], "one", None, now_ms() * 1000)
     url = f"/v1/users/{star}/followers?limit=10"
 
@@ -185,8 +185,8 @@ def test_list_pages_take_post_counts_from_redis_and_a_profile_asks_the_store(
     ids = [f[0] for f in fans]
     assert listed() == dict(zip(ids, [1, 0, 0], strict=True))
     assert sorted(posts.asked[-1]) == sorted(ids)
-    ttl = c.redis.ttl(keys.list_post_count(ids[0]))
-    assert 0 < ttl <= c.settings.list_count_ttl_s
+    ttl = with_redis.redis.ttl(keys.list_post_count(ids[0]))
+    assert 0 < ttl <= with_redis.settings.list_count_ttl_s
 
     # A new post: the list may show the cached count for up to the TTL ...
     posts.create_post(ids[1], "two", None, now_ms() * 1000 + 1)
@@ -195,7 +195,7 @@ def test_list_pages_take_post_counts_from_redis_and_a_profile_asks_the_store(
     # ... while that person's profile is exact at once.
     assert api.call("GET", f"/v1/users/{ids[1]}", "uid-x").json["post_count"] == 1
     # An expired count (dropped here) is the only one asked for again.
-    c.redis.delete(keys.list_post_count(ids[1]))
+    with_redis.redis.delete(keys.list_post_count(ids[1]))
     assert listed() == dict(zip(ids, [1, 1, 0], strict=True))
     assert posts.asked[-1] == [ids[1]]
 

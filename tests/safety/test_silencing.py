@@ -3,11 +3,15 @@ path, a Redis wipe loses nothing, a refill that raced a write is refused."""
 
 from __future__ import annotations
 
+import pytest
 import redis as redis_lib
 
 from shared.adapters import redis_keys as keys
 from shared.adapters.neo4j_graph import Neo4jGraph
+from shared.domain import errors
 from shared.usecases.safety import SilencingService
+from shared.usecases.users import UsersService
+from tests.graph.conftest import NoPublisher
 from tests.safety.conftest import users
 
 
@@ -64,3 +68,28 @@ def test_repeats_change_nothing(graph: Neo4jGraph, silencing: SilencingService) 
     for _ in range(3):
         _set(silencing, "mute", "a", "b", on=False)
     assert silencing.silenced("a", ["b"]) == set()
+
+
+def test_people_lists_and_suggestions_leave_out_the_blocked(
+    graph: Neo4jGraph, silencing: SilencingService
+) -> None:
+    users(graph, "a", "b", "c", "d")
+    graph.import_follows([("a", "c"), ("b", "c"), ("d", "c"), ("c", "b"), ("c", "d")], now=1)
+    service = UsersService(graph, NoPublisher(), silencing=silencing)
+    _set(silencing, "block", "a", "b")  # a blocks b
+
+    listed, _ = service.followers("c", 10, None, "a")
+    assert {u.id for u in listed} == {"a", "d"}  # b left out for a ...
+    listed, _ = service.followers("c", 10, None, "b")
+    assert {u.id for u in listed} == {"b", "d"}  # ... and a for b
+    listed, _ = service.followers("c", 10, None, "d")
+    assert {u.id for u in listed} == {"a", "b", "d"}  # nobody else is touched
+    listed, _ = service.following("c", 10, None, "a")
+    assert {u.id for u in listed} == {"d"}
+    for viewer, other in (("a", "b"), ("b", "a")):  # across the block: 403, either way
+        for page in (service.followers, service.following):
+            with pytest.raises(errors.PermissionDenied) as refused:
+                page(other, 10, None, viewer)
+            assert refused.value.code == "blocked"
+    # c follows b and d: a friend of a friend for a, but b is blocked
+    assert {s.user.id for s in service.suggestions("a", 10)} == {"d"}

@@ -5,6 +5,8 @@ docs/safety.md as a client sees them, with the stable error codes."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ import redis as redis_lib
 import requests
 
 from devstack.authtools import SignedIn, sign_in
+from devstack.services import REPO
 from devstack.stack import LocalStack
 from shared import events, ids
 from shared.adapters import redis_keys as keys
@@ -349,3 +352,128 @@ def test_search_leaves_out_the_blocked_the_muted_and_the_suspended(api: Api) -> 
     assert api.call("GET", f"/v1/posts/{post_of[gone.uid]}", other).status_code == 404
     assert api.call("GET", f"/v1/posts/{post_of[muted.uid]}", me).status_code == 200
     assert api.call("GET", f"/v1/posts/{post_of[gone.uid]}", gone).status_code == 200
+
+
+def test_who_liked_and_what_was_liked_leave_out_the_blocked(api: Api) -> None:
+    """Issue 21: the likers of a post never name someone the reader blocks or is blocked by,
+    a user's likes leave out posts by them, and across a block with the author (or the liker)
+    the list is refused as the thread is (403 blocked)."""
+    author, me = api.user("lauthor"), api.user("lme")
+    blocked, blocker, muted, fan = (api.user(n) for n in ("lblocked", "lblocker", "lmuted", "lfan"))
+    pid = api.post(author, "liked by many")["id"]
+    for who in (blocked, blocker, muted, fan):
+        assert api.call("PUT", f"/v1/posts/{pid}/like", who).status_code == 200
+    by_blocked = api.post(blocked, "by the one I block")["id"]
+    by_blocker = api.post(blocker, "by the one who blocks me")["id"]
+    for p in (by_blocked, by_blocker):
+        assert api.call("PUT", f"/v1/posts/{p}/like", fan).status_code == 200
+
+    def likers(who: SignedIn, limit: int = 100) -> list[str]:
+        return [u["id"] for u in api.get(who, f"/v1/posts/{pid}/likes?limit={limit}")["items"]]
+
+    def liked(who: SignedIn, whose: SignedIn) -> list[str]:
+        return [p["id"] for p in api.get(who, f"/v1/users/{whose.uid}/likes?limit=100")["items"]]
+
+    everyone = [fan.uid, muted.uid, blocker.uid, blocked.uid]
+    assert likers(me) == everyone
+    assert liked(me, fan) == [by_blocker, by_blocked, pid]
+    assert api.call("PUT", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert api.call("PUT", f"/v1/users/{me.uid}/block", blocker).status_code == 200
+    assert api.call("PUT", f"/v1/users/{muted.uid}/mute", me).status_code == 200
+    # a mute changes nothing here; the blocked either way are gone, for me only
+    assert likers(me) == [fan.uid, muted.uid]
+    assert likers(fan) == everyone
+    assert liked(me, fan) == [pid]
+    assert liked(fan, fan) == [by_blocker, by_blocked, pid]
+    # a short page past the hidden keeps its cursor: paging on finds nothing more
+    page = api.get(me, f"/v1/posts/{pid}/likes?limit=3")
+    assert [u["id"] for u in page["items"]] == [fan.uid, muted.uid]
+    assert page["next_cursor"] is not None
+    rest = api.get(me, f"/v1/posts/{pid}/likes?limit=3&cursor={page['next_cursor']}")
+    assert rest["items"] == [] and rest["next_cursor"] is None
+    # across a block with the author or the liker: refused, as their posts and threads are
+    for path in (f"/v1/posts/{by_blocked}/likes", f"/v1/posts/{by_blocker}/likes",
+                 f"/v1/users/{blocked.uid}/likes", f"/v1/users/{blocker.uid}/likes"):  # fmt: skip
+        r = api.call("GET", path, me)
+        assert r.status_code == 403 and _code(r) == "blocked", (path, r.text)
+    # lifted: named again
+    assert api.call("DELETE", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert likers(me) == [fan.uid, muted.uid, blocked.uid]
+
+
+def _make_grant_role(stack: LocalStack, uid: str, role: str, revoke: bool = False) -> str:
+    """`make grant-role` itself, against the test session's stack (its stack.json), as a
+    developer runs it against `make run`'s."""
+    cmd = ["make", "-s", "grant-role", f"UID={uid}", f"ROLE={role}", f"WORKDIR={stack.workdir}",
+           f"PY={sys.executable}"] + (["REVOKE=1"] if revoke else [])  # fmt: skip
+    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_make_grant_role_gives_and_takes_the_role_on_the_stacks_auth_emulator(api: Api) -> None:
+    mod_user, admin_user = api.user("mkmod"), api.user("mkadmin")
+    emulator = api.stack.describe()["auth_emulator"]
+    r = api.call("GET", "/v1/moderation/reports", mod_user)
+    assert r.status_code == 403 and _code(r) == "moderator_only", r.text
+    out = _make_grant_role(api.stack, mod_user.uid, "moderator")
+    assert f"granted moderator for {mod_user.uid}" in out
+    mod = sign_in(emulator, mod_user.email, "secret-pw")  # the claim reaches a new token
+    assert api.call("GET", "/v1/moderation/reports", mod).status_code == 200
+    actions = [(e["action"], e["target"]) for e in
+               api.get(mod, "/v1/moderation/audit?limit=100")["items"]]  # fmt: skip
+    assert ("grant_moderator", mod_user.uid) in actions
+    # an admin made by make: passes the admins' route, which a moderator does not
+    _make_grant_role(api.stack, admin_user.uid, "admin")
+    admin = sign_in(emulator, admin_user.email, "secret-pw")
+    other = api.user("mkother")
+    assert api.call("PUT", f"/v1/admin/moderators/{other.uid}", admin).status_code == 200
+    r = api.call("PUT", f"/v1/admin/moderators/{other.uid}", mod)
+    assert r.status_code == 403 and _code(r) == "admin_only", r.text
+    # revoked by make: refused at once, though the token still carries the claim
+    _make_grant_role(api.stack, mod_user.uid, "moderator", revoke=True)
+    r = api.call("GET", "/v1/moderation/reports", mod)
+    assert r.status_code == 403 and _code(r) == "moderator_only", r.text
+    # bad input: a clear refusal, not a traceback
+    bad = subprocess.run(
+        ["make", "-s", "grant-role", "UID=nobody-here", "ROLE=moderator",
+         f"WORKDIR={api.stack.workdir}", f"PY={sys.executable}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "no Auth emulator account nobody-here" in bad.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "devstack.grant_role", "--uid", mod_user.uid, "--role", "king",
+         "--workdir", str(api.stack.workdir)],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "ROLE must be one of" in bad.stderr
+
+
+def test_people_search_leaves_out_the_blocked_and_the_suspended(api: Api) -> None:
+    """The people typeahead (`GET /v1/search/users`, also the composer's mentions) never
+    offers someone the searcher blocks or is blocked by, nor a suspended account; a mute
+    changes nothing there."""
+    admin = _with_role(api, api.user("padmin"), "admin")
+    mod_user = api.user("pmod")
+    assert api.call("PUT", f"/v1/admin/moderators/{mod_user.uid}", admin).status_code == 200
+    mod = sign_in(api.stack.describe()["auth_emulator"], mod_user.email, "secret-pw")
+    word = f"pq{ids.new_id() % 10**7}"
+    me, blocked, blocker, muted, gone, other = (
+        api.user(f"{word}{n}") for n in ("me", "bd", "br", "mu", "go", "ot")
+    )
+
+    def found(who: SignedIn) -> set[str]:
+        return {u["id"] for u in api.get(who, f"/v1/search/users?q={word}&limit=20")["items"]}
+
+    six = {x.uid for x in (me, blocked, blocker, muted, gone, other)}
+    eventually(lambda: found(other) == six, timeout=60, what="all six in the typeahead")
+    assert api.call("PUT", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert api.call("PUT", f"/v1/users/{me.uid}/block", blocker).status_code == 200
+    assert api.call("PUT", f"/v1/users/{muted.uid}/mute", me).status_code == 200
+    r = api.call("PUT", f"/v1/moderation/users/{gone.uid}/suspension", mod, {"reason": "spam"})
+    assert r.status_code == 200, r.text
+    assert found(me) == {me.uid, muted.uid, other.uid}
+    assert found(blocker) == six - {me.uid, gone.uid}
+    assert found(other) == six - {gone.uid}
+    assert api.call("DELETE", f"/v1/users/{blocked.uid}/block", me).status_code == 200
+    assert blocked.uid in found(me)

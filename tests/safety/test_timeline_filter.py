@@ -14,6 +14,7 @@ from shared.usecases.safety import SilencingService, Suspensions
 from shared.usecases.timeline import TimelineReader
 from tests.safety.conftest import users
 from tests.timeline.conftest import Engine, make_engine
+from tests.timeline.test_reposts import repost, shown
 
 T0 = 1_800_000_000_000
 
@@ -83,3 +84,36 @@ def test_replies_across_a_block_and_the_blocked_viewer(
         e.reader.user_posts("r", 20, viewer="b")
     with pytest.raises(safety.Blocked):
         e.reader.user_posts("b", 20, viewer="r")
+
+
+def test_a_silenced_reposter_is_never_named_and_alone_shows_nothing(
+    engine: Engine, silencing: SilencingService, suspensions: Suspensions
+) -> None:
+    """A repost entry names only reposters the reader may see: one muted, blocked (either
+    way) or suspended is left out of ``reposted_by``; when every reposter is, the repost entry
+    leaves the home (the original stays where its author is followed)."""
+    e = engine
+    e.user("a")
+    both = e.post("a", T0, "reposted by m, then by f")
+    repost(e, both, "m", T0 + 1_000)
+    repost(e, both, "f", T0 + 2_000)  # within 40 of m's entry: not inserted (deduped at write)
+    alone = {who: e.post("a", T0 + 10 + i, f"reposted by {who} only") for i, who in
+             enumerate("mbs")}  # fmt: skip
+    for i, (who, pid) in enumerate(alone.items()):
+        repost(e, pid, who, T0 + 5_000 + i * 1_000)
+    names = dict(shown(e, "r"))
+    assert names[both] == (["f", "m"], 2)
+    assert all(names[pid] == ([who], 1) for who, pid in alone.items())
+
+    _set(silencing, "mute", "r", "m")
+    _set(silencing, "block", "b", "r")  # the reposter blocks the reader
+    assert suspensions.set("s", True)
+    # f's repost is shown, naming f alone; the silenced ones' own reposts are gone
+    assert shown(e, "r") == [(both, (["f"], 1))]
+    # the reader blocking f instead: m named again, f never
+    _set(silencing, "mute", "r", "m", on=False)
+    _set(silencing, "block", "b", "r", on=False)
+    assert suspensions.set("s", False)
+    _set(silencing, "block", "r", "f")
+    assert shown(e, "r") == [(alone["s"], (["s"], 1)), (alone["b"], (["b"], 1)),
+                             (alone["m"], (["m"], 1)), (both, (["m"], 1))]  # fmt: skip

@@ -566,6 +566,7 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
     assert {n for n, f in functions.items() if not f["redis"]} == {
         "outbox_relay",
         "media_processor",
+        "account_exporter",  # data exports: the graph, the read model and the bucket only
     }
     # The users' key-encryption key (crypto-shredding): only functions that seal or open events.
     assert {n for n, f in functions.items() if f["kms"]} == KMS_FUNCTIONS
@@ -586,6 +587,9 @@ def test_platform_function_table_and_publish_grants(evaluate: Evaluate) -> None:
         # likes and reposts (shared/usecases/engagement.py) and their outbox relay
         "engagement-events/posts",
         "engagement-events/outbox_relay",
+        # data exports (issue 23): POST /v1/me/export and the outbox relay's re-publish
+        "export-requests/users",
+        "export-requests/outbox_relay",
     } | {f"{s.dead_letter_topic}/{s.function}" for s in topo.subscriptions}
     assert set(outputs["grants"]) == expected
     for key, grant in outputs["grants"].items():
@@ -858,3 +862,14 @@ def test_identity_platform_localhost_and_signup_quota() -> None:
         )
     firebase = resource(PLATFORM, "google_firebase_project", "this")
     assert unexpr(firebase["provider"]) == "google-beta"
+
+
+def test_the_account_exporter_writes_exports_and_only_users_signs_their_urls() -> None:
+    """Data exports (issue 23): the exporter function writes archives into the private bucket;
+    the users function alone signs their short-lived URLs (Token Creator on itself)."""
+    writers = resource(PLATFORM, "google_storage_bucket_iam_member", "exports_writers")
+    assert "account_exporter" in unexpr(writers["for_each"])
+    signer = resource(PLATFORM, "google_service_account_iam_member", "users_signs_export_urls")
+    assert 'service_accounts["users"]' in unexpr(signer["member"])
+    sub = next(s for s in topology.load(TOPOLOGY).subscriptions if s.function == "account_exporter")
+    assert (sub.topic, sub.dead_letter_topic) == ("export-requests", "export-requests-dlq")

@@ -29,6 +29,7 @@ DEVSTACK_CLIENT_USERS = {
     "push_forwarder.py": "stands in for the emulator's push loops in the benchmark",
     "bench_timeline.py": "reads Redis INFO / MEMORY USAGE to measure bytes per entry",
     "bench_e2e.py": "reads Redis INFO and drives Pub/Sub for the freshness benchmark",
+    "bench_search_stack.py": "taps post-events (a pull subscription of its own) to time each hop",
     "bench_notifications.py": "reads Redis INFO / MEMORY USAGE for bytes per notification",
     "bench_graph.py": "measures Neo4j query latency",
     "bench_cluster.py": "reads each shard's INFO memory/CPU to compare the cluster with one Redis",

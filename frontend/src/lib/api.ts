@@ -6,6 +6,7 @@ import type {
   NotificationPage,
   Report,
   ReportList,
+  RoleState,
   ReportReason,
   SafetyState,
   UnreadCount,
@@ -16,6 +17,8 @@ import type {
   MediaUpload,
   Post,
   PostPage,
+  DeletionStatus,
+  ExportStatus,
   ProfileChange,
   RepostState,
   SearchSort,
@@ -171,6 +174,31 @@ export class ApiClient {
   /** PATCH /v1/me: 409 handle_taken, 422 validation_failed with details.field. */
   updateMe(change: ProfileChange): Promise<User> {
     return this.json('PATCH', '/v1/me', { body: change });
+  }
+
+  /** POST /v1/me/export: 202 queued (or the export still running); 429 with Retry-After. */
+  startExport(): Promise<ExportStatus> {
+    return this.json('POST', '/v1/me/export');
+  }
+
+  /** GET /v1/me/export: the last export's progress; ready carries a signed URL (15 min). */
+  exportStatus(): Promise<ExportStatus> {
+    return this.json('GET', '/v1/me/export');
+  }
+
+  /** GET /v1/me/export, null when no export was ever asked for (404). */
+  async exportStatusOrNull(): Promise<ExportStatus | null> {
+    try {
+      return await this.exportStatus();
+    } catch (exc) {
+      if (exc instanceof ApiError && exc.status === 404) return null;
+      throw exc;
+    }
+  }
+
+  /** DELETE /v1/me, confirmed by the caller's own handle (422 details.field confirm if not). */
+  deleteMe(confirm: string): Promise<DeletionStatus> {
+    return this.json('DELETE', '/v1/me', { body: { confirm } });
   }
 
   register(handle: string, displayName: string): Promise<User> {
@@ -348,6 +376,20 @@ export class ApiClient {
 
   mute(id: string, on: boolean): Promise<SafetyState> {
     return this.json(on ? 'PUT' : 'DELETE', `/v1/users/${encodeURIComponent(id)}/mute`);
+  }
+
+  /** Whom I block / mute, newest first (cursor pages). */
+  blocks(q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/me/blocks${query({ ...q })}`);
+  }
+
+  mutes(q: CursorQuery = {}): Promise<UserList> {
+    return this.json('GET', `/v1/me/mutes${query({ ...q })}`);
+  }
+
+  /** Admins: grant (on) or revoke the moderator role; 403 admin_only otherwise. */
+  setModerator(id: string, on: boolean): Promise<RoleState> {
+    return this.json(on ? 'PUT' : 'DELETE', `/v1/admin/moderators/${encodeURIComponent(id)}`);
   }
 
   /** A post or a user (exactly one), a reason from the fixed list, optional text. */

@@ -23,7 +23,9 @@ export type Action =
   | 'unrepost'
   | 'reply'
   | 'likes'
-  | 'edit-profile';
+  | 'edit-profile'
+  | 'export'
+  | 'delete-account';
 
 const BY_CODE: Record<string, string> = {
   network: "Can't reach Kwetter. Check your connection and try again.",
@@ -115,6 +117,16 @@ const BY_ACTION: Partial<Record<Action, Partial<Record<string, string>>>> = {
     post_deleted: 'The post you are replying to was deleted.',
     forbidden: 'One of the images is not yours. Remove it and try again.',
     conflict: 'An image is still being processed. Try again in a moment.',
+  },
+  export: {
+    not_found: 'Choose a handle before exporting your data.',
+    unavailable: 'Data export is not available right now. Try again later.',
+  },
+  'delete-account': {
+    validation_failed: 'Type your own handle, exactly, to confirm.',
+    bad_request: 'Type your own handle, exactly, to confirm.',
+    not_found: 'This account does not exist (anymore).',
+    unavailable: 'Kwetter could not delete your account just now. Try again in a moment.',
   },
   'edit-profile': {
     conflict: 'That handle is taken. Try another one.',

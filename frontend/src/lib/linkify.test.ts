@@ -71,6 +71,21 @@ describe('linkifyPost: mention facets (issue 21)', () => {
       { kind: 'hashtag', text: '#tea', tag: 'tea' },
     ]);
   });
+  it('shows a mention of a deleted account as "deleted user", linked nowhere (issue 23)', () => {
+    const text = 'welcome @alice_del and @bob!';
+    const segs = linkifyPost(text, [
+      { start: 8, end: 18, user_id: null, deleted: true },
+      { start: 23, end: 27, user_id: 'u-bob' },
+    ]);
+    expect(segs).toEqual([
+      { kind: 'text', text: 'welcome ' },
+      { kind: 'deleted-user', text: 'deleted user' },
+      { kind: 'text', text: ' and ' },
+      { kind: 'mention', text: '@bob', handle: 'bob', userId: 'u-bob' },
+      { kind: 'text', text: '!' },
+    ]);
+    expect(segs.map((s) => s.text).join('')).not.toContain('alice_del');
+  });
   it('keeps the typed text when the handle changed since (the id is the link)', () => {
     const segs = linkifyPost('cc @old_name', [{ start: 3, end: 12, user_id: 'u1' }]);
     expect(segs[1]).toEqual({ kind: 'mention', text: '@old_name', handle: 'old_name', userId: 'u1' });

@@ -10,6 +10,8 @@ export type Segment =
   | { kind: 'url'; text: string; href: string }
   /** `userId` when the server resolved it (a mention facet): the link survives a new handle. */
   | { kind: 'mention'; text: string; handle: string; userId?: string }
+  // A mention of an account deleted since (issue 23): shown as "deleted user", linked nowhere.
+  | { kind: 'deleted-user'; text: string }
   | { kind: 'hashtag'; text: string; tag: string };
 
 // A URL runs to the next space; a handle is what the server accepts (3–30 of [A-Za-z0-9_]),
@@ -82,8 +84,13 @@ export function linkify(text: string, opts: { mentions?: boolean } = {}): Segmen
 export interface MentionFacet {
   start: number;
   end: number;
-  user_id: string;
+  /** null (with deleted: true) once the mentioned account was deleted. */
+  user_id: string | null;
+  deleted?: boolean;
 }
+
+/** What the app shows for a mention of a deleted account (docs/privacy.md). */
+export const DELETED_USER = 'deleted user';
 
 /**
  * A post's text with its mention facets (issue 21): the spans the server resolved, in code
@@ -111,7 +118,9 @@ export function linkifyPost(text: string, facets?: readonly MentionFacet[] | nul
     if (f.start < at) continue; // overlapping facets: the first wins
     plain(at, f.start);
     const t = cps.slice(f.start, f.end).join('');
-    out.push({ kind: 'mention', text: t, handle: t.slice(1), userId: f.user_id });
+    // The typed @handle of a deleted account is not shown: it would still name them.
+    if (f.deleted || !f.user_id) out.push({ kind: 'deleted-user', text: DELETED_USER });
+    else out.push({ kind: 'mention', text: t, handle: t.slice(1), userId: f.user_id });
     at = f.end;
   }
   plain(at, cps.length);

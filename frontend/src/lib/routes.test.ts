@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInAppClick, parseRoute, profilePath } from './routes';
+import { isInAppClick, parseRoute, profilePath, SILENCED_PATH } from './routes';
 
 describe('parseRoute', () => {
   it('knows every screen', () => {
@@ -15,6 +15,8 @@ describe('parseRoute', () => {
     });
     expect(parseRoute('/@ada/following')).toMatchObject({ tab: 'following' });
     expect(parseRoute('/@ada/likes')).toEqual({ name: 'profile', handle: 'ada', tab: 'likes' });
+    expect(parseRoute('/settings/blocked/')).toEqual({ name: 'silenced' });
+    expect(parseRoute(SILENCED_PATH)).toEqual({ name: 'silenced' });
   });
   it('sends anything else to not found, even a malformed escape', () => {
     expect(parseRoute('/@ada/replies')).toMatchObject({ name: 'notfound' });
@@ -67,6 +69,8 @@ describe('issue 21 routes', () => {
   it('knows notifications, moderation and users by id', () => {
     expect(parseRoute('/notifications')).toEqual({ name: 'notifications' });
     expect(parseRoute('/moderation/')).toEqual({ name: 'moderation' });
+    expect(parseRoute('/settings/account')).toEqual({ name: 'account' });
+    expect(parseRoute('/goodbye')).toEqual({ name: 'goodbye' });
     expect(parseRoute('/user/AbC123_-x')).toEqual({ name: 'user', id: 'AbC123_-x' });
     expect(parseRoute('/user/a b')).toMatchObject({ name: 'notfound' });
   });

@@ -13,6 +13,9 @@ export type Route =
   | { name: 'hashtag'; tag: string }
   | { name: 'notifications' }
   | { name: 'moderation' }
+  | { name: 'account' }
+  | { name: 'goodbye' }
+  | { name: 'silenced' }
   | { name: 'user'; id: string }
   | { name: 'welcome' }
   | { name: 'signin' }
@@ -34,6 +37,10 @@ export function parseRoute(pathname: string, search = ''): Route {
   if (path === '/welcome') return { name: 'welcome' };
   if (path === '/notifications') return { name: 'notifications' };
   if (path === '/moderation') return { name: 'moderation' };
+  if (path === '/settings/account') return { name: 'account' };
+  // After DELETE /v1/me: shown signed out, so it is not behind the sign-in screen.
+  if (path === '/goodbye') return { name: 'goodbye' };
+  if (path === '/settings/blocked') return { name: 'silenced' };
   // A mention links by user id (a handle may change): this page finds the handle.
   const uid = /^\/user\/([A-Za-z0-9_-]{1,128})$/u.exec(path);
   if (uid) return { name: 'user', id: uid[1] };
@@ -63,6 +70,9 @@ export function profilePath(handle: string, tab: ProfileTab = 'posts') {
 }
 
 export const postPath = (id: string) => `/post/${id}`;
+
+/** The people I block and mute, with a way to undo each. */
+export const SILENCED_PATH = '/settings/blocked';
 
 export const userPath = (id: string) => `/user/${encodeURIComponent(id)}`;
 

@@ -28,6 +28,8 @@ class Session {
   email: string | null = $state(null);
   me: User | null = $state(null);
   error: string | null = $state(null);
+  /** DELETE /v1/me succeeded in this tab: the goodbye page is shown, not the sign-in screen. */
+  deleted = $state(false);
   readonly api = new ApiClient(config.apiBase, (force) => this.token(force));
   /** A token read from Firebase's store before the SDK is up (lib/persisted.ts). */
   private early: string | null = null;

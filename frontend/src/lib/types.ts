@@ -90,7 +90,7 @@ export interface Post {
   /** Its distinct hashtags, normalised (issue 22); absent when none. */
   hashtags?: string[];
   /** Resolved @mentions (issue 21): code-point spans + user id; absent from an older server. */
-  mentions?: { start: number; end: number; user_id: string }[];
+  mentions?: { start: number; end: number; user_id: string | null; deleted?: boolean }[];
   /** Home timeline items only: the original post's fields, plus who reposted it. */
   reposted_by?: RepostedBy | null;
 }
@@ -243,6 +243,13 @@ export interface ModerationResult {
   closed_reports?: number;
 }
 
+/** PUT/DELETE /v1/admin/moderators/{id}. */
+export interface RoleState {
+  id: string;
+  role: 'moderator';
+  granted: boolean;
+}
+
 export interface AuditEntry {
   id: string;
   action: string;
@@ -255,4 +262,26 @@ export interface AuditEntry {
 export interface AuditList {
   items: AuditEntry[];
   next_cursor?: string | null;
+}
+
+/** GET/POST /v1/me/export: the last export of everything stored about the caller. */
+export type ExportState = 'queued' | 'building' | 'ready' | 'failed';
+
+export interface ExportStatus {
+  status: ExportState;
+  export_id?: string;
+  parts_done?: number;
+  parts_total?: number;
+  progress?: number;
+  created_ms?: number;
+  /** failed only: stalled or account_gone. */
+  reason?: string;
+  /** ready only: the archive's signed URL, valid 15 minutes. */
+  url?: string;
+  expires_at?: string;
+}
+
+/** DELETE /v1/me's 202: the account is gone at once, the erasure of every store follows. */
+export interface DeletionStatus {
+  status: 'deleting' | 'deleted';
 }

@@ -25,6 +25,7 @@ import flask
 from shared import observability
 from shared.domain import errors
 from shared.domain import limits as limits_domain
+from shared.domain import users as user_rules
 from shared.entrypoints.http import errors as http_errors
 from shared.entrypoints.http.auth import InvalidToken, TokenVerifier
 from shared.ports import RateLimits
@@ -85,6 +86,15 @@ class Request:
         if self._caller is None:
             self._caller = self._verified_caller()
         return self._caller
+
+    def caller_user_id(self) -> str:
+        """The verified caller's id as a Kwetter user id: 400 for an account whose id the user
+        id rule refuses (a brace in it would break the Redis hash tags, shared.adapters.
+        redis_keys), before anything is stored under it."""
+        uid = self.caller().uid
+        if not user_rules.is_valid_user_id(uid):
+            raise errors.InvalidInput("this account's id cannot be used as a Kwetter user id")
+        return uid
 
     def _verified_caller(self) -> Caller:
         forwarded = self.raw.headers.get(FORWARDED_AUTH_HEADER)

@@ -19,13 +19,6 @@ DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 REPORT_ID_LEN = 32
 
 
-def _caller(req: Request) -> str:
-    uid = req.caller().uid
-    if not user_rules.is_valid_user_id(uid):
-        raise errors.InvalidInput("this account's id cannot be used as a Kwetter user id")
-    return uid
-
-
 def _target(req: Request) -> str:
     uid = req.params["id"]
     if not user_rules.is_valid_user_id(uid):
@@ -70,7 +63,7 @@ def add_routes(
 ) -> None:
     def state(kind: safety.Kind, on: bool) -> Callable[[Request], Response]:
         def handle(req: Request) -> Response:
-            caller, target = _caller(req), _target(req)
+            caller, target = req.caller_user_id(), _target(req)
             svc = safety_service()
             svc.set(kind, caller, target, on)
             flags = svc.s.flags(caller, [target]).get(target, "")
@@ -86,7 +79,7 @@ def add_routes(
 
     def listing(kind: safety.Kind) -> Callable[[Request], Response]:
         def handle(req: Request) -> Response:
-            caller = _caller(req)
+            caller = req.caller_user_id()
             limit, cursor = _page(req)
             items, nxt = safety_service().list(kind, caller, limit, cursor)
             return {"items": [i.user.to_json() for i in items], "next_cursor": nxt}, 200
@@ -98,7 +91,7 @@ def add_routes(
 
     @r.route("POST", "/v1/reports", action="report")
     def report(req: Request) -> Response:
-        caller = _caller(req)
+        caller = req.caller_user_id()
         draft = safety.parse_report(req.json(), user_rules.is_valid_user_id, _valid_post)
         stored, created = moderation().report(caller, draft)
         shown = {k: v for k, v in stored.items() if k not in ("reporter_id", "target_author_id")}

@@ -56,10 +56,10 @@ def router(service: Callable[[], SearchService]) -> Router:
 
     @r.route("GET", "/v1/search/users")
     def users(req: Request) -> Response:
-        req.caller()
+        viewer = req.caller().uid
         _only(req, {"q", "limit"})
         limit = req.int_query("limit", 8, lo=1, hi=MAX_USERS)
-        found = service().search_users(req.query.get("q"), limit)
+        found = service().search_users(req.query.get("q"), limit, viewer)
         return {"items": [u.to_json() for u in found]}, 200
 
     @r.route("GET", "/v1/trends")

@@ -63,9 +63,9 @@ def router(
 
     @r.route("GET", "/v1/posts/{id}/likes")
     def post_likes(req: Request) -> Response:
-        req.caller()
+        uid = req.caller().uid
         limit = req.int_query("limit", 20, lo=1, hi=100)
-        return convo().post_likes(_post_id(req), limit, req.query.get("cursor")), 200
+        return convo().post_likes(uid, _post_id(req), limit, req.query.get("cursor")), 200
 
     @r.route("GET", "/v1/users/{id}/likes")
     def user_likes(req: Request) -> Response:

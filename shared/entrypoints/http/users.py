@@ -27,13 +27,6 @@ def _path_user_id(req: Request) -> str:
     return uid
 
 
-def _caller_id(req: Request) -> str:
-    uid = req.caller().uid
-    if not domain.is_valid_user_id(uid):
-        raise errors.InvalidInput("this account's id cannot be used as a Kwetter user id")
-    return uid
-
-
 def _path_handle(req: Request) -> str:
     handle = req.params["handle"]
     # Malformed in the path is a bad request (400), not a rule broken by a body value (422).
@@ -114,7 +107,7 @@ def router(
 
     @r.route("POST", "/v1/users", action="register")
     def register(req: Request) -> Response:
-        uid = _caller_id(req)
+        uid = req.caller_user_id()
         body = req.json()
         handle = _body_field(body, "handle", domain.validate_handle)
         name = _body_field(body, "display_name", domain.validate_display_name)
@@ -127,7 +120,7 @@ def router(
 
     @r.route("GET", "/v1/me")
     def me(req: Request) -> Response:
-        uid = _caller_id(req)
+        uid = req.caller_user_id()
         try:
             return service.me(uid).to_json(), 200
         except errors.NotFound:
@@ -137,13 +130,13 @@ def router(
 
     @r.route("DELETE", "/v1/me", action="write")
     def delete_me(req: Request) -> Response:
-        uid = _caller_id(req)
+        uid = req.caller_user_id()
         body = req.json()
         return {"status": accounts().request_deletion(uid, body)}, 202
 
     @r.route("PATCH", "/v1/me", action="write")
     def edit_me(req: Request) -> Response:
-        uid = _caller_id(req)
+        uid = req.caller_user_id()
         change = domain.parse_profile_change(req.json())
         return service.update_profile(uid, change).to_json(), 200
 
@@ -154,15 +147,15 @@ def router(
 
     @r.route("POST", "/v1/me/export", action="write")
     def start_export(req: Request) -> Response:
-        return exports().start(_caller_id(req)), 202
+        return exports().start(req.caller_user_id()), 202
 
     @r.route("GET", "/v1/me/export")
     def export_status(req: Request) -> Response:
-        return exports().status(_caller_id(req)), 200
+        return exports().status(req.caller_user_id()), 200
 
     @r.route("GET", "/v1/me/suggestions")
     def suggestions(req: Request) -> Response:
-        uid = _caller_id(req)
+        uid = req.caller_user_id()
         items = [
             {"user": s.user.to_json(), "degree": s.degree, "mutual_count": s.mutual_count}
             for s in service.suggestions(uid, _limit(req))
@@ -171,36 +164,36 @@ def router(
 
     @r.route("GET", "/v1/users/by-handle/{handle}")
     def by_handle(req: Request) -> Response:
-        caller = _caller_id(req)
+        caller = req.caller_user_id()
         return shown(service.profile_by_handle(_path_handle(req), caller), caller), 200
 
     @r.route("GET", "/v1/users/{id}")
     def get_user(req: Request) -> Response:
-        caller = _caller_id(req)
+        caller = req.caller_user_id()
         return shown(service.profile(_path_user_id(req), caller), caller), 200
 
     @r.route("PUT", "/v1/users/{id}/follow", action="follow")
     def follow(req: Request) -> Response:
-        caller = _caller_id(req)
+        caller = req.caller_user_id()
         changed = service.follow(caller, _path_user_id(req))
         return {"following": True, "changed": changed}, 200
 
     @r.route("DELETE", "/v1/users/{id}/follow", action="follow")
     def unfollow(req: Request) -> Response:
-        caller = _caller_id(req)
+        caller = req.caller_user_id()
         changed = service.unfollow(caller, _path_user_id(req))
         return {"following": False, "changed": changed}, 200
 
     @r.route("GET", "/v1/users/{id}/followers")
     def followers(req: Request) -> Response:
-        _caller_id(req)
+        viewer = req.caller_user_id()
         uid, limit, cursor = _path_user_id(req), _limit(req), req.query.get("cursor") or None
-        return _page(*service.followers(uid, limit, cursor)), 200
+        return _page(*service.followers(uid, limit, cursor, viewer)), 200
 
     @r.route("GET", "/v1/users/{id}/following")
     def following(req: Request) -> Response:
-        _caller_id(req)
+        viewer = req.caller_user_id()
         uid, limit, cursor = _path_user_id(req), _limit(req), req.query.get("cursor") or None
-        return _page(*service.following(uid, limit, cursor)), 200
+        return _page(*service.following(uid, limit, cursor, viewer)), 200
 
     return r

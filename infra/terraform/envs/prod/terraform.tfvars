@@ -45,6 +45,9 @@ function_overrides = {
   timeline        = { min_instances = 1, max_instances = 100 }
   timeline_writer = { timeout_seconds = 120, max_instances = 100 }
   media_processor = { memory = "2Gi", cpu = "2", timeout_seconds = 120, concurrency = 1 }
+  # Search freshness (docs/search.md): a cold indexer or search instance costs seconds.
+  search_indexer = { min_instances = 1 }
+  search         = { min_instances = 1 }
 }
 
 app_settings = {

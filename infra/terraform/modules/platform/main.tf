@@ -10,14 +10,14 @@ locals {
   # may also publish to their own dead-letter topic (shared.consumer sends a message that can
   # never be processed there itself).
   access = {
-    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events", "post-events"] }
+    users           = { neo4j = true, firestore = true, redis = true, kms = false, publishes = ["social-events", "account-events", "post-events", "export-requests"] }
     posts           = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["post-events", "engagement-events"] }
     timeline        = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     media           = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
     fanout_planner  = { neo4j = true, firestore = true, redis = true, kms = true, publishes = ["fanout-batches"] }
     timeline_writer = { neo4j = false, firestore = false, redis = true, kms = false, publishes = [] }
     follow_sync     = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
-    outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events", "engagement-events"] }
+    outbox_relay    = { neo4j = true, firestore = true, redis = false, kms = false, publishes = ["post-events", "social-events", "engagement-events", "export-requests"] }
     media_processor = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
     # The engagement counters read the like/repost records and posts, write Redis counters.
     engagement_counter = { neo4j = false, firestore = true, redis = true, kms = false, publishes = [] }
@@ -33,6 +33,8 @@ locals {
     # and the consumer on post-, engagement- and social-events (sealed PostCreated: KMS).
     notifications = { neo4j = true, firestore = true, redis = true, kms = false, publishes = [] }
     notifier      = { neo4j = true, firestore = true, redis = true, kms = true, publishes = [] }
+    # Builds data exports (POST /v1/me/export): the graph, the read model, the exports bucket.
+    account_exporter = { neo4j = true, firestore = true, redis = false, kms = false, publishes = [] }
   }
   # A function the table does not know yet gets the safe minimum: no Neo4j, no publishing.
   default_access = { neo4j = false, firestore = true, redis = false, kms = false, publishes = [] }
@@ -384,7 +386,7 @@ resource "google_storage_bucket" "exports" {
 }
 
 resource "google_storage_bucket_iam_member" "exports_writers" {
-  for_each   = toset(["users", "account_eraser"])
+  for_each   = toset(["users", "account_eraser", "account_exporter"])
   bucket     = google_storage_bucket.exports.name
   role       = "roles/storage.objectUser"
   member     = "serviceAccount:${module.functions.service_accounts[each.key]}"
