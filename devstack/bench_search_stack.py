@@ -86,7 +86,9 @@ def freshness(
     seen: dict[str, float] = {}
     done = threading.Event()
     client = opensearch_client(stack.opensearch_url)
-    body = {"query": {"term": {"hashtags": tag}}, "size": 100, "_source": False}
+    # every post of the run (at most a few hundred), newest first
+    body = {"query": {"term": {"hashtags": tag}}, "size": 1000, "_source": False,
+            "sort": [{"post_id": "desc"}]}  # fmt: skip
 
     slowest_call: dict[int, tuple[float, float]] = {}  # poller -> (seconds, at)
 
