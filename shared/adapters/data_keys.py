@@ -39,8 +39,13 @@ def erased_marker_id(uid: str) -> str:
     return hashlib.sha256(f"kwetter-erased\x00{uid}".encode()).hexdigest()
 
 
+UNKNOWN_EPOCH = -1
+
+
 class ErasureEpoch(Protocol):
-    def current(self) -> int: ...
+    def current(self) -> int | None:
+        """None: not readable now (the cache then trusts its TTL)."""
+        ...
 
     def bump(self) -> int: ...
 
@@ -71,6 +76,7 @@ class FirestoreDataKeys:
         self._lock = threading.Lock()
 
     def _current_epoch(self) -> int:
+        """The erasure epoch, or UNKNOWN_EPOCH while it cannot be read."""
         if self._epoch is None:
             return 0
         seen = self._epoch_seen
@@ -78,6 +84,8 @@ class FirestoreDataKeys:
             return seen[1]
         asked = time.monotonic()  # the reading is as old as the question, not the answer
         value = self._epoch().current()
+        if value is None:
+            return UNKNOWN_EPOCH
         self._epoch_seen = (asked, value)
         return value
 
@@ -89,7 +97,10 @@ class FirestoreDataKeys:
             hit = self._cache.get(uid)
         if hit is None or time.monotonic() - hit[0] >= self._ttl:
             return None
-        if self._epoch is not None and self._current_epoch() != hit[2]:
+        now_epoch = self._current_epoch() if self._epoch is not None else hit[2]
+        # Unknown now (Redis down): the TTL alone, as before the epoch. A key read while it was
+        # unknown carries UNKNOWN_EPOCH, so it is read again once the epoch answers.
+        if now_epoch != UNKNOWN_EPOCH and now_epoch != hit[2]:
             # Some key was destroyed since this one was read (maybe this one): read it again.
             with self._lock:
                 if self._cache.get(uid) is hit:

@@ -14,6 +14,7 @@ import pytest
 import redis as redis_lib
 from google.cloud import firestore
 
+from devstack import services
 from shared import events, ids, sealing
 from shared.adapters import kms
 from shared.adapters import redis_keys as keys_schema
@@ -111,7 +112,7 @@ class CountingEpoch:
     def __init__(self, real: RedisErasureEpoch) -> None:
         self.real, self.reads = real, 0
 
-    def current(self) -> int:
+    def current(self) -> int | None:
         self.reads += 1
         return self.real.current()
 
@@ -148,6 +149,29 @@ def test_a_destroyed_key_stops_opening_in_every_process_at_once(
     # Everyone else's keys still open (read again once: any erasure invalidates every copy).
     assert b.key_for_opening("uid-o") == other and b.key_for_opening("uid-o") == other
     assert redis_client.get(keys_schema.erasure_epoch()) is not None
+
+
+def test_posting_and_opening_go_on_while_redis_is_down(
+    db: firestore.Client, redis_client: redis_lib.Redis[bytes]
+) -> None:
+    """The epoch lives in Redis; a Redis outage must not stop posts (the outage drill saw 500s):
+    keys are then cached for their TTL, as before the epoch, and checked again after it."""
+    port = services.free_port()  # nothing listens here: Redis is down for this process
+    down = RedisErasureEpoch(redis_lib.Redis(port=port, socket_connect_timeout=0.5))
+    wrap = kms.LocalKeyWrapper(PROJECT_ID)
+    a = FirestoreDataKeys(db, wrap, ttl_s=3600, epoch=lambda: down)
+    assert down.current() is None
+    key = a.key_for_sealing("uid-down")  # a new key is made and kept without the epoch
+    event = sealing.seal_event(created(author="uid-down"), a)
+    assert sealing.open_event(event, a) is not sealing.SHREDDED
+    assert a.key_for_opening("uid-down") == key  # the cached copy, trusted for its TTL
+    # Redis answers again: the copy cached while the epoch was unknown is checked, and a
+    # deletion made meanwhile takes effect.
+    up = RedisErasureEpoch(redis_client)
+    b = FirestoreDataKeys(db, wrap, ttl_s=3600, epoch=lambda: up)
+    assert b.destroy("uid-down") is True
+    down._r = redis_client  # the same process, its Redis back
+    assert a.key_for_opening("uid-down") is None
 
 
 def test_with_a_reused_epoch_reading_a_deletion_takes_effect_within_it(

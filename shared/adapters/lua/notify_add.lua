@@ -40,11 +40,34 @@ else
   if post ~= '' then row.p = post end
   if subject ~= '' then row.s = subject end
 end
-local actors = {actor}
-for _, a in ipairs(row.a or {}) do
-  if a ~= actor and #actors < max_actors then actors[#actors + 1] = a end
+-- The newest actors by the time of their activity, not by arrival: Pub/Sub may deliver three
+-- likes out of order. row.m holds each shown actor's ms (a row written before it had none:
+-- its actors count as older).
+local times = row.m or {}
+local actors, ms = {}, {}
+local placed = false
+for i, a in ipairs(row.a or {}) do
+  if a ~= actor then
+    local t = tonumber(times[i]) or 0
+    if not placed and at_ms >= t then
+      actors[#actors + 1] = actor
+      ms[#ms + 1] = at_ms
+      placed = true
+    end
+    actors[#actors + 1] = a
+    ms[#ms + 1] = t
+  end
+end
+if not placed then
+  actors[#actors + 1] = actor
+  ms[#ms + 1] = at_ms
+end
+while #actors > max_actors do
+  table.remove(actors)
+  table.remove(ms)
 end
 row.a = actors
+row.m = ms
 if grouped then row.n = redis.call('PFCOUNT', hkey) else row.n = 1 end
 if at_ms > (row.t or 0) then row.t = at_ms end
 local seq = redis.call('HINCRBY', mkey, 'seq', 1)

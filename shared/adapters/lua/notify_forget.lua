@@ -9,9 +9,15 @@ for i = 1, #all, 2 do
   local gid, raw = all[i], all[i + 1]
   if string.find(raw, actor, 1, true) then
     local row = cjson.decode(raw)
-    local kept, found = {}, false
-    for _, a in ipairs(row.a or {}) do
-      if a == actor then found = true else kept[#kept + 1] = a end
+    local kept, kept_ms, found = {}, {}, false
+    local times = row.m or {}
+    for i, a in ipairs(row.a or {}) do
+      if a == actor then
+        found = true
+      else
+        kept[#kept + 1] = a
+        kept_ms[#kept_ms + 1] = times[i] or 0
+      end
     end
     if found then
       if #kept == 0 then
@@ -21,6 +27,7 @@ for i = 1, #all, 2 do
         out[#out + 1] = ''
       else
         row.a = kept
+        row.m = kept_ms
         local n = (row.n or 1) - 1
         if n < #kept then n = #kept end
         row.n = n
