@@ -879,6 +879,13 @@ class Silencing(Protocol):
         ...
 
 
+class BlockLookup(Protocol):
+    """Who is hidden from a user everywhere: blocked by them or blocking them
+    (shared/usecases/safety.py SilencingService)."""
+
+    def blocked_among(self, uid: str, others: Collection[str]) -> set[str]: ...
+
+
 class SilenceGraph(Protocol):
     """Blocks and mutes in the graph, the truth (shared/adapters/neo4j_safety.py)."""
 

@@ -97,7 +97,7 @@ class FirestoreDataKeys:
             hit = self._cache.get(uid)
         if hit is None or time.monotonic() - hit[0] >= self._ttl:
             return None
-        now_epoch = self._current_epoch() if self._epoch is not None else hit[2]
+        now_epoch = self._current_epoch()  # 0 without an epoch, as every key then carries
         # Unknown now (Redis down): the TTL alone, as before the epoch. A key read while it was
         # unknown carries UNKNOWN_EPOCH, so it is read again once the epoch answers.
         if now_epoch != UNKNOWN_EPOCH and now_epoch != hit[2]:

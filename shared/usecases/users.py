@@ -36,12 +36,12 @@ from shared.domain.users import HandleRefused, MissingUser, ProfileChange, UserP
 from shared.ids import now_ms
 from shared.ports import (
     AvatarSource,
+    BlockLookup,
     EventPublisher,
     FollowAnnouncements,
     PeopleIndex,
     PostCounter,
     ProfileCards,
-    RelationFlags,
     SocialGraph,
     SuspensionCheck,
 )
@@ -115,7 +115,7 @@ class UsersService:
         people: PeopleIndex | None = None,
         suspensions: SuspensionCheck | None = None,
         list_counts: PostCounter | None = None,
-        silencing: RelationFlags | None = None,
+        silencing: BlockLookup | None = None,
     ) -> None:
         self._silencing = silencing
         self._suspensions = suspensions
@@ -326,8 +326,7 @@ class UsersService:
         others = {u for u in people if u != viewer}
         if viewer is None or self._silencing is None or not others:
             return set()
-        flags = self._silencing.flags(viewer, others)
-        return {u for u, f in flags.items() if safety.hidden_everywhere(f)}
+        return self._silencing.blocked_among(viewer, others)
 
     def suggestions(self, uid: str, limit: int) -> list[Suggestion]:
         ranked = self._graph.suggestions(uid, limit)
