@@ -11,13 +11,14 @@ keys of a call by it and run one script or command per group, which on one Redis
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeAlias, cast
+from typing import TYPE_CHECKING, TypeAlias
 
 import neo4j
 import redis
 from google.cloud import firestore
 from redis.cluster import RedisCluster
-from redis.crc import key_slot
+
+from shared.adapters.redis_nodes import slot
 
 if TYPE_CHECKING:
     RedisClient: TypeAlias = redis.Redis[bytes]
@@ -51,25 +52,8 @@ def is_cluster(client: object) -> bool:
 def slot_of(client: object) -> Callable[[str], int]:
     """The hash slot of a key on a cluster; 0 for every key on a single Redis (one group)."""
     if is_cluster(client):
-        return lambda k: int(key_slot(k.encode()))
+        return slot
     return lambda k: 0
-
-
-def node_client(client: object) -> Callable[[str], RedisClient]:
-    """The single-node client that serves a key: the client itself on one Redis, the key's
-    master's connection on a cluster (from the cluster client's slot map, which it refreshes
-    on MOVED). For hot paths that pipeline per node themselves (the cluster pipeline costs
-    ~90 µs of client CPU per command); they fall back to the cluster client on any error."""
-    if isinstance(client, RedisCluster):
-        nodes = client.nodes_manager
-
-        def of(k: str) -> RedisClient:
-            node = nodes.get_node_from_slot(key_slot(k.encode()))  # type: ignore[arg-type]
-            return cast(RedisClient, node.redis_connection)
-
-        return of
-    single = cast(RedisClient, client)
-    return lambda k: single
 
 
 def neo4j_driver(uri: str, user: str, password: str) -> Neo4jDriver:

@@ -48,7 +48,8 @@ from redis.exceptions import NoScriptError
 from shared import ids
 from shared.adapters import lua
 from shared.adapters import redis_keys as keys
-from shared.adapters.clients import node_client, slot_of
+from shared.adapters.clients import slot_of
+from shared.adapters.redis_nodes import NodePipelines
 from shared.adapters.redis_cards import card_of
 from shared.adapters.redis_engagement import engagement_of, read_fields
 from shared.config import Settings
@@ -148,7 +149,7 @@ class RedisTimelines:
         self.r = client
         self.s = settings
         self._slot = slot_of(client)
-        self._node = node_client(client)
+        self._nodes = NodePipelines(client)
         self._script = {n: client.register_script(lua.source(n)) for n in self.SCRIPTS}
         self._sha = {n: hashlib.sha1(lua.source(n).encode()).hexdigest() for n in self.SCRIPTS}
         # The read round reads each post's engagement with its body (devstack's benchmark turns
@@ -190,21 +191,37 @@ class RedisTimelines:
             groups[self._slot(key(it))].append(it)
         return list(groups.values())
 
+    def _load_scripts(self) -> None:
+        """Every script on every master (SCRIPT LOAD is not replicated: a promoted replica or a
+        new node does not know them)."""
+        for n in self.SCRIPTS:
+            self.r.script_load(lua.source(n))  # type: ignore[no-untyped-call]
+
     def _pipelined(self, fill: Callable[[Any], object]) -> list[Any]:
-        """Queue commands with ``fill(pipe)`` and send them: one round trip per node."""
+        """Queue commands with ``fill(pipe)`` and send them: one plain pipeline per node, all
+        nodes at once (``redis_nodes``). On any error (a node moved, failed or is busy, or a
+        script unknown to a node) the same commands go through the client's own pipeline, which
+        follows redirections and refreshes the slot map; the engine's writes are idempotent."""
+        rec = self._nodes.recorder()
+        fill(rec)
+        stack = list(rec.command_stack)
+        try:
+            return self._nodes.execute(stack)
+        except NoScriptError:
+            self._load_scripts()
+        except redis.exceptions.RedisError:
+            pass
         for attempt in (0, 1):
             pipe = self.r.pipeline(transaction=False)
-            fill(pipe)
+            for args, options in stack:
+                pipe.execute_command(*args, **options)
             try:
                 res: list[Any] = pipe.execute()
                 return res
             except NoScriptError:
-                # A node that never loaded the scripts (a promoted replica: SCRIPT LOAD is not
-                # replicated). Load them on every master; the engine's writes are idempotent.
                 if attempt:
                     raise
-                for n in self.SCRIPTS:
-                    self.r.script_load(lua.source(n))  # type: ignore[no-untyped-call]
+                self._load_scripts()
         raise AssertionError("unreachable")
 
     def _mget(self, ks: Sequence[str]) -> list[bytes | None]:
@@ -411,35 +428,14 @@ class RedisTimelines:
     def _write_round(self, live: Sequence[tuple[str, int, Sequence[str]]]) -> int:
         """Every slot group of every batch in one pipeline (per node), then their follow-up."""
         grouped = [(op, pid, self._by_slot(rs, keys.home)) for op, pid, rs in live]
-        # The hot path: one plain pipeline per node (on one Redis: one), the script runs in
-        # slot groups; any error (MOVED/ASK after a failover or resharding, TRYAGAIN, NOSCRIPT,
-        # a dead node) falls back to the cluster client's pipeline, which follows redirections.
-        per_node: dict[int, tuple[Any, list[tuple[str, int, list[list[str]]]]]] = {}
-        for op, pid, groups in grouped:
-            for g in groups:
-                node = self._node(keys.home(g[0]))
-                per_node.setdefault(id(node), (node, []))[1].append((op, pid, [g]))
-        try:
-            done: list[tuple[str, int, list[str], Any]] = []
-            for node, calls in per_node.values():
-                pipe = node.pipeline(transaction=False)
-                for op, pid, groups in calls:
-                    self._queue_write(pipe, op, pid, groups)
-                res = pipe.execute()
-                done += [(op, pid, gs[0], x) for (op, pid, gs), x in zip(calls, res, strict=True)]
-        except redis.exceptions.RedisError:
-            done = []
 
-        if not done:
+        def fill(pipe: Any) -> None:
+            for op, pid, groups in grouped:
+                self._queue_write(pipe, op, pid, groups)
 
-            def fill(pipe: Any) -> None:
-                for op, pid, groups in grouped:
-                    self._queue_write(pipe, op, pid, groups)
-
-            flat = [(op, pid, g) for op, pid, groups in grouped for g in groups]
-            res = self._pipelined(fill)
-            done = [(op, pid, g, x) for (op, pid, g), x in zip(flat, res, strict=True)]
-        return self._settle(done)
+        flat = [(op, pid, g) for op, pid, groups in grouped for g in groups]
+        res = self._pipelined(fill)
+        return self._settle([(op, pid, g, x) for (op, pid, g), x in zip(flat, res, strict=True)])
 
     # ---- follow graph --------------------------------------------------------------------
 

@@ -7,11 +7,7 @@
 --     at a score boundary), so an entry scoring at or above the head's lowest score can only be
 --     in the head: the writer's hot path checks the head alone;
 --   * the pieces are contiguous from 1, and there is no piece when the head is empty.
-local call = redis.call
-local HEAD_MAX = 120    -- a head holding more is spilled (the listpack limit is 128)
-local HEAD_KEEP = 32    -- what a spill leaves in the head (a page of 20 reads it alone)
-local HEAD_FILL = 64    -- a rewritten timeline: the head's share (room for 56 inserts)
-local PIECE_FILL = 100  -- and each piece's
+-- #include bounds
 
 -- a newer than b (score, then member as the id it is: length, then bytes)
 local function newer(as, am, bs, bm)
