@@ -23,13 +23,20 @@ from functools import lru_cache
 from typing import Any
 
 import redis
+from redis.client import EMPTY_RESPONSE, NEVER_DECODE
 from redis.cluster import RedisCluster
 from redis.crc import key_slot
 
 try:
     from hiredis import pack_command as _hiredis_pack
 except ImportError:  # pragma: no cover - the functions' requirements pin hiredis
-    _hiredis_pack = None
+    _hiredis_pack = None  # type: ignore[assignment]
+try:  # redis-py's hiredis reply parser, read directly by _replies (redis==8.1.0 is pinned)
+    from redis._parsers.hiredis import NOT_ENOUGH_DATA as _NOT_ENOUGH_DATA
+    from redis._parsers.hiredis import _HiredisParser
+except ImportError:  # pragma: no cover
+    _HiredisParser = None  # type: ignore[assignment,misc]
+    _NOT_ENOUGH_DATA = None
 
 Command = tuple[tuple[Any, ...], dict[str, Any]]  # (args, options) as a pipeline stacks them
 
@@ -61,6 +68,9 @@ class NodePipelines:
         self._cluster: RedisCluster[bytes] | None = (
             client if isinstance(client, RedisCluster) else None
         )
+        # slot -> the client of its master, filled from the cluster client's map as slots are
+        # met and forgotten on any error (the fallback then refreshes that map)
+        self._masters: dict[int, redis.Redis[bytes]] = {}
 
     def _default(self) -> redis.Redis[bytes]:
         if self._cluster is None:
@@ -72,39 +82,56 @@ class NodePipelines:
         """A pipeline to queue commands on; hand its ``command_stack`` to ``execute``."""
         return self._default().pipeline(transaction=False)
 
-    def _node(self, args: Sequence[Any]) -> redis.Redis[bytes]:
-        if self._cluster is None:
-            return self._client  # type: ignore[no-any-return]
-        k = key_of(args)
-        if k is None:
-            return self._default()
-        node = self._cluster.nodes_manager.get_node_from_slot(slot(k))
-        conn = node.redis_connection
-        if conn is None:  # a node the map knows but never connected to: the fallback does it
+    def _master(self, s: int) -> redis.Redis[bytes]:
+        assert self._cluster is not None
+        node = self._cluster.nodes_manager.get_node_from_slot(s)  # type: ignore[arg-type]
+        if node.redis_connection is None:  # known, never connected: the fallback does it
             raise redis.exceptions.ConnectionError(f"no connection to {node.name}")
-        return conn  # type: ignore[no-any-return]
+        conn: redis.Redis[bytes] = node.redis_connection
+        self._masters[s] = conn
+        return conn
+
+    def _groups(self, stack: Sequence[Command]) -> list[tuple[redis.Redis[bytes], list[int]]]:
+        if self._cluster is None:
+            return [(self._client, list(range(len(stack))))]
+        groups: dict[int, tuple[redis.Redis[bytes], list[int]]] = {}
+        masters = self._masters
+        for i, (args, _) in enumerate(stack):
+            k = key_of(args)
+            if k is None:
+                node = self._default()
+            else:
+                s = slot(k)
+                node = masters.get(s) or self._master(s)
+            g = groups.get(id(node))
+            if g is None:
+                g = groups[id(node)] = (node, [])
+            g[1].append(i)
+        return list(groups.values())
 
     def execute(self, stack: Sequence[Command]) -> list[Any]:
         """The replies of ``stack``, in its order; raises on the first error reply or failed
         connection (the connections used are then dropped, not reused half-read)."""
-        groups: dict[int, tuple[redis.Redis[bytes], list[int]]] = {}
-        for i, (args, _) in enumerate(stack):
-            node = self._node(args)
-            groups.setdefault(id(node), (node, []))[1].append(i)
         out: list[Any] = [None] * len(stack)
         sent: list[tuple[redis.Redis[bytes], Any, list[int]]] = []
         failed = False
         try:
-            for node, idx in groups.values():
+            for node, idx in self._groups(stack):
                 conn = node.connection_pool.get_connection()
                 sent.append((node, conn, idx))
                 conn.send_packed_command([_pack(conn, [stack[i][0] for i in idx])])
             for node, conn, idx in sent:
-                for i in idx:
+                callbacks = node.response_callbacks
+                for i, reply in zip(idx, _replies(conn, len(idx)), strict=True):
                     args, opts = stack[i]
-                    out[i] = node.parse_response(conn, args[0], **dict(opts))
+                    if opts and (NEVER_DECODE in opts or EMPTY_RESPONSE in opts):
+                        raise ValueError(f"{args[0]}: options this path does not parse: {opts}")
+                    # what parse_response does, without its per-reply layers
+                    cb = callbacks.get(args[0])
+                    out[i] = reply if cb is None else cb(reply, **_options(opts))
         except BaseException:
             failed = True
+            self._masters.clear()
             raise
         finally:
             for node, conn, _ in sent:
@@ -112,6 +139,32 @@ class NodePipelines:
                     conn.disconnect()
                 node.connection_pool.release(conn)
         return out
+
+
+def _replies(conn: Any, n: int) -> list[Any]:
+    """``n`` replies read off ``conn``; the first error reply is raised. Straight from the
+    connection's hiredis reader when it has one (redis-py 8.1's parser: ``_reader``,
+    ``read_from_socket``), which costs a C call a reply instead of six Python ones."""
+    parser = getattr(conn, "_parser", None)
+    reader = getattr(parser, "_reader", None)
+    if _HiredisParser is None or not isinstance(parser, _HiredisParser) or reader is None:
+        return [conn.read_response() for _ in range(n)]
+    out: list[Any] = []
+    gets, fill = reader.gets, parser.read_from_socket
+    while len(out) < n:
+        reply = gets()
+        if reply is _NOT_ENOUGH_DATA:
+            fill()  # type: ignore[no-untyped-call]
+        elif isinstance(reply, Exception):
+            raise reply
+        else:
+            out.append(reply)
+    return out
+
+
+def _options(opts: dict[str, Any]) -> dict[str, Any]:
+    """A command's options as its reply parser takes them (``keys`` serves the client cache)."""
+    return {k: v for k, v in opts.items() if k != "keys"} if opts else opts
 
 
 def _pack(conn: Any, commands: Sequence[tuple[Any, ...]]) -> bytes:

@@ -49,9 +49,9 @@ from shared import ids
 from shared.adapters import lua
 from shared.adapters import redis_keys as keys
 from shared.adapters.clients import slot_of
-from shared.adapters.redis_nodes import NodePipelines
 from shared.adapters.redis_cards import card_of
 from shared.adapters.redis_engagement import engagement_of, read_fields
+from shared.adapters.redis_nodes import NodePipelines
 from shared.config import Settings
 from shared.domain.fanout import Mode
 from shared.domain.model import Mention, Post, User
@@ -209,12 +209,16 @@ class RedisTimelines:
             return self._nodes.execute(stack)
         except NoScriptError:
             self._load_scripts()
+            try:
+                return self._nodes.execute(stack)
+            except redis.exceptions.RedisError:
+                pass
         except redis.exceptions.RedisError:
             pass
         for attempt in (0, 1):
             pipe = self.r.pipeline(transaction=False)
             for args, options in stack:
-                pipe.execute_command(*args, **options)
+                pipe.execute_command(*args, **options)  # type: ignore[no-untyped-call]
             try:
                 res: list[Any] = pipe.execute()
                 return res
@@ -378,6 +382,9 @@ class RedisTimelines:
         for op, pid, g, res in done:
             if op != "add":
                 total += max(0, int(res))
+                continue
+            if isinstance(res, int):  # every head covered the post, none past its bound
+                total += res
                 continue
             total += int(res[0])
             slow, full = [g[int(i) - 1] for i in res[1]], [g[int(i) - 1] for i in res[2]]

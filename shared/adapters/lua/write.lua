@@ -7,7 +7,8 @@
 -- bound must spill; the caller sends those recipients to pieces_put.lua with their pieces' keys
 -- (docs/timeline.md "Pieces"). The post's tombstone (its own slot) is checked by the caller
 -- first.
--- Returns {written, {indexes of KEYS to put the slow way}, {indexes of KEYS to spill}}.
+-- Returns {written, {indexes of KEYS to put the slow way}, {indexes of KEYS to spill}}, or just
+-- written when both are empty (the usual reply; on a cluster, one per recipient).
 -- #include bounds
 local pid, score = ARGV[1], ARGV[2]
 local bound = math.min(HEAD_MAX, tonumber(ARGV[3])) -- a head past it spills
@@ -20,4 +21,5 @@ for i = 1, #KEYS do
     full[#full + 1] = i
   end
 end
+if #slow == 0 and #full == 0 then return #KEYS end
 return {#KEYS, slow, full}

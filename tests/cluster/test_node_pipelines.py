@@ -1,0 +1,88 @@
+"""The engine talks to a cluster one plain pipeline per master (shared.adapters.redis_nodes):
+every master gets its own recipients' scripts, nothing asks the server for a command's keys,
+and a slot map gone stale (a slot moved behind the client's back) still ends right, through
+the cluster client's fallback."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+from devstack import services
+from shared.adapters import redis_keys as keys
+from shared.adapters.redis_nodes import NodePipelines, key_of, slot
+from tests.timeline.conftest import make_engine, make_id
+
+
+def _stats(port: int) -> dict[str, int]:
+    with redis.Redis(port=port) as r:
+        raw = r.info("commandstats")
+    return {k: int(v["calls"]) for k, v in raw.items()}
+
+
+def _masters(cluster: services.RedisCluster) -> list[int]:
+    out = []
+    for port in cluster.ports:
+        with redis.Redis(port=port) as r:
+            if r.info("replication")["role"] == "master":
+                out.append(port)
+    return out
+
+
+def test_a_fanout_goes_one_pipeline_per_master_without_command_getkeys(
+    redis_cluster: services.RedisCluster,
+) -> None:
+    e = make_engine(redis_cluster.url)
+    readers = [f"np{i}" for i in range(300)]
+    for u in readers:
+        e.tl.touch(u)
+    e.tl.apply_batch("add", make_id(int(time.time() * 1000)), readers)  # loads the scripts
+    masters = _masters(redis_cluster)
+    before = {p: _stats(p) for p in masters}
+    pid = make_id(int(time.time() * 1000))
+    assert e.tl.apply_batch("add", pid, readers) == len(readers)
+    after = {p: _stats(p) for p in masters}
+    evalsha = [
+        after[p].get("cmdstat_evalsha", 0) - before[p].get("cmdstat_evalsha", 0) for p in masters
+    ]
+    getkeys = sum(
+        after[p].get("cmdstat_command|getkeys", 0) - before[p].get("cmdstat_command|getkeys", 0)
+        for p in masters
+    )
+    assert getkeys == 0
+    # one script per slot group, and every master served its share of the 300 readers
+    groups = len({slot(keys.home(u)) for u in readers})
+    assert sum(evalsha) == groups
+    assert all(n > 0 for n in evalsha)
+    assert all(pid in e.tl.home_ids(u) for u in readers)
+
+
+def test_a_stale_slot_map_falls_back_to_the_cluster_client(
+    redis_cluster: services.RedisCluster,
+) -> None:
+    e = make_engine(redis_cluster.url)
+    readers = [f"st{i}" for i in range(50)]
+    for u in readers:
+        e.tl.touch(u)
+    nodes = e.tl._nodes
+    # point every slot at one master: most commands now land on a node that answers MOVED
+    wrong = NodePipelines(e.r)
+    one = wrong._master(slot(keys.home(readers[0])))
+    wrong._masters.update({s: one for s in range(16384)})
+    e.tl._nodes = wrong
+    try:
+        pid = make_id(int(time.time() * 1000))
+        assert e.tl.apply_batch("add", pid, readers) == len(readers)
+        assert len(wrong._masters) < 16384  # the wrong map was dropped at the first MOVED
+    finally:
+        e.tl._nodes = nodes
+    assert all(e.tl.home_ids(u) == [pid] for u in readers)
+
+
+def test_commands_are_routed_by_their_key() -> None:
+    assert key_of(("EVALSHA", "abc", 2, "tl:{a}", "tl:{a}:1", 5)) == "tl:{a}"
+    assert key_of(("EVALSHA", "abc", 0, 5)) is None
+    assert key_of(("OBJECT", "ENCODING", "tl:{a}")) == "tl:{a}"
+    assert key_of(("HMGET", "pc:{a}", "h")) == "pc:{a}"
+    assert slot("tl:{a}") == slot(b"ut:{a}")
