@@ -3,7 +3,7 @@
 Same workload on both: 3,000 users active, posts each fanned out to 1,000 of them in one
 ``apply_batches`` call; CPU per timeline entry of the Redis servers (their /proc utime+stime)
 and of this client process, side by side; keys and memory per shard; home read p50/p99 with
-100 followees of which 10 pull. Prints one JSON object. ``python -m devstack.bench_cluster``.
+300 followees of which 50 pull. Prints one JSON object. ``python -m devstack.bench_cluster``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from shared.usecases.timeline import TimelineReader
 from tests.timeline.fakes import MemGraph, MemPosts
 
 USERS, FANOUT, POSTS = 3000, 1000, 300
+FOLLOWEES, PULL = 300, 50  # the home read the issue sets: 300 followees, 50 of them pull
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -75,13 +76,13 @@ def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
                 continue
             shards.append({"port": port, "keys": node.dbsize(),
                            "used_memory": node.info("memory")["used_memory"]})  # fmt: skip
-    # home reads: 100 followees, 10 of them pull authors with own timelines
+    # home reads: FOLLOWEES followees, PULL of them pull authors with own timelines
     graph, store = MemGraph(), MemPosts()
     reader = TimelineReader(tl, graph, store, RedisProfileCards(r))
-    for u in ["reader", *(f"a{j}" for j in range(100))]:
+    for u in ["reader", *(f"a{j}" for j in range(FOLLOWEES))]:
         graph.add_user(u)
     posts = []
-    for j in range(100):
+    for j in range(FOLLOWEES):
         graph.follow("reader", f"a{j}")
         for n in range(20):
             ms = t0 - (j * 20 + n) * 1000
@@ -89,17 +90,19 @@ def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
     for p in posts:
         store.add(p)
     tl.cache_posts(posts)
-    for j in range(10):
+    for j in range(PULL):
         tl.restore_author(f"a{j}", [p for p in posts if p.author_id == f"a{j}"], puller=True)
-    tl.regenerate("reader", [f"a{j}" for j in range(100)])
-    tl.store_followees("reader", [f"a{j}" for j in range(100)])
+    tl.regenerate("reader", [f"a{j}" for j in range(FOLLOWEES)])
+    tl.store_followees("reader", [f"a{j}" for j in range(FOLLOWEES)])
     for _ in range(50):
         reader.home("reader", 20, None)
     lat = []
+    rs0, rc0 = _cpu_s(pids), _client_cpu()
     for _ in range(500):
         t = time.perf_counter()
         reader.home("reader", 20, None)
         lat.append((time.perf_counter() - t) * 1000)
+    rs1, rc1 = _cpu_s(pids), _client_cpu()
     lat.sort()
     r.close()
     return {
@@ -110,6 +113,7 @@ def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
         "wall_entries_per_s": entries / (w1 - w0),
         "shards": shards,
         "home_read_ms": {"p50": statistics.median(lat), "p99": lat[int(len(lat) * 0.99)]},
+        "home_read_cpu_ms": {"redis": (rs1 - rs0) / 500 * 1e3, "client": (rc1 - rc0) / 500 * 1e3},
     }
 
 

@@ -51,6 +51,10 @@ class Settings:
     # How old a post count shown in a list page (followers, following, suggestions) may be;
     # 0 reads every count from the store (shared/adapters/redis_post_counts.py).
     list_count_ttl_s: int = field(default_factory=lambda: _int("LIST_COUNT_TTL_SECONDS", 30))
+    # How long a timeline process may take "not a pull-mode author" as still true without asking
+    # Redis again (a reader's 300 followees are 300 slots on a cluster): a post of an author who
+    # just turned to pull mode can reach another process's readers this much later. 0: always ask.
+    pull_flag_cache_ms: int = field(default_factory=lambda: _int("PULL_FLAG_CACHE_MS", 2000))
     backfill_limit: int = field(default_factory=lambda: _int("BACKFILL_LIMIT", 200))
     # Posts per user per window (verified accounts; the rest of the write limits below).
     post_rate_limit: int = field(default_factory=lambda: _int("POST_RATE_LIMIT", 30))

@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar, cast
@@ -77,6 +78,8 @@ HEAD_SLACK = 8  # inserts a home timeline's head may take between spills (lua/pi
 REPOSTERS_READ = 512  # a post with more reposters is asked for the reader's followees only
 REPOSTERS_CARDS = 3  # cards read with a page's reposts, per original (newest reposters first)
 SENTINEL = ""  # user ids have min length 1, so "" is never a followee
+PULL_FLAG_KEEP_S = 600.0  # how long a known pull-mode author is not asked about again
+PULL_FLAGS_HELD = 200_000  # authors whose flag a process remembers (then it starts afresh)
 
 
 def _s(v: bytes | str) -> str:
@@ -150,6 +153,8 @@ class RedisTimelines:
         self.s = settings
         self._slot = slot_of(client)
         self._nodes = NodePipelines(client)
+        # author -> (pull mode?, until when that answer holds): pull_authors_of's cache
+        self._pull_flags: dict[str, tuple[bool, float]] = {}
         self._script = {n: client.register_script(lua.source(n)) for n in self.SCRIPTS}
         self._sha = {n: hashlib.sha1(lua.source(n).encode()).hexdigest() for n in self.SCRIPTS}
         # The read round reads each post's engagement with its body (devstack's benchmark turns
@@ -320,6 +325,7 @@ class RedisTimelines:
         pullers = sorted({decisions[i][1] for i, m in enumerate(final) if m == Mode.PULL})
         if pullers:
             self._pipelined(lambda p: [p.set(keys.author_mode(a), b"1") for a in pullers])
+            self._note_pullers(pullers)
         return final
 
     def delete_post(self, post_id: int, author_id: str) -> Mode | None:
@@ -487,12 +493,14 @@ class RedisTimelines:
     def reader_state(self, uid: str) -> ReaderState:
         """The reader's slot in one pipeline (followee cache, activity), then the pull-mode
         flags of the followees (one MGET per slot group, pipelined)."""
-        pipe = self.r.pipeline(transaction=False)
-        pipe.sismember(keys.followees(uid), SENTINEL)
-        pipe.smembers(keys.followees(uid))
-        # Refresh activity only if present: a lapsed reader must first be regenerated.
-        pipe.set(keys.active(uid), b"1", ex=self.act_ttl, xx=True, get=True)
-        cached, members, active = pipe.execute()
+
+        def fill(pipe: Any) -> None:
+            pipe.sismember(keys.followees(uid), SENTINEL)
+            pipe.smembers(keys.followees(uid))
+            # Refresh activity only if present: a lapsed reader must first be regenerated.
+            pipe.set(keys.active(uid), b"1", ex=self.act_ttl, xx=True, get=True)
+
+        cached, members, active = self._pipelined(fill)
         fl = sorted(_s(m) for m in members if m != b"")
         return ReaderState(
             pull_authors=self.pull_authors_of(fl),
@@ -509,12 +517,14 @@ class RedisTimelines:
         """(which ``authors`` the reader follows, their profile cards), one round trip."""
         if not authors:
             return set(), {}
-        pipe = self.r.pipeline(transaction=False)
-        for a in authors:
-            pipe.hmget(keys.card(a), ["h", "d", "a"])
-        if reader is not None:
-            pipe.smismember(keys.followees(reader), list(authors))  # type: ignore[no-untyped-call]
-        res = pipe.execute()
+
+        def fill(pipe: Any) -> None:
+            for a in authors:
+                pipe.hmget(keys.card(a), ["h", "d", "a"])
+            if reader is not None:
+                pipe.smismember(keys.followees(reader), list(authors))
+
+        res = self._pipelined(fill)
         cards = {}
         for a, fields in zip(authors, res[: len(authors)], strict=True):
             c = card_of(a, fields)
@@ -529,8 +539,24 @@ class RedisTimelines:
         fl = list(followees)
         if not fl:
             return []
-        flags = self._mget([keys.author_mode(a) for a in fl])
-        return [a for a, f in zip(fl, flags, strict=True) if f is not None]
+        now = time.monotonic()
+        known = self._pull_flags
+        ask = [a for a in fl if known.get(a, (False, 0.0))[1] <= now]
+        if ask:
+            flags = self._mget([keys.author_mode(a) for a in ask])
+            fresh = now + self.s.pull_flag_cache_ms / 1000
+            if len(known) + len(ask) > PULL_FLAGS_HELD:
+                known.clear()
+            for a, f in zip(ask, flags, strict=True):
+                # a pull-mode flag is never unset: a yes is kept; a no only briefly
+                known[a] = (True, now + PULL_FLAG_KEEP_S) if f is not None else (False, fresh)
+        return [a for a in fl if known.get(a, (False, 0.0))[0]]
+
+    def _note_pullers(self, authors: Iterable[str]) -> None:
+        """This process set these authors' pull-mode flags: its own readers see them at once."""
+        until = time.monotonic() + PULL_FLAG_KEEP_S
+        for a in authors:
+            self._pull_flags[a] = (True, until)
 
     def touch(self, uid: str) -> None:
         """The user just read: keep them in fan-out for ``inactive_days`` more."""
@@ -659,16 +685,17 @@ class RedisTimelines:
         return r.merged, r.runs
 
     def cache_posts(self, posts: Iterable[Post]) -> None:
-        pipe = self.r.pipeline(transaction=False)
-        n = 0
-        for p in posts:
-            n += 1
-            if p.deleted:
-                pipe.set(keys.tombstone(p.id), b"1", ex=MODE_TTL_S)
-            else:
-                pipe.set(keys.post_body(p.id), _body(p), ex=POST_CACHE_TTL_S)
-        if n:
-            pipe.execute()
+        ps = list(posts)
+
+        def fill(pipe: Any) -> None:
+            for p in ps:
+                if p.deleted:
+                    pipe.set(keys.tombstone(p.id), b"1", ex=MODE_TTL_S)
+                else:
+                    pipe.set(keys.post_body(p.id), _body(p), ex=POST_CACHE_TTL_S)
+
+        if ps:
+            self._pipelined(fill)
 
     # ---- regeneration and rebuild --------------------------------------------------------
 
@@ -726,15 +753,19 @@ class RedisTimelines:
         """Replace the author's own timeline with ``posts`` (the live ones), cache their bodies,
         and flag the author as pull-mode (``am``) when ``puller`` (the rebuild runbook)."""
         live = [p for p in posts if not p.deleted]
-        pipe = self.r.pipeline(transaction=False)
-        pipe.delete(keys.own(uid))
-        if live:
-            pipe.zadd(keys.own(uid), {str(p.id): ids.timestamp_ms(p.id) for p in live})
+
+        def fill(pipe: Any) -> None:  # one node keeps the order of the own timeline's two
+            pipe.delete(keys.own(uid))
+            if live:
+                pipe.zadd(keys.own(uid), {str(p.id): ids.timestamp_ms(p.id) for p in live})
+            if puller:
+                pipe.set(keys.author_mode(uid), b"1")
+            for p in live:
+                pipe.set(keys.post_body(p.id), _body(p), ex=POST_CACHE_TTL_S)
+
+        self._pipelined(fill)
         if puller:
-            pipe.set(keys.author_mode(uid), b"1")
-        for p in live:
-            pipe.set(keys.post_body(p.id), _body(p), ex=POST_CACHE_TTL_S)
-        pipe.execute()
+            self._note_pullers([uid])
 
     # ---- reposts (issue 20; docs/timeline.md "Reposts") ----------------------------------
 
