@@ -75,6 +75,11 @@ POST_CACHE_TTL_S = 3 * 86400
 MODE_TTL_S = 40 * 86400
 REGEN_LOCK_S = 60
 HEAD_SLACK = 8  # inserts a home timeline's head may take between spills (lua/pieces.lua)
+HEAD_MAX = lua.constant("bounds", "HEAD_MAX")  # a head holding more spills
+# A post younger than this is added to the heads with plain commands: no spill moves an entry
+# younger than FRESH_KEEP_MS (lua/bounds.lua) out of a head; the 20 s between the two are
+# the margin for this process's clock against the server's, and for a stalled process.
+FRESH_MS = lua.constant("bounds", "FRESH_KEEP_MS") - 20_000
 REPOSTERS_READ = 512  # a post with more reposters is asked for the reader's followees only
 REPOSTERS_CARDS = 3  # cards read with a page's reposts, per original (newest reposters first)
 SENTINEL = ""  # user ids have min length 1, so "" is never a followee
@@ -365,13 +370,24 @@ class RedisTimelines:
 
     # ---- writer --------------------------------------------------------------------------
 
-    def _queue_write(self, pipe: Any, op: str, post_id: int, groups: list[list[str]]) -> None:
+    def _queue_write(
+        self, pipe: Any, op: str, post_id: int, groups: list[list[str]], young: bool
+    ) -> None:
         """Per slot group: adds go to the heads alone (write.lua, the hot path), removals to
-        every piece (pieces_remove.lua)."""
+        every piece (pieces_remove.lua). A young post (``FRESH_MS``) has its place in the head,
+        so a group of one (on a cluster, nearly every recipient) gets a plain ZADD and a ZCARD,
+        not a script: a script run costs a cluster node ~3 µs before its first command."""
         if op == "add":
-            args = [post_id, ids.timestamp_ms(post_id), self.cap]
+            ms = ids.timestamp_ms(post_id)
+            args = [post_id, ms, self.cap, 1 if young else 0]
+            stack = pipe.command_stack
             for g in groups:
-                self._call(pipe, "write", keys.homes(g), args)
+                if young and len(g) == 1:
+                    k = keys.home(g[0])
+                    stack.append((("ZADD", k, ms, post_id), {}))
+                    stack.append((("ZCARD", k), {}))
+                else:
+                    self._call(pipe, "write", keys.homes(g), args)
         else:
             for g in groups:
                 ks = [k for u in g for k in self._home(u)]
@@ -440,15 +456,28 @@ class RedisTimelines:
 
     def _write_round(self, live: Sequence[tuple[str, int, Sequence[str]]]) -> int:
         """Every slot group of every batch in one pipeline (per node), then their follow-up."""
-        grouped = [(op, pid, self._by_slot(rs, keys.home)) for op, pid, rs in live]
+        now = time.time() * 1000
+        grouped = [
+            (op, pid, self._by_slot(rs, keys.home), ids.timestamp_ms(pid) > now - FRESH_MS)
+            for op, pid, rs in live
+        ]
 
         def fill(pipe: Any) -> None:
-            for op, pid, groups in grouped:
-                self._queue_write(pipe, op, pid, groups)
+            for op, pid, groups, young in grouped:
+                self._queue_write(pipe, op, pid, groups, young)
 
-        flat = [(op, pid, g) for op, pid, groups in grouped for g in groups]
-        res = self._pipelined(fill)
-        return self._settle([(op, pid, g, x) for (op, pid, g), x in zip(flat, res, strict=True)])
+        res = iter(self._pipelined(fill))
+        bound = min(HEAD_MAX, self.cap)
+        done: list[tuple[str, int, list[str], Any]] = []
+        for op, pid, groups, young in grouped:
+            for g in groups:
+                if op == "add" and young and len(g) == 1:
+                    next(res)  # added or there already: either way the post is in the head
+                    # past the bound (or still, a follow-up having been lost): spill
+                    done.append((op, pid, g, [1, [], [1]] if int(next(res)) > bound else 1))
+                else:
+                    done.append((op, pid, g, next(res)))
+        return self._settle(done)
 
     # ---- follow graph --------------------------------------------------------------------
 

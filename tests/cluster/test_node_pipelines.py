@@ -6,7 +6,9 @@ the cluster client's fallback."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 
+import pytest
 import redis
 
 from devstack import services
@@ -30,31 +32,35 @@ def _masters(cluster: services.RedisCluster) -> list[int]:
     return out
 
 
+def _calls(masters: list[int], before: dict[int, dict[str, int]], name: str) -> list[int]:
+    return [_stats(p).get(name, 0) - before[p].get(name, 0) for p in masters]
+
+
+@pytest.mark.parametrize("young", [True, False])
 def test_a_fanout_goes_one_pipeline_per_master_without_command_getkeys(
-    redis_cluster: services.RedisCluster,
+    redis_cluster: services.RedisCluster, young: bool
 ) -> None:
+    """A young post goes to a lone recipient of its slot as a plain ZADD (and ZCARD); an older
+    one, and a slot shared by several recipients, as one write.lua run per slot."""
     e = make_engine(redis_cluster.url)
-    readers = [f"np{i}" for i in range(300)]
+    readers = [f"np{young}{i}" for i in range(300)]
     for u in readers:
         e.tl.touch(u)
-    e.tl.apply_batch("add", make_id(int(time.time() * 1000)), readers)  # loads the scripts
+    e.tl.apply_batch("add", make_id(int(time.time() * 1000) - 3_600_000), readers)  # scripts
     masters = _masters(redis_cluster)
     before = {p: _stats(p) for p in masters}
-    pid = make_id(int(time.time() * 1000))
+    ms = int(time.time() * 1000) - (0 if young else 60_000)
+    pid = make_id(ms)
     assert e.tl.apply_batch("add", pid, readers) == len(readers)
-    after = {p: _stats(p) for p in masters}
-    evalsha = [
-        after[p].get("cmdstat_evalsha", 0) - before[p].get("cmdstat_evalsha", 0) for p in masters
-    ]
-    getkeys = sum(
-        after[p].get("cmdstat_command|getkeys", 0) - before[p].get("cmdstat_command|getkeys", 0)
-        for p in masters
-    )
-    assert getkeys == 0
-    # one script per slot group, and every master served its share of the 300 readers
-    groups = len({slot(keys.home(u)) for u in readers})
-    assert sum(evalsha) == groups
-    assert all(n > 0 for n in evalsha)
+    evalsha = _calls(masters, before, "cmdstat_evalsha")
+    zadd = _calls(masters, before, "cmdstat_zadd")
+    assert sum(_calls(masters, before, "cmdstat_command|getkeys")) == 0
+    sizes = Counter(slot(keys.home(u)) for u in readers).values()
+    lone = sum(1 for n in sizes if n == 1)
+    # (commandstats counts a script's own ZADDs too)
+    assert sum(evalsha) == (len(sizes) - lone if young else len(sizes))
+    assert sum(zadd) == len(readers)
+    assert all(a + b > 0 for a, b in zip(evalsha, zadd, strict=True))  # every master served
     assert all(pid in e.tl.home_ids(u) for u in readers)
 
 

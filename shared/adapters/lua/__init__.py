@@ -9,6 +9,7 @@ pieces live once, in pieces.lua, and every script that touches one includes them
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 
@@ -21,3 +22,11 @@ def source(name: str) -> str:
         source(line.split()[2]) if line.startswith("-- #include ") else line
         for line in text.splitlines(keepends=True)
     )
+
+
+def constant(name: str, var: str) -> int:
+    """The integer ``local VAR = N`` of ``<name>.lua``: a bound both sides use lives there once."""
+    m = re.search(rf"^local {var} = (\d+)", source(name), re.MULTILINE)
+    if m is None:
+        raise LookupError(f"{name}.lua has no integer {var}")
+    return int(m.group(1))

@@ -6,6 +6,16 @@ local HEAD_MAX = 120    -- a head holding more is spilled (the listpack limit is
 local HEAD_KEEP = 32    -- what a spill leaves in the head (a page of 20 reads it alone)
 local HEAD_FILL = 64    -- a rewritten timeline: the head's share (room for 56 inserts)
 local PIECE_FILL = 100  -- and each piece's
+-- No spill or rewrite moves an entry younger than this (by the server's clock) out of the head:
+-- so an entry that young belongs in the head, and the writer adds one with a plain ZADD, no
+-- script (shared/adapters/redis_timeline.py FRESH_MS, shorter by the clocks' margin).
+local FRESH_KEEP_MS = 30000
+
+-- the lowest score the head must keep (now - FRESH_KEEP_MS)
+local function fresh_from()
+  local t = call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - FRESH_KEEP_MS
+end
 
 -- entry id a older than b (decimal ids: shorter is smaller, then the bytes). An entry's score is
 -- its id's millisecond, so ids order exactly as (score, id) do.

@@ -43,11 +43,14 @@ local function gather(ks)
 end
 
 -- replace the timeline by `es` (newest first, distinct, at most the cap): the head gets the
--- newest HEAD_FILL, then pieces of PIECE_FILL; equal scores never straddle two keys
+-- newest HEAD_FILL (and every entry younger than FRESH_KEEP_MS), then pieces of PIECE_FILL;
+-- equal scores never straddle two keys
 local function layout(ks, es)
   local n = live(ks)
   if n > 0 then call('DEL', unpack(ks, 1, n)) end
-  local i, k, size = 1, 1, HEAD_FILL
+  local from, young = fresh_from(), 0
+  while young < #es and es[young + 1][1] >= from do young = young + 1 end
+  local i, k, size = 1, 1, math.max(HEAD_FILL, young)
   while i <= #es do
     local j = math.min(i + size - 1, #es)
     if k >= #ks then j = #es end -- no key left: the last one takes the rest
@@ -91,29 +94,36 @@ local function relist(key)
 end
 
 -- a head past HEAD_MAX becomes piece 1 (RENAME, O(1); the pieces before are renamed one older)
--- and gives its newest HEAD_KEEP entries (cut at a score boundary) to a fresh head: building a
--- key costs O(n^2) in a listpack, so the few newest move, not the many oldest. Then the cap.
--- When every piece key is in use, or the head is so far past its bound (follow-ups lost, or
--- many concurrent writers) that it would make a piece over HEAD_MAX, the timeline is written
--- again in full pieces instead.
+-- and gives its newest HEAD_KEEP entries (cut at a score boundary), and every entry younger
+-- than FRESH_KEEP_MS, to a fresh head: building a key costs O(n^2) in a listpack, so the few
+-- newest move, not the many oldest. Then the cap. When every piece key is in use, or the head
+-- is so far past its bound (follow-ups lost, or many concurrent writers) that it would make a
+-- piece over HEAD_MAX, the timeline is written again in full pieces instead. A head holding
+-- more young entries than HEAD_MAX waits for them to age (it may be a skiplist meanwhile).
 local function spill(ks, cap)
   local head = ks[1]
   local hc = call('ZCARD', head)
   if hc > HEAD_MAX then
     local cut = call('ZRANGE', head, hc - HEAD_KEEP, hc - HEAD_KEEP, 'WITHSCORES')
+    local from = math.min(tonumber(cut[2]), fresh_from())
+    local keep = call('ZCOUNT', head, from, '+inf')
+    if keep > HEAD_MAX then
+      trim(ks, cap)
+      return
+    end
     local n = live(ks)
-    if n == #ks or hc - HEAD_KEEP > HEAD_MAX then -- no key free, or a head far past its bound
+    if n == #ks or hc - keep > HEAD_MAX then -- no key free, or a head far past its bound
       trim(ks, cap)
       layout(ks, gather(ks))
       return
     end
-    local kept = call('ZRANGE', head, cut[2], '+inf', 'BYSCORE', 'WITHSCORES')
+    local kept = call('ZRANGE', head, from, '+inf', 'BYSCORE', 'WITHSCORES')
     if #kept < 2 * hc then -- else every entry has one score: nothing can move
       for i = n, 1, -1 do call('RENAME', ks[i], ks[i + 1]) end
       local flat = {}
       for j = 1, #kept, 2 do flat[#flat + 1] = kept[j + 1]; flat[#flat + 1] = kept[j] end
       zadd_pairs(head, flat)
-      call('ZREMRANGEBYSCORE', ks[2], cut[2], '+inf')
+      call('ZREMRANGEBYSCORE', ks[2], from, '+inf')
     end
   end
   trim(ks, cap)

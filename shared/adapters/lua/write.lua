@@ -1,5 +1,6 @@
 -- One fan-out batch's adds, on one slot: the recipients' home timeline heads that share a hash
--- slot (on a single Redis: all of them). KEYS: heads (tl:{uid}). ARGV: pid, score, cap.
+-- slot (on a single Redis: all of them). KEYS: heads (tl:{uid}). ARGV: pid, score, cap, and
+-- '1' when the post is young (bounds.lua FRESH_KEEP_MS: its place is the head, no check).
 -- Per recipient: the head's oldest id (O(1) in a listpack; compared as ids, not scores: a
 -- score's reply costs a double's formatting and parsing, twice this script's own work), then
 -- one ZADD, and a ZCARD when it added. The pieces are not touched here: an entry older than the
@@ -12,9 +13,10 @@
 -- #include bounds
 local pid, score = ARGV[1], ARGV[2]
 local bound = math.min(HEAD_MAX, tonumber(ARGV[3])) -- a head past it spills
+local young = ARGV[4] == '1' -- younger than FRESH_KEEP_MS: its place is the head
 local slow, full = {}, {}
 for i = 1, #KEYS do
-  local oldest = call('ZRANGE', KEYS[i], 0, 0)[1]
+  local oldest = (not young) and call('ZRANGE', KEYS[i], 0, 0)[1]
   if oldest and older_id(pid, oldest) then
     slow[#slow + 1] = i
   elseif call('ZADD', KEYS[i], score, pid) == 1 and call('ZCARD', KEYS[i]) > bound then
