@@ -291,10 +291,12 @@ class Bench:
     # ---- 2. push throughput vs redis-benchmark ------------------------------------------
 
     def _push_run(
-        self, readers: list[str], n_posts: int, prefill: int, trim_every: int
+        self, readers: list[str], n_posts: int, prefill: int, trim_every: int, young: bool = True
     ) -> tuple[Meter, list[tuple[str, int, list[str]]]]:
         """Push ``n_posts`` posts to 1000 random readers each; timelines pre-filled with
-        ``prefill`` older entries (the cap: every insert evicts, as in steady state)."""
+        ``prefill`` older entries (the cap: every insert evicts, as in steady state). Young
+        posts (minted now, a millisecond apart: a fan-out seconds after the post, the usual
+        case) or late ones (one a minute, hours ago: the writer checks each head first)."""
         tl = self.fresh(timeline_trim_every=trim_every)
         pipe = self.r.pipeline(transaction=False)
         old = IdMint()
@@ -307,8 +309,9 @@ class Bench:
         rng = random.Random(1)
         mint = IdMint()
         work = []
+        now = int(time.time() * 1000)
         for i in range(n_posts):
-            pid = mint.at(T0 + i * 60_000)  # one post a minute: no burst, all pushed
+            pid = mint.at(now + i if young else T0 + i * 60_000)
             work.append(("add", pid, rng.sample(readers, 1000)))
         # Two connections, as two writer instances would: one packs while Redis runs the other.
         chunks = [work[i : i + 16] for i in range(0, len(work), 16)]
@@ -333,6 +336,7 @@ class Bench:
         with Meter(self.r) as fm:
             for _, _, recipients in work:
                 tl.active_among(recipients)
+        lm, _ = self._push_run(readers, n_posts, 0, self.settings.timeline_trim_every, False)
         ceiling, zm = self._redis_benchmark_zadd(n_readers, entries)
         # Steady state: full timelines (every insert evicts; --only pieces compares encodings).
         full, cap = readers[: max(200, n_readers // 10)], self.settings.timeline_cap
@@ -351,6 +355,7 @@ class Bench:
         cpu_zadd = (zm.client_cpu + zm.server_cpu) / entries * 1e6
         srv_ours, srv_zadd = m.server_cpu / entries * 1e6, zm.server_cpu / entries * 1e6
         cli_ours = m.client_cpu / entries * 1e6
+        srv_late, cli_late = lm.server_cpu / entries * 1e6, lm.client_cpu / entries * 1e6
         every = self.settings.timeline_trim_every
         print(
             f"push writer: {ours:,.0f} entries/s ({n_posts} batches x 1000 recipients, "
@@ -360,6 +365,9 @@ class Bench:
             f" vs per ZADD: redis {srv_zadd:.2f} us + redis-benchmark "
             f"{zm.client_cpu / entries * 1e6:.2f} us; CPU ratio {cpu_zadd / cpu_ours:.2f}x, "
             f"redis-only {srv_zadd / srv_ours:.2f}x\n"
+            f"  late posts (older than FRESH_MS: each head checked first): "
+            f"{entries / lm.wall:,.0f} entries/s, CPU per entry redis {srv_late:.2f} us + "
+            f"client {cli_late:.2f} us; CPU ratio {cpu_zadd / (srv_late + cli_late):.2f}x\n"
             f"  + planner's activity filter {filt:.2f} us CPU per recipient "
             f"({fm.server_cpu / entries * 1e6:.2f} us redis): writer + filter CPU ratio "
             f"{cpu_zadd / (cpu_ours + filt):.2f}x\n"
@@ -375,6 +383,8 @@ class Bench:
             m.client_cpu / entries * 1e6, "server_cpu_us_per_zadd": srv_zadd,
             "bench_client_cpu_us_per_zadd": zm.client_cpu / entries * 1e6,
             "cpu_ratio": cpu_zadd / cpu_ours, "server_cpu_ratio": srv_zadd / srv_ours,
+            "late_server_cpu_us_per_entry": srv_late, "late_client_cpu_us_per_entry": cli_late,
+            "late_entries_per_s": entries / lm.wall,
             "filter_cpu_us_per_recipient": filt,
             "cpu_ratio_with_filter": cpu_zadd / (cpu_ours + filt),
             "full_readers": len(full), "full_bulk_entries_per_s": full_bulk,
