@@ -21,7 +21,11 @@ def shards_for_memory(rows: list[tuple[str, str, str]]) -> int:
 def test_shards_follow_memory_or_cpu_whichever_binds() -> None:
     data = capacity.load_inputs(capacity.INPUTS)
     rows = capacity.plan(data, "bytes_per_entry_default")
-    assert _row(rows, "timeline data").startswith("14.48 TB")  # 150 M x 800 x 120.7 B
+    users, cap = data["load"]["active_users"], data["load"]["timeline_cap"]
+    bpe = data["measured"]["bytes_per_entry_default"]["value"]  # committed, or a fresh bench's
+    assert _row(rows, "timeline data").startswith(f"{users * cap * bpe / 1e12:,.2f} TB")
+    pieces = capacity.plan(data, "bytes_per_entry_pieces")  # what the engine stores
+    assert shards_for_memory(pieces) < shards_for_memory(rows) / 4
     bigger = copy.deepcopy(data)
     bigger["load"]["active_users"] *= 2
     doubled = shards_for_memory(capacity.plan(bigger, "bytes_per_entry_default"))
