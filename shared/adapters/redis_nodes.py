@@ -41,6 +41,8 @@ except ImportError:  # pragma: no cover
 Command = tuple[tuple[Any, ...], dict[str, Any]]  # (args, options) as a pipeline stacks them
 
 _SCRIPT_CALLS = frozenset({"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"})
+# names (as queued: redis-py's upper case, and the engine's own) whose key is not args[1]
+_KEY_ELSEWHERE = _SCRIPT_CALLS | {"OBJECT"} | {n.lower() for n in (*_SCRIPT_CALLS, "OBJECT")}
 
 
 @lru_cache(maxsize=1 << 16)
@@ -94,20 +96,21 @@ class NodePipelines:
     def _groups(self, stack: Sequence[Command]) -> list[tuple[redis.Redis[bytes], list[int]]]:
         if self._cluster is None:
             return [(self._client, list(range(len(stack))))]
-        groups: dict[int, tuple[redis.Redis[bytes], list[int]]] = {}
+        groups: dict[redis.Redis[bytes], list[int]] = {}
         masters = self._masters
         for i, (args, _) in enumerate(stack):
-            k = key_of(args)
+            # the usual commands' key is their first argument; key_of knows the rest
+            k = args[1] if args[0] not in _KEY_ELSEWHERE and len(args) > 1 else key_of(args)
             if k is None:
                 node = self._default()
             else:
                 s = slot(k)
                 node = masters.get(s) or self._master(s)
-            g = groups.get(id(node))
-            if g is None:
-                g = groups[id(node)] = (node, [])
-            g[1].append(i)
-        return list(groups.values())
+            idx = groups.get(node)
+            if idx is None:
+                idx = groups[node] = []
+            idx.append(i)
+        return list(groups.items())
 
     def execute(self, stack: Sequence[Command]) -> list[Any]:
         """The replies of ``stack``, in its order; raises on the first error reply or failed
@@ -121,13 +124,19 @@ class NodePipelines:
                 sent.append((node, conn, idx))
                 conn.send_packed_command([_pack(conn, [stack[i][0] for i in idx])])
             for node, conn, idx in sent:
-                callbacks = node.response_callbacks
+                callbacks = node.response_callbacks  # case-blind: a Python call a lookup
+                known: dict[str, Any] = {}
                 for i, reply in zip(idx, _replies(conn, len(idx)), strict=True):
                     args, opts = stack[i]
                     if opts and (NEVER_DECODE in opts or EMPTY_RESPONSE in opts):
                         raise ValueError(f"{args[0]}: options this path does not parse: {opts}")
                     # what parse_response does, without its per-reply layers
-                    cb = callbacks.get(args[0])
+                    name = args[0]
+                    cb = (
+                        known[name]
+                        if name in known
+                        else known.setdefault(name, callbacks.get(name))
+                    )
                     out[i] = reply if cb is None else cb(reply, **_options(opts))
         except BaseException:
             failed = True
@@ -172,7 +181,7 @@ def _pack(conn: Any, commands: Sequence[tuple[Any, ...]]) -> bytes:
     command in Python)."""
     if _hiredis_pack is not None:
         try:
-            return b"".join(_hiredis_pack(tuple(args)) for args in commands)
+            return b"".join(_hiredis_pack(args) for args in commands)
         except TypeError:  # an argument hiredis does not pack: redis-py's encoder does
             pass
     return b"".join(b"".join(conn.pack_command(*args)) for args in commands)
