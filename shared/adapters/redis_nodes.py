@@ -4,8 +4,8 @@ The engine queues a call's commands on a recorder (a plain redis-py pipeline tha
 executed: its methods build exactly the commands and reply parsers a pipeline would), then
 ``NodePipelines.execute`` routes each command by its key to the master that serves the key's
 slot (the cluster client's slot map; on one Redis, the one server), packs each node's commands
-into one buffer, sends every buffer before reading any reply, and parses the replies with the
-node client's own parsers.
+into one buffer, sends every buffer before reading any reply, reads the replies straight off
+each connection's hiredis reader and hands them to the node client's own reply callbacks.
 
 Why not the cluster client's pipeline: in redis-py 8.1 it asks the server ``COMMAND GETKEYS``
 for every ``EVALSHA`` it routes (a round trip per command, ~90 µs of client CPU each; the
@@ -48,7 +48,7 @@ _KEY_ELSEWHERE = _SCRIPT_CALLS | {"OBJECT"} | {n.lower() for n in (*_SCRIPT_CALL
 @lru_cache(maxsize=1 << 16)
 def slot(key: str | bytes) -> int:
     """The cluster hash slot of ``key`` (its hash tag's); cached: the engine asks again and
-    again for the same users' keys, and CRC16 in a Python loop costs ~1.5 µs a key."""
+    again for the same users' keys, and redis-py finds the hash tag in Python."""
     return int(key_slot(key.encode() if isinstance(key, str) else key))
 
 
