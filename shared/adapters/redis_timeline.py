@@ -115,6 +115,12 @@ def _post(pid: int, body: bytes) -> Post:
     )  # fmt: skip
 
 
+def _plain_add(op: str, young: bool, group: Sequence[str]) -> bool:
+    """Whether the writer adds a post to this slot group with plain commands (``ZADD`` and
+    ``ZCARD``, two replies) rather than write.lua (one): a young post, a lone recipient."""
+    return op == "add" and young and len(group) == 1
+
+
 def _pointer(post_id: int, reposter: str, reposted_ms: int) -> str:
     """A repost entry's ``pb``: which post it shows and who reposted it (unique per repost)."""
     return json.dumps({"r": str(post_id), "u": reposter, "t": reposted_ms}, separators=(",", ":"))
@@ -382,7 +388,7 @@ class RedisTimelines:
             args = [post_id, ms, self.cap, 1 if young else 0]
             stack = pipe.command_stack
             for g in groups:
-                if young and len(g) == 1:
+                if _plain_add(op, young, g):
                     k = keys.home(g[0])
                     stack.append((("ZADD", k, ms, post_id), {}))
                     stack.append((("ZCARD", k), {}))
@@ -471,7 +477,7 @@ class RedisTimelines:
         done: list[tuple[str, int, list[str], Any]] = []
         for op, pid, groups, young in grouped:
             for g in groups:
-                if op == "add" and young and len(g) == 1:
+                if _plain_add(op, young, g):
                     next(res)  # added or there already: either way the post is in the head
                     # past the bound (or still, a follow-up having been lost): spill
                     done.append((op, pid, g, [1, [], [1]] if int(next(res)) > bound else 1))

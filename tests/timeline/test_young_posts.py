@@ -31,6 +31,14 @@ def _planned(e: Engine, author: str, ms: int) -> tuple[int, events.FanoutBatch]:
     return pid, batch
 
 
+def _r_follows_a(topology_url: str) -> Engine:
+    """r follows a, whose posts are all pushed (no burst turns a to pull mode)."""
+    e = make_engine(topology_url, burst_post_threshold=10_000)
+    e.user("a", "r")
+    e.follow("r", "a")
+    return e
+
+
 def _ordered(e: Engine, uid: str) -> None:
     """Every key newer than the next one, every key a sorted set of distinct ids."""
     ks = e.tl.home_keys(uid)
@@ -42,9 +50,7 @@ def _ordered(e: Engine, uid: str) -> None:
 
 
 def test_young_posts_are_idempotent_on_a_full_timeline_of_pieces(topology_url: str) -> None:
-    e, t_old = make_engine(topology_url, burst_post_threshold=10_000), _now() - 3 * 3_600_000
-    e.user("a", "b", "r")
-    e.follow("r", "a")
+    e, t_old = _r_follows_a(topology_url), _now() - 3 * 3_600_000
     old = [e.post("a", t_old + i * 10_000) for i in range(900)]
     assert len(e.tl.home_keys("r")) > 5
     young = []
@@ -69,9 +75,7 @@ def test_young_posts_are_idempotent_on_a_full_timeline_of_pieces(topology_url: s
 
 
 def test_a_spill_keeps_every_young_entry_in_the_head(topology_url: str) -> None:
-    e, now = make_engine(topology_url, burst_post_threshold=10_000), _now()
-    e.user("a", "r")
-    e.follow("r", "a")
+    e, now = _r_follows_a(topology_url), _now()
     old = [e.post("a", now - 3_600_000 + i * 1_000) for i in range(100)]
     young = [e.post("a", now - 5_000 + i * 50) for i in range(60)]
     head = {int(m) for m in e.r.zrange(keys.home("r"), 0, -1)}
@@ -83,9 +87,7 @@ def test_a_spill_keeps_every_young_entry_in_the_head(topology_url: str) -> None:
 
 
 def test_a_head_full_of_young_entries_waits_and_loses_nothing(topology_url: str) -> None:
-    e, now = make_engine(topology_url, burst_post_threshold=10_000), _now()
-    e.user("a", "r")
-    e.follow("r", "a")
+    e, now = _r_follows_a(topology_url), _now()
     young = [e.post("a", now - 8_000 + i * 50) for i in range(HEAD_MAX + 15)]
     # none of them may leave the head yet: it holds them all (past the listpack limit for
     # now) rather than put a young entry in a piece
