@@ -2,8 +2,9 @@
 
 Same workload on both: 3,000 users active, posts each fanned out to 1,000 of them in one
 ``apply_batches`` call; CPU per timeline entry of the Redis servers (their /proc utime+stime)
-and of this client process, side by side; keys and memory per shard; home read p50/p99 with
-300 followees of which 50 pull. Prints one JSON object. ``python -m devstack.bench_cluster``.
+and of this client process, side by side, run REPEATS times alternately and the medians
+reported; keys and memory per shard; home read p50/p99 with 300 followees of which 50 pull.
+Prints one JSON object. ``python -m devstack.bench_cluster``.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.timeline.fakes import MemGraph, MemPosts
 USERS, FANOUT, POSTS = 3000, 1000, 300
 FOLLOWEES, PULL = 300, 50  # the home read the issue sets: 300 followees, 50 of them pull
 TICKS = os.sysconf("SC_CLK_TCK")
+REPEATS = 5  # writer runs per topology, alternating (the median is reported)
 
 
 def _cpu_s(pids: list[int]) -> float:
@@ -48,7 +50,11 @@ def _client_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
+def write(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
+    """The push writer's workload on an emptied Redis: CPU per entry, then keys and memory per
+    master."""
+    import redis as redis_lib
+
     settings = dataclasses.replace(Settings(), redis_url=url)
     r = redis_client(url)
     r.flushdb()
@@ -66,9 +72,8 @@ def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
     for i in range(0, POSTS, 10):
         tl.apply_batches(batches[i : i + 10])
     s1, c1, w1 = _cpu_s(pids), _client_cpu(), time.monotonic()
+    r.close()
     entries = POSTS * FANOUT
-    import redis as redis_lib
-
     shards = []
     for port in ports:
         with redis_lib.Redis(port=port) as node:
@@ -76,7 +81,22 @@ def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
                 continue
             shards.append({"port": port, "keys": node.dbsize(),
                            "used_memory": node.info("memory")["used_memory"]})  # fmt: skip
-    # home reads: FOLLOWEES followees, PULL of them pull authors with own timelines
+    return {
+        "entries": entries,
+        "redis_cpu_us_per_entry": (s1 - s0) / entries * 1e6,
+        "client_cpu_us_per_entry": (c1 - c0) / entries * 1e6,
+        "total_cpu_us_per_entry": ((s1 - s0) + (c1 - c0)) / entries * 1e6,
+        "wall_entries_per_s": entries / (w1 - w0),
+        "shards": shards,
+    }
+
+
+def read(url: str, pids: list[int]) -> dict[str, Any]:
+    """Home reads: FOLLOWEES followees, PULL of them pull authors with own timelines."""
+    settings = dataclasses.replace(Settings(), redis_url=url)
+    r = redis_client(url)
+    tl = RedisTimelines(r, settings)
+    t0 = int(time.time() * 1000)
     graph, store = MemGraph(), MemPosts()
     reader = TimelineReader(tl, graph, store, RedisProfileCards(r))
     for u in ["reader", *(f"a{j}" for j in range(FOLLOWEES))]:
@@ -106,44 +126,64 @@ def run(url: str, pids: list[int], ports: list[int]) -> dict[str, Any]:
     lat.sort()
     r.close()
     return {
-        "entries": entries,
-        "redis_cpu_us_per_entry": (s1 - s0) / entries * 1e6,
-        "client_cpu_us_per_entry": (c1 - c0) / entries * 1e6,
-        "total_cpu_us_per_entry": ((s1 - s0) + (c1 - c0)) / entries * 1e6,
-        "wall_entries_per_s": entries / (w1 - w0),
-        "shards": shards,
         "home_read_ms": {"p50": statistics.median(lat), "p99": lat[int(len(lat) * 0.99)]},
         "home_read_cpu_ms": {"redis": (rs1 - rs0) / 500 * 1e3, "client": (rc1 - rc0) / 500 * 1e3},
     }
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median total CPU per entry (its other figures with it)."""
+    return sorted(runs, key=lambda x: x["total_cpu_us_per_entry"])[len(runs) // 2]
+
+
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
     single = services.redis(services.free_port(), work / "single")
-    single.start()
     cluster = services.RedisCluster.on_free_ports(work / "cluster")
     try:
-        port = int(single.cmd[single.cmd.index("--port") + 1])
-        assert single.proc is not None
-        one = run(f"redis://127.0.0.1:{port}/0", [single.proc.pid], [port])
+        single.start()
         cluster.start()
         import redis as redis_lib
 
+        port = int(single.cmd[single.cmd.index("--port") + 1])
+        assert single.proc is not None
+        one_url, one_pids = f"redis://127.0.0.1:{port}/0", [single.proc.pid]
         pids = []  # the masters' CPU (one Redis has no replica to compare with)
         for n, p in zip(cluster.nodes, cluster.ports, strict=True):
             with redis_lib.Redis(port=p) as node:
                 if node.info("replication")["role"] == "master" and n.proc is not None:
                     pids.append(n.proc.pid)
-        three = run(cluster.url, pids, cluster.ports)
+        # Each topology's writer runs REPEATS times, alternately, both servers up all along:
+        # this machine's speed drifts by a third between minutes, so one run each can show a
+        # ratio off by that much; the pairs' median does not.
+        ones, threes = [], []
+        for i in range(REPEATS):
+            ones.append(write(one_url, one_pids, [port]))
+            threes.append(write(cluster.url, pids, cluster.ports))
+            print(
+                f"writer run {i + 1}/{REPEATS}, Redis + client CPU us/entry: one Redis "
+                f"{ones[-1]['redis_cpu_us_per_entry']:.2f} + "
+                f"{ones[-1]['client_cpu_us_per_entry']:.2f}, cluster "
+                f"{threes[-1]['redis_cpu_us_per_entry']:.2f} + "
+                f"{threes[-1]['client_cpu_us_per_entry']:.2f}",
+                file=sys.stderr,
+                flush=True,
+            )
+        one = {**_median_run(ones), **read(one_url, one_pids)}
+        three = {**_median_run(threes), **read(cluster.url, pids)}
     finally:
         single.stop()
         cluster.stop()
     mem = [s["used_memory"] for s in three["shards"]]
+    ratios = [
+        c["total_cpu_us_per_entry"] / o["total_cpu_us_per_entry"]
+        for o, c in zip(ones, threes, strict=True)
+    ]
     out = {
         "single": one,
         "cluster": three,
-        "cluster_vs_single_total_cpu_per_entry": three["total_cpu_us_per_entry"]
-        / one["total_cpu_us_per_entry"],
+        "cluster_vs_single_total_cpu_per_entry": statistics.median(ratios),
+        "cluster_vs_single_per_pair": ratios,
         "cluster_shard_memory_max_over_min": max(mem) / min(mem),
     }
     print(json.dumps(out, indent=2))

@@ -39,6 +39,7 @@ except ImportError:  # pragma: no cover
     _NOT_ENOUGH_DATA = None
 
 Command = tuple[tuple[Any, ...], dict[str, Any]]  # (args, options) as a pipeline stacks them
+SLOTS = 16384
 
 _SCRIPT_CALLS = frozenset({"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"})
 # names (as queued: redis-py's upper case, and the engine's own) whose key is not args[1]
@@ -62,6 +63,36 @@ def key_of(args: Sequence[Any]) -> Any:
     return args[1] if len(args) > 1 else None
 
 
+class Lanes:
+    """One call's commands packed as RESP by the caller, each with an integer reply, in one
+    lane per master: ``writes[n]``, whose replies are only checked for errors, then
+    ``reads[n]``, whose replies ``execute`` returns, in order, beside the caller's
+    ``tags[n]``. The writer's young posts go so, a command or two per recipient: it appends to
+    the lane ``index[slot]`` names (``lane(slot)`` when that is -1, not yet known), so routing a
+    command costs a list lookup, and nothing per command is parsed or built here."""
+
+    def __init__(self, nodes: NodePipelines) -> None:
+        self._nodes = nodes
+        self.index = nodes.lane_index  # shared with ``nodes``, which resets it on any error
+        k = len(nodes.lane_nodes)
+        self.writes: list[list[bytes]] = [[] for _ in range(k)]
+        self.reads: list[list[bytes]] = [[] for _ in range(k)]
+        self.tags: list[list[Any]] = [[] for _ in range(k)]
+
+    def lane(self, s: int) -> int:
+        n = self.index[s]
+        if n < 0:
+            n = self._nodes.lane_of(s)
+        while len(self.writes) <= n:
+            self.writes.append([])
+            self.reads.append([])
+            self.tags.append([])
+        return n
+
+    def __bool__(self) -> bool:
+        return any(self.writes) or any(self.reads)
+
+
 class NodePipelines:
     """One plain pipeline per node for a stack of keyed commands (see the module text)."""
 
@@ -73,6 +104,19 @@ class NodePipelines:
         # slot -> the client of its master, filled from the cluster client's map as slots are
         # met and forgotten on any error (the fallback then refreshes that map)
         self._masters: dict[int, redis.Redis[bytes]] = {}
+        # Lanes' routing: slot -> lane (-1 unknown; reset on any error), lane -> its master
+        self.lane_index: list[int] = [-1] * SLOTS
+        self.lane_nodes: list[redis.Redis[bytes]] = []
+
+    def lane_of(self, s: int) -> int:
+        node = self._client if self._cluster is None else self._masters.get(s) or self._master(s)
+        try:
+            n = self.lane_nodes.index(node)
+        except ValueError:
+            n = len(self.lane_nodes)
+            self.lane_nodes.append(node)
+        self.lane_index[s] = n
+        return n
 
     def _default(self) -> redis.Redis[bytes]:
         if self._cluster is None:
@@ -112,17 +156,34 @@ class NodePipelines:
             idx.append(i)
         return list(groups.items())
 
-    def execute(self, stack: Sequence[Command]) -> list[Any]:
-        """The replies of ``stack``, in its order; raises on the first error reply or failed
-        connection (the connections used are then dropped, not reused half-read)."""
+    def execute(
+        self, stack: Sequence[Command], lanes: Lanes | None = None
+    ) -> tuple[list[Any], list[list[int]]]:
+        """The replies of ``stack``, in its order, and of each lane's reads; raises on the first
+        error reply or failed connection (the connections used are then dropped, not reused
+        half-read). A lane goes on a connection of its own, whose replies are read as bytes
+        and split, not parsed one by one."""
         out: list[Any] = [None] * len(stack)
+        asked: list[list[int]] = []
         sent: list[tuple[redis.Redis[bytes], Any, list[int]]] = []
+        raw: list[tuple[Any, int, int]] = []
         failed = False
         try:
-            for node, idx in self._groups(stack):
+            for node, idx in self._groups(stack) if stack else ():
                 conn = node.connection_pool.get_connection()
                 sent.append((node, conn, idx))
                 conn.send_packed_command([_pack(conn, [stack[i][0] for i in idx])])
+            for n, (w, r) in enumerate(
+                zip(lanes.writes, lanes.reads, strict=True) if lanes else ()
+            ):
+                if not w and not r:
+                    raw.append((None, 0, 0))
+                    continue
+                node = self.lane_nodes[n]
+                conn = node.connection_pool.get_connection()
+                sent.append((node, conn, []))
+                raw.append((conn, len(w), len(r)))
+                conn.send_packed_command([b"".join(w + r)])
             for node, conn, idx in sent:
                 callbacks = node.response_callbacks  # case-blind: a Python call a lookup
                 known: dict[str, Any] = {}
@@ -138,16 +199,19 @@ class NodePipelines:
                         else known.setdefault(name, callbacks.get(name))
                     )
                     out[i] = reply if cb is None else cb(reply, **_options(opts))
+            for conn, nw, nr in raw:
+                asked.append(_int_replies(conn, nw, nr) if conn is not None else [])
         except BaseException:
             failed = True
             self._masters.clear()
+            self.lane_index[:] = [-1] * SLOTS
             raise
         finally:
             for node, conn, _ in sent:
                 if failed:
                     conn.disconnect()
                 node.connection_pool.release(conn)
-        return out
+        return out, asked
 
 
 def _replies(conn: Any, n: int) -> list[Any]:
@@ -169,6 +233,38 @@ def _replies(conn: Any, n: int) -> list[Any]:
         else:
             out.append(reply)
     return out
+
+
+def unpack(packed: bytes) -> tuple[str, ...]:
+    """A command's arguments from its RESP bytes, as a lane holds them (arguments without a
+    line break, which neither keys nor numbers hold), for the cluster client's fallback."""
+    parts = packed.split(b"\r\n")
+    return tuple(a.decode() for a in parts[2:-1:2])
+
+
+def _int_replies(conn: Any, skip: int, n: int) -> list[int]:
+    """``skip + n`` integer replies read as bytes off ``conn``'s socket (nothing else is
+    pending on it: a connection fresh from its pool), the last ``n`` of them parsed. Each is
+    one line (``:12``), as is an error (``-MOVED ...``): so the lines are counted as they
+    come, and split once."""
+    sock, due = conn._sock, skip + n
+    chunks: list[bytes] = []
+    lines = 0
+    while lines < due:
+        data = sock.recv(65536)
+        if not data:
+            raise redis.exceptions.ConnectionError("connection closed while reading replies")
+        chunks.append(data)
+        lines += data.count(b"\n")
+    body = b"".join(chunks)
+    if lines != due or b"-" in body:  # an error reply (no integer here is negative)
+        for line in body.split(b"\r\n"):
+            if line[:1] == b"-":
+                raise conn._parser.parse_error(line[1:].decode("utf-8", "replace"))
+        raise redis.exceptions.InvalidResponse(f"{lines} replies where {due} were due")
+    if not n:
+        return []
+    return list(map(int, body.replace(b":", b"").split(b"\r\n")[skip:-1]))
 
 
 def _options(opts: dict[str, Any]) -> dict[str, Any]:

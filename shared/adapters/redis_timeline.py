@@ -39,7 +39,7 @@ import hashlib
 import heapq
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
@@ -52,7 +52,7 @@ from shared.adapters import redis_keys as keys
 from shared.adapters.clients import slot_of
 from shared.adapters.redis_cards import card_of
 from shared.adapters.redis_engagement import engagement_of, read_fields
-from shared.adapters.redis_nodes import NodePipelines
+from shared.adapters.redis_nodes import Lanes, NodePipelines, unpack
 from shared.config import Settings
 from shared.domain.fanout import Mode
 from shared.domain.model import Mention, Post, User
@@ -85,6 +85,14 @@ REPOSTERS_CARDS = 3  # cards read with a page's reposts, per original (newest re
 SENTINEL = ""  # user ids have min length 1, so "" is never a followee
 PULL_FLAG_KEEP_S = 600.0  # how long a known pull-mode author is not asked about again
 PULL_FLAGS_HELD = 200_000  # authors whose flag a process remembers (then it starts afresh)
+# One plain young insert in CARD_EVERY asks its head's size: a head passes the listpack limit
+# (128) only after 128 - HEAD_MAX = 16 unasked inserts past its bound, (1 - 1/2) ** 16 ~ 1.5e-5
+# of its spills (then it is a skiplist until the spill, which writes it as a listpack again).
+CARD_EVERY = 2
+HEADS_HELD = 200_000  # users whose packed head key the writer remembers (then it starts afresh)
+_ZADD = b"*4\r\n$4\r\nZADD\r\n"
+_ZCARD = b"*2\r\n$5\r\nZCARD\r\n"
+_GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: a post id's high product bits are well mixed
 
 
 def _s(v: bytes | str) -> str:
@@ -113,12 +121,6 @@ def _post(pid: int, body: bytes) -> Post:
             for m in d.get("n") or ()
         ),
     )  # fmt: skip
-
-
-def _plain_add(op: str, young: bool, group: Sequence[str]) -> bool:
-    """Whether the writer adds a post to this slot group with plain commands (``ZADD`` and
-    ``ZCARD``, two replies) rather than write.lua (one): a young post, a lone recipient."""
-    return op == "add" and young and len(group) == 1
 
 
 def _pointer(post_id: int, reposter: str, reposted_ms: int) -> str:
@@ -166,6 +168,7 @@ class RedisTimelines:
         self._nodes = NodePipelines(client)
         # author -> (pull mode?, until when that answer holds): pull_authors_of's cache
         self._pull_flags: dict[str, tuple[bool, float]] = {}
+        self._heads: dict[str, tuple[int, bytes, bytes]] = {}  # _head's memory
         self._script = {n: client.register_script(lua.source(n)) for n in self.SCRIPTS}
         self._sha = {n: hashlib.sha1(lua.source(n).encode()).hexdigest() for n in self.SCRIPTS}
         # The read round reads each post's engagement with its body (devstack's benchmark turns
@@ -178,9 +181,10 @@ class RedisTimelines:
 
     @property
     def pieces(self) -> int:
-        """Piece keys per home timeline: a spill appends to piece 1 up to 120 entries, so the
-        pieces of a full timeline hold ~100 each; removals may leave smaller ones, and a spill
-        that finds every key in use writes the timeline again in pieces of 100."""
+        """Piece keys per home timeline: a spill turns a head past 112 entries into piece 1 and
+        keeps 24, so the pieces of a full timeline hold ~88 each; removals may leave smaller
+        ones, and a spill that finds every key in use writes the timeline again in pieces of
+        100."""
         return self.cap // 50 + 2
 
     def _home(self, uid: str) -> list[str]:
@@ -215,33 +219,48 @@ class RedisTimelines:
 
     def _pipelined(self, fill: Callable[[Any], object]) -> list[Any]:
         """Queue commands with ``fill(pipe)`` and send them: one plain pipeline per node, all
-        nodes at once (``redis_nodes``). On any error (a node moved, failed or is busy, or a
-        script unknown to a node) the same commands go through the client's own pipeline, which
+        nodes at once (``redis_nodes``); their replies."""
+        return self._send(fill, None)[0]
+
+    def _send(
+        self, fill: Callable[[Any], object], lanes: Lanes | None
+    ) -> tuple[list[Any], list[list[int]]]:
+        """``_pipelined``, with ``lanes`` sent beside: the replies of the queued commands and
+        of each lane's reads. On any error (a node moved, failed or is busy, or a script
+        unknown to a node) the same commands go through the client's own pipeline, which
         follows redirections and refreshes the slot map; the engine's writes are idempotent."""
         rec = self._nodes.recorder()
         fill(rec)
         stack = list(rec.command_stack)
         try:
-            return self._nodes.execute(stack)
+            return self._nodes.execute(stack, lanes)
         except NoScriptError:
             self._load_scripts()
             try:
-                return self._nodes.execute(stack)
+                return self._nodes.execute(stack, lanes)
             except redis.exceptions.RedisError:
                 pass
         except redis.exceptions.RedisError:
             pass
+        n = len(stack)
+        for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes else ():
+            stack += [(unpack(b), {}) for b in (*w, *r)]
         for attempt in (0, 1):
             pipe = self.r.pipeline(transaction=False)
             for args, options in stack:
                 pipe.execute_command(*args, **options)  # type: ignore[no-untyped-call]
             try:
                 res: list[Any] = pipe.execute()
-                return res
             except NoScriptError:
                 if attempt:
                     raise
                 self._load_scripts()
+                continue
+            asked, at = [], n
+            for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes else ():
+                asked.append([int(v) for v in res[at + len(w) : at + len(w) + len(r)]])
+                at += len(w) + len(r)
+            return res[:n], asked
         raise AssertionError("unreachable")
 
     def _mget(self, ks: Sequence[str]) -> list[bytes | None]:
@@ -376,28 +395,64 @@ class RedisTimelines:
 
     # ---- writer --------------------------------------------------------------------------
 
-    def _queue_write(
-        self, pipe: Any, op: str, post_id: int, groups: list[list[str]], young: bool
-    ) -> None:
+    def _queue_write(self, pipe: Any, op: str, post_id: int, groups: list[list[str]]) -> None:
         """Per slot group: adds go to the heads alone (write.lua, the hot path), removals to
-        every piece (pieces_remove.lua). A young post (``FRESH_MS``) has its place in the head,
-        so a group of one (on a cluster, nearly every recipient) gets a plain ZADD and a ZCARD,
-        not a script: a script run costs a cluster node ~3 µs before its first command."""
+        every piece (pieces_remove.lua)."""
         if op == "add":
-            ms = ids.timestamp_ms(post_id)
-            args = [post_id, ms, self.cap, 1 if young else 0]
-            stack = pipe.command_stack
+            args = [post_id, ids.timestamp_ms(post_id), self.cap, 0]
             for g in groups:
-                if _plain_add(op, young, g):
-                    k = keys.home(g[0])
-                    stack.append((("ZADD", k, ms, post_id), {}))
-                    stack.append((("ZCARD", k), {}))
-                else:
-                    self._call(pipe, "write", keys.homes(g), args)
+                self._call(pipe, "write", keys.homes(g), args)
         else:
             for g in groups:
                 ks = [k for u in g for k in self._home(u)]
                 self._call(pipe, "pieces_remove", ks, [self.pieces, post_id])
+
+    def _head(self, uid: str) -> tuple[int, bytes, bytes]:
+        """The slot of ``uid``'s home timeline head, a ZADD to it packed up to its score, and a
+        ZCARD of it packed: remembered, as the writer packs a command per recipient on a
+        cluster."""
+        h = self._heads.get(uid)
+        if h is None:
+            if len(self._heads) >= HEADS_HELD:
+                self._heads.clear()
+            k = keys.home(uid)
+            kb = k.encode()
+            frag = b"$%d\r\n%b\r\n" % (len(kb), kb)
+            h = self._heads[uid] = (self._slot(k), _ZADD + frag, _ZCARD + frag)
+        return h
+
+    def _young_add(self, post_id: int, recipients: Sequence[str], lanes: Lanes) -> list[list[str]]:
+        """A young post (``FRESH_MS``) has its place in the head: a recipient alone in its slot
+        (on a cluster, nearly every one) gets a plain ZADD, packed here into its master's lane
+        (a script run costs a cluster node ~3 µs before its first command; packing through
+        redis-py's objects ~10 µs of this client's CPU a recipient). One in ``CARD_EVERY`` of
+        them (chosen by post and slot: a redelivery chooses alike) also gets a ZCARD, tagged
+        (post, recipient), which tells whether the head passed its bound and must spill; every
+        one when the cap fits in a head, so a small timeline is cut exactly. Returns the slot
+        groups of several recipients (on a single Redis: all of them), which get write.lua,
+        whose head check a young post skips."""
+        heads, head = self._heads, self._head
+        hs = [heads.get(u) or head(u) for u in recipients]
+        per_slot = Counter(h[0] for h in hs)
+        ms = ids.timestamp_ms(post_id)
+        m, p = b"%d" % ms, b"%d" % post_id
+        tail = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(p), p)
+        every = CARD_EVERY if self.cap > HEAD_MAX else 1
+        salt = (post_id * _GOLDEN >> 40) & 0xFFFF  # a post's own mix of which slots are asked
+        index, writes, reads, tags = lanes.index, lanes.writes, lanes.reads, lanes.tags
+        shared: dict[int, list[str]] = {}
+        for u, (s, zadd, zcard) in zip(recipients, hs, strict=True):
+            if per_slot[s] > 1:
+                shared.setdefault(s, []).append(u)
+                continue
+            n = index[s]
+            if n < 0:
+                n = lanes.lane(s)
+            writes[n].append(zadd + tail)
+            if not (s ^ salt) % every:
+                reads[n].append(zcard)
+                tags[n].append((post_id, u))
+        return list(shared.values())
 
     def _settle(self, done: Sequence[tuple[str, int, list[str], Any]]) -> int:
         """The timelines written by ``done`` (op, post, slot group, what its script returned),
@@ -454,8 +509,9 @@ class RedisTimelines:
             gone = {pid for pid, f in zip(adds, flags, strict=True) if f}
         live = [(op, pid, rs) for op, pid, rs in todo if not (op == "add" and pid in gone)]
         n = deleted_as if gone else 0
-        # A head takes at most HEAD_SLACK inserts between two spills (its bound is 120, the
-        # listpack limit 128), so many batches go in rounds, each settled before the next.
+        # A head checked at every insert takes at most HEAD_SLACK more before its spill (its
+        # bound is 112, the listpack limit 128), so many batches go in rounds, each settled
+        # before the next.
         for i in range(0, len(live), HEAD_SLACK):
             n += self._write_round(live[i : i + HEAD_SLACK])
         return n
@@ -463,27 +519,38 @@ class RedisTimelines:
     def _write_round(self, live: Sequence[tuple[str, int, Sequence[str]]]) -> int:
         """Every slot group of every batch in one pipeline (per node), then their follow-up."""
         now = time.time() * 1000
-        grouped = [
-            (op, pid, self._by_slot(rs, keys.home), ids.timestamp_ms(pid) > now - FRESH_MS)
-            for op, pid, rs in live
-        ]
+        lanes = Lanes(self._nodes)
+        grouped: list[tuple[str, int, list[list[str]], bool]] = []
+        for op, pid, rs in live:
+            if op == "add" and ids.timestamp_ms(pid) > now - FRESH_MS:
+                grouped.append((op, pid, self._young_add(pid, rs, lanes), True))
+            else:
+                grouped.append((op, pid, self._by_slot(rs, keys.home), False))
 
         def fill(pipe: Any) -> None:
             for op, pid, groups, young in grouped:
-                self._queue_write(pipe, op, pid, groups, young)
-
-        res = iter(self._pipelined(fill))
-        bound = min(HEAD_MAX, self.cap)
-        done: list[tuple[str, int, list[str], Any]] = []
-        for op, pid, groups, young in grouped:
-            for g in groups:
-                if _plain_add(op, young, g):
-                    next(res)  # added or there already: either way the post is in the head
-                    # past the bound (or still, a follow-up having been lost): spill
-                    done.append((op, pid, g, [1, [], [1]] if int(next(res)) > bound else 1))
+                if young:  # write.lua skips the head check (its ARGV[4])
+                    args = [pid, ids.timestamp_ms(pid), self.cap, 1]
+                    for g in groups:
+                        self._call(pipe, "write", keys.homes(g), args)
                 else:
-                    done.append((op, pid, g, next(res)))
-        return self._settle(done)
+                    self._queue_write(pipe, op, pid, groups)
+
+        res, asked = self._send(fill, lanes)
+        scripts = iter(res)
+        done: list[tuple[str, int, list[str], Any]] = [
+            (op, pid, g, next(scripts)) for op, pid, groups, _ in grouped for g in groups
+        ]
+        bound = min(HEAD_MAX, self.cap)
+        for tags, cards in zip(lanes.tags, asked, strict=True):
+            # past the bound (or still, a follow-up having been lost): spill
+            done += [
+                ("add", pid, [u], [0, [], [1]])
+                for (pid, u), c in zip(tags, cards, strict=True)
+                if c > bound
+            ]
+        # each plain ZADD wrote (added, or the post was there already: a redelivery)
+        return sum(map(len, lanes.writes)) + self._settle(done)
 
     # ---- follow graph --------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ def test_timeline_is_pieces_that_each_stay_a_listpack_on_default_settings(redis_
     for i in range(1000):  # one a minute: never a burst
         pids.append(e.post("a", T0 + i * 60_000))
         n = e.tl.home_count("r")
-        assert min(len(pids), cap) <= n <= cap + 88  # capped when a head spills (120 - 32)
+        assert min(len(pids), cap) <= n <= cap + 88  # capped when a head spills (112 - 24)
         peak = max(peak, n)
         if n == cap:
             at_cap.append(e.tl.bytes_per_entry("r"))
@@ -197,11 +197,11 @@ def test_a_spill_that_finds_every_piece_key_in_use_lays_the_timeline_out_again(
     assert len(ks) == 5  # cap 100: head + 4 pieces
     ms = [T0 + i * 60_000 for i in range(141)]
     pids = [make_id(t) for t in ms]
-    # four tiny pieces (removals left them so), oldest last, and a head at its bound (120)
+    # four tiny pieces (removals left them so), oldest last, and a head past its bound (112)
     for j, k in enumerate(reversed(ks[1:])):
         e.r.zadd(k, {str(p): ids.timestamp_ms(p) for p in pids[5 * j : 5 * j + 5]})
     e.r.zadd(ks[0], {str(p): ids.timestamp_ms(p) for p in pids[20:140]})
-    assert e.tl.apply_batch("add", pids[140], ["r"]) == 1  # the head passes 120: spill
+    assert e.tl.apply_batch("add", pids[140], ["r"]) == 1  # the head is past 112: spill
     assert e.tl.home_ids("r") == sorted(pids, reverse=True)[:100]
     assert len(e.tl.home_keys("r")) == 2  # head 64 + one piece of 36
     assert set(e.tl.home_encodings("r")) == {"listpack"}

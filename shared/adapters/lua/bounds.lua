@@ -2,9 +2,14 @@
 -- by write.lua: the writer's hot path includes these alone, because a script defines all it
 -- includes on every run, and on a cluster the writer runs once per recipient.
 local call = redis.call
-local HEAD_MAX = 120    -- a head holding more is spilled (the listpack limit is 128)
-local HEAD_KEEP = 32    -- what a spill leaves in the head (a page of 20 reads it alone)
-local HEAD_FILL = 64    -- a rewritten timeline: the head's share (room for 56 inserts)
+-- A head holding more than HEAD_MAX is spilled. The listpack limit is 128: the 16 between are
+-- the slack of the writer's plain inserts, which ask a head's size one time in two
+-- (shared/adapters/redis_timeline.py CARD_EVERY). A spill makes a piece of HEAD_MAX - HEAD_KEEP
+-- = 88 entries: 21.2 B/entry at the cap (measured: pieces of 64 took 24.6, of 72 22.8, jemalloc's
+-- size classes).
+local HEAD_MAX = 112
+local HEAD_KEEP = 24    -- what a spill leaves in the head (a page of 20 reads it alone)
+local HEAD_FILL = 64    -- a rewritten timeline: the head's share (room for 48 inserts)
 local PIECE_FILL = 100  -- and each piece's
 -- No spill or rewrite moves an entry younger than this (by the server's clock) out of the head:
 -- so an entry that young belongs in the head, and the writer adds one with a plain ZADD, no
