@@ -2,9 +2,10 @@
 
 Same workload on both: 3,000 users active, posts each fanned out to 1,000 of them in one
 ``apply_batches`` call; CPU per timeline entry of the Redis servers (their /proc utime+stime)
-and of this client process, side by side, run REPEATS times alternately and the medians
-reported; keys and memory per shard; home read p50/p99 with 300 followees of which 50 pull.
-Prints one JSON object. ``python -m devstack.bench_cluster``.
+and of this client process, side by side, run REPEATS times in turn and the medians
+reported (one Redis with a replica, as every cluster shard has, and one without); keys and
+memory per shard; home read p50/p99 with 300 followees of which 50 pull. Prints one JSON
+object. ``python -m devstack.bench_cluster``.
 """
 
 from __future__ import annotations
@@ -136,54 +137,87 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=lambda x: x["total_cpu_us_per_entry"])[len(runs) // 2]
 
 
+def _replicated(port: int, workdir: Path) -> services.Service:
+    """A replica of the Redis on ``port``, started and in sync: a cluster shard has one, and so
+    has a Memorystore instance of the Standard tier; a master feeds each write to it."""
+    import redis as redis_lib
+
+    replica = services.redis(services.free_port(), workdir)
+    replica.cmd += ["--replicaof", "127.0.0.1", str(port)]
+    replica.start()
+    deadline = time.monotonic() + 30
+    with redis_lib.Redis(port=port) as master:
+        while master.info("replication").get("slave0", {}).get("state") != "online":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the single Redis' replica did not come online in 30 s")
+            time.sleep(0.1)
+    return replica
+
+
 def main() -> int:
+    import redis as redis_lib
+
     work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    bare = services.redis(services.free_port(), work / "bare")
     single = services.redis(services.free_port(), work / "single")
     cluster = services.RedisCluster.on_free_ports(work / "cluster")
+    started: list[Any] = []
     try:
-        single.start()
-        cluster.start()
-        import redis as redis_lib
-
-        port = int(single.cmd[single.cmd.index("--port") + 1])
-        assert single.proc is not None
-        one_url, one_pids = f"redis://127.0.0.1:{port}/0", [single.proc.pid]
-        pids = []  # the masters' CPU (one Redis has no replica to compare with)
+        for svc in (bare, single, cluster):
+            svc.start()
+            started.append(svc)
+        ports = {
+            n: int(svc.cmd[svc.cmd.index("--port") + 1])
+            for n, svc in (("bare", bare), ("single", single))
+        }
+        started.append(_replicated(ports["single"], work / "replica"))
+        assert bare.proc is not None and single.proc is not None
+        urls = {n: f"redis://127.0.0.1:{p}/0" for n, p in ports.items()}
+        own_pids = {"bare": [bare.proc.pid], "single": [single.proc.pid]}
+        pids = []  # the masters' CPU (their replicas' is not counted, on either side)
         for n, p in zip(cluster.nodes, cluster.ports, strict=True):
             with redis_lib.Redis(port=p) as node:
                 if node.info("replication")["role"] == "master" and n.proc is not None:
                     pids.append(n.proc.pid)
-        # Each topology's writer runs REPEATS times, alternately, both servers up all along:
-        # this machine's speed drifts by a third between minutes, so one run each can show a
-        # ratio off by that much; the pairs' median does not.
-        ones, threes = [], []
+        # Each topology's writer runs REPEATS times, in turn, every server up all along: this
+        # machine's speed drifts by a third between minutes, so one run each can show a ratio
+        # off by that much; the median of the runs' ratios does not.
+        bares, ones, threes = [], [], []
         for i in range(REPEATS):
-            ones.append(write(one_url, one_pids, [port]))
+            bares.append(write(urls["bare"], own_pids["bare"], [ports["bare"]]))
+            ones.append(write(urls["single"], own_pids["single"], [ports["single"]]))
             threes.append(write(cluster.url, pids, cluster.ports))
             print(
                 f"writer run {i + 1}/{REPEATS}, Redis + client CPU us/entry: one Redis "
                 f"{ones[-1]['redis_cpu_us_per_entry']:.2f} + "
-                f"{ones[-1]['client_cpu_us_per_entry']:.2f}, cluster "
+                f"{ones[-1]['client_cpu_us_per_entry']:.2f} (no replica: "
+                f"{bares[-1]['redis_cpu_us_per_entry']:.2f} + "
+                f"{bares[-1]['client_cpu_us_per_entry']:.2f}), cluster "
                 f"{threes[-1]['redis_cpu_us_per_entry']:.2f} + "
                 f"{threes[-1]['client_cpu_us_per_entry']:.2f}",
                 file=sys.stderr,
                 flush=True,
             )
-        one = {**_median_run(ones), **read(one_url, one_pids)}
+        one = {**_median_run(ones), **read(urls["single"], own_pids["single"])}
         three = {**_median_run(threes), **read(cluster.url, pids)}
     finally:
-        single.stop()
-        cluster.stop()
+        for svc in reversed(started):
+            svc.stop()
     mem = [s["used_memory"] for s in three["shards"]]
-    ratios = [
-        c["total_cpu_us_per_entry"] / o["total_cpu_us_per_entry"]
-        for o, c in zip(ones, threes, strict=True)
-    ]
+
+    def ratios(base: list[dict[str, Any]]) -> list[float]:
+        return [
+            c["total_cpu_us_per_entry"] / o["total_cpu_us_per_entry"]
+            for o, c in zip(base, threes, strict=True)
+        ]
+
     out = {
         "single": one,
+        "single_without_replica": _median_run(bares),
         "cluster": three,
-        "cluster_vs_single_total_cpu_per_entry": statistics.median(ratios),
-        "cluster_vs_single_per_pair": ratios,
+        "cluster_vs_single_total_cpu_per_entry": statistics.median(ratios(ones)),
+        "cluster_vs_single_per_run": ratios(ones),
+        "cluster_vs_single_without_replica": statistics.median(ratios(bares)),
         "cluster_shard_memory_max_over_min": max(mem) / min(mem),
     }
     print(json.dumps(out, indent=2))

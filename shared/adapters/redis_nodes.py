@@ -89,9 +89,6 @@ class Lanes:
             self.tags.append([])
         return n
 
-    def __bool__(self) -> bool:
-        return any(self.writes) or any(self.reads)
-
 
 class NodePipelines:
     """One plain pipeline per node for a stack of keyed commands (see the module text)."""
@@ -174,7 +171,7 @@ class NodePipelines:
                 sent.append((node, conn, idx))
                 conn.send_packed_command([_pack(conn, [stack[i][0] for i in idx])])
             for n, (w, r) in enumerate(
-                zip(lanes.writes, lanes.reads, strict=True) if lanes else ()
+                zip(lanes.writes, lanes.reads, strict=True) if lanes is not None else ()
             ):
                 if not w and not r:
                     raw.append((None, 0, 0))

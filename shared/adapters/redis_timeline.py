@@ -41,6 +41,7 @@ import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 import redis
@@ -92,6 +93,7 @@ CARD_EVERY = 2
 HEADS_HELD = 200_000  # users whose packed head key the writer remembers (then it starts afresh)
 _ZADD = b"*4\r\n$4\r\nZADD\r\n"
 _ZCARD = b"*2\r\n$5\r\nZCARD\r\n"
+_slot_of_head = itemgetter(0)  # of a _head tuple
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing: a post id's high product bits are well mixed
 
 
@@ -243,7 +245,7 @@ class RedisTimelines:
         except redis.exceptions.RedisError:
             pass
         n = len(stack)
-        for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes else ():
+        for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes is not None else ():
             stack += [(unpack(b), {}) for b in (*w, *r)]
         for attempt in (0, 1):
             pipe = self.r.pipeline(transaction=False)
@@ -257,7 +259,7 @@ class RedisTimelines:
                 self._load_scripts()
                 continue
             asked, at = [], n
-            for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes else ():
+            for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes is not None else ():
                 asked.append([int(v) for v in res[at + len(w) : at + len(w) + len(r)]])
                 at += len(w) + len(r)
             return res[:n], asked
@@ -431,9 +433,11 @@ class RedisTimelines:
         one when the cap fits in a head, so a small timeline is cut exactly. Returns the slot
         groups of several recipients (on a single Redis: all of them), which get write.lua,
         whose head check a young post skips."""
-        heads, head = self._heads, self._head
-        hs = [heads.get(u) or head(u) for u in recipients]
-        per_slot = Counter(h[0] for h in hs)
+        heads = self._heads
+        for u in [u for u in recipients if u not in heads]:
+            self._head(u)
+        hs = list(map(heads.__getitem__, recipients))
+        crowded = {s for s, n in Counter(map(_slot_of_head, hs)).items() if n > 1}
         ms = ids.timestamp_ms(post_id)
         m, p = b"%d" % ms, b"%d" % post_id
         tail = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(p), p)
@@ -442,7 +446,7 @@ class RedisTimelines:
         index, writes, reads, tags = lanes.index, lanes.writes, lanes.reads, lanes.tags
         shared: dict[int, list[str]] = {}
         for u, (s, zadd, zcard) in zip(recipients, hs, strict=True):
-            if per_slot[s] > 1:
+            if s in crowded:
                 shared.setdefault(s, []).append(u)
                 continue
             n = index[s]

@@ -12,8 +12,10 @@ import pytest
 import redis
 
 from devstack import services
+from shared import ids
 from shared.adapters import redis_keys as keys
 from shared.adapters.redis_nodes import NodePipelines, key_of, slot
+from shared.adapters.redis_timeline import HEAD_MAX
 from tests.timeline.conftest import make_engine, make_id
 
 
@@ -40,8 +42,9 @@ def _calls(masters: list[int], before: dict[int, dict[str, int]], name: str) -> 
 def test_a_fanout_goes_one_pipeline_per_master_without_command_getkeys(
     redis_cluster: services.RedisCluster, young: bool
 ) -> None:
-    """A young post goes to a lone recipient of its slot as a plain ZADD (and ZCARD); an older
-    one, and a slot shared by several recipients, as one write.lua run per slot."""
+    """A young post goes to a lone recipient of its slot as a plain ZADD (and for some, a
+    ZCARD); an older one, and a slot shared by several recipients, as one write.lua run per
+    slot."""
     e = make_engine(redis_cluster.url)
     readers = [f"np{young}{i}" for i in range(300)]
     for u in readers:
@@ -92,3 +95,45 @@ def test_commands_are_routed_by_their_key() -> None:
     assert key_of(("OBJECT", "ENCODING", "tl:{a}")) == "tl:{a}"
     assert key_of(("HMGET", "pc:{a}", "h")) == "pc:{a}"
     assert slot("tl:{a}") == slot(b"ut:{a}")
+
+
+@pytest.mark.parametrize(("cap", "every_one"), [(800, False), (50, True)])
+def test_a_young_posts_heads_are_sized_for_some_recipients_or_all_when_the_cap_fits_a_head(
+    redis_cluster: services.RedisCluster, cap: int, every_one: bool
+) -> None:
+    """The spill check of a plain insert is sampled (``CARD_EVERY``); a cap that fits in a head
+    is kept exactly, so then every lone recipient's head is sized."""
+    e = make_engine(redis_cluster.url, timeline_cap=cap)
+    readers = [f"zc{cap}-{i}" for i in range(400)]
+    for u in readers:
+        e.tl.touch(u)
+    masters = _masters(redis_cluster)
+    before = {p: _stats(p) for p in masters}
+    assert e.tl.apply_batch("add", make_id(int(time.time() * 1000)), readers) == len(readers)
+    lone = sum(1 for n in Counter(slot(keys.home(u)) for u in readers).values() if n == 1)
+    zcard = sum(_calls(masters, before, "cmdstat_zcard"))
+    if every_one:
+        assert zcard == lone
+    else:  # about one in CARD_EVERY (2): far from none and from all
+        assert lone * 0.3 < zcard < lone * 0.7, (zcard, lone)
+
+
+def test_a_head_past_its_bound_is_spilled_by_a_sampled_check(
+    redis_cluster: services.RedisCluster,
+) -> None:
+    """A head filled to its bound with entries old enough to move, then young posts one by one:
+    one of the first few is asked the head's size and spills it (each is asked with odds 1/2;
+    missing 40 in a row has odds 1e-12), so the head never reaches the listpack limit."""
+    e = make_engine(redis_cluster.url)
+    e.tl.touch("full")
+    old_ms = int(time.time() * 1000) - 3_600_000
+    old = [make_id(old_ms + i) for i in range(HEAD_MAX)]
+    e.r.zadd(keys.home("full"), {str(p): ids.timestamp_ms(p) for p in old})
+    young = []
+    for _ in range(40):
+        young.append(make_id(int(time.time() * 1000)))
+        e.tl.apply_batch("add", young[-1], ["full"])
+        assert e.r.zcard(keys.home("full")) < 128
+    assert len(e.tl.home_keys("full")) >= 2  # it spilled
+    assert set(e.tl.home_encodings("full")) == {"listpack"}
+    assert e.tl.home_ids("full") == sorted([*old, *young], reverse=True)
