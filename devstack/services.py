@@ -395,7 +395,9 @@ class RedisCluster:
         self.wait_replicas_synced(timeout)
 
     def wait_replicas_synced(self, timeout: float = 60.0) -> None:
-        """Until every replica's link to its master is up (it holds the master's data)."""
+        """Until every replica's link to its master is up (it holds the master's data) and its
+        master has had its first acknowledgement (until then a WAIT for one replica counts
+        none: the writer's REDIS_WAIT_REPLICAS would fail a cluster just started)."""
         import redis as redis_lib
 
         deadline = time.monotonic() + timeout
@@ -406,6 +408,11 @@ class RedisCluster:
                 with redis_lib.Redis(port=port, socket_timeout=2) as r:
                     info = r.info("replication")
                 if info["role"] == "slave" and info.get("master_link_status") != "up":
+                    pending.append(port)
+                replicas = [
+                    v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)
+                ]
+                if info["role"] == "master" and any(int(v["offset"]) == 0 for v in replicas):
                     pending.append(port)
             if not pending:
                 return

@@ -55,6 +55,12 @@ class Settings:
     # Redis again (a reader's 300 followees are 300 slots on a cluster): a post of an author who
     # just turned to pull mode can reach another process's readers this much later. 0: always ask.
     pull_flag_cache_ms: int = field(default_factory=lambda: _int("PULL_FLAG_CACHE_MS", 2000))
+    # Timeline writes are acknowledged (their Pub/Sub message acked) only once this many
+    # replicas hold them (Redis WAIT, at most REDIS_WAIT_MS): replication is asynchronous, so
+    # without it a master that dies before its replica caught up loses acknowledged entries.
+    # 0 (local default): no wait. Terraform sets 1 where the Redis has replicas.
+    redis_wait_replicas: int = field(default_factory=lambda: _int("REDIS_WAIT_REPLICAS", 0))
+    redis_wait_ms: int = field(default_factory=lambda: _int("REDIS_WAIT_MS", 500))
     backfill_limit: int = field(default_factory=lambda: _int("BACKFILL_LIMIT", 200))
     # Posts per user per window (verified accounts; the rest of the write limits below).
     post_rate_limit: int = field(default_factory=lambda: _int("POST_RATE_LIMIT", 30))

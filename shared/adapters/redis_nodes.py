@@ -41,6 +41,15 @@ except ImportError:  # pragma: no cover
 Command = tuple[tuple[Any, ...], dict[str, Any]]  # (args, options) as a pipeline stacks them
 SLOTS = 16384
 
+
+class ReplicationLag(Exception):
+    """A node's replicas did not acknowledge the writes in time (``WAIT``): they ran on the
+    master, and may be lost if it fails now. Not a ``RedisError``: no fallback resends them;
+    the caller fails, so its message is delivered again (the engine's writes are idempotent)."""
+
+
+Wait = tuple[int, int]  # (replicas, timeout ms) a WAIT at the end of every node's writes asks
+
 _SCRIPT_CALLS = frozenset({"EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"})
 # names (as queued: redis-py's upper case, and the engine's own) whose key is not args[1]
 _KEY_ELSEWHERE = _SCRIPT_CALLS | {"OBJECT"} | {n.lower() for n in (*_SCRIPT_CALLS, "OBJECT")}
@@ -154,22 +163,30 @@ class NodePipelines:
         return list(groups.items())
 
     def execute(
-        self, stack: Sequence[Command], lanes: Lanes | None = None
+        self, stack: Sequence[Command], lanes: Lanes | None = None, wait: Wait | None = None
     ) -> tuple[list[Any], list[list[int]]]:
         """The replies of ``stack``, in its order, and of each lane's reads; raises on the first
         error reply or failed connection (the connections used are then dropped, not reused
         half-read). A lane goes on a connection of its own, whose replies are read as bytes
-        and split, not parsed one by one."""
+        and split, not parsed one by one. With ``wait``, every connection's commands end with
+        ``WAIT replicas timeout`` (it waits for that connection's own writes), and fewer
+        replicas than asked raise ``ReplicationLag``."""
+        wait_cmd: tuple[Any, ...] = ("WAIT", *wait) if wait else ()
+        wait_packed = _resp(b"WAIT", *wait) if wait else b""
+        extra = 1 if wait else 0
+        acks: list[int] = []
         out: list[Any] = [None] * len(stack)
         asked: list[list[int]] = []
-        sent: list[tuple[redis.Redis[bytes], Any, list[int]]] = []
+        sent: list[tuple[redis.Redis[bytes], Any, list[int]]] = []  # the stack's connections
+        lane_conns: list[tuple[redis.Redis[bytes], Any]] = []
         raw: list[tuple[Any, int, int]] = []
         failed = False
         try:
             for node, idx in self._groups(stack) if stack else ():
                 conn = node.connection_pool.get_connection()
                 sent.append((node, conn, idx))
-                conn.send_packed_command([_pack(conn, [stack[i][0] for i in idx])])
+                cmds = [stack[i][0] for i in idx]
+                conn.send_packed_command([_pack(conn, [*cmds, wait_cmd] if wait else cmds)])
             for n, (w, r) in enumerate(
                 zip(lanes.writes, lanes.reads, strict=True) if lanes is not None else ()
             ):
@@ -178,13 +195,16 @@ class NodePipelines:
                     continue
                 node = self.lane_nodes[n]
                 conn = node.connection_pool.get_connection()
-                sent.append((node, conn, []))
+                lane_conns.append((node, conn))
                 raw.append((conn, len(w), len(r)))
-                conn.send_packed_command([b"".join(w + r)])
+                conn.send_packed_command([b"".join(w + r) + wait_packed])
             for node, conn, idx in sent:
                 callbacks = node.response_callbacks  # case-blind: a Python call a lookup
                 known: dict[str, Any] = {}
-                for i, reply in zip(idx, _replies(conn, len(idx)), strict=True):
+                replies = _replies(conn, len(idx) + extra)
+                if wait:
+                    acks.append(int(replies.pop()))
+                for i, reply in zip(idx, replies, strict=True):
                     args, opts = stack[i]
                     if opts and (NEVER_DECODE in opts or EMPTY_RESPONSE in opts):
                         raise ValueError(f"{args[0]}: options this path does not parse: {opts}")
@@ -197,14 +217,19 @@ class NodePipelines:
                     )
                     out[i] = reply if cb is None else cb(reply, **_options(opts))
             for conn, nw, nr in raw:
-                asked.append(_int_replies(conn, nw, nr) if conn is not None else [])
+                got = _int_replies(conn, nw, nr + extra) if conn is not None else []
+                if wait and conn is not None:
+                    acks.append(got.pop())
+                asked.append(got)
+            if wait and any(a < wait[0] for a in acks):
+                raise ReplicationLag(f"replicas acknowledged {acks}, {wait[0]} asked")
         except BaseException:
             failed = True
             self._masters.clear()
             self.lane_index[:] = [-1] * SLOTS
             raise
         finally:
-            for node, conn, _ in sent:
+            for node, conn in [(node, conn) for node, conn, _ in sent] + lane_conns:
                 if failed:
                     conn.disconnect()
                 node.connection_pool.release(conn)
@@ -267,6 +292,15 @@ def _int_replies(conn: Any, skip: int, n: int) -> list[int]:
 def _options(opts: dict[str, Any]) -> dict[str, Any]:
     """A command's options as its reply parser takes them (``keys`` serves the client cache)."""
     return {k: v for k, v in opts.items() if k != "keys"} if opts else opts
+
+
+def _resp(*args: bytes | int) -> bytes:
+    """A command packed as RESP, for the few this module sends of its own."""
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        v = a if isinstance(a, bytes) else b"%d" % a
+        parts.append(b"$%d\r\n%b\r\n" % (len(v), v))
+    return b"".join(parts)
 
 
 def _pack(conn: Any, commands: Sequence[tuple[Any, ...]]) -> bytes:

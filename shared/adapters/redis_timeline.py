@@ -168,6 +168,11 @@ class RedisTimelines:
         self.s = settings
         self._slot = slot_of(client)
         self._nodes = NodePipelines(client)
+        self._wait = (
+            (settings.redis_wait_replicas, settings.redis_wait_ms)
+            if settings.redis_wait_replicas > 0
+            else None
+        )
         # author -> (pull mode?, until when that answer holds): pull_authors_of's cache
         self._pull_flags: dict[str, tuple[bool, float]] = {}
         self._heads: dict[str, tuple[int, bytes, bytes]] = {}  # _head's memory
@@ -219,27 +224,31 @@ class RedisTimelines:
         for n in self.SCRIPTS:
             self.r.script_load(lua.source(n))  # type: ignore[no-untyped-call]
 
-    def _pipelined(self, fill: Callable[[Any], object]) -> list[Any]:
+    def _pipelined(self, fill: Callable[[Any], object], *, durable: bool = False) -> list[Any]:
         """Queue commands with ``fill(pipe)`` and send them: one plain pipeline per node, all
-        nodes at once (``redis_nodes``); their replies."""
-        return self._send(fill, None)[0]
+        nodes at once (``redis_nodes``); their replies. ``durable``: see ``_send``."""
+        return self._send(fill, None, durable=durable)[0]
 
     def _send(
-        self, fill: Callable[[Any], object], lanes: Lanes | None
+        self, fill: Callable[[Any], object], lanes: Lanes | None, *, durable: bool = False
     ) -> tuple[list[Any], list[list[int]]]:
         """``_pipelined``, with ``lanes`` sent beside: the replies of the queued commands and
         of each lane's reads. On any error (a node moved, failed or is busy, or a script
         unknown to a node) the same commands go through the client's own pipeline, which
-        follows redirections and refreshes the slot map; the engine's writes are idempotent."""
+        follows redirections and refreshes the slot map; the engine's writes are idempotent.
+        ``durable`` writes (those a Pub/Sub message is acked for) return only once
+        ``REDIS_WAIT_REPLICAS`` replicas of every node written hold them, else raise
+        ``ReplicationLag``; after a fallback they are sent once more the fast way, to wait."""
         rec = self._nodes.recorder()
         fill(rec)
         stack = list(rec.command_stack)
+        wait = self._wait if durable else None
         try:
-            return self._nodes.execute(stack, lanes)
+            return self._nodes.execute(stack, lanes, wait)
         except NoScriptError:
             self._load_scripts()
             try:
-                return self._nodes.execute(stack, lanes)
+                return self._nodes.execute(stack, lanes, wait)
             except redis.exceptions.RedisError:
                 pass
         except redis.exceptions.RedisError:
@@ -258,6 +267,8 @@ class RedisTimelines:
                     raise
                 self._load_scripts()
                 continue
+            if wait:  # the slot map is fresh now: the same writes again, and the wait
+                return self._nodes.execute(stack[:n], lanes, wait)
             asked, at = [], n
             for w, r in zip(lanes.writes, lanes.reads, strict=True) if lanes is not None else ():
                 asked.append([int(v) for v in res[at + len(w) : at + len(w) + len(r)]])
@@ -301,7 +312,7 @@ class RedisTimelines:
                 self._call(pipe, "record_post", ks, args)
 
         modes: list[str] = [""] * len(posts)
-        for g, res in zip(pgroups, self._pipelined(post_side), strict=True):
+        for g, res in zip(pgroups, self._pipelined(post_side, durable=True), strict=True):
             for i, m in zip(g, res, strict=True):
                 modes[i] = _s(m)
         by_author: dict[str, list[int]] = defaultdict(list)
@@ -321,7 +332,7 @@ class RedisTimelines:
 
         pace: dict[int, tuple[int, int]] = {}
         if authors:
-            for a, res in zip(authors, self._pipelined(author_side), strict=True):
+            for a, res in zip(authors, self._pipelined(author_side, durable=True), strict=True):
                 for j, i in enumerate(by_author[a]):
                     pace[i] = (int(res[2 * j]), int(res[2 * j + 1]))
         out = []
@@ -351,12 +362,14 @@ class RedisTimelines:
                 self._call(pipe, "commit", ks, args)
 
         final: list[Mode] = [Mode.PUSH] * len(decisions)
-        for g, res in zip(groups, self._pipelined(fill), strict=True):
+        for g, res in zip(groups, self._pipelined(fill, durable=True), strict=True):
             for i, m in zip(g, res, strict=True):
                 final[i] = Mode(_s(m))
         pullers = sorted({decisions[i][1] for i, m in enumerate(final) if m == Mode.PULL})
         if pullers:
-            self._pipelined(lambda p: [p.set(keys.author_mode(a), b"1") for a in pullers])
+            self._pipelined(
+                lambda p: [p.set(keys.author_mode(a), b"1") for a in pullers], durable=True
+            )
             self._note_pullers(pullers)
         return final
 
@@ -369,7 +382,7 @@ class RedisTimelines:
             self._call(pipe, "delete", ks, [MODE_TTL_S])
             pipe.zrem(keys.own(author_id), str(post_id))
 
-        mode = _s(cast(bytes, self._pipelined(fill)[0]))
+        mode = _s(cast(bytes, self._pipelined(fill, durable=True)[0]))
         return Mode(mode) if mode in ("push", "pull") else None
 
     def active_among(self, uids: Sequence[str]) -> list[str]:
@@ -485,7 +498,7 @@ class RedisTimelines:
                 for us, args in todo:
                     self._call(pipe, "pieces_put", [k for u in us for k in self._home(u)], args)
 
-            self._pipelined(fill)
+            self._pipelined(fill, durable=True)
         return total
 
     def apply_batch(self, op: str, post_id: int, recipients: Sequence[str]) -> int:
@@ -540,7 +553,7 @@ class RedisTimelines:
                 else:
                     self._queue_write(pipe, op, pid, groups)
 
-        res, asked = self._send(fill, lanes)
+        res, asked = self._send(fill, lanes, durable=True)
         scripts = iter(res)
         done: list[tuple[str, int, list[str], Any]] = [
             (op, pid, g, next(scripts)) for op, pid, groups, _ in grouped for g in groups
@@ -965,7 +978,7 @@ class RedisTimelines:
                 ]
                 self._call(pipe, "write_repost", ks, args)
 
-        return sum(int(n) for n in self._pipelined(fill)) if groups else 0
+        return sum(int(n) for n in self._pipelined(fill, durable=True)) if groups else 0
 
     def repost_round(
         self, reader: str, originals: Sequence[int], known: Collection[str] = ()
