@@ -392,6 +392,7 @@ def test_redis_connection_settings_for_instance_and_cluster(evaluate: Evaluate) 
     ).replace("one(google_redis_cluster.this[*])", "var.cluster ? var.clus : null")
     config = (
         'variable "cluster" {}\nvariable "secure" {}\nvariable "iam_auth" {}\n'
+        'variable "replica_count" {}\nvariable "tier" {}\n'
         'variable "ca_mount_path" {\n  default = "/etc/secrets/redis-ca"\n}\n'
         'variable "instance" {\n  default = { host = "10.0.0.3", port = 6378,'
         ' auth_string = "s3cret",'
@@ -406,18 +407,43 @@ def test_redis_connection_settings_for_instance_and_cluster(evaluate: Evaluate) 
         + '\noutput "url" {\n  value = local.url\n}\n'
         + 'output "cas" {\n  value = local.server_cas\n}\n'
     )
-    instance = evaluate(config, "cluster = false\nsecure = true\niam_auth = false\n")
+    instance = evaluate(
+        config,
+        'cluster = false\nsecure = true\niam_auth = false\nreplica_count = 1\ntier = "BASIC"\n',
+    )
     assert instance["url"] == (
         "rediss://:s3cret@10.0.0.3:6378/0?ssl_cert_reqs=required"
         "&ssl_ca_certs=/etc/secrets/redis-ca/ca.pem&ssl_check_hostname=false"
     )
     assert instance["cas"] == ["CA1", "CA2"]  # every CA: rotation
-    assert instance["environment"] == {"REDIS_CLUSTER": "0", "REDIS_IAM_AUTH": "0"}
-    cluster = evaluate(config, "cluster = true\nsecure = true\niam_auth = false\n")
+    assert instance["environment"] == {
+        "REDIS_CLUSTER": "0",
+        "REDIS_IAM_AUTH": "0",
+        "REDIS_WAIT_REPLICAS": "0",
+    }  # Basic: no replica to wait for
+    standard = evaluate(
+        config,
+        "cluster = false\nsecure = true\niam_auth = false\nreplica_count = 1\n"
+        'tier = "STANDARD_HA"\n',
+    )
+    assert standard["environment"]["REDIS_WAIT_REPLICAS"] == "1"
+    cluster = evaluate(
+        config,
+        'cluster = true\nsecure = true\niam_auth = false\nreplica_count = 1\ntier = "BASIC"\n',
+    )
     assert cluster["url"].startswith("rediss://10.10.16.5:6379/0?ssl_cert_reqs=required")
     assert cluster["cas"] == ["C1", "C2"]
     # What shared/ reads to choose the cluster client (issue 19).
-    assert cluster["environment"] == {"REDIS_CLUSTER": "1", "REDIS_IAM_AUTH": "0"}
+    assert cluster["environment"] == {
+        "REDIS_CLUSTER": "1",
+        "REDIS_IAM_AUTH": "0",
+        "REDIS_WAIT_REPLICAS": "1",
+    }
+    lone = evaluate(
+        config,
+        'cluster = true\nsecure = true\niam_auth = false\nreplica_count = 0\ntier = "BASIC"\n',
+    )
+    assert lone["environment"]["REDIS_WAIT_REPLICAS"] == "0"  # no replica: nothing to wait for
 
 
 def index_fields(body: dict[str, Any]) -> list[tuple[str, str]]:

@@ -59,7 +59,7 @@ variable "environment" {
 }
 
 variable "redis_environment" {
-  description = "Plain settings of the functions that use Redis (REDIS_CLUSTER, REDIS_IAM_AUTH)."
+  description = "Plain settings of the functions that use Redis (REDIS_CLUSTER, REDIS_IAM_AUTH, REDIS_WAIT_REPLICAS)."
   type        = map(string)
   default     = {}
 }

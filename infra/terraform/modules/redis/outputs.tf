@@ -20,10 +20,11 @@ output "ca_mount_path" {
 }
 
 output "environment" {
-  description = "Plain settings of the functions that use Redis: REDIS_CLUSTER (\"1\" for a cluster) and REDIS_IAM_AUTH."
+  description = "Plain settings of the functions that use Redis: REDIS_CLUSTER (\"1\" for a cluster), REDIS_IAM_AUTH, and REDIS_WAIT_REPLICAS (\"1\" where there is a replica: timeline writes are acknowledged once replicated)."
   value = {
-    REDIS_CLUSTER  = local.cluster ? "1" : "0"
-    REDIS_IAM_AUTH = local.cluster && var.iam_auth ? "1" : "0"
+    REDIS_CLUSTER       = local.cluster ? "1" : "0"
+    REDIS_IAM_AUTH      = local.cluster && var.iam_auth ? "1" : "0"
+    REDIS_WAIT_REPLICAS = (local.cluster ? var.replica_count > 0 : var.tier == "STANDARD_HA") ? "1" : "0"
   }
 }
 
