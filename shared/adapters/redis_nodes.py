@@ -64,12 +64,12 @@ def slot(key: str | bytes) -> int:
 
 def key_of(args: Sequence[Any]) -> Any:
     """The key a command is routed by, or None for a keyless one."""
+    if args[0] not in _KEY_ELSEWHERE:  # the usual commands: their first argument
+        return args[1] if len(args) > 1 else None
     name = str(args[0]).upper()
     if name in _SCRIPT_CALLS:
         return args[3] if len(args) > 3 and int(args[2]) > 0 else None
-    if name == "OBJECT":
-        return args[2] if len(args) > 2 else None
-    return args[1] if len(args) > 1 else None
+    return args[2] if len(args) > 2 else None  # OBJECT <subcommand> <key>
 
 
 class Lanes:
@@ -149,8 +149,7 @@ class NodePipelines:
         groups: dict[redis.Redis[bytes], list[int]] = {}
         masters = self._masters
         for i, (args, _) in enumerate(stack):
-            # the usual commands' key is their first argument; key_of knows the rest
-            k = args[1] if args[0] not in _KEY_ELSEWHERE and len(args) > 1 else key_of(args)
+            k = key_of(args)
             if k is None:
                 node = self._default()
             else:
