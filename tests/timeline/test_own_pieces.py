@@ -11,6 +11,7 @@ from redis.crc import key_slot
 
 from shared import ids
 from shared.adapters import redis_keys as keys
+from shared.adapters.redis_erasure import RedisErasure
 from shared.domain.model import Post
 from shared.domain.timeline import TimelinePost
 from shared.usecases.timeline import Page
@@ -178,3 +179,14 @@ def test_restore_lays_the_own_timeline_out_in_pieces(topology_url: str) -> None:
     assert e.own_keys("a") == [keys.own("a")] and e.own_ids("a") == pids[9::-1]
     e.tl.restore_author("a", [], puller=False)
     assert e.own_keys("a") == []
+
+
+def test_erasure_leaves_no_piece_of_the_own_timeline(topology_url: str) -> None:
+    e = make_engine(topology_url)
+    e.user("a", "r")
+    e.follow("r", "a")
+    pids = [e.post("a", T0 + i * MIN) for i in range(300)]
+    assert len(e.own_keys("a")) > 2
+    RedisErasure(e.r, e.tl).erase("a", pids, ["r"])
+    assert e.own_keys("a") == [] and e.tl.home_ids("r") == []
+    assert not [k for k in e.r.scan_iter(match=keys.own("a") + "*")]
