@@ -7,9 +7,10 @@ entry of their posts in other people's home timelines.
   timeline of each follower (the pushed copies), and its mode ``pm:{pid}`` dropped. The
   tombstone names a post id only and expires (MODE_TTL_S);
 - their own keys: every key whose name carries their id as a whole segment (``tl:{uid}``,
-  ``ut:{uid}``, ``fw:{uid}``, ``act:{uid}``, ``rg:{uid}``, ``am:{uid}``, ``pc:{uid}``, the rate
-  windows ``rl:…:{uid}`` and ``rl:posts:uid``), found by SCAN (a one-off per deletion, not a
-  request path; on a cluster the client scans every master);
+  ``ut:{uid}`` and the pieces of both, ``tl:{uid}:<i>`` and ``ut:{uid}:<i>``, ``fw:{uid}``,
+  ``act:{uid}``, ``rg:{uid}``, ``am:{uid}``, ``pc:{uid}``, the rate windows ``rl:…:{uid}`` and
+  ``rl:posts:uid``), found by SCAN (a one-off per deletion, not a request path; on a cluster
+  the client scans every master);
 - them in others' keys: their id in each follower's followee cache ``fw:{follower}``.
 """
 

@@ -26,7 +26,9 @@ timeline (``{`` and ``}`` are not glob characters).
 | ``tl:{uid}``    | zset   | user   | home timeline (pushed posts), capped: its newest entries |
 | ``tl:{uid}:<i>``| zset   | user   | the home timeline's older pieces, i = 1 (newest) ... n   |
 |                 |        |        | (docs/timeline.md "Pieces": each under 128 entries)      |
-| ``ut:{uid}``    | zset   | user   | the author's own timeline, capped                        |
+| ``ut:{uid}``    | zset   | user   | the author's own timeline (posts, reposts), capped: its  |
+|                 |        |        | newest entries, the head taking the inserts              |
+| ``ut:{uid}:<i>``| zset   | user   | the own timeline's older pieces, as ``tl:{uid}:<i>``     |
 | ``fw:{uid}``    | set    | user   | followee cache (sentinel ``""`` = loaded)                |
 | ``act:{uid}``   | string | user   | present while the user read within ``inactive_days``    |
 | ``rg:{uid}``    | string | user   | regeneration lock                                        |
@@ -106,6 +108,11 @@ def homes(uids: Iterable[str]) -> list[str]:
 
 def own(uid: str) -> str:
     return _tagged("ut", uid)
+
+
+def own_pieces(uid: str, n: int) -> list[str]:
+    """The head ``own(uid)`` and its ``n`` older pieces, newest first (one slot: the user's)."""
+    return [f"ut:{{{uid}}}", *(f"ut:{{{uid}}}:{i}" for i in range(1, n + 1))]
 
 
 def followees(uid: str) -> str:

@@ -10,8 +10,9 @@ What each key holds (the keys module has the table and the hash tags; docs/timel
   inserts, older entries live in ``tl:{uid}:1`` ... ``tl:{uid}:n``, each under the server's
   default listpack limit (128 entries); capped at ``timeline_cap`` when a head spills, so it
   holds at most cap + 88 entries between spills; holds pushed posts (and backfills).
-- own timeline ``ut:{uid}``: same layout, every live post of the author, capped. Pull-mode
-  readers merge it; ``GET /v1/users/{id}/posts`` serves it.
+- own timeline ``ut:{uid}``: same layout, every live post and repost of the author, capped;
+  pieces too (``ut:{uid}:1`` ...), by the same functions, written only by scripts (no plain
+  writer path). Pull-mode readers merge it; ``GET /v1/users/{id}/posts`` serves it.
 - followee cache ``fw:{uid}``: SET of the reader's followees (sentinel member ``""`` tells
   "loaded" from "absent"), kept in step by follow_sync.
 - ``am:{uid}``: present when the author has pull-mode posts: a reader merges the own
@@ -161,7 +162,7 @@ class RedisTimelines:
     SCRIPTS = ("record_post", "record_author", "commit", "write", "free", "delete", "follow",
                "unfollow", "regenerate", "round", "repost_find", "repost_claim", "repost_bind",
                "repost_remove", "repost_original", "write_repost", "pieces_put",
-               "pieces_remove")  # fmt: skip
+               "pieces_remove", "pieces_read", "pieces_store")  # fmt: skip
 
     def __init__(self, client: redis.Redis[bytes], settings: Settings) -> None:
         self.r = client
@@ -197,6 +198,16 @@ class RedisTimelines:
     def _home(self, uid: str) -> list[str]:
         """The home timeline's keys: its head and every piece, newest first."""
         return keys.home_pieces(uid, self.pieces)
+
+    def _own(self, uid: str) -> list[str]:
+        """The own timeline's keys: its head and every piece, newest first (as many as a home
+        timeline's: the same spills make them)."""
+        return keys.own_pieces(uid, self.pieces)
+
+    def _own_entries(self, uid: str, n: int = -1) -> list[tuple[int, int]]:
+        """(post id, score) of the newest ``n`` (-1: all) entries of the own timeline."""
+        flat = self._run("pieces_read", self._own(uid), [0, n])
+        return [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     @property
     def act_ttl(self) -> int:
@@ -328,7 +339,7 @@ class RedisTimelines:
                 for i in by_author[a]:
                     pid = posts[i].post_id
                     args += [pid, ids.timestamp_ms(pid)]
-                self._call(pipe, "record_author", [keys.own(a)], args)
+                self._call(pipe, "record_author", self._own(a), args)
 
         pace: dict[int, tuple[int, int]] = {}
         if authors:
@@ -375,12 +386,12 @@ class RedisTimelines:
 
     def delete_post(self, post_id: int, author_id: str) -> Mode | None:
         """Tombstone a post, drop it from its author's timeline; its recorded mode, if any.
-        One pipeline: the post's slot (a script) and the author's (a ZREM)."""
+        One pipeline: the post's slot and the author's (every piece), a script each."""
         ks = [keys.post_mode(post_id), keys.tombstone(post_id), keys.post_body(post_id)]
 
         def fill(pipe: Any) -> None:
             self._call(pipe, "delete", ks, [MODE_TTL_S])
-            pipe.zrem(keys.own(author_id), str(post_id))
+            self._call(pipe, "pieces_remove", self._own(author_id), [self.pieces, post_id])
 
         mode = _s(cast(bytes, self._pipelined(fill, durable=True)[0]))
         return Mode(mode) if mode in ("push", "pull") else None
@@ -573,8 +584,7 @@ class RedisTimelines:
 
     def recent_entries(self, author_id: str, n: int) -> list[tuple[int, int]]:
         """(post id, score) of the author's newest ``n`` posts held in Redis."""
-        raw = self.r.zrevrange(keys.own(author_id), 0, n - 1, withscores=True)
-        return [(int(m), int(sc)) for m, sc in raw]
+        return self._own_entries(author_id, n) if n > 0 else []
 
     def follow(self, follower: str, followee: str, entries: Sequence[tuple[int, int]]) -> int:
         """Add ``followee`` to the follower's followee cache and backfill ``entries``."""
@@ -586,7 +596,7 @@ class RedisTimelines:
 
     def unfollow(self, follower: str, followee: str) -> int:
         """Read the followee's own timeline (its slot), unmerge it from the follower's."""
-        members = self.r.zrange(keys.own(followee), 0, -1)
+        members = [m for m, _ in self._own_entries(followee)]
         ks = [keys.followees(follower), *self._home(follower)]
         return int(cast(int, self._run("unfollow", ks, [followee, *members])))
 
@@ -594,7 +604,7 @@ class RedisTimelines:
         """Take the author's entries (their own timeline's: posts and reposts) out of the
         reader's home timeline, leaving the followee cache alone: a mute or block (issue 21,
         Mastodon's clear_from_home). Reads still filter, for entries that arrive later."""
-        members = self.r.zrange(keys.own(author), 0, -1)
+        members = [m for m, _ in self._own_entries(author)]
         if not members:
             return 0
         args = [self.pieces, *members]
@@ -794,7 +804,7 @@ class RedisTimelines:
         )  # fmt: skip
 
     def _source_keys(self, src: Source) -> list[str]:
-        return self._home(src.owner) if src.home else [keys.own(src.owner)]
+        return self._home(src.owner) if src.home else self._own(src.owner)
 
     def sources(
         self, sources: Sequence[Source], before: int | None, limit: int
@@ -832,24 +842,24 @@ class RedisTimelines:
         ``cap`` are read further; at most about cap + sources * chunk entries are read. Then
         one script on the user's slot stores the result: the newest ``cap``, ties by member.
         """
-        srcs = [keys.own(a) for a in followees]
+        srcs = list(dict.fromkeys(followees))
         cap = self.cap
         chunk = max(4, min(64, -(-2 * cap // max(1, len(srcs)))))
-        got: dict[str, list[tuple[int, int]]] = {k: [] for k in srcs}
+        got: dict[str, list[tuple[int, int]]] = {a: [] for a in srcs}
         need = list(srcs)
         top: list[tuple[int, int]] = []
         while need:
-            asked = [(k, len(got[k])) for k in need]
+            asked = [(a, len(got[a])) for a in need]
 
             def fill(pipe: Any, asked: list[tuple[str, int]] = asked, n: int = chunk) -> None:
-                for k, off in asked:
-                    pipe.zrevrange(k, off, off + n - 1, withscores=True)
+                for a, off in asked:  # one own timeline's pieces read as one ranked list
+                    self._call(pipe, "pieces_read", self._own(a), [off, n])
 
             done = set()
-            for (k, _), res in zip(asked, self._pipelined(fill), strict=True):
-                got[k] += [(int(sc), int(m)) for m, sc in res]
-                if len(res) < chunk:
-                    done.add(k)
+            for (a, _), flat in zip(asked, self._pipelined(fill), strict=True):
+                got[a] += [(int(flat[i + 1]), int(flat[i])) for i in range(0, len(flat), 2)]
+                if len(flat) < 2 * chunk:
+                    done.add(a)
             top = heapq.nlargest(cap, {e for es in got.values() for e in es})
             floor = top[-1] if len(top) >= cap else None
             need = [
@@ -869,14 +879,15 @@ class RedisTimelines:
         return int(cast(int, self._run("regenerate", ks, args)))
 
     def restore_author(self, uid: str, posts: Sequence[Post], *, puller: bool) -> None:
-        """Replace the author's own timeline with ``posts`` (the live ones), cache their bodies,
-        and flag the author as pull-mode (``am``) when ``puller`` (the rebuild runbook)."""
+        """Replace the author's own timeline with ``posts`` (the live ones; the newest ``cap``
+        of them, laid out in fresh pieces), cache their bodies, and flag the author as
+        pull-mode (``am``) when ``puller`` (the rebuild runbook)."""
         live = [p for p in posts if not p.deleted]
+        newest = sorted({(ids.timestamp_ms(p.id), p.id) for p in live}, reverse=True)[: self.cap]
+        entries = [v for e in newest for v in e]
 
-        def fill(pipe: Any) -> None:  # one node keeps the order of the own timeline's two
-            pipe.delete(keys.own(uid))
-            if live:
-                pipe.zadd(keys.own(uid), {str(p.id): ids.timestamp_ms(p.id) for p in live})
+        def fill(pipe: Any) -> None:
+            self._call(pipe, "pieces_store", self._own(uid), entries)
             if puller:
                 pipe.set(keys.author_mode(uid), b"1")
             for p in live:
@@ -923,7 +934,7 @@ class RedisTimelines:
         mode = self.r.get(keys.post_mode(entry))
         win = self.s.burst_window_seconds * 1000
         args: list[Any] = [self.cap, win, entry, ids.timestamp_ms(entry)]
-        count, span = (int(x) for x in self._run("record_author", [keys.own(reposter)], args))
+        count, span = (int(x) for x in self._run("record_author", self._own(reposter), args))
         m = _s(mode) if mode is not None else ""
         return entry, Recorded(
             gone=False,

@@ -164,7 +164,8 @@ def _state(c: Container, uids: list[str]) -> dict[str, Any]:
     r = c.redis
     raw: dict[str, Any] = {
         k.decode(): r.zrange(k, 0, -1, withscores=True)
-        for pattern in (keys.home("*"), keys.home("*") + ":*", keys.own("*"))  # + the pieces
+        for head in (keys.home("*"), keys.own("*"))
+        for pattern in (head, head + ":*")  # the head, then its pieces
         for k in r.scan_iter(match=pattern)
     }
     raw["pullers"] = sorted(k.decode() for k in r.scan_iter(match=keys.author_mode("*")))

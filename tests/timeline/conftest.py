@@ -10,6 +10,7 @@ import pytest
 import redis as redis_lib
 
 from shared import events, ids
+from shared.adapters import redis_keys as keys
 from shared.adapters.clients import redis_client
 from shared.adapters.redis_cards import RedisProfileCards
 from shared.adapters.redis_timeline import RedisTimelines
@@ -76,6 +77,24 @@ class Engine:
 
     def page(self, uid: str, limit: int = 20, before: int | None = None) -> list[int]:
         return [p.id for p in self.reader.home(uid, limit, before).posts]
+
+    def own_keys(self, uid: str) -> list[str]:
+        """The own timeline's keys that exist: the head, then its pieces, newest first."""
+        return [k for k in keys.own_pieces(uid, self.tl.pieces) if self.r.exists(k)]
+
+    def own_ids(self, uid: str) -> list[int]:
+        return [int(m) for k in self.own_keys(uid) for m in self.r.zrevrange(k, 0, -1)]
+
+    def own_count(self, uid: str) -> int:
+        return sum(int(self.r.zcard(k)) for k in self.own_keys(uid))
+
+    def own_encodings(self, uid: str) -> set[str]:
+        return {self.r.object("encoding", k).decode() for k in self.own_keys(uid)}
+
+    def own_bytes_per_entry(self, uid: str) -> float:
+        """MEMORY USAGE of all the own timeline's keys per entry."""
+        used = sum(int(self.r.memory_usage(k) or 0) for k in self.own_keys(uid))
+        return used / max(1, self.own_count(uid))
 
     def dump(self) -> dict[bytes, object]:
         """Every key with its value and encoding (for idempotency checks)."""

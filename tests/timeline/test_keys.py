@@ -30,6 +30,14 @@ def test_a_home_timelines_pieces_share_its_slot() -> None:
         assert {key_slot(k.encode()) for k in ks} == {key_slot(keys.home(uid).encode())}
 
 
+def test_an_own_timelines_pieces_share_its_slot_and_not_the_home_timelines_names() -> None:
+    for uid in ("alice", "u1"):
+        ks = keys.own_pieces(uid, 18)
+        assert ks[0] == keys.own(uid) and len(set(ks)) == 19
+        assert {key_slot(k.encode()) for k in ks} == {key_slot(keys.home(uid).encode())}
+        assert not set(ks) & set(keys.home_pieces(uid, 18))
+
+
 def test_keys_are_distinct_per_kind() -> None:
     made = [k("42") for k in PER_USER] + [k("42") for k in PER_POST]
     assert len(set(made)) == len(made)

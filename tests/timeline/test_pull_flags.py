@@ -38,9 +38,9 @@ def test_a_cached_answer_asks_redis_nothing(topology_url: str) -> None:
     sent: list[int] = []
     execute = reader._nodes.execute
 
-    def counting(stack, lanes=None):  # type: ignore[no-untyped-def]
+    def counting(stack, lanes=None, wait=None):  # type: ignore[no-untyped-def]
         sent.append(len(stack))
-        return execute(stack, lanes)
+        return execute(stack, lanes, wait)
 
     reader._nodes.execute = counting  # type: ignore[method-assign]
     assert reader.pull_authors_of(["plain", "star"]) == ["star"]

@@ -1,6 +1,7 @@
--- A home timeline made of bounded pieces (docs/timeline.md "Pieces"), included by the scripts
--- that touch one. `ks` is one user's keys, newest first: ks[1] the head tl:{uid} (it takes the
--- inserts), ks[2..] the pieces tl:{uid}:1, tl:{uid}:2, ... (one slot: the user's hash tag).
+-- A timeline made of bounded pieces (docs/timeline.md "Pieces"), included by the scripts that
+-- touch one. `ks` is one user's keys, newest first: ks[1] the head tl:{uid} (it takes the
+-- inserts), ks[2..] the pieces tl:{uid}:1, tl:{uid}:2, ... (one slot: the user's hash tag); an
+-- own timeline ut:{uid}, ut:{uid}:1, ... is made the same way by the same functions.
 -- Each key stays under the server's default zset-max-listpack-entries (128), so each stays a
 -- listpack. Invariants every function keeps:
 --   * every score of piece i+1 < every score of piece i < every score of the head (a spill cuts

@@ -1,8 +1,8 @@
 -- The bounded read of one page round, on one slot: for each source in KEYS (all in one slot:
--- the reader's home timeline, whose head and pieces are its keys newest first, or pull authors'
--- own timelines that share a slot), the newest ids below a cursor, at most `limit`. The caller
--- merges the sources of every slot (shared.domain.timeline.merge_newest) and hydrates the
--- merged ids per shard. A home timeline's pieces hold disjoint score ranges, newest first, so
+-- the reader's home timeline, or own timelines of authors that share a slot; each is a head
+-- and pieces, its keys newest first), the newest ids below a cursor, at most `limit`. The
+-- caller merges the sources of every slot (shared.domain.timeline.merge_newest) and hydrates
+-- the merged ids per shard. A timeline's pieces hold disjoint score ranges, newest first, so
 -- the read goes on into the next piece only while the page is not full (the newest 20: the
 -- head alone, as a rule).
 -- ARGV: max score ('+inf' without cursor), cursor id ('' without), limit, then per source the
