@@ -453,7 +453,7 @@ class RedisTimelines:
         (a script run costs a cluster node ~3 µs before its first command; packing through
         redis-py's objects ~10 µs of this client's CPU a recipient). One in ``CARD_EVERY`` of
         them (chosen by post and slot: a redelivery chooses alike) also gets a ZCARD, tagged
-        (post, recipient), which tells whether the head passed its bound and must spill; every
+        by the recipient, which tells whether the head passed its bound and must spill; every
         one when the cap fits in a head, so a small timeline is cut exactly. Returns the slot
         groups of several recipients (on a single Redis: all of them), which get write.lua,
         whose head check a young post skips."""
@@ -479,7 +479,7 @@ class RedisTimelines:
             writes[n].append(zadd + tail)
             if not (s ^ salt) % every:
                 reads[n].append(zcard)
-                tags[n].append((post_id, u))
+                tags[n].append(u)  # the reader alone: a spill needs no post (no tuple to collect)
         return list(shared.values())
 
     def _settle(self, done: Sequence[tuple[str, int, list[str], Any]]) -> int:
@@ -570,13 +570,17 @@ class RedisTimelines:
             (op, pid, g, next(scripts)) for op, pid, groups, _ in grouped for g in groups
         ]
         bound = min(HEAD_MAX, self.cap)
-        for tags, cards in zip(lanes.tags, asked, strict=True):
-            # past the bound (or still, a follow-up having been lost): spill
-            done += [
-                ("add", pid, [u], [0, [], [1]])
-                for (pid, u), c in zip(tags, cards, strict=True)
-                if c > bound
-            ]
+        # past the bound (or still, a follow-up having been lost): spill, once per head
+        spill = {
+            u
+            for tags, cards in zip(lanes.tags, asked, strict=True)
+            for u, c in zip(tags, cards, strict=True)
+            if c > bound
+        }
+        done += [
+            ("add", 0, g, [0, [], list(range(1, len(g) + 1))])
+            for g in self._by_slot(spill, keys.home)
+        ]
         # each plain ZADD wrote (added, or the post was there already: a redelivery)
         return sum(map(len, lanes.writes)) + self._settle(done)
 
