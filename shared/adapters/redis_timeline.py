@@ -88,8 +88,10 @@ SENTINEL = ""  # user ids have min length 1, so "" is never a followee
 PULL_FLAG_KEEP_S = 600.0  # how long a known pull-mode author is not asked about again
 PULL_FLAGS_HELD = 200_000  # authors whose flag a process remembers (then it starts afresh)
 # One plain young insert in CARD_EVERY asks its head's size: a head passes the listpack limit
-# (128) only after 128 - HEAD_MAX = 16 unasked inserts past its bound, (1 - 1/2) ** 16 ~ 1.5e-5
-# of its spills (then it is a skiplist until the spill, which writes it as a listpack again).
+# (128 = HEAD_MAX + 16) only when the first asked insert past its bound comes late: 16 unasked
+# in a row for a reader fed once a round, (1/2) ** 16 ~ 1.5e-5 of its spills; 9 for one fed
+# by every post of full rounds (HEAD_SLACK), ~0.2 %. It is then a skiplist until the spill,
+# which writes it as a listpack again.
 CARD_EVERY = 2
 HEADS_HELD = 200_000  # users whose packed head key the writer remembers (then it starts afresh)
 _ZADD = b"*4\r\n$4\r\nZADD\r\n"
