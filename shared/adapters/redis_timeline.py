@@ -93,6 +93,7 @@ PULL_FLAGS_HELD = 200_000  # authors whose flag a process remembers (then it sta
 # by every post of full rounds (HEAD_SLACK), ~0.2 %. It is then a skiplist until the spill,
 # which writes it as a listpack again.
 CARD_EVERY = 2
+PLAIN_MAX = 3  # a young post's recipients sharing a slot: up to this many get plain ZADDs
 HEADS_HELD = 200_000  # users whose packed head key the writer remembers (then it starts afresh)
 _ZADD = b"*4\r\n$4\r\nZADD\r\n"
 _ZCARD = b"*2\r\n$5\r\nZCARD\r\n"
@@ -450,20 +451,21 @@ class RedisTimelines:
         return h
 
     def _young_add(self, post_id: int, recipients: Sequence[str], lanes: Lanes) -> list[list[str]]:
-        """A young post (``FRESH_MS``) has its place in the head: a recipient alone in its slot
-        (on a cluster, nearly every one) gets a plain ZADD, packed here into its master's lane
-        (a script run costs a cluster node ~3 µs before its first command; packing through
+        """A young post (``FRESH_MS``) has its place in the head: a recipient whose slot holds
+        at most ``PLAIN_MAX`` of the post's recipients (on a cluster, every one as a rule) gets
+        a plain ZADD, packed here into its master's lane (a script run costs a cluster node
+        ~3 µs before its first command, worth paying only for a batch; packing through
         redis-py's objects ~10 µs of this client's CPU a recipient). One in ``CARD_EVERY`` of
         them (chosen by post and slot: a redelivery chooses alike) also gets a ZCARD, tagged
         by the recipient, which tells whether the head passed its bound and must spill; every
         one when the cap fits in a head, so a small timeline is cut exactly. Returns the slot
-        groups of several recipients (on a single Redis: all of them), which get write.lua,
-        whose head check a young post skips."""
+        groups of more recipients (on a single Redis: all of them, one slot), which get
+        write.lua, whose head check a young post skips."""
         heads = self._heads
         for u in [u for u in recipients if u not in heads]:
             self._head(u)
         hs = list(map(heads.__getitem__, recipients))
-        crowded = {s for s, n in Counter(map(_slot_of_head, hs)).items() if n > 1}
+        crowded = {s for s, n in Counter(map(_slot_of_head, hs)).items() if n > PLAIN_MAX}
         ms = ids.timestamp_ms(post_id)
         m, p = b"%d" % ms, b"%d" % post_id
         tail = b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(p), p)

@@ -1,6 +1,7 @@
-"""Young posts (younger than FRESH_MS when fanned out) go to a lone recipient of a slot as a
-plain ZADD + ZCARD, no script (lua/bounds.lua FRESH_KEEP_MS): no spill or rewrite moves an
-entry that young out of a head, so the head is its place. Same results on both topologies:
+"""Young posts (younger than FRESH_MS when fanned out) go to a recipient whose slot holds few of
+their recipients as a plain ZADD (and, sampled, a ZCARD), no script (lua/bounds.lua
+FRESH_KEEP_MS): no spill or rewrite moves an entry that young out of a head, so the head is its
+place. Same results on both topologies:
 idempotent under redelivery, the pieces' order kept, nothing lost when a head fills with young
 entries faster than they age."""
 
