@@ -14,6 +14,11 @@ That pipeline stays the fallback: any error here (MOVED or ASK after a failover 
 TRYAGAIN, a dead node, NOSCRIPT) is raised for the caller, which sends the same commands
 through the cluster client, which follows redirections and refreshes its slot map. So what is
 sent through here must be idempotent: part of it may have run when the error comes.
+
+Beside the queued commands, ``Lanes`` carry commands the caller packed itself, one lane per
+master, each on a connection of its own (the writer's young posts: a ``ZADD`` per recipient,
+docs/timeline.md "Lanes"); and a ``wait`` ends every connection's commands with ``WAIT``, so a
+durable write returns only once replicated (``ReplicationLag`` otherwise).
 """
 
 from __future__ import annotations
