@@ -424,11 +424,13 @@ class RedisTimelines:
 
     # ---- writer --------------------------------------------------------------------------
 
-    def _queue_write(self, pipe: Any, op: str, post_id: int, groups: list[list[str]]) -> None:
-        """Per slot group: adds go to the heads alone (write.lua, the hot path), removals to
-        every piece (pieces_remove.lua)."""
+    def _queue_write(
+        self, pipe: Any, op: str, post_id: int, groups: list[list[str]], young: bool
+    ) -> None:
+        """Per slot group: adds go to the heads alone (write.lua, the hot path; a young post
+        skips its head check, ARGV[4]), removals to every piece (pieces_remove.lua)."""
         if op == "add":
-            args = [post_id, ids.timestamp_ms(post_id), self.cap, 0]
+            args = [post_id, ids.timestamp_ms(post_id), self.cap, 1 if young else 0]
             for g in groups:
                 self._call(pipe, "write", keys.homes(g), args)
         else:
@@ -561,12 +563,7 @@ class RedisTimelines:
 
         def fill(pipe: Any) -> None:
             for op, pid, groups, young in grouped:
-                if young:  # write.lua skips the head check (its ARGV[4])
-                    args = [pid, ids.timestamp_ms(pid), self.cap, 1]
-                    for g in groups:
-                        self._call(pipe, "write", keys.homes(g), args)
-                else:
-                    self._queue_write(pipe, op, pid, groups)
+                self._queue_write(pipe, op, pid, groups, young)
 
         res, asked = self._send(fill, lanes, durable=True)
         scripts = iter(res)
